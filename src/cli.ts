@@ -1,0 +1,44 @@
+// The `layerc` command line. Each subcommand lives in src/cli/<name>.ts and registers itself on the
+// program; this file only wires them up and turns LayercErrors into clean reports and exit codes.
+import { Command, CommanderError } from 'commander';
+import { LayercError, suggest } from './diagnostics.ts';
+import { COMMANDS } from './cli/commands.ts';
+
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const program = new Command('layerc')
+    .description('graph compiler and optimizer for neural-network layer pipelines')
+    .option('--verbose', 'show stack traces for errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    return report(e, verbose, program);
+  }
+}
+
+function report(e: unknown, verbose: boolean, program: Command): number {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    // commander already printed its message (with its own "Did you mean ...?" suggestion).
+    if (e.code === 'commander.unknownCommand') {
+      const word = /'([^']+)'/.exec(e.message)?.[1] ?? '';
+      const s = suggest(word, program.commands.map((c) => c.name()));
+      if (s && !e.message.includes('Did you mean')) process.stderr.write(`(did you mean ${s}?)\n`);
+    }
+    return 2;
+  }
+  if (e instanceof LayercError) {
+    process.stderr.write(e.format() + '\n');
+    if (verbose && e.stack) process.stderr.write(e.stack + '\n');
+    return e.exitCode;
+  }
+  process.stderr.write(`internal error: ${(e as Error)?.message ?? String(e)}\n`);
+  if (verbose && (e as Error)?.stack) process.stderr.write((e as Error).stack + '\n');
+  else process.stderr.write('(this is a bug in layerc; run with --verbose for a stack trace)\n');
+  return 70;
+}

@@ -1,0 +1,141 @@
+// The one catalogue of user-facing errors. Every error layerc reports is a LayercError built from a
+// code in this table, so codes are stable, documented (docs/errors.md) and cannot be mistyped.
+// Codes are grouped by phase and never reused; a retired code stays here with `retired: true`.
+//   LC001-009 CLI and files          LC010-029 ONNX import/export     LC030-039 IR, ops, shapes
+//   LC040-059 DSL                    LC060-064 optimizer passes       LC065-074 training, data, checkpoints
+//   LC075-084 backends               LC085-099 resource limits, external data
+// Messages are templates: {0}, {1}, ... are filled from the call's arguments.
+
+export const CATALOGUE = {
+  LC001: { exit: 2, message: 'unknown option {0}{1}' },
+  LC002: { exit: 2, message: 'bad command-line usage: {0}' },
+  LC003: { exit: 3, message: 'cannot read {0}: {1}' },
+  LC004: { exit: 3, message: 'output {0} already exists (use --force to replace it)' },
+  LC005: { exit: 3, message: 'refusing to overwrite the input file {0} with an output' },
+  LC006: { exit: 3, message: 'unsupported file type {0}: {1}' },
+  LC007: { exit: 3, message: 'cannot write {0}: {1}' },
+
+  LC010: { exit: 4, message: 'not a valid ONNX model: {0}' },
+  LC011: { exit: 4, message: 'unsupported op {0} (domain {1}, opset {2})' },
+  LC012: { exit: 4, message: 'unsupported data type {0}' },
+  LC013: { exit: 4, message: 'tensor {0} uses external data, which is disabled (pass --allow-external-data)' },
+  LC014: { exit: 4, message: 'input {0} is not produced by any node, initializer or graph input' },
+  LC015: { exit: 4, message: 'the graph has a cycle through {0}' },
+  LC016: { exit: 4, message: 'unsupported opset {0} for domain {1} (supported: 7 to 21)' },
+  LC017: { exit: 4, message: 'malformed tensor {0}: {1}' },
+
+  LC030: { exit: 5, message: 'bad attribute {0}: {1}' },
+  LC031: { exit: 5, message: 'wrong number of inputs: {0}' },
+  LC032: { exit: 5, message: 'shape mismatch: {0}' },
+  LC033: { exit: 5, message: 'type mismatch: {0}' },
+  LC034: { exit: 5, message: 'graph invariant broken: {0}' },
+  LC035: { exit: 5, message: 'unsupported case: {0}' },
+  LC036: { exit: 5, message: 'missing input {0}: {1}' },
+
+  LC040: { exit: 6, message: 'syntax error: {0}' },
+
+  LC060: { exit: 7, message: 'unknown pass {0}{1}' },
+
+  LC065: { exit: 8, message: 'checkpoint {0} is corrupt: {1}' },
+
+  LC075: { exit: 9, message: 'backend {0} cannot run {1}: {2}' },
+
+  LC085: { exit: 10, message: 'limit exceeded: {0} (limit {1}; raise it with {2})' },
+} as const satisfies Record<string, { exit: number; message: string; retired?: boolean }>;
+
+export type Code = keyof typeof CATALOGUE;
+
+export interface SourceSpan {
+  file?: string;
+  line: number; // 1-based
+  column: number; // 1-based
+  length?: number;
+  sourceLine?: string;
+}
+
+export interface ErrorContext {
+  file?: string;
+  node?: string;
+  op?: string;
+  span?: SourceSpan;
+  /** Extra lines shown after the message (e.g. generated WGSL around an error). */
+  notes?: string[];
+}
+
+export class LayercError extends Error {
+  readonly code: Code;
+  readonly args: readonly string[];
+  context: ErrorContext;
+  constructor(code: Code, args: readonly (string | number)[], context: ErrorContext = {}) {
+    const strArgs = args.map(String);
+    super(fill(CATALOGUE[code].message, strArgs));
+    this.name = 'LayercError';
+    this.code = code;
+    this.args = strArgs;
+    this.context = { ...context };
+  }
+  get exitCode(): number { return CATALOGUE[this.code].exit; }
+  /** Adds context that an outer layer knows (file name, node) without overwriting what is already set. */
+  within(ctx: ErrorContext): this {
+    for (const [k, v] of Object.entries(ctx)) {
+      if (v !== undefined && (this.context as Record<string, unknown>)[k] === undefined) (this.context as Record<string, unknown>)[k] = v;
+    }
+    return this;
+  }
+  /** The human-readable report the CLI prints (rustc-like). */
+  format(): string {
+    const { file, node, op, span, notes } = this.context;
+    const lines = [`error[${this.code}]: ${this.message}`];
+    const where: string[] = [];
+    const f = span?.file ?? file;
+    if (f) where.push(span ? `${f}:${span.line}:${span.column}` : f);
+    else if (span) where.push(`line ${span.line}:${span.column}`);
+    if (node) where.push(`node '${node}'${op ? ` (${op})` : ''}`);
+    else if (op) where.push(`op ${op}`);
+    if (where.length) lines.push(`  --> ${where.join(', ')}`);
+    if (span?.sourceLine !== undefined) {
+      const num = String(span.line);
+      const pad = ' '.repeat(num.length);
+      lines.push(` ${pad} |`, ` ${num} | ${span.sourceLine}`,
+        ` ${pad} | ${' '.repeat(Math.max(0, span.column - 1))}${'^'.repeat(Math.max(1, span.length ?? 1))}`);
+    }
+    if (notes) lines.push(...notes.map((n) => `  = ${n}`));
+    return lines.join('\n');
+  }
+}
+
+export function fill(template: string, args: readonly string[]): string {
+  return template.replace(/\{(\d+)\}/g, (_, i) => args[Number(i)] ?? '');
+}
+
+/** Shorthand used at call sites: `throw lcError('LC031', ['Conv expects 2 or 3'], { node })`. */
+export function lcError(code: Code, args: readonly (string | number)[], context?: ErrorContext): LayercError {
+  return new LayercError(code, args, context);
+}
+
+export function isLayercError(e: unknown): e is LayercError { return e instanceof LayercError; }
+
+/** "did you mean" helper shared by the CLI, the DSL and the pass manager. */
+export function suggest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) { bestD = d; best = c; }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0];
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j];
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length];
+}

@@ -1,0 +1,9 @@
+// The library API: `import { ... } from 'layerc'`.
+import './ops/index.ts';
+export { Graph, Node, Value, type Dim, type TensorType } from './ir/graph.ts';
+export { Tensor } from './ir/tensor.ts';
+export { runGraph } from './ir/interpret.ts';
+export { inferShapes } from './ir/infer.ts';
+export { verify } from './ir/verify.ts';
+export { printGraph } from './ir/printer.ts';
+export { LayercError } from './diagnostics.ts';

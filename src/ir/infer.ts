@@ -1,0 +1,53 @@
+// Type and shape inference over a whole graph: each node's op rule, in topological order. Constant
+// inputs are visible to the rules (Reshape's target shape, Slice's starts), so exporter-style shape
+// arithmetic resolves to static shapes once constants are folded.
+import type { Dim, Graph, Node, TensorType } from './graph.ts';
+import { getOp, resolveAttrs, type InferContext } from './registry.ts';
+import { LayercError, lcError } from '../diagnostics.ts';
+
+export function inferNode(graph: Graph, node: Node): TensorType[] {
+  const def = getOp(node);
+  const ctxErr = { node: node.name, op: node.op, span: node.span, file: graph.source };
+  const n = node.inputs.length;
+  if (n < def.inputs[0] || n > def.inputs[1]) {
+    throw lcError('LC031', [`${node.op} takes ${range(def.inputs)} inputs, got ${n}`], ctxErr);
+  }
+  if (node.outputs.length < def.outputs[0] || node.outputs.length > def.outputs[1]) {
+    throw lcError('LC031', [`${node.op} has ${range(def.outputs)} outputs, got ${node.outputs.length}`], ctxErr);
+  }
+  let fresh = 0;
+  const ctx: InferContext = {
+    node,
+    graph,
+    attrs: resolveAttrs(node, def),
+    inputs: node.inputs.map((v) => (v ? v.type : null)),
+    constInput: (i) => node.inputs[i]?.const ?? null,
+    freshDim: (hint) => `${hint}_${node.name}_${fresh++}`,
+    fail: (code, args) => { throw lcError(code, args, ctxErr); },
+  };
+  try {
+    return def.inferType(ctx);
+  } catch (e) {
+    if (e instanceof LayercError) throw e.within(ctxErr);
+    throw e;
+  }
+}
+
+/** Infers every node's output types in place. */
+export function inferShapes(graph: Graph): Graph {
+  for (const node of graph.nodes) {
+    const types = inferNode(graph, node);
+    node.outputs.forEach((o, i) => {
+      if (types[i]) o.type = types[i];
+    });
+  }
+  return graph;
+}
+
+function range([a, b]: [number, number]): string {
+  return a === b ? `${a}` : b === Infinity ? `at least ${a}` : `${a} to ${b}`;
+}
+
+export function shapeToString(shape: Dim[] | null): string {
+  return shape ? `[${shape.join(', ')}]` : '[?]';
+}

@@ -1,0 +1,130 @@
+// The op registry: every op has ONE definition holding its attribute schema, its type/shape rule, its
+// reference semantics (the oracle interpreter) and, where it has one, its gradient. Adding an op means
+// adding one `defineOp` call in src/ops/<family>.ts; nothing else switches on op names.
+import type { AttrValue, Dim, Graph, Node, TensorType, Value } from './graph.ts';
+import type { Tensor } from './tensor.ts';
+import { lcError, type Code } from '../diagnostics.ts';
+
+export type AttrType = 'int' | 'float' | 'string' | 'ints' | 'floats' | 'strings' | 'tensor' | 'graph' | 'json';
+
+export interface AttrSpec {
+  type: AttrType;
+  /** Default per the ONNX spec; omitted with `required` or when absence has a meaning of its own. */
+  default?: AttrValue;
+  required?: boolean;
+}
+
+/** What a shape rule sees. */
+export interface InferContext {
+  node: Node;
+  graph: Graph;
+  attrs: Record<string, AttrValue>;
+  /** Input types (null for an omitted optional input). */
+  inputs: (TensorType | null)[];
+  /** The compile-time value of input i, if it is a constant (or was folded to one). */
+  constInput(i: number): Tensor | null;
+  /** A fresh symbolic dimension for sizes that depend on data. */
+  freshDim(hint: string): Dim;
+  /** Throws a LayercError naming this node and op. */
+  fail(code: Code, args: (string | number)[]): never;
+}
+
+/** What a reference implementation sees besides its input tensors. */
+export interface EvalContext {
+  node: Node;
+  attrs: Record<string, AttrValue>;
+  /** Deterministic randomness (Dropout in training mode). */
+  random?: () => number;
+  /** True when running the training graph (Dropout active). */
+  training?: boolean;
+}
+
+/** Gradient context for reverse-mode autodiff (filled in by src/train/autodiff.ts). */
+export interface VjpContext {
+  node: Node;
+  attrs: Record<string, AttrValue>;
+  graph: Graph;
+  /** Gradient values of the node's outputs (null where an output has no gradient). */
+  dOut: (Value | null)[];
+  /** Emits a node into the backward graph and returns its outputs. */
+  emit(op: string, inputs: (Value | null)[], attrs?: Record<string, AttrValue>, numOutputs?: number, domain?: string): Value[];
+}
+
+export interface OpDef {
+  name: string;
+  /** '' for the standard ONNX domain, 'ai.layerc' for layerc's own ops. */
+  domain?: string;
+  summary: string;
+  attrs: Record<string, AttrSpec>;
+  /** Input count range (optional inputs may be null). */
+  inputs: [min: number, max: number];
+  /** Output count range. */
+  outputs: [min: number, max: number];
+  inferType(ctx: InferContext): TensorType[];
+  evalRef(inputs: (Tensor | null)[], ctx: EvalContext): Tensor[];
+  /** One gradient per input (null where there is none); the count is checked. */
+  vjp?(ctx: VjpContext): (Value | null)[];
+  /** True for ops whose result depends on more than their inputs (never folded or deduplicated). */
+  impure?: boolean;
+}
+
+const registry = new Map<string, OpDef>();
+
+const key = (domain: string, name: string) => (domain ? `${domain}::${name}` : name);
+
+export function defineOp(def: OpDef): OpDef {
+  const k = key(def.domain ?? '', def.name);
+  if (registry.has(k)) throw new Error(`op ${k} is defined twice`);
+  registry.set(k, def);
+  return def;
+}
+
+export function findOp(name: string, domain = ''): OpDef | undefined {
+  return registry.get(key(domain === 'ai.onnx' ? '' : domain, name));
+}
+
+export function getOp(node: Node): OpDef {
+  const def = findOp(node.op, node.domain);
+  if (!def) throw lcError('LC011', [node.op, node.domain || 'ai.onnx', ''], { node: node.name, op: node.op });
+  return def;
+}
+
+export function allOps(): OpDef[] { return [...registry.values()]; }
+
+/** The node's attributes with the op's defaults filled in, checked against the schema. */
+export function resolveAttrs(node: Node, def: OpDef = getOp(node)): Record<string, AttrValue> {
+  const out: Record<string, AttrValue> = {};
+  for (const [name, spec] of Object.entries(def.attrs)) {
+    const v = node.attrs[name];
+    if (v === undefined) {
+      if (spec.required) throw lcError('LC030', [name, 'required attribute is missing'], { node: node.name, op: node.op });
+      if (spec.default !== undefined) out[name] = spec.default;
+      continue;
+    }
+    if (!attrMatches(spec.type, v)) {
+      throw lcError('LC030', [name, `expected ${spec.type}, got ${describe(v)}`], { node: node.name, op: node.op });
+    }
+    out[name] = v;
+  }
+  for (const name of Object.keys(node.attrs)) {
+    if (!(name in def.attrs)) throw lcError('LC030', [name, `unknown attribute for ${node.op}`], { node: node.name, op: node.op });
+  }
+  return out;
+}
+
+function attrMatches(t: AttrType, v: AttrValue): boolean {
+  switch (t) {
+    case 'int': case 'float': return typeof v === 'number';
+    case 'string': return typeof v === 'string';
+    case 'ints': case 'floats': return Array.isArray(v) && v.every((x) => typeof x === 'number');
+    case 'strings': return Array.isArray(v) && v.every((x) => typeof x === 'string');
+    case 'tensor': return typeof v === 'object' && v !== null && 'data' in v && 'shape' in v;
+    case 'graph': return typeof v === 'object' && v !== null && 'nodes' in v;
+    case 'json': return true;
+  }
+}
+
+function describe(v: AttrValue): string {
+  if (Array.isArray(v)) return 'a list';
+  return typeof v;
+}

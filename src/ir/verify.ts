@@ -1,0 +1,38 @@
+// Graph invariants, checked after every pass in tests (tinygrad's spec / torch.fx's lint).
+import type { Graph } from './graph.ts';
+import { lcError } from '../diagnostics.ts';
+import { findOp } from './registry.ts';
+
+export function verify(graph: Graph): void {
+  const fail = (msg: string, node?: { name: string; op: string }) =>
+    { throw lcError('LC034', [msg], { node: node?.name, op: node?.op, file: graph.source }); };
+  const defined = new Set<unknown>([...graph.inputs, ...graph.initializers]);
+  const names = new Set<string>();
+  for (const v of [...graph.inputs, ...graph.initializers]) {
+    if (names.has(v.name)) fail(`value name '${v.name}' is defined twice`);
+    names.add(v.name);
+    if (graph.value(v.name) !== v) fail(`value '${v.name}' is not registered under its name`);
+  }
+  for (const v of graph.initializers) if (!v.const) fail(`initializer '${v.name}' has no tensor`);
+  const nodeNames = new Set<string>();
+  for (const node of graph.nodes) {
+    if (nodeNames.has(node.name)) fail(`node name '${node.name}' is used twice`, node);
+    nodeNames.add(node.name);
+    if (!findOp(node.op, node.domain)) fail(`unknown op ${node.domain ? node.domain + '::' : ''}${node.op}`, node);
+    for (const v of node.inputs) {
+      if (!v) continue;
+      if (!defined.has(v)) fail(`input '${v.name}' is used before it is defined (topological order)`, node);
+      if (!v.users.includes(node)) fail(`use list of '${v.name}' misses node '${node.name}'`, node);
+    }
+    for (const o of node.outputs) {
+      if (o.producer !== node) fail(`output '${o.name}' does not point back to its producer`, node);
+      if (names.has(o.name)) fail(`value name '${o.name}' is defined twice`, node);
+      if (graph.value(o.name) !== o) fail(`value '${o.name}' is not registered under its name`, node);
+      names.add(o.name);
+      defined.add(o);
+      for (const u of o.users) if (!u.inputs.includes(o)) fail(`'${o.name}' lists user '${u.name}' that does not use it`, node);
+      for (const u of o.users) if (!graph.nodes.includes(u)) fail(`'${o.name}' lists user '${u.name}' that is not in the graph`, node);
+    }
+  }
+  for (const o of graph.outputs) if (!defined.has(o)) fail(`graph output '${o.name}' is not defined`);
+}

@@ -1,0 +1,99 @@
+// The activation table: ONE row per activation, shared by the reference ops, the fused epilogue and both
+// backends (onnxruntime-web's fuse-utils idea). `ref` is the scalar math, `js` and `wgsl` emit the same
+// math as source text. Parameters travel by name (alpha, beta, min, max) so a kernel can take them as
+// uniforms. test/activations.test.ts runs every row's ref, js and wgsl forms against each other.
+import { defineOp } from '../ir/registry.ts';
+import { mapUnary, sameAsInput } from './util.ts';
+
+export interface ActivationParams { [name: string]: number }
+
+export interface Activation {
+  /** The ONNX op name. */
+  name: string;
+  /** Parameter names with their ONNX defaults. */
+  params: ActivationParams;
+  ref(x: number, p: ActivationParams): number;
+  /** A JS expression of `x` (an identifier); `p` holds the parameter expressions (literals or identifiers). */
+  js(x: string, p: Record<string, string>): string;
+  /** A WGSL expression of `v` of type `T` ('f32' or 'vec4<f32>'); parameters are f32 expressions. */
+  wgsl(v: string, T: string, p: Record<string, string>): string;
+}
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+export const ACTIVATIONS: Record<string, Activation> = {
+  Relu: {
+    name: 'Relu', params: {},
+    ref: (x) => (x > 0 ? x : 0),
+    js: (x) => `(${x} > 0 ? ${x} : 0)`,
+    wgsl: (v, T) => `max(${v}, ${T}(0.0))`,
+  },
+  LeakyRelu: {
+    name: 'LeakyRelu', params: { alpha: 0.01 },
+    ref: (x, p) => (x >= 0 ? x : p.alpha * x),
+    js: (x, p) => `(${x} >= 0 ? ${x} : ${p.alpha} * ${x})`,
+    wgsl: (v, T, p) => `select(${T}(${p.alpha}) * ${v}, ${v}, ${v} >= ${T}(0.0))`,
+  },
+  Sigmoid: {
+    name: 'Sigmoid', params: {},
+    ref: sigmoid,
+    js: (x) => `(1 / (1 + Math.exp(-${x})))`,
+    wgsl: (v, T) => `(${T}(1.0) / (${T}(1.0) + exp(-${v})))`,
+  },
+  Tanh: {
+    name: 'Tanh', params: {},
+    ref: Math.tanh,
+    js: (x) => `Math.tanh(${x})`,
+    // WGSL tanh overflows to NaN for |v| > ~44 on some drivers: clamp first (tanh(±20) == ±1 in f32).
+    wgsl: (v, T) => `tanh(clamp(${v}, ${T}(-20.0), ${T}(20.0)))`,
+  },
+  Clip: {
+    name: 'Clip', params: { min: -3.4028234663852886e38, max: 3.4028234663852886e38 },
+    ref: (x, p) => (x < p.min ? p.min : x > p.max ? p.max : x),
+    js: (x, p) => `(${x} < ${p.min} ? ${p.min} : ${x} > ${p.max} ? ${p.max} : ${x})`,
+    wgsl: (v, T, p) => `clamp(${v}, ${T}(${p.min}), ${T}(${p.max}))`,
+  },
+  HardSigmoid: {
+    name: 'HardSigmoid', params: { alpha: 0.2, beta: 0.5 },
+    ref: (x, p) => Math.max(0, Math.min(1, p.alpha * x + p.beta)),
+    js: (x, p) => `Math.max(0, Math.min(1, ${p.alpha} * ${x} + ${p.beta}))`,
+    wgsl: (v, T, p) => `clamp(${T}(${p.alpha}) * ${v} + ${T}(${p.beta}), ${T}(0.0), ${T}(1.0))`,
+  },
+  HardSwish: {
+    name: 'HardSwish', params: {},
+    ref: (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)),
+    js: (x) => `(${x} * Math.max(0, Math.min(1, ${x} / 6 + 0.5)))`,
+    wgsl: (v, T) => `(${v} * clamp(${v} / ${T}(6.0) + ${T}(0.5), ${T}(0.0), ${T}(1.0)))`,
+  },
+};
+
+/** Formats a number as a literal both JS and WGSL accept for f32. */
+export function floatLiteral(x: number): string {
+  if (x === Infinity || x >= 3.4028234663852886e38) return '3.4028234663852886e38';
+  if (x === -Infinity || x <= -3.4028234663852886e38) return '-3.4028234663852886e38';
+  const s = String(Math.fround(x));
+  return /[.eE]/.test(s) ? s : `${s}.0`;
+}
+
+export function activationParams(a: Activation, attrs: Record<string, unknown>): ActivationParams {
+  const p: ActivationParams = {};
+  for (const [k, d] of Object.entries(a.params)) p[k] = typeof attrs[k] === 'number' ? (attrs[k] as number) : d;
+  return p;
+}
+
+// The unary activations that are standard ONNX ops with float attributes (Clip takes inputs: ops/elementwise.ts).
+for (const a of Object.values(ACTIVATIONS)) {
+  if (a.name === 'Clip') continue;
+  defineOp({
+    name: a.name,
+    summary: `elementwise ${a.name}`,
+    attrs: Object.fromEntries(Object.entries(a.params).map(([k, d]) => [k, { type: 'float' as const, default: d }])),
+    inputs: [1, 1],
+    outputs: [1, 1],
+    inferType: sameAsInput,
+    evalRef([x], ctx) {
+      const p = activationParams(a, ctx.attrs);
+      return [mapUnary(x!, (v) => a.ref(v, p))];
+    },
+  });
+}
