@@ -1,0 +1,57 @@
+// The backend contract shared by the CLI, tests and benches: compile a graph once, run it many times.
+// Backends load lazily so `--backend reference` never pulls in WebGPU or worker code.
+import type { Graph } from '../src/ir/graph.ts';
+import type { Tensor } from '../src/ir/tensor.ts';
+import { runGraph } from '../src/ir/interpret.ts';
+import { lcError, suggest } from '../src/diagnostics.ts';
+
+export interface BackendOptions {
+  /** Worker threads for the JS backend (default: number of cores). */
+  threads?: number;
+  /** Run in training mode (Dropout active, BatchNormalization training_mode honoured). */
+  training?: boolean;
+  /** Seed for anything random at run time (Dropout masks). */
+  seed?: number;
+}
+
+export interface CompiledModel {
+  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  /** Frees workers / GPU resources so the process can exit. */
+  dispose(): Promise<void>;
+  /** Human-readable facts for `layerc bench` (adapter name, peak arena bytes, ...). */
+  info?: Record<string, string | number>;
+}
+
+export interface Backend {
+  name: string;
+  compile(graph: Graph, opts?: BackendOptions): Promise<CompiledModel>;
+}
+
+const reference: Backend = {
+  name: 'reference',
+  async compile(graph, opts = {}) {
+    return {
+      async run(feeds) { return runGraph(graph, feeds, { training: opts.training }); },
+      async dispose() {},
+    };
+  },
+};
+
+/** Module path per backend, imported on first use; each module's default export is its Backend. */
+const LAZY: Record<string, string> = {
+  js: './js/index.ts',
+  wgsl: './wgsl/index.ts',
+};
+
+export const BACKEND_NAMES = ['reference', ...Object.keys(LAZY)];
+
+export async function getBackend(name: string): Promise<Backend> {
+  if (name === 'reference') return reference;
+  const path = LAZY[name];
+  if (!path) {
+    const s = suggest(name, BACKEND_NAMES);
+    throw lcError('LC002', [`unknown backend '${name}'${s ? ` (did you mean '${s}'?)` : ''}; choose one of ${BACKEND_NAMES.join(', ')}`]);
+  }
+  const mod = (await import(path)) as { default: Backend };
+  return mod.default;
+}
