@@ -1,0 +1,168 @@
+// Runs one ONNX node two ways: through layerc (shape inference + reference interpreter) and through
+// onnxruntime-node (the independent oracle), from the same description. Attribute types come from the op
+// registry, so `{ axis: 1 }` is written as an INT and `{ alpha: 1 }` as a FLOAT, as ONNX expects.
+import onnx from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+import { Graph, Tensor, inferShapes, runGraph, type TensorType } from '../../src/index.ts';
+import { findOp } from '../../src/ir/registry.ts';
+import type { AttrValue } from '../../src/ir/graph.ts';
+import type { DType } from '../../src/ir/dtype.ts';
+
+export interface NodeCase {
+  op: string;
+  /** Inputs in order; null for an omitted optional input. */
+  inputs: (Tensor | null)[];
+  attrs?: Record<string, AttrValue>;
+  /** Indices of inputs given as initializers (constants) rather than graph inputs. */
+  constInputs?: number[];
+  numOutputs?: number;
+  opset?: number;
+}
+
+const ONNX_CODE: Record<DType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float64: 11 };
+const ORT_TYPE: Record<DType, ort.Tensor.Type> = {
+  float32: 'float32', uint8: 'uint8', int8: 'int8', int32: 'int32', int64: 'int64', bool: 'bool', float64: 'float64',
+};
+
+function rawBytes(t: Tensor): Uint8Array {
+  if (t.dtype === 'int64') return new Uint8Array(BigInt64Array.from(t.toNumbers(), (v) => BigInt(v)).buffer);
+  const d = t.data;
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice();
+}
+
+function tensorProto(name: string, t: Tensor): onnx.onnx.ITensorProto {
+  return { name, dims: [...t.shape], dataType: ONNX_CODE[t.dtype], rawData: rawBytes(t) };
+}
+
+function attrProto(op: string, name: string, v: AttrValue): onnx.onnx.IAttributeProto {
+  const type = findOp(op)?.attrs[name]?.type;
+  const A = onnx.onnx.AttributeProto.AttributeType;
+  if (v instanceof Tensor) return { name, type: A.TENSOR, t: tensorProto(name, v) };
+  switch (type) {
+    case 'int': return { name, type: A.INT, i: v as number };
+    case 'float': return { name, type: A.FLOAT, f: v as number };
+    case 'string': return { name, type: A.STRING, s: new TextEncoder().encode(v as string) };
+    case 'ints': return { name, type: A.INTS, ints: v as number[] };
+    case 'floats': return { name, type: A.FLOATS, floats: v as number[] };
+    default: throw new Error(`single-node helper: cannot encode attribute ${op}.${name} (${type})`);
+  }
+}
+
+const inputName = (i: number) => `in${i}`;
+const outputName = (i: number) => `out${i}`;
+
+/** The node as a serialized ONNX model (initializers for constInputs, graph inputs for the rest). */
+export function singleNodeModel(c: NodeCase): Uint8Array {
+  const consts = new Set(c.constInputs ?? []);
+  const nOut = c.numOutputs ?? 1;
+  const valueInfo = (name: string, t: Tensor) => ({
+    name, type: { tensorType: { elemType: ONNX_CODE[t.dtype], shape: { dim: t.shape.map((d) => ({ dimValue: d })) } } },
+  });
+  const present = c.inputs.map((t, i) => [t, i] as const).filter(([t]) => t !== null) as [Tensor, number][];
+  const model: onnx.onnx.IModelProto = {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: c.opset ?? 18 }],
+    graph: {
+      name: 'single',
+      node: [{
+        opType: c.op,
+        input: c.inputs.map((t, i) => (t ? inputName(i) : '')),
+        output: Array.from({ length: nOut }, (_, i) => outputName(i)),
+        attribute: Object.entries(c.attrs ?? {}).map(([k, v]) => attrProto(c.op, k, v)),
+      }],
+      input: present.filter(([, i]) => !consts.has(i)).map(([t, i]) => valueInfo(inputName(i), t)),
+      initializer: present.filter(([, i]) => consts.has(i)).map(([t, i]) => tensorProto(inputName(i), t)),
+      output: Array.from({ length: nOut }, (_, i) => ({ name: outputName(i) })),
+    },
+  };
+  return onnx.onnx.ModelProto.encode(model).finish();
+}
+
+function fromOrt(t: ort.Tensor): Tensor {
+  const dtype = (Object.entries(ORT_TYPE).find(([, v]) => v === t.type)?.[0] ?? 'float32') as DType;
+  const data = t.data as ArrayLike<number | bigint | boolean>;
+  return Tensor.fromArray(dtype, t.dims as number[], Array.from(data, Number));
+}
+
+function toOrt(t: Tensor): ort.Tensor {
+  if (t.dtype === 'int64') return new ort.Tensor('int64', BigInt64Array.from(t.toNumbers(), (v) => BigInt(v)), [...t.shape]);
+  if (t.dtype === 'bool') return new ort.Tensor('bool', Uint8Array.from(t.data as Uint8Array), [...t.shape]);
+  return new ort.Tensor(ORT_TYPE[t.dtype], t.data as Float32Array, [...t.shape]);
+}
+
+/** onnxruntime-node's outputs for the node. */
+export async function runOrt(c: NodeCase): Promise<Tensor[]> {
+  const session = await ort.InferenceSession.create(singleNodeModel(c), { graphOptimizationLevel: 'disabled' });
+  const consts = new Set(c.constInputs ?? []);
+  const feeds: Record<string, ort.Tensor> = {};
+  c.inputs.forEach((t, i) => { if (t && !consts.has(i)) feeds[inputName(i)] = toOrt(t); });
+  const res = await session.run(feeds);
+  const outs = Array.from({ length: c.numOutputs ?? 1 }, (_, i) => fromOrt(res[outputName(i)]));
+  await session.release();
+  return outs;
+}
+
+/** The node as a layerc graph; constInputs become initializers so shape rules can read them. */
+export function singleNodeGraph(c: NodeCase, inputShapes?: (TensorType['shape'] | undefined)[]): Graph {
+  const g = new Graph('single');
+  const consts = new Set(c.constInputs ?? []);
+  const ins = c.inputs.map((t, i) => {
+    if (!t) return null;
+    if (consts.has(i)) return g.addConst(inputName(i), t);
+    return g.addInput(inputName(i), { dtype: t.dtype, shape: inputShapes?.[i] ?? [...t.shape] });
+  });
+  const node = g.addNode(c.op, ins, c.attrs ?? {}, { name: 'node', outputNames: Array.from({ length: c.numOutputs ?? 1 }, (_, i) => outputName(i)) });
+  g.outputs.push(...node.outputs);
+  return inferShapes(g);
+}
+
+/** layerc's reference outputs, with the inferred output types alongside. */
+export function runRef(c: NodeCase): { outputs: Tensor[]; types: TensorType[] } {
+  const g = singleNodeGraph(c);
+  const feeds: Record<string, Tensor> = {};
+  for (const v of g.inputs) feeds[v.name] = c.inputs[Number(v.name.slice(2))]!;
+  const res = runGraph(g, feeds);
+  return { outputs: g.outputs.map((o) => res[o.name]), types: g.outputs.map((o) => o.type) };
+}
+
+/** A small deterministic generator (mulberry32) for test data. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Random data of a dtype: floats in [-lo, hi), integers over a small range that still exercises wrapping. */
+export function randomTensor(dtype: DType, shape: number[], rand: () => number, range = 4): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const vals = Array.from({ length: n }, () => {
+    const u = rand() * 2 * range - range;
+    if (dtype === 'float32' || dtype === 'float64') return u;
+    if (dtype === 'bool') return rand() < 0.5 ? 1 : 0;
+    if (dtype === 'uint8') return Math.floor(rand() * 256);
+    if (dtype === 'int8') return Math.floor(rand() * 256) - 128;
+    return Math.round(u * 10);
+  });
+  return Tensor.fromArray(dtype, shape, vals);
+}
+
+/** Max |a - b| after checking shapes and dtypes agree (NaN on both sides counts as equal). */
+export function maxAbsDiff(a: Tensor, b: Tensor): number {
+  if (a.dtype !== b.dtype) throw new Error(`dtype ${a.dtype} != ${b.dtype}`);
+  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new Error(`shape [${a.shape}] != [${b.shape}]`);
+  }
+  let m = 0;
+  for (let i = 0; i < a.size; i++) {
+    const x = a.data[i], y = b.data[i];
+    if (Number.isNaN(x) && Number.isNaN(y)) continue;
+    if (x === y) continue;
+    m = Math.max(m, Math.abs(x - y));
+  }
+  return m;
+}
