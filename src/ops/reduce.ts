@@ -6,8 +6,10 @@ import type { Dim } from '../ir/graph.ts';
 import { defineOp } from '../ir/registry.ts';
 import { Tensor, stridesOf } from '../ir/tensor.ts';
 import { RAISE, forEachIndex, normAxes } from './dims.ts';
+import { mapUnary } from './util.ts';
 
-interface Reducer { init: number; step(acc: number, v: number): number; finish(acc: number, count: number): number }
+/** `map` applies to each element first; with noop_with_empty_axes it is all that happens (ReduceSumSquare squares). */
+interface Reducer { init: number; map?(v: number): number; step(acc: number, v: number): number; finish(acc: number, count: number): number }
 
 const REDUCERS: Record<string, Reducer> = {
   ReduceSum: { init: 0, step: (a, v) => a + v, finish: (a) => a },
@@ -15,7 +17,7 @@ const REDUCERS: Record<string, Reducer> = {
   ReduceMax: { init: -Infinity, step: (a, v) => (v > a || Number.isNaN(v) ? v : a), finish: (a) => a },
   ReduceMin: { init: Infinity, step: (a, v) => (v < a || Number.isNaN(v) ? v : a), finish: (a) => a },
   ReduceProd: { init: 1, step: (a, v) => a * v, finish: (a) => a },
-  ReduceSumSquare: { init: 0, step: (a, v) => a + v * v, finish: (a) => a },
+  ReduceSumSquare: { init: 0, map: (v) => v * v, step: (a, v) => a + v, finish: (a) => a },
 };
 
 /** The reduced axes, or null for the identity (empty axes with noop_with_empty_axes=1). */
@@ -53,14 +55,14 @@ for (const [name, r] of Object.entries(REDUCERS)) {
     },
     evalRef([x, a], ctx) {
       const axes = reducedAxes(RAISE, a ? a.toNumbers() : null, x!.rank, ctx.attrs.noop_with_empty_axes === 1);
-      if (!axes) return [x!];
+      if (!axes) return [r.map ? mapUnary(x!, r.map) : x!];
       const keepShape = outShape(x!.shape, axes, true);
       const acc = new Float64Array(keepShape.reduce((p, d) => p * d, 1)).fill(r.init);
       const ks = stridesOf(keepShape);
       forEachIndex(x!.shape, (idx, flat) => {
         let o = 0;
         for (let d = 0; d < idx.length; d++) if (!axes.includes(d)) o += idx[d] * ks[d];
-        acc[o] = r.step(acc[o], x!.data[flat]);
+        acc[o] = r.step(acc[o], r.map ? r.map(x!.data[flat]) : x!.data[flat]);
       });
       const count = axes.reduce((p, d) => p * x!.shape[d], 1);
       const out = Tensor.zeros(x!.dtype, outShape(x!.shape, axes, ctx.attrs.keepdims === 1));

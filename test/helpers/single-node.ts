@@ -24,8 +24,14 @@ const ORT_TYPE: Record<DType, ort.Tensor.Type> = {
   float32: 'float32', uint8: 'uint8', int8: 'int8', int32: 'int32', int64: 'int64', bool: 'bool', float64: 'float64',
 };
 
+/** int64 held as a double: 2^63 (what INT64_MAX rounds to) saturates instead of wrapping to INT64_MIN. */
+function toBigInt64(v: number): bigint {
+  if (v >= 2 ** 63) return 2n ** 63n - 1n;
+  return BigInt(Math.trunc(v));
+}
+
 function rawBytes(t: Tensor): Uint8Array {
-  if (t.dtype === 'int64') return new Uint8Array(BigInt64Array.from(t.toNumbers(), (v) => BigInt(v)).buffer);
+  if (t.dtype === 'int64') return new Uint8Array(BigInt64Array.from(t.toNumbers(), toBigInt64).buffer);
   const d = t.data;
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice();
 }
@@ -85,7 +91,7 @@ function fromOrt(t: ort.Tensor): Tensor {
 }
 
 function toOrt(t: Tensor): ort.Tensor {
-  if (t.dtype === 'int64') return new ort.Tensor('int64', BigInt64Array.from(t.toNumbers(), (v) => BigInt(v)), [...t.shape]);
+  if (t.dtype === 'int64') return new ort.Tensor('int64', BigInt64Array.from(t.toNumbers(), toBigInt64), [...t.shape]);
   if (t.dtype === 'bool') return new ort.Tensor('bool', Uint8Array.from(t.data as Uint8Array), [...t.shape]);
   return new ort.Tensor(ORT_TYPE[t.dtype], t.data as Float32Array, [...t.shape]);
 }
