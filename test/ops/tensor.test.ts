@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { Graph, Tensor, inferShapes, runGraph, LayercError } from '../../src/index.ts';
 import { maxAbsDiff, randomTensor, rng, runOrt, runRef, singleNodeGraph, type NodeCase } from '../helpers/single-node.ts';
 import { sourceIndex } from '../../src/ops/pad.ts';
+import type { AttrValue } from '../../src/ir/graph.ts';
 
 async function agree(c: NodeCase): Promise<void> {
   const ref = runRef(c);
@@ -175,7 +176,7 @@ describe('Identity, Dropout, Constant', () => {
   });
 
   it('Constant from each value attribute (ORT agrees)', async () => {
-    for (const attrs of [{ value: iota([2, 2]) }, { value_float: 1.5 }, { value_floats: [1, 2] }, { value_int: 7 }, { value_ints: [3, -1] }]) {
+    for (const attrs of <Record<string, AttrValue>[]>[{ value: iota([2, 2]) }, { value_float: 1.5 }, { value_floats: [1, 2] }, { value_int: 7 }, { value_ints: [3, -1] }]) {
       await agree({ op: 'Constant', inputs: [], attrs });
     }
     expect(() => runRef({ op: 'Constant', inputs: [], attrs: {} })).toThrow(/exactly one value attribute/);
@@ -195,13 +196,21 @@ describe('shape rules', () => {
   it('Reshape keeps a symbolic batch dim through 0 and -1', () => {
     expect(infer('Reshape', ['N', 3, 4, 4], [i64([0, -1])])).toEqual(['N', 48]);
     expect(infer('Reshape', ['N', 12], [i64([-1, 3, 4])])).toEqual(['N', 3, 4]);
-    expect(infer('Reshape', ['N', 12], [i64([2, -1])])[1]).toMatch(/^reshape_/);
+    expect(infer('Reshape', ['N', 12], [i64([2, -1])])![1]).toMatch(/^reshape_/);
   });
 
   it('Reshape element-count mismatch and bad targets are LC032', () => {
     expect(() => infer('Reshape', [2, 3], [i64([4, 2])])).toThrow(LayercError);
     expect(() => infer('Reshape', [2, 3], [i64([-1, -1])])).toThrow(/at most one -1/);
     expect(() => infer('Reshape', [2, 3], [i64([5, -1])])).toThrow(/cannot reshape/);
+  });
+
+  it('a run-time Reshape mismatch (shape from a graph input) is a LayercError naming the node', () => {
+    const g = singleNodeGraph({ op: 'Reshape', inputs: [iota([2, 3]), i64([4, 2])] });
+    const err = (() => { try { runGraph(g, { in0: iota([2, 3]), in1: i64([4, 2]) }); } catch (e) { return e; } })() as LayercError;
+    expect(err).toBeInstanceOf(LayercError);
+    expect(err.code).toBe('LC032');
+    expect(err.format()).toMatch(/node 'node' \(Reshape\)/);
   });
 
   it('Flatten, Concat, Transpose, Pad with symbolic dims', () => {
