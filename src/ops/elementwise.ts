@@ -18,10 +18,18 @@ export function broadcastNary(xs: Tensor[], f: (v: number[]) => number, dtype: D
     shape = s;
   }
   const out = Tensor.zeros(dtype, shape);
+  const vals = new Array<number>(xs.length);
+  if (xs.every((x) => x.size === out.size && x.rank === shape.length)) {
+    // No broadcasting: same index everywhere (the common residual-add case; keeps the oracle usable on big nets).
+    for (let i = 0; i < out.size; i++) {
+      for (let k = 0; k < xs.length; k++) vals[k] = xs[k].data[i];
+      out.data[i] = f(vals);
+    }
+    return out;
+  }
   const strides = xs.map((x) => broadcastStrides(x.shape, shape));
   const os = stridesOf(shape);
   const idx = new Array<number>(xs.length);
-  const vals = new Array<number>(xs.length);
   for (let i = 0; i < out.size; i++) {
     idx.fill(0);
     let rem = i;
