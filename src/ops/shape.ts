@@ -138,9 +138,12 @@ function castTarget(ctx: Pick<InferContext, 'fail'>, to: number): DType {
   return d;
 }
 
-/** Float -> integer truncates toward zero (NaN gives 0); typed arrays then wrap to the target width; bool is x != 0. */
+/**
+ * Float -> integer truncates toward zero (NaN gives 0); typed arrays then wrap to the target width.
+ * bool is x != 0, so NaN is true (as C++'s static_cast<bool> and numpy's astype(bool) give).
+ */
 export function castValue(v: number, from: DType, to: DType): number {
-  if (to === 'bool') return v !== 0 && !Number.isNaN(v) ? 1 : 0;
+  if (to === 'bool') return v !== 0 ? 1 : 0;
   if (isFloat(to)) return v;
   if (isFloat(from)) return Number.isFinite(v) ? Math.trunc(v) : 0;
   return v;

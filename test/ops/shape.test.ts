@@ -71,6 +71,7 @@ describe('vs onnxruntime', () => {
         await agree({ op: 'Cast', inputs: [src], attrs: { to: code } });
       }
     }
+    await agree({ op: 'Cast', inputs: [Tensor.fromArray('float32', [3], [NaN, 0, -0])], attrs: { to: 9 } }); // NaN is true
     await agree({ op: 'ConstantOfShape', inputs: [i64([2, 3])], attrs: { value: Tensor.fromArray('int64', [1], [7]) }, constInputs: [0] });
     await agree({ op: 'ConstantOfShape', inputs: [i64([4])] });
     await agree({ op: 'Range', inputs: [Tensor.scalar('float32', 1), Tensor.scalar('float32', 3.3), Tensor.scalar('float32', 0.5)] });
