@@ -33,6 +33,18 @@ export const CATALOGUE = {
   LC036: { exit: 5, message: 'missing input {0}: {1}' },
 
   LC040: { exit: 6, message: 'syntax error: {0}' },
+  LC041: { exit: 6, message: 'unknown layer or block {0}{1}' },
+  LC042: { exit: 6, message: 'unknown argument {0} for {1}{2}' },
+  LC043: { exit: 6, message: 'argument {0} of {1} {2}' },
+  LC044: { exit: 6, message: 'missing required argument {0} of {1}' },
+  LC045: { exit: 6, message: 'undefined name {0}{1}' },
+  LC046: { exit: 6, message: 'duplicate binding {0} (first bound at line {1})' },
+  LC047: { exit: 6, message: 'recursive block {0} (call chain {1})' },
+  LC048: { exit: 6, message: 'shape error in {0}: {1}' },
+  LC049: { exit: 6, message: 'too many positional arguments for {0}: expected at most {1}, got {2}' },
+  LC050: { exit: 6, message: 'bad program: {0}' },
+  LC051: { exit: 6, message: 'weight {0}: {1}' },
+  LC052: { exit: 6, message: '{0} is a {1}, expected a {2}' },
 
   LC060: { exit: 7, message: 'unknown pass {0}{1}' },
 

@@ -1,0 +1,40 @@
+// The DSL front end: parse (dsl/parse.ts) -> evaluate to IR with shapes (dsl/compile.ts, layer table in
+// dsl/layers.ts) -> seeded init (dsl/init.ts) -> optional trained weights by name (dsl/weights.ts).
+import { readFileSync } from 'node:fs';
+import type { Graph } from '../ir/graph.ts';
+import '../ops/index.ts';
+import { lcError } from '../diagnostics.ts';
+import { parseDsl } from './dsl/parse.ts';
+import { DslCompiler } from './dsl/compile.ts';
+import { initWeights } from './dsl/init.ts';
+import { loadWeights, type WeightSource } from './dsl/weights.ts';
+
+export { parseDsl } from './dsl/parse.ts';
+export { printDsl } from './dsl/print.ts';
+export { LAYERS } from './dsl/layers.ts';
+
+export interface DslOptions {
+  /** Seed of the weight initialization (default 0). */
+  seed?: number;
+  /** Trained weights by initializer name (e.g. `conv1.weight`), or a Graph whose initializers are used. */
+  weights?: WeightSource;
+}
+
+export function compileDsl(source: string, file: string, opts: DslOptions = {}): Graph {
+  const ast = parseDsl(source, file);
+  const c = new DslCompiler(source, file, ast);
+  const graph = c.compile();
+  initWeights(c.pending, opts.seed ?? 0);
+  if (opts.weights) loadWeights(graph, opts.weights, file);
+  return graph;
+}
+
+export function compileDslFile(path: string, opts: DslOptions = {}): Graph {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw lcError('LC003', [path, (e as Error).message]);
+  }
+  return compileDsl(text, path, opts);
+}

@@ -1,0 +1,66 @@
+// The per-layer emitter handed to each layer-table row: adds nodes with the layer's span and name,
+// infers their shapes at once (so a shape error points at the DSL layer that broke) and creates
+// parameters whose initial values are filled in later by init.ts.
+import type { Graph, Node, Value, AttrValue, Dim, StateRole } from '../../ir/graph.ts';
+import { Tensor } from '../../ir/tensor.ts';
+import { inferNode, shapeToString } from '../../ir/infer.ts';
+import { LayercError, lcError, type SourceSpan } from '../../diagnostics.ts';
+
+export type InitKind = 'weight' | 'zeros' | 'ones';
+export interface PendingParam { value: Value; kind: InitKind; fanIn: number; fanOut: number; node?: Node }
+
+export class LayerBuilder {
+  nodes: Node[] = [];
+  params: Value[] = [];
+  constructor(readonly graph: Graph, readonly name: string, readonly layer: string, readonly span: SourceSpan,
+    readonly pending: PendingParam[], readonly trainable: boolean) {}
+
+  /** Adds one node named after the layer (a second node gets a suffix) and infers its output type. */
+  node(op: string, inputs: (Value | null)[], attrs: Record<string, AttrValue> = {}): Value {
+    const n = this.graph.addNode(op, inputs, attrs, { name: this.nodes.length ? `${this.name}.${op.toLowerCase()}` : this.name, span: this.span });
+    this.nodes.push(n);
+    let types;
+    try {
+      types = inferNode(this.graph, n);
+    } catch (e) {
+      if (e instanceof LayercError) throw this.fail(e.message);
+      throw e;
+    }
+    n.outputs.forEach((o, i) => { if (types[i]) o.type = types[i]; });
+    for (const p of this.pending) if (!p.node && this.params.includes(p.value)) p.node = n;
+    return n.outputs[0];
+  }
+
+  /** A parameter or running statistic `<layer>.<suffix>`; weights get their values in init.ts. */
+  param(suffix: string, shape: number[], role: StateRole, kind: InitKind, fanIn = 0, fanOut = 0, trainable = this.trainable): Value {
+    const t = Tensor.zeros('float32', shape);
+    if (kind === 'ones') t.data.fill(1);
+    const v = this.graph.addConst(`${this.name}.${suffix}`, t, role);
+    if (role === 'param' && !trainable) v.trainable = false;
+    this.params.push(v);
+    this.pending.push({ value: v, kind, fanIn, fanOut });
+    return v;
+  }
+
+  /** A small non-trainable constant input (Clip bounds, Dropout ratio). */
+  scalar(suffix: string, x: number): Value {
+    return this.graph.addConst(`${this.name}.${suffix}`, Tensor.scalar('float32', x));
+  }
+
+  shape(x: Value): Dim[] {
+    if (!x.type.shape) throw this.fail(`the input shape of ${this.layer} is unknown`);
+    return x.type.shape;
+  }
+
+  /** A dimension that must be a fixed number (channels, features). */
+  fixedDim(x: Value, axis: number, what: string): number {
+    const s = this.shape(x);
+    const d = s[axis];
+    if (typeof d !== 'number') throw this.fail(`${what} of the input ${shapeToString(s)} must be a fixed size, got ${String(d)}`);
+    return d;
+  }
+
+  fail(message: string): LayercError {
+    return lcError('LC048', [`${this.layer} '${this.name}'`, message], { span: this.span, file: this.span.file, node: this.name });
+  }
+}

@@ -1,0 +1,42 @@
+// Seeded, deterministic weight initialization. Conv/dense weights get He-uniform (bound sqrt(6/fan_in))
+// when the layer's output feeds a ReLU-family activation (through an optional batchnorm), Glorot-uniform
+// (bound sqrt(6/(fan_in+fan_out))) otherwise. Biases and BN beta/mean are 0, BN gamma/var 1. Weights are
+// drawn in creation order from one mulberry32 stream, so the same program and seed give the same bits.
+import type { Node } from '../../ir/graph.ts';
+import type { PendingParam } from './builder.ts';
+
+const RELU_FAMILY = new Set(['Relu', 'LeakyRelu', 'Clip']);
+
+export function initWeights(pending: PendingParam[], seed: number): void {
+  const rand = mulberry32(seed);
+  for (const p of pending) {
+    if (p.kind !== 'weight') continue;
+    const bound = feedsRelu(p.node) ? Math.sqrt(6 / p.fanIn) : Math.sqrt(6 / (p.fanIn + p.fanOut));
+    const data = p.value.const!.data;
+    for (let i = 0; i < data.length; i++) data[i] = (2 * rand() - 1) * bound;
+  }
+}
+
+function feedsRelu(node: Node | undefined): boolean {
+  let n = node;
+  for (let hop = 0; n && hop < 2; hop++) {
+    const users = n.outputs[0]?.users ?? [];
+    if (users.length !== 1) return false;
+    const u = users[0];
+    if (RELU_FAMILY.has(u.op)) return true;
+    if (u.op !== 'BatchNormalization') return false;
+    n = u;
+  }
+  return false;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

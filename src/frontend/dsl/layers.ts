@@ -1,0 +1,172 @@
+// THE layer table: one row per DSL layer with its parameters (type, default) and how it maps to ONNX
+// nodes. A new layer is a new row. Every row also accepts `trainable` and `name` (see COMMON_PARAMS).
+import type { Value } from '../../ir/graph.ts';
+import { shapeToString } from '../../ir/infer.ts';
+import type { LayerBuilder } from './builder.ts';
+
+export type ParamType = 'int' | 'float' | 'bool' | 'string' | 'pad';
+export type ArgValue = number | string | boolean;
+export interface ParamSpec { name: string; type: ParamType; default?: ArgValue | ((a: Args) => ArgValue) }
+export type Args = Record<string, ArgValue>;
+
+export interface LayerDef {
+  /** Name stem for auto-named instances: conv1, conv2, bn1, ... */
+  prefix: string;
+  params: ParamSpec[];
+  /** Takes several tensors (concat) instead of one. */
+  variadic?: boolean;
+  /** True when a weight feeding this layer should get He init (ReLU family). */
+  reluFamily?: boolean;
+  build(b: LayerBuilder, xs: Value[], a: Args): Value;
+}
+
+export const COMMON_PARAMS: ParamSpec[] = [{ name: 'trainable', type: 'bool', default: true }, { name: 'name', type: 'string', default: '' }];
+
+const num = (a: Args, k: string): number => a[k] as number;
+
+/** Padding for pad="same" (SAME_UPPER like TF/ONNX): explicit pads when the spatial size is known. */
+function samePads(b: LayerBuilder, x: Value, k: number, stride: number, dilation: number): number[] {
+  const s = b.shape(x);
+  const pads = [0, 0, 0, 0];
+  for (let i = 0; i < 2; i++) {
+    const size = s[2 + i];
+    if (typeof size !== 'number') {
+      if (stride !== 1) throw b.fail(`pad="same" with stride ${stride} needs a fixed spatial size, got ${shapeToString(s)}`);
+      const total = dilation * (k - 1);
+      pads[i] = Math.floor(total / 2); pads[i + 2] = total - pads[i];
+      continue;
+    }
+    const out = Math.ceil(size / stride);
+    const total = Math.max(0, (out - 1) * stride + dilation * (k - 1) + 1 - size);
+    pads[i] = Math.floor(total / 2); pads[i + 2] = total - pads[i];
+  }
+  return pads;
+}
+
+function expectRank(b: LayerBuilder, x: Value, rank: number, hint: string): void {
+  const s = b.shape(x);
+  if (s.length !== rank) throw b.fail(`expects a ${rank}-D input ${hint}, got ${shapeToString(s)}${rank === 2 && s.length > 2 ? ' (add flatten before it)' : ''}`);
+}
+
+/** Kernel (with dilation) must fit in the padded input, when the size is known. */
+function checkWindow(b: LayerBuilder, x: Value, k: number, pads: number[], dilation = 1): void {
+  const s = b.shape(x);
+  for (let i = 0; i < 2; i++) {
+    const size = s[2 + i];
+    const eff = dilation * (k - 1) + 1;
+    if (typeof size === 'number' && size + pads[i] + pads[i + 2] < eff) {
+      throw b.fail(`kernel ${eff}x${eff} is larger than the (padded) input ${shapeToString(s)}`);
+    }
+  }
+}
+
+const pads4 = (p: number): number[] => [p, p, p, p];
+const unary = (prefix: string, op: string, reluFamily = false): LayerDef => ({ prefix, params: [], reluFamily, build: (b, [x]) => b.node(op, [x]) });
+
+export const LAYERS: Record<string, LayerDef> = {
+  conv2d: {
+    prefix: 'conv',
+    params: [{ name: 'out', type: 'int' }, { name: 'kernel', type: 'int' }, { name: 'stride', type: 'int', default: 1 },
+      { name: 'pad', type: 'pad', default: 0 }, { name: 'dilation', type: 'int', default: 1 }, { name: 'groups', type: 'int', default: 1 },
+      { name: 'bias', type: 'bool', default: true }],
+    build(b, [x], a) {
+      expectRank(b, x, 4, '[N, C, H, W]');
+      const c = b.fixedDim(x, 1, 'the channel count');
+      const [out, k, g, d, s] = [num(a, 'out'), num(a, 'kernel'), num(a, 'groups'), num(a, 'dilation'), num(a, 'stride')];
+      if (c % g || out % g) throw b.fail(`groups=${g} must divide the input channels (${c}) and out (${out})`);
+      const pads = a.pad === 'same' ? samePads(b, x, k, s, d) : pads4(num(a, 'pad'));
+      checkWindow(b, x, k, pads, d);
+      const fanIn = (c / g) * k * k;
+      const w = b.param('weight', [out, c / g, k, k], 'param', 'weight', fanIn, (out / g) * k * k);
+      const bias = a.bias ? b.param('bias', [out], 'param', 'zeros') : null;
+      return b.node('Conv', bias ? [x, w, bias] : [x, w], { kernel_shape: [k, k], strides: [s, s], pads, dilations: [d, d], group: g });
+    },
+  },
+  conv_transpose2d: {
+    prefix: 'deconv',
+    params: [{ name: 'out', type: 'int' }, { name: 'kernel', type: 'int' }, { name: 'stride', type: 'int', default: 1 },
+      { name: 'pad', type: 'int', default: 0 }, { name: 'output_pad', type: 'int', default: 0 }, { name: 'bias', type: 'bool', default: true }],
+    build(b, [x], a) {
+      expectRank(b, x, 4, '[N, C, H, W]');
+      const c = b.fixedDim(x, 1, 'the channel count');
+      const [out, k, s, p, op] = [num(a, 'out'), num(a, 'kernel'), num(a, 'stride'), num(a, 'pad'), num(a, 'output_pad')];
+      if (op >= s) throw b.fail(`output_pad (${op}) must be smaller than stride (${s})`);
+      const w = b.param('weight', [c, out, k, k], 'param', 'weight', out * k * k, c * k * k);
+      const bias = a.bias ? b.param('bias', [out], 'param', 'zeros') : null;
+      return b.node('ConvTranspose', bias ? [x, w, bias] : [x, w], { kernel_shape: [k, k], strides: [s, s], pads: pads4(p), output_padding: [op, op] });
+    },
+  },
+  dense: {
+    prefix: 'dense',
+    params: [{ name: 'out', type: 'int' }, { name: 'bias', type: 'bool', default: true }],
+    build(b, [x], a) {
+      expectRank(b, x, 2, '[N, features]');
+      const f = b.fixedDim(x, 1, 'the feature count');
+      const out = num(a, 'out');
+      // Weight stored [out, in] with transB=1, like PyTorch's nn.Linear, so checkpoints load unchanged.
+      const w = b.param('weight', [out, f], 'param', 'weight', f, out);
+      const bias = a.bias ? b.param('bias', [out], 'param', 'zeros') : null;
+      return b.node('Gemm', bias ? [x, w, bias] : [x, w], { transB: 1 });
+    },
+  },
+  batchnorm: {
+    prefix: 'bn',
+    params: [{ name: 'eps', type: 'float', default: 1e-5 }, { name: 'momentum', type: 'float', default: 0.1 },
+      { name: 'scale', type: 'bool', default: true }, { name: 'center', type: 'bool', default: true }],
+    build(b, [x], a) {
+      const s = b.shape(x);
+      if (s.length < 2) throw b.fail(`expects an input of rank >= 2 [N, C, ...], got ${shapeToString(s)}`);
+      const c = b.fixedDim(x, 1, 'the channel count');
+      const m = num(a, 'momentum');
+      if (m < 0 || m > 1) throw b.fail(`momentum must be in [0, 1], got ${m}`);
+      const gamma = b.param('weight', [c], 'param', 'ones', 0, 0, b.trainable && a.scale === true);
+      const beta = b.param('bias', [c], 'param', 'zeros', 0, 0, b.trainable && a.center === true);
+      const mean = b.param('running_mean', [c], 'running_mean', 'zeros');
+      const v = b.param('running_var', [c], 'running_var', 'ones');
+      // DSL momentum is PyTorch's (weight of the NEW batch statistic); ONNX's weighs the OLD running value.
+      return b.node('BatchNormalization', [x, gamma, beta, mean, v], { epsilon: num(a, 'eps'), momentum: 1 - m });
+    },
+  },
+  relu: unary('relu', 'Relu', true),
+  sigmoid: unary('sigmoid', 'Sigmoid'),
+  tanh: unary('tanh', 'Tanh'),
+  relu6: { prefix: 'relu6', params: [], reluFamily: true, build: (b, [x]) => b.node('Clip', [x, b.scalar('min', 0), b.scalar('max', 6)]) },
+  leaky_relu: {
+    prefix: 'leaky_relu', params: [{ name: 'alpha', type: 'float', default: 0.01 }], reluFamily: true,
+    build: (b, [x], a) => b.node('LeakyRelu', [x], { alpha: num(a, 'alpha') }),
+  },
+  maxpool: pool('maxpool', 'MaxPool'),
+  avgpool: pool('avgpool', 'AveragePool'),
+  global_avgpool: {
+    prefix: 'gap', params: [],
+    build(b, [x]) { expectRank(b, x, 4, '[N, C, H, W]'); return b.node('GlobalAveragePool', [x]); },
+  },
+  flatten: { prefix: 'flatten', params: [], build: (b, [x]) => b.node('Flatten', [x], { axis: 1 }) },
+  softmax: { prefix: 'softmax', params: [{ name: 'axis', type: 'int', default: -1 }], build: (b, [x], a) => b.node('Softmax', [x], { axis: num(a, 'axis') }) },
+  dropout: {
+    prefix: 'dropout', params: [{ name: 'p', type: 'float' }],
+    build(b, [x], a) {
+      const p = num(a, 'p');
+      if (p < 0 || p >= 1) throw b.fail(`p must be in [0, 1), got ${p}`);
+      return b.node('Dropout', [x, b.scalar('ratio', p)]);
+    },
+  },
+  concat: {
+    prefix: 'concat', params: [{ name: 'axis', type: 'int', default: 1 }], variadic: true,
+    build: (b, xs, a) => b.node('Concat', xs, { axis: num(a, 'axis') }),
+  },
+};
+
+function pool(prefix: string, op: string): LayerDef {
+  return {
+    prefix,
+    params: [{ name: 'kernel', type: 'int' }, { name: 'stride', type: 'int', default: (a) => a.kernel }, { name: 'pad', type: 'int', default: 0 }],
+    build(b, [x], a) {
+      expectRank(b, x, 4, '[N, C, H, W]');
+      const [k, s, p] = [num(a, 'kernel'), num(a, 'stride'), num(a, 'pad')];
+      checkWindow(b, x, k, pads4(p));
+      // AveragePool: count_include_pad=0 (padding does not count; Keras/TF behaviour, ONNX default).
+      return b.node(op, [x], { kernel_shape: [k, k], strides: [s, s], pads: pads4(p) });
+    },
+  };
+}
