@@ -62,7 +62,8 @@ export function parseDsl(source: string, file: string): A.Program {
 
 /** "Line 3, col 5: expected "(", or ")"" -> "expected "(" or ")", found "x"" (the position goes in the span). */
 function cleanExpected(msg: string, source: string, offset: number): string {
-  const body = msg.replace(/^Line \d+, col \d+:\s*/, '').replace(/, or /g, ' or ');
+  const body = msg.replace(/^Line \d+, col \d+:\s*/, '').replace(/, or /g, ' or ')
+    .replace(/"_"(,| or) a letter/, 'a name').replace(/a letter(,| or) "_"/, 'a name');
   const found = source.slice(offset).match(/^\s*(\S{1,12})/);
   return `${body}, found ${found ? `'${found[1]}'` : 'end of file'}`;
 }
