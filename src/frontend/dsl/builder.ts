@@ -5,6 +5,7 @@ import type { Graph, Node, Value, AttrValue, Dim, StateRole } from '../../ir/gra
 import { Tensor } from '../../ir/tensor.ts';
 import { inferNode, shapeToString } from '../../ir/infer.ts';
 import { LayercError, lcError, type SourceSpan } from '../../diagnostics.ts';
+import { checkShape } from '../../limits.ts';
 
 export type InitKind = 'weight' | 'zeros' | 'ones';
 export interface PendingParam { value: Value; kind: InitKind; fanIn: number; fanOut: number; node?: Node }
@@ -33,6 +34,12 @@ export class LayerBuilder {
 
   /** A parameter or running statistic `<layer>.<suffix>`; weights get their values in init.ts. */
   param(suffix: string, shape: number[], role: StateRole, kind: InitKind, fanIn = 0, fanOut = 0, trainable = this.trainable): Value {
+    try {
+      checkShape(shape, `${this.name}.${suffix}`); // before allocating: a typo like dense(100000000) must not exhaust memory
+    } catch (e) {
+      if (e instanceof LayercError) throw e.within({ span: this.span, file: this.span.file, node: this.name });
+      throw e;
+    }
     const t = Tensor.zeros('float32', shape);
     if (kind === 'ones') t.data.fill(1);
     const v = this.graph.addConst(`${this.name}.${suffix}`, t, role);

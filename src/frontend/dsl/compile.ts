@@ -8,6 +8,7 @@ import { spanAt } from './span.ts';
 import { COMMON_PARAMS, LAYERS, type ArgValue, type Args, type LayerDef, type ParamSpec } from './layers.ts';
 import { LayerBuilder, type PendingParam } from './builder.ts';
 import type { DType } from '../../ir/dtype.ts';
+import { currentLimits } from '../../limits.ts';
 
 type Val = { kind: 'tensor'; v: Value } | { kind: 'lit'; value: ArgValue };
 interface Scope { vars: Map<string, { val: Val; pos: A.Pos }>; prefix: string; counters: Map<string, number> }
@@ -204,6 +205,7 @@ export class DslCompiler {
   }
 
   private blockCall(c: A.CallExpr, block: A.BlockDecl, scope: Scope, piped?: { val: Val; pos: A.Pos }): Val {
+    if (this.callStack.length >= currentLimits().maxBlockDepth) throw this.err('LC047', [`'${block.name}'`, `nesting deeper than ${currentLimits().maxBlockDepth}`], c.calleePos);
     if (this.callStack.includes(block.name)) throw this.err('LC047', [`'${block.name}'`, [...this.callStack, block.name].join(' -> ')], c.calleePos);
     const given: { name?: string; val: Val; pos: A.Pos }[] = [];
     if (piped) given.push({ val: piped.val, pos: piped.pos });
