@@ -1,0 +1,87 @@
+// Gradient rules for ops defined elsewhere (src/ops/*.ts), attached to their registry entries here so the op
+// files stay with their owners. Each rule returns one gradient per input (null: none); autodiff checks the count.
+// Broadcasting binary ops route each gradient through ReduceSumLike back to the input's own shape.
+import type { Value } from '../ir/graph.ts';
+import { findOp, type VjpContext } from '../ir/registry.ts';
+import { Tensor } from '../ir/tensor.ts';
+import '../ops/index.ts';
+import './grad-ops.ts';
+
+type Rule = (ctx: VjpContext) => (Value | null)[];
+
+/** Sums g back to v's shape unless the shapes already agree statically. */
+function unbroadcast(ctx: VjpContext, g: Value, v: Value): Value {
+  const a = g.type.shape, b = v.type.shape;
+  if (a && b && a.length === b.length && a.every((d, i) => d === b[i])) return g;
+  return ctx.emit('ReduceSumLike', [g, v], {}, 1, 'ai.layerc')[0];
+}
+
+function scalar(ctx: VjpContext, like: Value, x: number): Value {
+  return ctx.graph.addConst('grad_const', Tensor.fromArray(like.type.dtype, [], [x]));
+}
+
+const op = (ctx: VjpContext, name: string, ...inputs: (Value | null)[]) => ctx.emit(name, inputs)[0];
+
+const RULES: Record<string, Rule> = {
+  // d(a+b) = da + db
+  Add: (c) => { const [a, b] = c.node.inputs as Value[]; const g = c.dOut[0]!; return [unbroadcast(c, g, a), unbroadcast(c, g, b)]; },
+  // d(a-b) = da - db
+  Sub: (c) => { const [a, b] = c.node.inputs as Value[]; const g = c.dOut[0]!; return [unbroadcast(c, g, a), unbroadcast(c, op(c, 'Neg', g), b)]; },
+  // d(a*b) = b da + a db
+  Mul: (c) => { const [a, b] = c.node.inputs as Value[]; const g = c.dOut[0]!; return [unbroadcast(c, op(c, 'Mul', g, b), a), unbroadcast(c, op(c, 'Mul', g, a), b)]; },
+  // d(a/b) = da / b - (a/b) db / b
+  Div: (c) => {
+    const [a, b] = c.node.inputs as Value[]; const g = c.dOut[0]!; const y = c.node.outputs[0];
+    const ga = op(c, 'Div', g, b);
+    return [unbroadcast(c, ga, a), unbroadcast(c, op(c, 'Neg', op(c, 'Mul', ga, y)), b)];
+  },
+  Neg: (c) => [op(c, 'Neg', c.dOut[0])],
+  Identity: (c) => [c.dOut[0]],
+  // d exp(x) = exp(x) dx
+  Exp: (c) => [op(c, 'Mul', c.dOut[0], c.node.outputs[0])],
+  // d log(x) = dx / x
+  Log: (c) => [op(c, 'Div', c.dOut[0], c.node.inputs[0])],
+  // d tanh(x) = (1 - y^2) dx
+  Tanh: (c) => { const y = c.node.outputs[0]; return [op(c, 'Mul', c.dOut[0], op(c, 'Sub', scalar(c, y, 1), op(c, 'Mul', y, y)))]; },
+  // d sigmoid(x) = y (1 - y) dx
+  Sigmoid: (c) => { const y = c.node.outputs[0]; return [op(c, 'Mul', c.dOut[0], op(c, 'Mul', y, op(c, 'Sub', scalar(c, y, 1), y)))]; },
+  Relu: (c) => [c.emit('ReluGrad', [c.dOut[0], c.node.outputs[0]], {}, 1, 'ai.layerc')[0]],
+  // Shape-only ops: reshape the gradient back to the input's shape.
+  Reshape: (c) => onlyFirst(c, reshapeBack(c)),
+  Flatten: (c) => onlyFirst(c, reshapeBack(c)),
+  Unsqueeze: (c) => onlyFirst(c, reshapeBack(c)),
+  Squeeze: (c) => onlyFirst(c, reshapeBack(c)),
+  // Sum over axes: broadcast the gradient back (keepdims=0 first restores the reduced axes as size 1).
+  ReduceSum: (c) => {
+    const [x, axes] = c.node.inputs as [Value, Value | null];
+    let g = c.dOut[0]!;
+    if (c.attrs.keepdims === 0 && axes) g = op(c, 'Unsqueeze', g, axes);
+    else if (c.attrs.keepdims === 0) g = op(c, 'Reshape', g, constShape(c, x.type.shape!.map(() => 1)));
+    return onlyFirst(c, op(c, 'Expand', g, op(c, 'Shape', x)));
+  },
+};
+
+/** The gradient flows to input 0 only (the others are shapes/axes). */
+function onlyFirst(c: VjpContext, g: Value): (Value | null)[] {
+  return c.node.inputs.map((_, i) => (i === 0 ? g : null));
+}
+
+function reshapeBack(c: VjpContext): Value {
+  return op(c, 'Reshape', c.dOut[0], op(c, 'Shape', c.node.inputs[0]));
+}
+
+function constShape(c: VjpContext, dims: number[]): Value {
+  return c.graph.addConst('grad_shape', Tensor.fromArray('int64', [dims.length], dims));
+}
+
+/** Attaches the rules to the ops that exist; returns how many were attached (ops not yet defined are skipped). */
+export function attachGradients(): number {
+  let n = 0;
+  for (const [name, rule] of Object.entries(RULES)) {
+    const def = findOp(name);
+    if (def && !def.vjp) { def.vjp = rule; n++; }
+  }
+  return n;
+}
+
+attachGradients();
