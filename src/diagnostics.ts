@@ -49,6 +49,11 @@ export const CATALOGUE = {
   LC060: { exit: 7, message: 'unknown pass {0}{1}' },
 
   LC065: { exit: 8, message: 'checkpoint {0} is corrupt: {1}' },
+  LC066: { exit: 8, message: 'cannot differentiate {0}: {1}' },
+  LC067: { exit: 8, message: 'training diverged at step {0}: {1}' },
+  LC068: { exit: 8, message: 'bad training data {0}: {1}' },
+  LC069: { exit: 8, message: 'bad training setup: {0}' },
+  LC070: { exit: 8, message: 'checkpoint {0} does not fit the model: {1}' },
 
   LC075: { exit: 9, message: 'backend {0} cannot run {1}: {2}' },
 
