@@ -25,7 +25,8 @@ export class LayerBuilder {
       types = inferNode(this.graph, n);
     } catch (e) {
       if (e instanceof LayercError) throw this.fail(e.message);
-      throw e;
+      // A shape rule that crashes on odd input is a bug there, but the user still gets a located error.
+      throw this.fail(`internal error in the ${op} shape rule: ${(e as Error).message}`);
     }
     n.outputs.forEach((o, i) => { if (types[i]) o.type = types[i]; });
     for (const p of this.pending) if (!p.node && this.params.includes(p.value)) p.node = n;

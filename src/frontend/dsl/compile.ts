@@ -21,6 +21,7 @@ export class DslCompiler {
   /** The names of layers, for "first bound at" / uniqueness checks of explicit names. */
   private blocks = new Map<string, A.BlockDecl>();
   private callStack: string[] = [];
+  private bound = new Set<Value>();
 
   constructor(private readonly source: string, private readonly file: string, private readonly program: A.Program) {
     this.graph = new Graph();
@@ -69,13 +70,22 @@ export class DslCompiler {
       if (s.kind === 'bind') {
         const prev = scope.vars.get(s.name);
         if (prev) throw this.err('LC046', [s.name, this.span(prev.pos).line], s.pos);
-        scope.vars.set(s.name, { val: this.expr(s.value, scope), pos: s.pos });
+        const val = this.expr(s.value, scope);
+        if (val.kind === 'tensor') this.nameAfterBinding(val.v, scope.prefix + s.name);
+        scope.vars.set(s.name, { val, pos: s.pos });
       } else {
         if (i !== stmts.length - 1) throw this.err('LC050', ['statements after `return` are unreachable'], stmts[i + 1].pos);
         return s.values.map((e) => ({ val: this.expr(e, scope), pos: e.pos }));
       }
     }
     throw this.err('LC050', ['missing `return` at the end of the body'], declPos);
+  }
+
+  /** `y = x |> conv2d(...)` names the conv's output value `y` (once: `z = y` does not rename it again). */
+  private nameAfterBinding(v: Value, name: string): void {
+    if (!v.producer || this.bound.has(v) || this.graph.value(name)) return;
+    this.bound.add(v);
+    this.graph.rename(v, name);
   }
 
   private tensor(val: Val, pos: A.Pos, what: string): Value {
