@@ -4,6 +4,8 @@
 import type { Value } from '../ir/graph.ts';
 import { findOp, type VjpContext } from '../ir/registry.ts';
 import { Tensor } from '../ir/tensor.ts';
+import { numel } from '../ops/util.ts';
+import { lcError } from '../diagnostics.ts';
 import '../ops/index.ts';
 import './grad-ops.ts';
 
@@ -58,6 +60,14 @@ const RULES: Record<string, Rule> = {
     if (c.attrs.keepdims === 0 && axes) g = op(c, 'Unsqueeze', g, axes);
     else if (c.attrs.keepdims === 0) g = op(c, 'Reshape', g, constShape(c, x.type.shape!.map(() => 1)));
     return onlyFirst(c, op(c, 'Expand', g, op(c, 'Shape', x)));
+  },
+  // Mean over axes: the sum's rule, divided by the number of elements averaged (static shapes only).
+  ReduceMean: (c) => {
+    const x = c.node.inputs[0]!, y = c.node.outputs[0];
+    const [gs] = RULES.ReduceSum(c);
+    const nx = x.type.shape && numel(x.type.shape), ny = y.type.shape && numel(y.type.shape);
+    if (!nx || !ny) throw lcError('LC066', ['ReduceMean', 'needs static shapes'], { node: c.node.name, op: 'ReduceMean' });
+    return onlyFirst(c, op(c, 'Div', gs, scalar(c, x, nx / ny)));
   },
 };
 

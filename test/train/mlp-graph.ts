@@ -48,3 +48,30 @@ export function buildMlp(stateDir: string, batch: number, convention: string, mo
   inferShapes(g);
   return { graph: g, x, y, loss, params, runningOut };
 }
+
+/**
+ * The same MLP as an eval-mode model (ONNX BatchNormalization, momentum 0.9 as torch exports it). With
+ * `alias`, running_mean/var are Identity(bias/weight), as in mlp_train_sgd/model.onnx (exporter dedup).
+ */
+export function buildMlpEval(stateDir: string, batch: number, alias: boolean): Graph {
+  const g = new Graph('mlp_bn');
+  const load = (name: string) => g.addConst(name, readNpy(join(stateDir, `${name}.npy`)));
+  const x = g.addInput('input', { dtype: 'float32', shape: [batch, 2] });
+  const axis = (a: number) => g.addConst('axis', Tensor.fromArray('int64', [1], [a]));
+  const linear = (h: Value, p: string) => {
+    const w = load(`${p}.weight`), b = load(`${p}.bias`);
+    const u = g.addNode('Unsqueeze', [h, axis(1)]).outputs[0];
+    const s = g.addNode('ReduceSum', [g.addNode('Mul', [u, w]).outputs[0], axis(2)], { keepdims: 0 }).outputs[0];
+    return g.addNode('Add', [s, b]).outputs[0];
+  };
+  const bn = (h: Value, p: string) => {
+    const w = load(`${p}.weight`), b = load(`${p}.bias`);
+    const mean = alias ? g.addNode('Identity', [b], {}, { outputNames: [`${p}.running_mean`] }).outputs[0] : load(`${p}.running_mean`);
+    const vr = alias ? g.addNode('Identity', [w], {}, { outputNames: [`${p}.running_var`] }).outputs[0] : load(`${p}.running_var`);
+    return g.addNode('BatchNormalization', [h, w, b, mean, vr], { epsilon: 1e-5, momentum: 0.9 }, { name: `bn_${p}` }).outputs[0];
+  };
+  let h = g.addNode('Tanh', [bn(linear(x, 'net.0'), 'net.1')]).outputs[0];
+  h = g.addNode('Tanh', [bn(linear(h, 'net.3'), 'net.4')]).outputs[0];
+  g.outputs = [linear(h, 'net.6')];
+  return g;
+}

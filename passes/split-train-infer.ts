@@ -1,0 +1,124 @@
+// split-train-infer: from ONE eval-mode model build the two graphs of training.
+//   training graph: every BatchNormalization (unless frozen) becomes ai.layerc::BatchNormTrain, which
+//     normalizes with batch statistics and outputs the updated running mean/var; a loss is appended, the
+//     backward graph is built by reverse-mode autodiff, and the optimizer update follows. All state
+//     (parameters, running stats, optimizer moments, step) is initializers with a `role`; the graph outputs
+//     `<state>__next` for each, so one run is a pure function state -> state'.
+//   inference graph: the model itself, BN with running statistics (the optimizer then folds it away).
+// Both first give every running statistic its own storage: exporters de-duplicate equal initializers
+// (mlp_train_sgd has running_var = Identity(weight)), and a training step writing through the alias would
+// overwrite gamma.
+import type { Graph, Node, StateRole, Value } from '../src/ir/graph.ts';
+import { inferShapes } from '../src/ir/infer.ts';
+import { cloneGraph } from '../src/train/clone-graph.ts';
+import { backward } from '../src/train/autodiff.ts';
+import { addLoss, type LossKind } from '../src/train/losses.ts';
+import { addOptimizer, type OptimizerOptions } from '../src/train/optimizers.ts';
+import { DEFAULT_MOMENTUM, type BnConvention } from '../src/train/batchnorm-train.ts';
+import { isFloat } from '../src/ir/dtype.ts';
+import { lcError } from '../src/diagnostics.ts';
+
+export interface SplitOptions {
+  loss: LossKind;
+  optimizer: OptimizerOptions;
+  bnConvention?: BnConvention;
+  /** Glob patterns (`*` wildcard) on node and parameter names: matching parameters / BN layers are frozen. */
+  freeze?: string[];
+}
+
+export interface TrainingProgram {
+  graph: Graph;
+  input: Value;
+  labels: Value;
+  output: Value;
+  loss: Value;
+  /** Every piece of state with the graph output holding its next value. */
+  next: Map<Value, Value>;
+  /** Trainable parameters with their gradient values (graph values, not outputs). */
+  grads: Map<Value, Value | null>;
+}
+
+const isBn = (n: Node) => n.op === 'BatchNormalization' && !n.domain;
+
+function globToRegex(p: string): RegExp {
+  return new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
+
+export function isFrozenName(name: string, freeze: string[] = []): boolean {
+  return freeze.some((p) => globToRegex(p).test(name) || name.startsWith(`${p}.`));
+}
+
+/** Gives each BN running statistic its own initializer (role running_mean/var), named as the model names it. */
+export function ownRunningStats(g: Graph): void {
+  for (const node of g.nodes.filter(isBn)) {
+    for (const [i, role] of [[3, 'running_mean'], [4, 'running_var']] as [number, StateRole][]) {
+      const v = node.inputs[i]!;
+      if (v.const && !v.role && v.users.length === 1) { v.role = role; continue; }
+      if (v.const && v.role === role && v.users.length === 1) continue;
+      const src = v.const ?? aliasOf(v);
+      if (!src) throw lcError('LC069', [`running statistic '${v.name}' of BatchNormalization '${node.name}' is not a constant`]);
+      let name = v.const ? `${node.name}.${role}` : v.name;
+      if (!v.const) g.rename(v, g.uniqueName(`${v.name}__alias`));
+      name = g.uniqueName(name);
+      g.setInput(node, i, g.addConst(name, src.clone(), role));
+    }
+  }
+}
+
+/** The constant behind a chain of Identity nodes, if any. */
+function aliasOf(v: Value): import('../src/ir/tensor.ts').Tensor | null {
+  while (v.producer?.op === 'Identity') v = v.producer.inputs[0]!;
+  return v.const;
+}
+
+/** Float initializers of rank >= 1 that are not running statistics are parameters. */
+function markParams(g: Graph, freeze: string[]): Value[] {
+  const params: Value[] = [];
+  for (const v of g.initializers) {
+    if (v.role && v.role !== 'param') continue;
+    if (!v.const || !isFloat(v.const.dtype) || v.const.rank === 0) continue;
+    v.role = 'param';
+    const frozenByNode = v.users.some((n) => isFrozenName(n.name, freeze));
+    if (v.trainable === false || isFrozenName(v.name, freeze) || frozenByNode) v.trainable = false;
+    else params.push(v);
+  }
+  return params;
+}
+
+export function buildInferenceGraph(model: Graph): Graph {
+  const g = cloneGraph(model, `${model.name}_inference`);
+  ownRunningStats(g);
+  return g;
+}
+
+export function buildTrainingGraph(model: Graph, opts: SplitOptions): TrainingProgram {
+  const g = cloneGraph(model, `${model.name}_training`);
+  const conv = opts.bnConvention ?? 'pytorch';
+  const freeze = opts.freeze ?? [];
+  ownRunningStats(g);
+  const next = new Map<Value, Value>();
+  for (const node of g.nodes.filter(isBn)) {
+    const [x, scale, bias, mean, varr] = node.inputs;
+    if (isFrozenName(node.name, freeze) || scale?.trainable === false) continue; // frozen: running stats, no update
+    const onnxM = node.attrs.momentum as number | undefined;
+    const momentum = onnxM === undefined ? DEFAULT_MOMENTUM[conv] : conv === 'pytorch' ? 1 - onnxM : onnxM;
+    const bt = g.addNode('BatchNormTrain', [x, scale, bias, mean, varr],
+      { epsilon: (node.attrs.epsilon as number | undefined) ?? 1e-5, momentum, convention: conv },
+      { domain: 'ai.layerc', name: `${node.name}_train`, outputNames: [`${node.outputs[0].name}__train`, `${mean!.name}__next`, `${varr!.name}__next`, '', ''] }, node);
+    g.replaceAllUses(node.outputs[0], bt.outputs[0]);
+    g.removeNode(node);
+    next.set(mean!, bt.outputs[1]);
+    next.set(varr!, bt.outputs[2]);
+  }
+  inferShapes(g);
+  const output = g.outputs[0];
+  const input = g.inputs[0];
+  const params = markParams(g, freeze);
+  const { labels, loss } = addLoss(g, output, opts.loss);
+  inferShapes(g);
+  const grads = backward(g, loss, params);
+  for (const [p, d] of addOptimizer(g, grads, opts.optimizer)) next.set(p, d);
+  inferShapes(g);
+  g.outputs = [loss, output, ...next.values()];
+  return { graph: g, input, labels, output, loss, next, grads };
+}

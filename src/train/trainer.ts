@@ -1,0 +1,55 @@
+// The training loop's core: one compiled training graph (any backend), state held as tensors by name and fed
+// in each step; the step's `<state>__next` outputs become the new state. The backend is a parameter, so the
+// reference interpreter (tests) and the JS backend (speed) run the same graph. Non-finite values are caught
+// at the step that produced them, naming the state (layer) that went bad; the state is left at the last good
+// step so a checkpoint written after the error is still valid.
+import type { Graph, Value } from '../ir/graph.ts';
+import type { Tensor } from '../ir/tensor.ts';
+import { getBackend, type CompiledModel } from '../../runtime/backend.ts';
+import type { TrainingProgram } from '../../passes/split-train-infer.ts';
+import { lcError } from '../diagnostics.ts';
+
+/** Moves every state initializer to the graph inputs (keeping its initial tensor in `const`). */
+export function stateAsInputs(g: Graph, state: Value[]): void {
+  for (const v of state) {
+    const i = g.initializers.indexOf(v);
+    if (i >= 0) g.initializers.splice(i, 1);
+    if (!g.inputs.includes(v)) g.inputs.push(v);
+  }
+}
+
+export class Trainer {
+  /** Current state by name (parameters, running stats, optimizer moments, step). */
+  readonly state = new Map<string, Tensor>();
+  step = 0;
+  private constructor(readonly program: TrainingProgram, private readonly compiled: CompiledModel) {
+    for (const v of program.next.keys()) this.state.set(v.name, v.const!);
+    for (const v of program.graph.inputs) if (v.const && !this.state.has(v.name)) this.state.set(v.name, v.const);
+  }
+
+  static async create(program: TrainingProgram, backend = 'reference', seed = 0): Promise<Trainer> {
+    const frozen = program.graph.initializers.filter((v) => v.role && !program.next.has(v));
+    stateAsInputs(program.graph, [...program.next.keys(), ...frozen]);
+    const compiled = await (await getBackend(backend)).compile(program.graph, { training: true, seed });
+    return new Trainer(program, compiled);
+  }
+
+  /** One optimization step on a batch; returns the loss before the update. */
+  async trainStep(x: Tensor, labels: Tensor): Promise<number> {
+    const { program } = this;
+    const feeds: Record<string, Tensor> = { [program.input.name]: x, [program.labels.name]: labels };
+    for (const [name, t] of this.state) feeds[name] = t;
+    const out = await this.compiled.run(feeds);
+    const loss = out[program.loss.name].data[0];
+    if (!Number.isFinite(loss)) throw lcError('LC067', [this.step + 1, `loss is ${loss}`]);
+    for (const [s, n] of program.next) {
+      const t = out[n.name];
+      if (!t.data.every(Number.isFinite)) throw lcError('LC067', [this.step + 1, `non-finite update of '${s.name}'`], { node: s.users[0]?.name });
+    }
+    for (const [s, n] of program.next) this.state.set(s.name, out[n.name]);
+    this.step++;
+    return loss;
+  }
+
+  async dispose(): Promise<void> { await this.compiled.dispose(); }
+}
