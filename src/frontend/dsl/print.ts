@@ -20,7 +20,7 @@ function stmt(s: A.Stmt): string {
 function expr(e: A.Expr, slot = 0): string {
   switch (e.kind) {
     case 'num': return numText(e.value);
-    case 'str': return JSON.stringify(e.value);
+    case 'str': return `"${e.value}"`; // the grammar has no escapes: a string is its raw text
     case 'bool': return String(e.value);
     case 'name': return e.name;
     case 'call': return call(e);
