@@ -159,7 +159,7 @@ export class DslCompiler {
       rest = rest.slice(1);
     }
     if (tensors.length === 0) throw this.err('LC052', [`'${c.callee}'`, 'layer without an input', `call with a tensor: x |> ${c.callee}(...) or ${c.callee}(x, ...)`], c.calleePos);
-    if (layer.variadic && tensors.length < 2 && !piped) throw this.err('LC031', [`${c.callee} needs at least 2 tensors, got ${tensors.length}`], c.pos);
+    if (layer.variadic && tensors.length < 2 && !piped) throw this.err('LC044', [`'second tensor'`, c.callee], c.pos);
     const args = this.bindArgs(c, [...layer.params, ...COMMON_PARAMS], rest.map((r) => ({ arg: r.arg, val: r.val })), layer.params.length);
     const name = args.name as string;
     const b = this.builder(layer.prefix, c.callee, c.calleePos, scope, args.trainable as boolean, name || undefined);
