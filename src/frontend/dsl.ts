@@ -21,9 +21,16 @@ export interface DslOptions {
 }
 
 export function compileDsl(source: string, file: string, opts: DslOptions = {}): Graph {
-  const ast = parseDsl(source, file);
-  const c = new DslCompiler(source, file, ast);
-  const graph = c.compile();
+  let c: DslCompiler;
+  let graph: Graph;
+  try {
+    c = new DslCompiler(source, file, parseDsl(source, file));
+    graph = c.compile();
+  } catch (e) {
+    // Thousands of nested parentheses or pipeline stages exhaust the JS stack: report it, don't crash.
+    if (e instanceof RangeError && /call stack/i.test(e.message)) throw lcError('LC050', ['the program nests too deeply (stack exhausted)'], { file });
+    throw e;
+  }
   initWeights(c.pending, opts.seed ?? 0);
   if (opts.weights) loadWeights(graph, opts.weights, file);
   return graph;
