@@ -51,5 +51,16 @@ export class Trainer {
     return loss;
   }
 
+  /** Replaces state from a checkpoint; every tensor must name known state with the same shape (LC070). */
+  loadState(tensors: Map<string, Tensor>, step: number, path = 'checkpoint'): void {
+    for (const [name, t] of tensors) {
+      const cur = this.state.get(name);
+      if (!cur) throw lcError('LC070', [path, `'${name}' is not state of this model`]);
+      if (cur.shape.join() !== t.shape.join()) throw lcError('LC070', [path, `'${name}' has shape [${t.shape}], the model expects [${cur.shape}]`]);
+      this.state.set(name, t);
+    }
+    this.step = step;
+  }
+
   async dispose(): Promise<void> { await this.compiled.dispose(); }
 }
