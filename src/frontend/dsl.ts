@@ -18,6 +18,8 @@ export interface DslOptions {
   seed?: number;
   /** Trained weights by initializer name (e.g. `conv1.weight`), or a Graph whose initializers are used. */
   weights?: WeightSource;
+  /** Read `weights` by PyTorch nn.Sequential names: layer k's `.weight` is `<sequential>.<k>.weight`. */
+  sequential?: string;
 }
 
 export function compileDsl(source: string, file: string, opts: DslOptions = {}): Graph {
@@ -32,7 +34,7 @@ export function compileDsl(source: string, file: string, opts: DslOptions = {}):
     throw e;
   }
   initWeights(c.pending, opts.seed ?? 0);
-  if (opts.weights) loadWeights(graph, opts.weights, file);
+  if (opts.weights) loadWeights(graph, opts.weights, file, opts.sequential);
   return graph;
 }
 

@@ -79,6 +79,14 @@ model lenet_bn(input: f32[N, 1, 28, 28]) {
     expectClose(out[g.outputs[0].name], expected.data, tol.atol, tol.rtol);
   });
 
+  it('examples/lenet_bn.layers itself loads the fixture by nn.Sequential index (sequential: "net")', () => {
+    const dir = join(MODELS, 'lenet_bn');
+    const g = compileDslFile(join(EXAMPLES, 'lenet_bn.layers'), { weights: readInitializers(join(dir, 'model.onnx')), sequential: 'net' });
+    const tol = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')).tolerance as { rtol: number; atol: number };
+    const out = runGraph(g, { x: readTensorPb(join(dir, 'test_data_set_0/input_0.pb')) });
+    expectClose(out.y, readTensorPb(join(dir, 'test_data_set_0/output_0.pb')).data, tol.atol, tol.rtol);
+  });
+
   it('rejects weights of the wrong shape with LC051', () => {
     const weights = readInitializers(join(MODELS, 'lenet_bn/model.onnx'));
     const bad = src.replace('conv2d(6, kernel=5, name="net.0")', 'conv2d(6, kernel=3, name="net.0")').replace('kernel=5, name="net.4"', 'kernel=7, name="net.4"');
