@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { compileDsl, compileDslFile } from '../../src/frontend/dsl.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
+import { verify } from '../../src/ir/verify.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { MODELS, REPO_ROOT } from '../fixtures.ts';
 import { graphToOnnxBytes, readInitializers, readTensorPb } from './onnx-io.ts';
@@ -36,6 +37,7 @@ describe('DSL examples', () => {
 
   it.each(files)('%s compiles, runs on the reference backend and matches onnxruntime-node', async (f) => {
     const g = compileDslFile(join(EXAMPLES, f), { seed: 7 });
+    verify(g);
     for (const n of g.nodes) {
       expect(n.span?.line, n.name).toBeGreaterThan(0);
       for (const o of n.outputs) expect(o.type.shape, n.name).not.toBeNull();

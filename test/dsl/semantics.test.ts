@@ -5,6 +5,7 @@ import { compileDsl } from '../../src/frontend/dsl.ts';
 import { printGraph } from '../../src/ir/printer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
+import { verify } from '../../src/ir/verify.ts';
 
 const ops = (src: string) => compileDsl(src, 't.layers').nodes.map((n) => n.op);
 
@@ -29,6 +30,7 @@ describe('DSL semantics', () => {
   it('blocks take positional/keyword params with defaults, nest, and prefix their layer names', () => {
     const src = `block act(x, kind = 1) {\n  return x |> relu\n}\nblock two(x) {\n  y = x |> act |> act(kind=2)\n  return y\n}\nmodel m(x: f32[N, 4]) {\n  return x |> two |> two(name="second")\n}`;
     const g = compileDsl(src, 't');
+    verify(g);
     expect(g.nodes.map((n) => n.name)).toEqual(['two1.act1.relu1', 'two1.act2.relu1', 'second.act1.relu1', 'second.act2.relu1']);
     expect(ops(src)).toEqual(['Relu', 'Relu', 'Relu', 'Relu']);
   });
