@@ -1,0 +1,105 @@
+// Gradient rules for the network ops (Gemm, MatMul, Conv, pools, Softmax, Flatten, GlobalAveragePool),
+// attached to their registry entries when those ops are defined (src/ops/linalg.ts, conv.ts, pool.ts,
+// softmax.ts). Conv and pool gradients are the layerc ops of conv-grad.ts; they need static shapes.
+import type { Value } from '../ir/graph.ts';
+import { findOp, type VjpContext } from '../ir/registry.ts';
+import { Tensor } from '../ir/tensor.ts';
+import { isStatic } from '../ir/graph.ts';
+import { lcError } from '../diagnostics.ts';
+import './conv-grad.ts';
+
+type Rule = (ctx: VjpContext) => (Value | null)[];
+
+const op = (c: VjpContext, name: string, inputs: (Value | null)[], attrs = {}, domain = '') => c.emit(name, inputs, attrs, 1, domain)[0];
+const ints = (c: VjpContext, xs: number[]) => c.graph.addConst('grad_axes', Tensor.fromArray('int64', [xs.length], xs));
+const scalar = (c: VjpContext, like: Value, x: number) => c.graph.addConst('grad_const', Tensor.fromArray(like.type.dtype, [], [x]));
+
+function staticShape(c: VjpContext, v: Value): number[] {
+  if (!isStatic(v.type.shape)) throw lcError('LC066', [c.node.op, `'${v.name}' needs a static shape`], { node: c.node.name, op: c.node.op });
+  return v.type.shape;
+}
+
+function spatialAttrs(c: VjpContext, rank: number): { strides: number[]; pads: number[]; dilations: number[] } {
+  const autoPad = c.attrs.auto_pad as string | undefined;
+  if (autoPad && autoPad !== 'NOTSET' && autoPad !== 'VALID') throw lcError('LC066', [c.node.op, `auto_pad ${autoPad} (the frontend makes pads explicit)`]);
+  const n = rank - 2;
+  return {
+    strides: (c.attrs.strides as number[] | undefined) ?? new Array(n).fill(1),
+    pads: (c.attrs.pads as number[] | undefined) ?? new Array(2 * n).fill(0),
+    dilations: (c.attrs.dilations as number[] | undefined) ?? new Array(n).fill(1),
+  };
+}
+
+const padNull = (c: VjpContext, gs: (Value | null)[]) => c.node.inputs.map((_, i) => gs[i] ?? null);
+
+export const NN_RULES: Record<string, Rule> = {
+  // Y = alpha A' B' + beta C with A' = A^T if transA, B' = B^T if transB.
+  Gemm: (c) => {
+    const [a, b, cc] = c.node.inputs as [Value, Value, Value | null];
+    const dy = c.dOut[0]!;
+    const alpha = (c.attrs.alpha as number) ?? 1, beta = (c.attrs.beta as number) ?? 1;
+    const tA = (c.attrs.transA as number) ?? 0, tB = (c.attrs.transB as number) ?? 0;
+    const da = tA ? op(c, 'Gemm', [b, dy], { transA: tB, transB: 1, alpha }) : op(c, 'Gemm', [dy, b], { transB: tB ? 0 : 1, alpha });
+    const db = tB ? op(c, 'Gemm', [dy, a], { transA: 1, transB: tA, alpha }) : op(c, 'Gemm', [a, dy], { transA: tA ? 0 : 1, alpha });
+    let dc: Value | null = null;
+    if (cc) {
+      dc = op(c, 'ReduceSumLike', [dy, cc], {}, 'ai.layerc');
+      if (beta !== 1) dc = op(c, 'Mul', [dc, scalar(c, dy, beta)]);
+    }
+    return [da, db, dc];
+  },
+  // 2-D (or batched, equal-rank) MatMul: dA = dY B^T, dB = A^T dY, summed back over broadcast batch dims.
+  MatMul: (c) => {
+    const [a, b] = c.node.inputs as Value[];
+    const dy = c.dOut[0]!;
+    const r = staticShape(c, dy).length;
+    const perm = [...Array(r - 2).keys(), r - 1, r - 2];
+    const t = (v: Value) => op(c, 'Transpose', [v], { perm: perm.slice(r - (v.type.shape?.length ?? r)) });
+    if (a.type.shape?.length !== r || b.type.shape?.length !== r) throw lcError('LC066', ['MatMul', 'operands of different rank']);
+    return [op(c, 'ReduceSumLike', [op(c, 'MatMul', [dy, t(b)]), a], {}, 'ai.layerc'), op(c, 'ReduceSumLike', [op(c, 'MatMul', [t(a), dy]), b], {}, 'ai.layerc')];
+  },
+  Conv: (c) => {
+    const [x, w, bias] = c.node.inputs as [Value, Value, Value | null];
+    const dy = c.dOut[0]!;
+    const xs = staticShape(c, x), ws = staticShape(c, w);
+    if (xs.length !== 4) throw lcError('LC066', ['Conv', 'only 2-D convolution has a gradient rule']);
+    const g = { ...spatialAttrs(c, 4), group: (c.attrs.group as number) ?? 1 };
+    const dx = op(c, 'ConvGradInput', [dy, w], { ...g, x_shape: xs }, 'ai.layerc');
+    const dw = op(c, 'ConvGradWeight', [dy, x], { ...g, w_shape: ws }, 'ai.layerc');
+    const db = bias ? op(c, 'ReduceSum', [dy, ints(c, [0, 2, 3])], { keepdims: 0 }) : null;
+    return [dx, dw, db];
+  },
+  MaxPool: (c) => {
+    const x = c.node.inputs[0]!;
+    const rank = staticShape(c, x).length;
+    return padNull(c, [op(c, 'MaxPoolGrad', [c.dOut[0], x], { kernel_shape: c.attrs.kernel_shape as number[], ...spatialAttrs(c, rank) }, 'ai.layerc')]);
+  },
+  AveragePool: (c) => {
+    const x = c.node.inputs[0]!;
+    const rank = staticShape(c, x).length;
+    return [op(c, 'AveragePoolGrad', [c.dOut[0], x],
+      { kernel_shape: c.attrs.kernel_shape as number[], count_include_pad: (c.attrs.count_include_pad as number) ?? 0, ...spatialAttrs(c, rank) }, 'ai.layerc')];
+  },
+  GlobalAveragePool: (c) => {
+    const x = c.node.inputs[0]!;
+    const xs = staticShape(c, x);
+    const area = xs.slice(2).reduce((p, d) => p * d, 1);
+    return [op(c, 'Expand', [op(c, 'Div', [c.dOut[0], scalar(c, x, area)]), op(c, 'Shape', [x])])];
+  },
+  // dX = y * (dY - sum(dY * y, axis))
+  Softmax: (c) => {
+    const y = c.node.outputs[0], dy = c.dOut[0]!;
+    const axis = (c.attrs.axis as number) ?? -1;
+    const s = op(c, 'ReduceSum', [op(c, 'Mul', [dy, y]), ints(c, [axis])], { keepdims: 1 });
+    return [op(c, 'Mul', [y, op(c, 'Sub', [dy, s])])];
+  },
+};
+
+export function attachNnGradients(): number {
+  let n = 0;
+  for (const [name, rule] of Object.entries(NN_RULES)) {
+    const def = findOp(name);
+    if (def && !def.vjp) { def.vjp = rule; n++; }
+  }
+  return n;
+}
