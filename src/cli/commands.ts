@@ -1,6 +1,7 @@
 // The list of subcommands. Each module exports `register(program)`; add one line per command.
 import type { Command } from 'commander';
+import { register as train } from './train.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [train];

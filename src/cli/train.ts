@@ -1,0 +1,63 @@
+// `layerc train`: trains a .layers or .onnx model and writes a safetensors checkpoint (see README "Training").
+import type { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { writeFileAtomic } from '../io/atomic.ts';
+import { fit } from '../train/fit.ts';
+import { loadDataset } from '../train/data.ts';
+import { loadTrainableModel } from '../train/load-model.ts';
+import { LOSSES, type LossKind } from '../train/losses.ts';
+import { OPTIMIZERS, type OptimizerKind } from '../train/optimizers.ts';
+import { BN_CONVENTIONS, type BnConvention } from '../train/batchnorm-train.ts';
+import { lcError } from '../diagnostics.ts';
+
+function choice<T extends string>(name: string, v: string, allowed: readonly T[]): T {
+  if (!allowed.includes(v as T)) throw lcError('LC002', [`${name} must be one of ${allowed.join(', ')}, got '${v}'`]);
+  return v as T;
+}
+
+export function register(program: Command): void {
+  program.command('train')
+    .description('train a model (BatchNorm in training mode, autodiff, SGD/momentum/Adam) and write a checkpoint')
+    .argument('<model>', '.layers or .onnx model (eval mode)')
+    .requiredOption('--data <spec>', "'fashion-mnist', 'fashion-mnist-subset' or 'X.npy,y.npy'")
+    .requiredOption('--loss <kind>', 'cross-entropy | mse')
+    .requiredOption('--optimizer <kind>', 'sgd | momentum | adam')
+    .requiredOption('--lr <f>', 'learning rate', Number)
+    .option('--momentum <f>', 'momentum of the momentum optimizer', Number, 0.9)
+    .option('--weight-decay <f>', 'L2 weight decay', Number, 0)
+    .option('--batch <n>', 'batch size', Number, 64)
+    .option('--epochs <n>', 'epochs', Number)
+    .option('--steps <n>', 'optimizer steps', Number)
+    .option('--bn-convention <c>', 'pytorch | keras | onnx', 'pytorch')
+    .option('--seed <s>', 'seed (shuffling, init, dropout)', Number, 0)
+    .option('--freeze <pattern...>', 'freeze parameters / layers whose name matches (glob, * wildcard)')
+    .option('--backend <name>', 'reference | js', 'reference')
+    .requiredOption('--checkpoint <out>', 'safetensors checkpoint to write')
+    .option('--log <file>', 'JSON log: per-step loss, per-epoch metrics')
+    .option('--eval-every <n>', 'evaluate the test split every N epochs', Number, 1)
+    .option('--resume <ckpt>', 'start from a checkpoint of the same model')
+    .addHelpText('after', '\nExample:\n  layerc train examples/lenet_bn.layers --data fashion-mnist --loss cross-entropy --optimizer momentum --lr 0.05 --batch 256 --epochs 10 --checkpoint lenet.safetensors --log lenet.json')
+    .action(async (modelPath: string, o) => {
+      const loss = choice<LossKind>('--loss', o.loss, LOSSES);
+      const kind = choice<OptimizerKind>('--optimizer', o.optimizer, OPTIMIZERS);
+      const bnConvention = choice<BnConvention>('--bn-convention', o.bnConvention, BN_CONVENTIONS);
+      const model = await loadTrainableModel(modelPath, o.seed);
+      const data = loadDataset(o.data);
+      const bar = new SingleBar({ format: 'train [{bar}] {value}/{total} steps | loss {loss} | {ips} img/s | ETA {eta_formatted}' }, Presets.shades_classic);
+      let started = false;
+      const result = await fit(model, data, {
+        loss, bnConvention, freeze: o.freeze, batch: o.batch, epochs: o.epochs, steps: o.steps, seed: o.seed, backend: o.backend,
+        optimizer: { kind, lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay },
+        checkpoint: o.checkpoint, modelPath, resume: o.resume, evalEvery: o.evalEvery,
+        onStep: (s) => {
+          if (!started) { bar.start(s.totalSteps, 0, { loss: '-', ips: '-' }); started = true; }
+          bar.update(s.step, { loss: s.loss.toPrecision(5), ips: s.imagesPerSec.toFixed(0) });
+        },
+      }).finally(() => bar.stop());
+      const last = result.epochs.at(-1);
+      const metric = last?.testAccuracy !== undefined ? `test accuracy ${(100 * last.testAccuracy).toFixed(2)} %, test loss ${last.testLoss!.toFixed(4)}`
+        : last?.testLoss !== undefined ? `test loss ${last.testLoss.toFixed(6)}` : `final train loss ${result.losses.at(-1)!.toPrecision(6)}`;
+      console.log(`${result.losses.length} steps, ${result.imagesPerSec.toFixed(0)} images/s; ${metric}; checkpoint ${o.checkpoint}`);
+      if (o.log) writeFileAtomic(o.log, JSON.stringify({ losses: result.losses, epochs: result.epochs, imagesPerSec: result.imagesPerSec }, null, 1), { force: true });
+    });
+}

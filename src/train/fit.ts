@@ -1,0 +1,109 @@
+// The training run: load a model, split it into training and inference graphs, loop over epochs or steps
+// on any backend, evaluate the inference graph with the trained state, and checkpoint atomically. The
+// checkpoint is written after each epoch (and at the end); when a step diverges (LC067) the last good state
+// is saved before the error propagates. Used by `layerc train`, examples/main.js and the bench.
+import { readFileSync } from 'node:fs';
+import type { Graph } from '../ir/graph.ts';
+import type { Tensor } from '../ir/tensor.ts';
+import { buildInferenceGraph, buildTrainingGraph, type SplitOptions } from '../../passes/split-train-infer.ts';
+import { Trainer } from './trainer.ts';
+import { batches, type Dataset, type Split } from './data.ts';
+import { saveCheckpoint, sha256, loadCheckpoint } from './checkpoint.ts';
+import { getBackend } from '../../runtime/backend.ts';
+import { LayercError, lcError } from '../diagnostics.ts';
+
+export interface FitOptions extends SplitOptions {
+  batch: number;
+  epochs?: number;
+  steps?: number;
+  seed?: number;
+  backend?: string;
+  checkpoint?: string;
+  /** Model path recorded in the checkpoint metadata (with its SHA-256). */
+  modelPath?: string;
+  resume?: string;
+  evalEvery?: number;
+  onStep?(info: { step: number; totalSteps: number; loss: number; imagesPerSec: number }): void;
+  onEpoch?(info: EpochMetrics): void;
+}
+
+export interface EpochMetrics { epoch: number; step: number; trainLoss: number; testLoss?: number; testAccuracy?: number; seconds: number }
+export interface FitResult { trainer: Trainer; inference: Graph; losses: number[]; epochs: EpochMetrics[]; imagesPerSec: number }
+
+/** Copies trained state into the inference graph's initializers (same names). */
+export function applyState(g: Graph, state: Map<string, Tensor>): void {
+  for (const v of g.initializers) { const t = state.get(v.name); if (t) g.setConst(v, t); }
+}
+
+/** Mean loss and accuracy (classification) or MSE of the inference graph on a split. */
+export async function evaluate(g: Graph, split: Split, loss: 'mse' | 'cross-entropy', backend = 'reference', batch = 500): Promise<{ loss: number; accuracy?: number }> {
+  const model = await (await getBackend(backend)).compile(g);
+  let total = 0, correct = 0, count = 0;
+  try {
+    for (const b of batches(split, Math.min(batch, split.x.shape[0]), 0, 0, false)) {
+      const y = (await model.run({ [g.inputs[0].name]: b.x }))[g.outputs[0].name];
+      const n = b.x.shape[0], k = y.size / n;
+      for (let r = 0; r < n; r++) {
+        if (loss === 'cross-entropy') {
+          let m = -Infinity, arg = 0, s = 0;
+          for (let j = 0; j < k; j++) if (y.data[r * k + j] > m) { m = y.data[r * k + j]; arg = j; }
+          for (let j = 0; j < k; j++) s += Math.exp(y.data[r * k + j] - m);
+          total += Math.log(s) + m - y.data[r * k + b.y.data[r]];
+          if (arg === b.y.data[r]) correct++;
+        } else for (let j = 0; j < k; j++) { const d = y.data[r * k + j] - b.y.data[r * k + j]; total += d * d / k; }
+      }
+      count += n;
+    }
+  } finally { await model.dispose(); }
+  return { loss: total / count, accuracy: loss === 'cross-entropy' ? correct / count : undefined };
+}
+
+export async function fit(model: Graph, data: Dataset, opts: FitOptions): Promise<FitResult> {
+  if (!opts.epochs === !opts.steps) throw lcError('LC069', ['give exactly one of --epochs and --steps']);
+  const program = buildTrainingGraph(model, opts);
+  const inference = buildInferenceGraph(model);
+  const seed = opts.seed ?? 0;
+  const trainer = await Trainer.create(program, opts.backend ?? 'reference', seed);
+  if (opts.resume) { const ck = loadCheckpoint(opts.resume); trainer.loadState(ck.tensors, Number(ck.metadata.step ?? 0), opts.resume); }
+  const perEpoch = Math.floor(data.train.x.shape[0] / Math.min(opts.batch, data.train.x.shape[0]));
+  const totalSteps = opts.steps ?? perEpoch * opts.epochs!;
+  const save = () => {
+    if (!opts.checkpoint) return;
+    const metadata: Record<string, string> = { step: String(trainer.step), bn_convention: opts.bnConvention ?? 'pytorch', loss: opts.loss, optimizer: opts.optimizer.kind };
+    if (opts.modelPath) { metadata.model = opts.modelPath; metadata.model_sha256 = sha256(readFileSync(opts.modelPath)); }
+    metadata.roles = JSON.stringify(Object.fromEntries([...program.next.keys()].map((v) => [v.name, v.role ?? ''])));
+    saveCheckpoint(opts.checkpoint, { tensors: trainer.state, metadata }, { force: true, inputs: opts.modelPath ? [opts.modelPath] : [] });
+  };
+  const losses: number[] = [], epochs: EpochMetrics[] = [];
+  const t0 = performance.now();
+  let images = 0;
+  try {
+    for (let epoch = 0; losses.length < totalSteps; epoch++) {
+      const te = performance.now();
+      let sum = 0, n = 0;
+      for (const b of batches(data.train, opts.batch, seed, epoch)) {
+        if (losses.length >= totalSteps) break;
+        const loss = await trainer.trainStep(b.x, b.y);
+        losses.push(loss); sum += loss; n++; images += b.x.shape[0];
+        opts.onStep?.({ step: losses.length, totalSteps, loss, imagesPerSec: images / ((performance.now() - t0) / 1000) });
+      }
+      const m: EpochMetrics = { epoch: epoch + 1, step: trainer.step, trainLoss: sum / Math.max(n, 1), seconds: (performance.now() - te) / 1000 };
+      if (data.test && (!opts.evalEvery || (epoch + 1) % opts.evalEvery === 0)) {
+        applyState(inference, trainer.state);
+        const r = await evaluate(inference, data.test, opts.loss, opts.backend);
+        m.testLoss = r.loss; m.testAccuracy = r.accuracy;
+      }
+      epochs.push(m);
+      opts.onEpoch?.(m);
+      save();
+    }
+  } catch (e) {
+    if (e instanceof LayercError && e.code === 'LC067') save(); // the state is still the last good one
+    await trainer.dispose();
+    throw e;
+  }
+  save();
+  applyState(inference, trainer.state);
+  await trainer.dispose();
+  return { trainer, inference, losses, epochs, imagesPerSec: images / ((performance.now() - t0) / 1000) };
+}
