@@ -86,6 +86,21 @@ export const NN_RULES: Record<string, Rule> = {
     const area = xs.slice(2).reduce((p, d) => p * d, 1);
     return [op(c, 'Expand', [op(c, 'Div', [c.dOut[0], scalar(c, x, area)]), op(c, 'Shape', [x])])];
   },
+  // Eval-mode BatchNorm (a frozen BN in a training graph) is affine per channel:
+  //   dX = dY * scale * invstd, dScale = sum dY * (x - mean) * invstd, dBias = sum dY (running stats: constants).
+  BatchNormalization: (c) => {
+    const [x, scale, bias, mean, vr] = c.node.inputs as Value[];
+    const dy = c.dOut[0]!;
+    const r = staticShape(c, x).length;
+    const chan = (v: Value) => op(c, 'Unsqueeze', [v, ints(c, [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2)])]);
+    const others = ints(c, [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2)]);
+    const invstd = op(c, 'Div', [scalar(c, x, 1), op(c, 'Sqrt', [op(c, 'Add', [vr, scalar(c, x, (c.attrs.epsilon as number) ?? 1e-5)])])]);
+    const dx = op(c, 'Mul', [dy, chan(op(c, 'Mul', [scale, invstd]))]);
+    const xhat = op(c, 'Mul', [op(c, 'Sub', [x, chan(mean)]), chan(invstd)]);
+    const dscale = op(c, 'ReduceSum', [op(c, 'Mul', [dy, xhat]), others], { keepdims: 0 });
+    const dbias = op(c, 'ReduceSum', [dy, others], { keepdims: 0 });
+    return [dx, dscale, dbias, null, null];
+  },
   // dX = y * (dY - sum(dY * y, axis))
   Softmax: (c) => {
     const y = c.node.outputs[0], dy = c.dOut[0]!;

@@ -62,6 +62,14 @@ describe('network op gradients vs finite differences', () => {
       check((g, t) => node(g, 'Gemm', [t(transA ? [3, 2] : [2, 3]), t(transB ? [4, 3] : [3, 4]), t([4])], { transA, transB, alpha: 0.7, beta: 1.3 }), v);
     }), { numRuns: 8, seed: 3 });
   });
+  it.skipIf(!findOp('BatchNormalization'))('eval-mode BatchNormalization (a frozen BN)', () => {
+    fc.assert(fc.property(vals, (v) => {
+      check((g, t) => {
+        const rv = g.addConst('rv', Tensor.fromArray('float64', [2], [0.7, 1.9]));
+        return node(g, 'BatchNormalization', [t([2, 2, 3, 1]), t([2]), t([2]), t([2]), rv], { epsilon: 1e-3 });
+      }, v);
+    }), { numRuns: 5, seed: 6 });
+  });
   it.skipIf(!findOp('Softmax'))('Softmax', () => {
     fc.assert(fc.property(vals, (v) => { check((g, t) => node(g, 'Softmax', [t([2, 3])], { axis: -1 }), v); }), { numRuns: 5, seed: 4 });
   });
