@@ -1,0 +1,63 @@
+// Older ONNX op forms -> the canonical opset-18 forms the IR uses. Attributes that later opsets moved to
+// inputs (Clip min/max, Pad pads/value, Squeeze/Unsqueeze/Reduce axes, Slice-1 starts/ends/axes, Dropout ratio)
+// become int64/float constant inputs; attributes later opsets dropped (BatchNormalization spatial/is_test/
+// consumed_inputs) are removed. Each row is keyed by op and applies below the opset where the form changed.
+import type { AttrValue } from '../ir/graph.ts';
+import { Tensor } from '../ir/tensor.ts';
+
+export interface RawNode { op: string; inputs: string[]; attrs: Record<string, AttrValue> }
+/** Adds a constant and returns its value name. */
+export type AddConst = (base: string, t: Tensor) => string;
+
+const i64 = (v: number[]) => Tensor.fromArray('int64', [v.length], v);
+
+function attrToInput(n: RawNode, attr: string, pos: number, make: (v: AttrValue) => Tensor, add: AddConst): void {
+  const v = n.attrs[attr];
+  delete n.attrs[attr];
+  if (v === undefined) return;
+  while (n.inputs.length < pos) n.inputs.push('');
+  n.inputs[pos] = add(attr, make(v));
+}
+
+type Rule = { below: number; apply(n: RawNode, add: AddConst): void };
+
+const axesRule = (below: number): Rule => ({ below, apply: (n, add) => attrToInput(n, 'axes', 1, (v) => i64(v as number[]), add) });
+
+const RULES: Record<string, Rule[]> = {
+  Clip: [{ below: 11, apply(n, add) {
+    const min = n.attrs.min as number | undefined, max = n.attrs.max as number | undefined;
+    delete n.attrs.min; delete n.attrs.max;
+    n.inputs = [n.inputs[0], min === undefined ? '' : add('min', Tensor.scalar('float32', min)), max === undefined ? '' : add('max', Tensor.scalar('float32', max))];
+    while (n.inputs.length > 1 && n.inputs[n.inputs.length - 1] === '') n.inputs.pop();
+  } }],
+  Pad: [{ below: 11, apply(n, add) {
+    const value = n.attrs.value as number | undefined;
+    delete n.attrs.value;
+    attrToInput(n, 'pads', 1, (v) => i64(v as number[]), add);
+    if (value !== undefined && value !== 0) n.inputs[2] = add('pad_value', Tensor.scalar('float32', value));
+  } }],
+  Squeeze: [axesRule(13)],
+  Unsqueeze: [axesRule(13)],
+  ReduceSum: [axesRule(13)],
+  ReduceMean: [axesRule(18)], ReduceMax: [axesRule(18)], ReduceMin: [axesRule(18)], ReduceProd: [axesRule(18)],
+  ReduceSumSquare: [axesRule(18)], ReduceL1: [axesRule(18)], ReduceL2: [axesRule(18)], ReduceLogSumExp: [axesRule(18)],
+  Slice: [{ below: 10, apply(n, add) {
+    const ends = n.attrs.ends as number[] | undefined;
+    attrToInput(n, 'starts', 1, (v) => i64(v as number[]), add);
+    attrToInput(n, 'ends', 2, (v) => i64(v as number[]), add);
+    attrToInput(n, 'axes', 3, (v) => i64(v as number[]), add);
+    void ends;
+  } }],
+  Dropout: [{ below: 12, apply(n, add) {
+    delete n.attrs.is_test;
+    attrToInput(n, 'ratio', 1, (v) => Tensor.scalar('float32', v as number), add);
+  } }],
+  BatchNormalization: [{ below: 15, apply(n) {
+    delete n.attrs.spatial; delete n.attrs.is_test; delete n.attrs.consumed_inputs;
+  } }],
+};
+
+export function upgradeNode(n: RawNode, opset: number, add: AddConst): void {
+  for (const rule of RULES[n.op] ?? []) if (opset < rule.below) rule.apply(n, add);
+  for (const k of Object.keys(n.attrs)) if (k === 'consumed_inputs') delete n.attrs[k];
+}

@@ -1,0 +1,157 @@
+// ONNX ModelProto -> IR Graph. Decoding errors become LC010; the graph's nodes need not be sorted in the
+// file, so they are ordered here by Kahn's algorithm (a leftover node means a cycle, LC015). Older op forms
+// are upgraded to opset-18 IR forms (onnx-upgrade.ts). Constant nodes become initializers, so passes and
+// backends see one kind of compile-time constant. Shapes are inferred at the end.
+import onnx from 'onnx-proto';
+import type { AttrValue, Dim, Graph as G, TensorType } from '../ir/graph.ts';
+import { Graph, Node } from '../ir/graph.ts';
+import { findOp, resolveAttrs } from '../ir/registry.ts';
+import { inferShapes } from '../ir/infer.ts';
+import { Tensor } from '../ir/tensor.ts';
+import { isLayercError, lcError } from '../diagnostics.ts';
+import { dtypeFromOnnx, tensorFromProto, toNumber, usesExternalData } from '../io/tensorproto.ts';
+import { upgradeNode, type RawNode } from './onnx-upgrade.ts';
+import '../ops/index.ts';
+
+const P = onnx.onnx;
+const A = P.AttributeProto.AttributeType;
+
+export interface ImportOptions { file?: string }
+
+/** The one place external tensor data is judged (the robustness work adds --allow-external-data here). */
+export function checkExternalData(t: onnx.onnx.ITensorProto, _opts: ImportOptions): void {
+  if (usesExternalData(t)) throw lcError('LC013', [t.name || '<unnamed>']);
+}
+
+export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): G {
+  const file = opts.file;
+  try {
+    return build(decodeModel(bytes), opts);
+  } catch (e) {
+    if (isLayercError(e)) throw e.within({ file });
+    throw lcError('LC010', [(e as Error).message], { file });
+  }
+}
+
+function decodeModel(bytes: Uint8Array): onnx.onnx.ModelProto {
+  let m: onnx.onnx.ModelProto;
+  try { m = P.ModelProto.decode(bytes); } catch (e) { throw lcError('LC010', [`protobuf decoding failed (${(e as Error).message})`]); }
+  if (!m.graph) throw lcError('LC010', ['the model has no graph']);
+  return m;
+}
+
+function build(m: onnx.onnx.ModelProto, opts: ImportOptions): G {
+  const opsets = new Map<string, number>();
+  for (const o of m.opsetImport ?? []) opsets.set(o.domain === 'ai.onnx' ? '' : o.domain ?? '', toNumber(o.version));
+  const opset = opsets.get('') ?? 1;
+  if (opset < 7 || opset > 21) throw lcError('LC016', [opset, 'ai.onnx']);
+  const gp = m.graph!;
+  const g = new Graph(gp.name || 'main');
+  g.source = opts.file;
+  const fresh = { n: 0 };
+
+  for (const t of gp.initializer ?? []) {
+    checkExternalData(t, opts);
+    if (!t.name) throw lcError('LC010', ['an initializer has no name']);
+    const tensor = tensorFromProto(t, t.name);
+    const v = g.registerValue(t.name, { dtype: tensor.dtype, shape: [...tensor.shape] });
+    g.markInitializer(v, tensor);
+  }
+  for (const vi of gp.input ?? []) {
+    if (g.value(vi.name!)?.isConst) continue; // IR<4: initializers also listed as inputs
+    g.addInput(vi.name!, typeOf(vi, fresh));
+  }
+  const addConst = (base: string, t: Tensor) => g.addConst(base, t).name;
+
+  const raw = (gp.node ?? []).map((np, idx) => {
+    const domain = np.domain === 'ai.onnx' ? '' : np.domain ?? '';
+    const name = np.name || `${(np.opType ?? 'node').toLowerCase()}_${idx}`;
+    const ver = opsets.get(domain);
+    const ctx = { node: name, op: np.opType ?? '' };
+    if (ver === undefined && domain !== '') throw lcError('LC016', ['(none)', domain], ctx);
+    const def = findOp(np.opType ?? '', domain);
+    if (!def) throw lcError('LC011', [np.opType ?? '', domain || 'ai.onnx', ver ?? opset], ctx);
+    const attrs: Record<string, AttrValue> = {};
+    for (const a of np.attribute ?? []) attrs[a.name!] = attrValue(a, name, opts);
+    const r: RawNode & { name: string; outputs: string[]; domain: string } =
+      { op: np.opType!, inputs: [...(np.input ?? [])], attrs, name, outputs: [...(np.output ?? [])], domain };
+    if (domain === '') upgradeNode(r, ver ?? opset, addConst);
+    return r;
+  });
+
+  for (const r of sortNodes(raw, g)) {
+    if (r.op === 'Constant' && r.domain === '' && r.outputs.length === 1) {
+      const def = findOp('Constant')!;
+      const node = new Node(r.name, 'Constant', '', r.attrs);
+      let t: Tensor;
+      try { [t] = def.evalRef([], { node, graph: g, attrs: resolveAttrs(node, def) } as never); } catch (e) { throw isLayercError(e) ? e.within({ node: r.name, op: r.op }) : e; }
+      g.markInitializer(g.registerValue(r.outputs[0], { dtype: t.dtype, shape: [...t.shape] }), t);
+      continue;
+    }
+    const ins = r.inputs.map((n) => (n === '' ? null : g.value(n)!));
+    try {
+      g.addNode(r.op, ins, r.attrs, { name: r.name, domain: r.domain, outputNames: r.outputs.map((o) => o || g.uniqueName(`${r.name}_unused`)) });
+    } catch (e) { throw isLayercError(e) ? e.within({ node: r.name, op: r.op }) : e; }
+  }
+  for (const vi of gp.output ?? []) {
+    const v = g.value(vi.name!);
+    if (!v) throw lcError('LC014', [vi.name!], { op: 'graph output' });
+    g.outputs.push(v);
+  }
+  inferShapes(g);
+  return g;
+}
+
+/** Kahn's algorithm over value names; names not produced by a node must already exist in the graph. */
+function sortNodes<N extends { name: string; op: string; inputs: string[]; outputs: string[] }>(nodes: N[], g: G): N[] {
+  const producer = new Map<string, N>();
+  for (const n of nodes) for (const o of n.outputs) if (o) producer.set(o, n);
+  const pending = new Map<N, number>();
+  const users = new Map<N, N[]>();
+  for (const n of nodes) {
+    let deps = 0;
+    for (const i of n.inputs) {
+      if (i === '') continue;
+      const p = producer.get(i);
+      if (p) { deps++; (users.get(p) ?? users.set(p, []).get(p)!).push(n); }
+      else if (!g.value(i)) throw lcError('LC014', [i], { node: n.name, op: n.op });
+    }
+    pending.set(n, deps);
+  }
+  const ready = nodes.filter((n) => pending.get(n) === 0);
+  const out: N[] = [];
+  while (ready.length) {
+    const n = ready.shift()!;
+    out.push(n);
+    for (const u of users.get(n) ?? []) { const d = pending.get(u)! - 1; pending.set(u, d); if (d === 0) ready.push(u); }
+  }
+  if (out.length < nodes.length) {
+    const stuck = nodes.find((n) => pending.get(n)! > 0)!;
+    throw lcError('LC015', [`node '${stuck.name}' (${stuck.op})`], { node: stuck.name, op: stuck.op });
+  }
+  return out;
+}
+
+function typeOf(vi: onnx.onnx.IValueInfoProto, fresh: { n: number }): TensorType {
+  const tt = vi.type?.tensorType;
+  if (!tt) throw lcError('LC012', [`non-tensor type of ${vi.name}`]);
+  const dtype = dtypeFromOnnx(tt.elemType ?? 0, vi.name ?? '');
+  const shape: Dim[] | null = tt.shape
+    ? (tt.shape.dim ?? []).map((d): Dim => (d.dimParam ? d.dimParam : (d as { value?: string }).value === 'dimValue' ? toNumber(d.dimValue) : `unk_${fresh.n++}`))
+    : null;
+  return { dtype, shape };
+}
+
+function attrValue(a: onnx.onnx.IAttributeProto, node: string, opts: ImportOptions): AttrValue {
+  const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+  switch (a.type) {
+    case A.INT: return toNumber(a.i);
+    case A.FLOAT: return a.f ?? 0;
+    case A.STRING: return dec(a.s ?? new Uint8Array());
+    case A.INTS: return (a.ints ?? []).map(toNumber);
+    case A.FLOATS: return [...(a.floats ?? [])];
+    case A.STRINGS: return (a.strings ?? []).map(dec);
+    case A.TENSOR: checkExternalData(a.t!, opts); return tensorFromProto(a.t!, `${node}.${a.name}`);
+    default: throw lcError('LC030', [a.name ?? '', `attribute type ${A[a.type ?? 0] ?? a.type} is not supported`], { node });
+  }
+}
