@@ -15,6 +15,8 @@ import { backward } from '../src/train/autodiff.ts';
 import { addLoss, type LossKind } from '../src/train/losses.ts';
 import { addOptimizer, type OptimizerOptions } from '../src/train/optimizers.ts';
 import { DEFAULT_MOMENTUM, type BnConvention } from '../src/train/batchnorm-train.ts';
+import '../src/train/dropout-train.ts';
+import { Tensor } from '../src/ir/tensor.ts';
 import { isFloat } from '../src/ir/dtype.ts';
 import { lcError } from '../src/diagnostics.ts';
 
@@ -22,6 +24,8 @@ export interface SplitOptions {
   loss: LossKind;
   optimizer: OptimizerOptions;
   bnConvention?: BnConvention;
+  /** Seed of the dropout masks. */
+  seed?: number;
   /** Glob patterns (`*` wildcard) on node and parameter names: matching parameters / BN layers are frozen. */
   freeze?: string[];
 }
@@ -85,6 +89,28 @@ function markParams(g: Graph, freeze: string[]): Value[] {
   return params;
 }
 
+/**
+ * Dropout becomes DropoutTrain fed by a step counter that is state ('dropout.step', role 'step'), so masks
+ * differ per step yet follow from the state. The ratio must be a constant.
+ */
+function activateDropout(g: Graph, next: Map<Value, Value>, seed: number): void {
+  const drops = g.nodes.filter((n) => n.op === 'Dropout' && !n.domain);
+  if (!drops.length) return;
+  const step = g.addConst('dropout.step', Tensor.fromArray('float32', [], [0]), 'step');
+  const one = g.addConst('dropout.one', Tensor.fromArray('float32', [], [1]));
+  next.set(step, g.addNode('Add', [step, one], {}, { name: 'dropout_step_next', outputNames: ['dropout.step__next'] }).outputs[0]);
+  drops.forEach((node, k) => {
+    const ratioV = node.inputs[1];
+    if (ratioV && !ratioV.const) throw lcError('LC069', [`Dropout '${node.name}' has a ratio that is not a constant`]);
+    const ratio = ratioV?.const?.data[0] ?? 0.5;
+    const dt = g.addNode('DropoutTrain', [node.inputs[0], step], { ratio, seed: seed * 1000 + k },
+      { domain: 'ai.layerc', name: `${node.name}_train`, numOutputs: 2 }, node);
+    g.replaceAllUses(node.outputs[0], dt.outputs[0]);
+    for (const o of node.outputs.slice(1)) if (o.users.length) throw lcError('LC069', [`the mask of Dropout '${node.name}' is used`]);
+    g.removeNode(node);
+  });
+}
+
 export function buildInferenceGraph(model: Graph): Graph {
   const g = cloneGraph(model, `${model.name}_inference`);
   ownRunningStats(g);
@@ -110,6 +136,7 @@ export function buildTrainingGraph(model: Graph, opts: SplitOptions): TrainingPr
     next.set(mean!, bt.outputs[1]);
     next.set(varr!, bt.outputs[2]);
   }
+  activateDropout(g, next, opts.seed ?? 0);
   inferShapes(g);
   const output = g.outputs[0];
   const input = g.inputs[0];

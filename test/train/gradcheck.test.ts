@@ -11,8 +11,9 @@ import { runGraph } from '../../src/ir/interpret.ts';
 import { backward } from '../../src/train/autodiff.ts';
 import '../../src/ops/index.ts';
 import '../../src/train/batchnorm-train.ts';
+import '../../src/train/dropout-train.ts';
 
-const STEPS = ['Add', 'Sub', 'Mul', 'Div', 'Tanh', 'Sigmoid', 'Exp', 'Relu', 'BN', 'BNplain', 'ReduceSumKeep', 'ReduceMean'] as const;
+const STEPS = ['Add', 'Sub', 'Mul', 'Div', 'Tanh', 'Sigmoid', 'Exp', 'Relu', 'BN', 'BNplain', 'ReduceSumKeep', 'ReduceMean', 'Dropout'] as const;
 
 function build(n: number, c: number, steps: (typeof STEPS)[number][], vals: number[]) {
   let k = 0;
@@ -37,6 +38,8 @@ function build(n: number, c: number, steps: (typeof STEPS)[number][], vals: numb
     } else if (s === 'ReduceSumKeep' || s === 'ReduceMean') {
       h = node(s === 'ReduceMean' ? 'ReduceMean' : 'ReduceSum', [h, g.addConst('ax', Tensor.fromArray('int64', [1], [2]))], { keepdims: 1 });
       h = node('Add', [h, param([1, 1, 2])]); // broadcast back to [n, c, 2]
+    } else if (s === 'Dropout') {
+      h = node('DropoutTrain', [h, g.addConst('step', Tensor.fromArray('float32', [], [3]))], { ratio: 0.3, seed: 7 }, 'ai.layerc', 2);
     } else h = node(s, [h]);
   }
   const w = g.addConst('w', t([n, c, 2]));
