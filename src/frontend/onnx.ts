@@ -3,6 +3,7 @@
 // are upgraded to opset-18 IR forms (onnx-upgrade.ts). Constant nodes become initializers, so passes and
 // backends see one kind of compile-time constant. Shapes are inferred at the end.
 import onnx from 'onnx-proto';
+import { readFileSync } from 'node:fs';
 import type { AttrValue, Dim, Graph as G, TensorType } from '../ir/graph.ts';
 import { Graph, Node } from '../ir/graph.ts';
 import { findOp, resolveAttrs } from '../ir/registry.ts';
@@ -154,4 +155,11 @@ function attrValue(a: onnx.onnx.IAttributeProto, node: string, opts: ImportOptio
     case A.TENSOR: checkExternalData(a.t!, opts); return tensorFromProto(a.t!, `${node}.${a.name}`);
     default: throw lcError('LC030', [a.name ?? '', `attribute type ${A[a.type ?? 0] ?? a.type} is not supported`], { node });
   }
+}
+
+/** Reads and imports an .onnx file (read errors are LC003). */
+export function loadOnnxFile(path: string, opts: Omit<ImportOptions, 'file'> = {}): G {
+  let bytes: Uint8Array;
+  try { bytes = readFileSync(path); } catch (e) { throw lcError('LC003', [path, (e as NodeJS.ErrnoException).code ?? (e as Error).message]); }
+  return importOnnx(bytes, { ...opts, file: path });
 }
