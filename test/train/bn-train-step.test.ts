@@ -47,6 +47,17 @@ describe('BatchNorm training step on bn_train_step_mlp_bn', () => {
     for (const [name, v] of m.runningOut) expectClose(at(v), readNpy(join(DIR, 'state_after_onnx_spec', `${name}.npy`)), 1e-5, 1e-6);
   });
 
+  it('keras convention: decay 0.99 on the old value, biased batch statistics (derived from the onnx reference)', () => {
+    const { m, at } = step('keras', 0.99);
+    for (const [name, v] of m.runningOut) {
+      const old = readNpy(join(DIR, 'state_before', `${name}.npy`)), onnx = readNpy(join(DIR, 'state_after_onnx_spec', `${name}.npy`));
+      // onnx: new = 0.9 old + 0.1 batch  =>  batch = (new - 0.9 old) / 0.1; keras: 0.99 old + 0.01 batch
+      const want = old.clone();
+      for (let i = 0; i < old.size; i++) want.data[i] = 0.99 * old.data[i] + 0.01 * ((onnx.data[i] - 0.9 * old.data[i]) / 0.1);
+      expectClose(at(v), want, 1e-5, 1e-6);
+    }
+  });
+
   it('the pytorch and onnx running variances differ (the fixture tolerance rejects a mix-up)', () => {
     const a = step('pytorch', 0.1), b = step('onnx', 0.9);
     const v = a.m.runningOut.get('net.1.running_var')!;
