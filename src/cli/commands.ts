@@ -1,7 +1,8 @@
 // The list of subcommands. Each module exports `register(program)`; add one line per command.
 import type { Command } from 'commander';
 import { register as train } from './train.ts';
+import { register as testOnnx } from './test-onnx.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [train];
+export const COMMANDS: RegisterCommand[] = [train, testOnnx];
