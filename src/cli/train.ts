@@ -41,7 +41,7 @@ export function register(program: Command): void {
       const loss = choice<LossKind>('--loss', o.loss, LOSSES);
       const kind = choice<OptimizerKind>('--optimizer', o.optimizer, OPTIMIZERS);
       const bnConvention = choice<BnConvention>('--bn-convention', o.bnConvention, BN_CONVENTIONS);
-      const model = await loadTrainableModel(modelPath, o.seed);
+      const model = loadTrainableModel(modelPath, o.seed);
       const data = loadDataset(o.data);
       const bar = new SingleBar({ format: 'train [{bar}] {value}/{total} steps | loss {loss} | {ips} img/s | ETA {eta_formatted}' }, Presets.shades_classic);
       let started = false;
