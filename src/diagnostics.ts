@@ -23,6 +23,7 @@ export const CATALOGUE = {
   LC015: { exit: 4, message: 'the graph has a cycle through {0}' },
   LC016: { exit: 4, message: 'unsupported opset {0} for domain {1} (supported: 7 to 21)' },
   LC017: { exit: 4, message: 'malformed tensor {0}: {1}' },
+  LC018: { exit: 4, message: 'cannot export {0} to standard ONNX' },
 
   LC030: { exit: 5, message: 'bad attribute {0}: {1}' },
   LC031: { exit: 5, message: 'wrong number of inputs: {0}' },

@@ -1,0 +1,99 @@
+// IR Graph -> ONNX ModelProto (opset 18, IR version 8) using standard ops only, so any ONNX runtime loads
+// it. `ai.layerc::Fused` nodes are written back as their base op followed by Add/Mul/activation nodes in
+// epilogue order (Clip bounds become constant inputs); other layerc-only ops have no standard form and are
+// refused. Initializers are written as raw_data; inputs/outputs carry dtype and (symbolic) shapes.
+import onnx from 'onnx-proto';
+import type { AttrValue, Graph, Node, TensorType, Value } from '../ir/graph.ts';
+import { findOp } from '../ir/registry.ts';
+import { Tensor } from '../ir/tensor.ts';
+import { ACTIVATIONS } from '../ops/activations.ts';
+import { fusedAttrs } from '../ops/fused.ts';
+import { lcError } from '../diagnostics.ts';
+import { dtypeToOnnx, tensorToProto } from '../io/tensorproto.ts';
+
+const P = onnx.onnx;
+const A = P.AttributeProto.AttributeType;
+
+export interface ExportOptions { producer?: string; docString?: string }
+
+export function exportOnnx(graph: Graph, opts: ExportOptions = {}): Uint8Array {
+  const extra: onnx.onnx.ITensorProto[] = [];
+  const used = new Set<string>([...graph.values].map((v) => v.name));
+  const fresh = (base: string) => { let n = base, i = 0; while (used.has(n)) n = `${base}_${++i}`; used.add(n); return n; };
+  const nodes: onnx.onnx.INodeProto[] = [];
+  for (const n of graph.nodes) {
+    if (n.domain === 'ai.layerc' && n.op === 'Fused') nodes.push(...unfuse(n, fresh, extra));
+    else if (n.domain !== '') throw lcError('LC018', [`${n.domain}::${n.op}`], { node: n.name, op: n.op });
+    else nodes.push(nodeProto(n.op, n.name, n.inputs.map(nameOf), n.outputs.map((v) => v.name), n.attrs));
+  }
+  const model: onnx.onnx.IModelProto = {
+    irVersion: 8,
+    producerName: opts.producer ?? 'layerc',
+    docString: opts.docString,
+    opsetImport: [{ domain: '', version: 18 }],
+    graph: {
+      name: graph.name,
+      node: nodes,
+      initializer: [...graph.initializers.map((v) => tensorToProto(v.const!, v.name)), ...extra],
+      input: graph.inputs.map((v) => valueInfo(v.name, v.type)),
+      output: graph.outputs.map((v) => valueInfo(v.name, v.type)),
+    },
+  };
+  return P.ModelProto.encode(model).finish();
+}
+
+const nameOf = (v: Value | null) => (v ? v.name : '');
+
+function unfuse(n: Node, fresh: (b: string) => string, extra: onnx.onnx.ITensorProto[]): onnx.onnx.INodeProto[] {
+  const a = fusedAttrs(n.attrs);
+  const out: onnx.onnx.INodeProto[] = [];
+  const final = n.outputs[0].name;
+  const steps = a.epilogue;
+  let cur = steps.length ? fresh(`${n.name}_${a.base.toLowerCase()}`) : final;
+  out.push(nodeProto(a.base, n.name, n.inputs.slice(0, a.base_inputs).map(nameOf), [cur], a.base_attrs as Record<string, AttrValue>));
+  steps.forEach((s, i) => {
+    const dst = i === steps.length - 1 ? final : fresh(`${n.name}_ep${i}`);
+    const nm = `${n.name}_ep${i}`;
+    if (s.kind === 'add' || s.kind === 'mul') {
+      out.push(nodeProto(s.kind === 'add' ? 'Add' : 'Mul', nm, [cur, nameOf(n.inputs[s.input])], [dst], {}));
+    } else {
+      const act = ACTIVATIONS[s.name];
+      if (!act) throw lcError('LC018', [`activation ${s.name}`], { node: n.name, op: 'Fused' });
+      if (act.name === 'Clip') {
+        const lo = fresh(`${nm}_min`), hi = fresh(`${nm}_max`);
+        extra.push(tensorToProto(Tensor.scalar('float32', s.params.min ?? act.params.min), lo), tensorToProto(Tensor.scalar('float32', s.params.max ?? act.params.max), hi));
+        out.push(nodeProto('Clip', nm, [cur, lo, hi], [dst], {}));
+      } else {
+        out.push(nodeProto(act.name, nm, [cur], [dst], { ...act.params, ...s.params }));
+      }
+    }
+    cur = dst;
+  });
+  return out;
+}
+
+function nodeProto(op: string, name: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue>): onnx.onnx.INodeProto {
+  const specs = findOp(op)?.attrs ?? {};
+  const attribute = Object.entries(attrs).map(([k, v]) => attrProto(op, k, v, specs[k]?.type, name));
+  while (inputs.length && inputs[inputs.length - 1] === '') inputs.pop();
+  return { opType: op, name, input: inputs, output: outputs, attribute };
+}
+
+function attrProto(op: string, name: string, v: AttrValue, type: string | undefined, node: string): onnx.onnx.IAttributeProto {
+  const t = type ?? (typeof v === 'string' ? 'string' : Array.isArray(v) ? (v.every((x) => Number.isInteger(x)) ? 'ints' : 'floats') : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : v instanceof Tensor ? 'tensor' : 'json');
+  switch (t) {
+    case 'int': return { name, type: A.INT, i: v as number };
+    case 'float': return { name, type: A.FLOAT, f: v as number };
+    case 'string': return { name, type: A.STRING, s: new TextEncoder().encode(v as string) };
+    case 'ints': return { name, type: A.INTS, ints: v as number[] };
+    case 'floats': return { name, type: A.FLOATS, floats: v as number[] };
+    case 'strings': return { name, type: A.STRINGS, strings: (v as string[]).map((s) => new TextEncoder().encode(s)) };
+    case 'tensor': return { name, type: A.TENSOR, t: tensorToProto(v as Tensor, '') };
+    default: throw lcError('LC018', [`attribute ${name} of ${op} (type ${t})`], { node, op });
+  }
+}
+
+function valueInfo(name: string, t: TensorType): onnx.onnx.IValueInfoProto {
+  const shape = t.shape ? { dim: t.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } : undefined;
+  return { name, type: { tensorType: { elemType: dtypeToOnnx(t.dtype), shape } } };
+}
