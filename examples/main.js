@@ -28,7 +28,8 @@ async function main() {
   let inference = result.inference;
   try {
     const passes = await import('../passes/index.ts');
-    inference = passes.optimize(inference).graph ?? passes.optimize(inference);
+    const optimized = passes.optimize(inference);
+    inference = optimized.graph ?? optimized;
   } catch (e) {
     console.log(`(BN folding unavailable: ${e.message.split('\n')[0]})`);
   }
