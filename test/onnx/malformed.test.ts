@@ -1,0 +1,100 @@
+// Broken ONNX files -> exactly one LayercError with a stable code and a message naming the node/op.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { importOnnx } from '../../src/frontend/onnx.ts';
+import { LayercError } from '../../src/diagnostics.ts';
+import { NODE_TESTS } from '../fixtures.ts';
+import { floatTensor, model, vi } from './build.ts';
+
+function importError(bytes: Uint8Array): LayercError {
+  try { importOnnx(bytes, { file: 'm.onnx' }); } catch (e) {
+    expect(e).toBeInstanceOf(LayercError);
+    return e as LayercError;
+  }
+  throw new Error('import succeeded');
+}
+
+const relu = readFileSync(join(NODE_TESTS, 'test_relu', 'model.onnx'));
+
+describe('malformed ONNX', () => {
+  it('truncated protobuf -> LC010', () => {
+    const e = importError(relu.subarray(0, Math.floor(relu.length / 2)));
+    expect(e.code).toBe('LC010');
+    expect(e.context.file).toBe('m.onnx');
+  });
+  it('garbage bytes -> LC010', () => {
+    expect(importError(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3])).code).toBe('LC010');
+  });
+  it('unknown op -> LC011 naming op, domain, opset and node', () => {
+    const e = importError(model([{ opType: 'FrobnicateX', name: 'frob', input: ['x'], output: ['y'] }]));
+    expect(e.code).toBe('LC011');
+    expect(e.message).toContain('FrobnicateX');
+    expect(e.message).toContain('opset 18');
+    expect(e.context.node).toBe('frob');
+  });
+  it('wrong input count -> LC031 naming the node', () => {
+    const e = importError(model([{ opType: 'Relu', name: 'r', input: ['x', 'x'], output: ['y'] }]));
+    expect(e.code).toBe('LC031');
+    expect(e.context.node).toBe('r');
+  });
+  it('bad attribute -> LC030', () => {
+    const e = importError(model([{ opType: 'Transpose', name: 't', input: ['x'], output: ['y'], attribute: [{ name: 'perm', type: 7, ints: [0, 5] }] }]));
+    expect(e.code).toBe('LC030');
+    expect(e.context.node).toBe('t');
+  });
+  it('shape mismatch -> LC032', () => {
+    const e = importError(model([{ opType: 'Add', name: 'a', input: ['x', 'w'], output: ['y'] }], { initializer: [floatTensor('w', [4], [1, 2, 3, 4])] }));
+    expect(e.code).toBe('LC032');
+    expect(e.context.node).toBe('a');
+  });
+  it('cycle -> LC015', () => {
+    const e = importError(model([
+      { opType: 'Add', name: 'a', input: ['x', 'b_out'], output: ['a_out'] },
+      { opType: 'Relu', name: 'b', input: ['a_out'], output: ['b_out'] },
+      { opType: 'Relu', name: 'c', input: ['b_out'], output: ['y'] },
+    ]));
+    expect(e.code).toBe('LC015');
+  });
+  it('missing input -> LC014', () => {
+    const e = importError(model([{ opType: 'Relu', name: 'r', input: ['nowhere'], output: ['y'] }]));
+    expect(e.code).toBe('LC014');
+    expect(e.message).toContain('nowhere');
+  });
+  it('external data -> LC013 naming the tensor', () => {
+    const w = { name: 'w', dataType: 1, dims: [3], dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }] };
+    const e = importError(model([{ opType: 'Add', name: 'a', input: ['x', 'w'], output: ['y'] }], { initializer: [w] }));
+    expect(e.code).toBe('LC013');
+    expect(e.message).toContain('w');
+  });
+  it('unsupported dtype -> LC012', () => {
+    const e = importError(model([{ opType: 'Relu', name: 'r', input: ['x'], output: ['y'] }], { inputs: [vi('x', [2, 3], 10 /* float16 */)] }));
+    expect(e.code).toBe('LC012');
+  });
+  it('unsupported opset -> LC016', () => {
+    expect(importError(model([{ opType: 'Relu', name: 'r', input: ['x'], output: ['y'] }], { opset: 5 })).code).toBe('LC016');
+  });
+});
+
+describe('import features', () => {
+  it('nodes out of order are sorted, symbolic dims kept, unnamed nodes named', () => {
+    const g = importOnnx(model([
+      { opType: 'Relu', input: ['t'], output: ['y'] },
+      { opType: 'Sigmoid', input: ['x'], output: ['t'] },
+    ], { inputs: [vi('x', ['N', 3])], outputs: [vi('y', ['N', 3])] }));
+    expect(g.nodes.map((n) => n.op)).toEqual(['Sigmoid', 'Relu']);
+    expect(new Set(g.nodes.map((n) => n.name)).size).toBe(2);
+    expect(g.outputs[0].type.shape).toEqual(['N', 3]);
+  });
+  it('IR<4 style: an initializer also listed as a graph input is a constant', () => {
+    const g = importOnnx(model([{ opType: 'Add', name: 'a', input: ['x', 'w'], output: ['y'] }],
+      { inputs: [vi('x', [2, 3]), vi('w', [3])], initializer: [floatTensor('w', [3], [1, 2, 3])] }));
+    expect(g.inputs.map((v) => v.name)).toEqual(['x']);
+    expect(g.value('w')!.const!.toNumbers()).toEqual([1, 2, 3]);
+  });
+  it('Clip-6 min/max attributes become constant inputs', () => {
+    const g = importOnnx(model([{ opType: 'Clip', name: 'c', input: ['x'], output: ['y'], attribute: [{ name: 'min', type: 1, f: -1 }, { name: 'max', type: 1, f: 2 }] }], { opset: 9 }));
+    const clip = g.nodes[0];
+    expect(clip.inputs.map((v) => v?.const?.toNumbers())).toEqual([undefined, [-1], [2]]);
+  });
+});
