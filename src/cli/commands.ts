@@ -1,8 +1,11 @@
 // The list of subcommands. Each module exports `register(program)`; add one line per command.
 import type { Command } from 'commander';
 import { register as train } from './train.ts';
+import { register as exportCmd } from './export.ts';
 import { register as testOnnx } from './test-onnx.ts';
+import { register as inspect } from './inspect.ts';
+import { register as run } from './run.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [train, testOnnx];
+export const COMMANDS: RegisterCommand[] = [train, exportCmd, testOnnx, inspect, run];

@@ -1,0 +1,31 @@
+// `layerc export`: the inference or training graph of a model or checkpoint as standard ONNX (README "Training").
+import type { Command } from 'commander';
+import { exportOnnx } from '../export/onnx.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+import { modelWithState, trainingModeGraph } from '../train/export-graphs.ts';
+import { lcError } from '../diagnostics.ts';
+
+export function register(program: Command): void {
+  program.command('export')
+    .description('write the inference graph (BN folded) or the training-mode graph of a model or checkpoint as ONNX')
+    .argument('<input>', '.onnx / .layers model, or a .safetensors checkpoint')
+    .requiredOption('-o, --output <file>', 'ONNX file to write')
+    .option('--mode <mode>', 'inference | training', 'inference')
+    .option('--model <model>', "the checkpoint's model (default: the path in its metadata)")
+    .option('--no-fold', 'inference: keep BatchNormalization (with the trained running statistics)')
+    .option('--force', 'replace an existing output')
+    .addHelpText('after', '\nExamples:\n  layerc export lenet.safetensors --mode inference -o lenet.onnx\n  layerc export lenet.safetensors --mode training -o lenet-train.onnx')
+    .action(async (input: string, o) => {
+      if (o.mode !== 'inference' && o.mode !== 'training') throw lcError('LC002', [`--mode must be inference or training, got '${o.mode}'`]);
+      let g = modelWithState(input, o.model);
+      if (o.mode === 'training') g = trainingModeGraph(g);
+      else if (o.fold) {
+        const passes = (await import('../../passes/index.ts' as string).catch(() => null)) as { optimize?(g: unknown): unknown } | null;
+        if (!passes?.optimize) throw lcError('LC069', ['BN folding needs the inference optimizer (passes/index.ts); use --no-fold']);
+        const r = passes.optimize(g) as { graph?: typeof g } | typeof g;
+        g = 'graph' in r && r.graph ? r.graph : (r as typeof g);
+      }
+      writeFileAtomic(o.output, exportOnnx(g, { producer: 'layerc' }), { force: o.force, inputs: [input, o.model].filter(Boolean) });
+      console.log(`wrote ${o.output} (${o.mode}${o.mode === 'inference' && !o.fold ? ', BN kept' : ''})`);
+    });
+}
