@@ -1,0 +1,34 @@
+// `layerc inspect MODEL`: ops and counts, inputs/outputs with shapes, parameter count and bytes, opset.
+import type { Command } from 'commander';
+import type { Graph } from '../ir/graph.ts';
+import { byteSize } from '../ir/dtype.ts';
+import { printGraph, typeToString } from '../ir/printer.ts';
+import { loadModel } from '../frontend/load.ts';
+
+export function summarize(g: Graph): string {
+  const counts = new Map<string, number>();
+  for (const n of g.nodes) { const k = n.domain ? `${n.domain}::${n.op}` : n.op; counts.set(k, (counts.get(k) ?? 0) + 1); }
+  let params = 0, bytes = 0;
+  for (const v of g.initializers) { params += v.const!.size; bytes += v.const!.size * byteSize(v.const!.dtype); }
+  const lines = [`model ${g.name}${g.source ? ` (${g.source})` : ''}`, `opset ${g.opset}`, 'inputs:'];
+  for (const v of g.inputs) lines.push(`  ${v.name}: ${typeToString(v.type)}`);
+  lines.push('outputs:');
+  for (const v of g.outputs) lines.push(`  ${v.name}: ${typeToString(v.type)}`);
+  lines.push(`ops (${g.nodes.length} nodes):`);
+  for (const [op, c] of [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`  ${op.padEnd(24)} ${c}`);
+  lines.push(`parameters: ${params} in ${g.initializers.length} initializers (${bytes} bytes)`);
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program.command('inspect')
+    .description('show a model\'s ops, inputs/outputs, parameters and opset')
+    .argument('<model>', '.onnx or .layers model')
+    .option('--graph', 'also print the full graph')
+    .addHelpText('after', '\nExample:\n  layerc inspect ../shared/fixtures/models/lenet_bn/model.onnx --graph')
+    .action(async (path: string, o: { graph?: boolean }) => {
+      const g = await loadModel(path);
+      console.log(summarize(g));
+      if (o.graph) console.log(`\n${printGraph(g)}`);
+    });
+}

@@ -1,0 +1,71 @@
+// `layerc run MODEL --input name=FILE ...`: runs a model on a backend; outputs are written in the inputs'
+// file format (.npy or .pb) to --output-dir, and a summary of each output is printed.
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import type { Graph } from '../ir/graph.ts';
+import type { Tensor } from '../ir/tensor.ts';
+import { lcError } from '../diagnostics.ts';
+import { loadModel } from '../frontend/load.ts';
+import { readTensorFile, tensorFormat, writeTensorFile } from '../io/tensor-file.ts';
+import { getBackend } from '../../runtime/backend.ts';
+import { parseLevel } from './level.ts';
+
+export function parseInputs(specs: string[], g: Graph): { feeds: Record<string, Tensor>; format: string; files: string[] } {
+  const feeds: Record<string, Tensor> = {};
+  const files: string[] = [];
+  let format = '.npy';
+  for (const s of specs) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw lcError('LC002', [`--input expects name=FILE, got '${s}'`]);
+    const name = s.slice(0, eq), file = s.slice(eq + 1);
+    if (!g.inputs.some((v) => v.name === name)) throw lcError('LC002', [`model has no input '${name}' (inputs: ${g.inputs.map((v) => v.name).join(', ')})`]);
+    format = tensorFormat(file);
+    feeds[name] = readTensorFile(file);
+    files.push(file);
+  }
+  const missing = g.inputs.filter((v) => !feeds[v.name]).map((v) => v.name);
+  if (missing.length) throw lcError('LC002', [`missing --input for ${missing.join(', ')}`]);
+  return { feeds, format, files };
+}
+
+export function describeTensor(name: string, t: Tensor): string {
+  let min = Infinity, max = -Infinity, sum = 0;
+  for (let i = 0; i < t.size; i++) { const x = t.data[i]; if (x < min) min = x; if (x > max) max = x; sum += x; }
+  const head = Array.from(t.data.subarray(0, 6) as ArrayLike<number>, (x) => Number(x.toPrecision(6))).join(', ');
+  return `${name}: ${t.dtype}[${t.shape.join(', ')}] min=${min} max=${max} mean=${t.size ? sum / t.size : NaN} first=[${head}${t.size > 6 ? ', ...' : ''}]`;
+}
+
+export function register(program: Command): void {
+  program.command('run')
+    .description('run a model on input tensors and write or print its outputs')
+    .argument('<model>', '.onnx or .layers model')
+    .option('--input <name=file...>', 'an input tensor (.npy or TensorProto .pb); repeat per input', [])
+    .option('--backend <name>', 'reference | js | wgsl', 'reference')
+    .option('-O, --opt-level <n>', 'optimization level 0, 1 or 2 (-O0, -O2)', '0')
+    .option('--output-dir <dir>', 'write each output as <dir>/<name>.npy|.pb (same format as the inputs)')
+    .option('--force', 'replace existing output files')
+    .addHelpText('after', '\nExample:\n  layerc run model.onnx --input input=x.npy --backend reference --output-dir out/')
+    .action(async (path: string, o: { input: string[]; backend: string; optLevel: string; outputDir?: string; force?: boolean }) => {
+      const level = parseLevel(o.optLevel);
+      const g = await loadModel(path);
+      const { feeds, format, files } = parseInputs(o.input, g);
+      if (level) {
+        const passes = '../../passes/index.ts'; // engineer D's module, loaded only when asked for
+        const mod = (await import(passes)) as { optimize(g: Graph, o: { level?: 0 | 1 | 2 }): unknown };
+        mod.optimize(g, { level });
+      }
+      const compiled = await (await getBackend(o.backend)).compile(g);
+      try {
+        const outs = await compiled.run(feeds);
+        for (const v of g.outputs) {
+          const t = outs[v.name];
+          console.log(describeTensor(v.name, t));
+          if (o.outputDir) {
+            const file = join(o.outputDir, `${v.name.replace(/[^A-Za-z0-9_.-]/g, '_')}${format}`);
+            writeTensorFile(file, t, v.name, { force: o.force, inputs: [path, ...files] });
+            console.log(`  -> ${file}`);
+          }
+        }
+      } finally { await compiled.dispose(); }
+    });
+}
