@@ -1,0 +1,44 @@
+// PNG encoder checked by an independent decoder (python zlib + struct: chunk CRCs, IHDR, scanlines) and the
+// feature-map grid layout (one row per 4-D activation, one min-max-normalized tile per channel).
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { encodePng } from '../../src/train/png.ts';
+import { featureMapGrid } from '../../src/train/feature-maps.ts';
+import { Graph } from '../../src/ir/graph.ts';
+import { Tensor } from '../../src/ir/tensor.ts';
+import '../../src/ops/index.ts';
+
+const PY = `
+import sys, zlib, struct, json
+b = sys.stdin.buffer.read(); assert b[:8] == bytes([137, 80, 78, 71, 13, 10, 26, 10]); o = 8; chunks = {}
+while o < len(b):
+    n, = struct.unpack('>I', b[o:o+4]); t = b[o+4:o+8]; d = b[o+8:o+8+n]; c, = struct.unpack('>I', b[o+8+n:o+12+n])
+    assert zlib.crc32(t + d) == c, t; chunks.setdefault(t.decode(), b''); chunks[t.decode()] += d; o += 12 + n
+w, h, depth, ctype = struct.unpack('>IIBB', chunks['IHDR'][:10]); raw = zlib.decompress(chunks['IDAT']); ch = 1 if ctype == 0 else 3
+rows = [raw[y*(w*ch+1):(y+1)*(w*ch+1)] for y in range(h)]; assert all(r[0] == 0 for r in rows)
+print(json.dumps({'w': w, 'h': h, 'depth': depth, 'ctype': ctype, 'px': [p for r in rows for p in r[1:]]}))`;
+const decode = (png: Uint8Array) => JSON.parse(execFileSync('python3', ['-c', PY], { input: png }).toString());
+
+describe('PNG and feature maps', () => {
+  it('encodes gray and RGB images a standard decoder reads back', () => {
+    const gray = Uint8Array.from({ length: 35 }, (_, i) => i * 7);
+    expect(decode(encodePng(7, 5, gray))).toEqual({ w: 7, h: 5, depth: 8, ctype: 0, px: Array.from(gray) });
+    const rgb = Uint8Array.from({ length: 2 * 3 * 3 }, (_, i) => 255 - i);
+    expect(decode(encodePng(3, 2, rgb, 3)).px).toEqual(Array.from(rgb));
+  });
+
+  it('renders one row per 4-D activation, channels as min-max normalized tiles', () => {
+    const g = new Graph('fm');
+    const x = g.addInput('x', { dtype: 'float32', shape: [1, 2, 3, 3] });
+    const a = g.addNode('Tanh', [x], {}, { outputNames: ['act1'] }).outputs[0];
+    g.outputs = [g.addNode('Neg', [a], {}, { outputNames: ['act2'] }).outputs[0]];
+    const input = Tensor.fromArray('float32', [1, 2, 3, 3], Array.from({ length: 18 }, (_, i) => i));
+    const { png, rows } = featureMapGrid(g, input, { scale: 1 });
+    expect(rows).toEqual(['input', 'act1', 'act2']);
+    const d = decode(png);
+    expect([d.w, d.h]).toEqual([2 * 5, 3 * 5]);
+    // input channel 1 holds 9..17: its tile (row 0, col 1, 1-pixel border) spans 0..255 linearly
+    const tile = [0, 1, 2].flatMap((y) => [0, 1, 2].map((x) => d.px[(1 + y) * d.w + 5 + 1 + x]));
+    expect(tile).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => Math.round((255 * k) / 8)));
+  });
+});
