@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { fit } from '../train/fit.ts';
+import { accuracyPlot } from '../train/plot.ts';
 import { loadDataset } from '../train/data.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
 import { LOSSES, type LossKind } from '../train/losses.ts';
@@ -36,6 +37,7 @@ export function register(program: Command): void {
     .option('--log <file>', 'JSON log: per-step loss, per-epoch metrics')
     .option('--eval-every <n>', 'evaluate the test split every N epochs', Number, 1)
     .option('--resume <ckpt>', 'start from a checkpoint of the same model')
+    .option('--plot <png>', 'write the test accuracy per epoch as a PNG chart')
     .addHelpText('after', '\nExample:\n  layerc train examples/lenet_bn.layers --data fashion-mnist --loss cross-entropy --optimizer momentum --lr 0.05 --batch 256 --epochs 10 --checkpoint lenet.safetensors --log lenet.json')
     .action(async (modelPath: string, o) => {
       const loss = choice<LossKind>('--loss', o.loss, LOSSES);
@@ -58,6 +60,7 @@ export function register(program: Command): void {
       const metric = last?.testAccuracy !== undefined ? `test accuracy ${(100 * last.testAccuracy).toFixed(2)} %, test loss ${last.testLoss!.toFixed(4)}`
         : last?.testLoss !== undefined ? `test loss ${last.testLoss.toFixed(6)}` : `final train loss ${result.losses.at(-1)!.toPrecision(6)}`;
       console.log(`${result.losses.length} steps, ${result.imagesPerSec.toFixed(0)} images/s; ${metric}; checkpoint ${o.checkpoint}`);
+      if (o.plot) writeFileAtomic(o.plot, accuracyPlot(result.epochs.map((e) => e.testAccuracy ?? 0)), { force: true });
       if (o.log) writeFileAtomic(o.log, JSON.stringify({ losses: result.losses, epochs: result.epochs, imagesPerSec: result.imagesPerSec }, null, 1), { force: true });
     });
 }

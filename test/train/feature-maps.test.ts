@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { encodePng } from '../../src/train/png.ts';
 import { featureMapGrid } from '../../src/train/feature-maps.ts';
+import { accuracyPlot } from '../../src/train/plot.ts';
 import { Graph } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import '../../src/ops/index.ts';
@@ -40,5 +41,14 @@ describe('PNG and feature maps', () => {
     // input channel 1 holds 9..17: its tile (row 0, col 1, 1-pixel border) spans 0..255 linearly
     const tile = [0, 1, 2].flatMap((y) => [0, 1, 2].map((x) => d.px[(1 + y) * d.w + 5 + 1 + x]));
     expect(tile).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => Math.round((255 * k) / 8)));
+  });
+
+  it('the accuracy plot is an RGB PNG with a red dot at each epoch', () => {
+    const d = decode(accuracyPlot([0.5, 0.75, 0.9], 200, 120));
+    expect([d.w, d.h, d.ctype]).toEqual([200, 120, 2]);
+    const at = (x: number, y: number) => d.px.slice((y * 200 + x) * 3, (y * 200 + x) * 3 + 3);
+    // epoch 2 (90 %): x = 24 + 152, y = 24 + 0.1 * 72
+    expect(at(176, Math.round(24 + 0.1 * 72))).toEqual([200, 40, 40]);
+    expect(at(5, 5)).toEqual([255, 255, 255]);
   });
 });
