@@ -61,3 +61,24 @@ export function upgradeNode(n: RawNode, opset: number, add: AddConst): void {
   for (const rule of RULES[n.op] ?? []) if (opset < rule.below) rule.apply(n, add);
   for (const k of Object.keys(n.attrs)) if (k === 'consumed_inputs') delete n.attrs[k];
 }
+
+export interface NamedRawNode extends RawNode { name: string; outputs: string[]; domain: string }
+
+/**
+ * Softmax/LogSoftmax/Hardmax before opset 13 coerce the input to 2-D at `axis` (default 1) and normalize
+ * over the flattened tail. Opset 13 normalizes over one axis. The old meaning is written as
+ * Flatten(axis) -> op(axis=1) -> Reshape(Shape(x)); axis=-1 means the same in both, so it is left alone.
+ */
+export function expandCoerced2D(n: NamedRawNode, opset: number): NamedRawNode[] {
+  if (!['Softmax', 'LogSoftmax', 'Hardmax'].includes(n.op) || opset >= 13 || n.domain !== '') return [n];
+  const axis = (n.attrs.axis as number | undefined) ?? 1;
+  if (axis === -1) return [n];
+  const [x] = n.inputs, [y] = n.outputs;
+  const flat = `${y}__coerce2d_flat`, norm = `${y}__coerce2d_norm`, shape = `${y}__coerce2d_shape`;
+  return [
+    { op: 'Flatten', name: `${n.name}_flatten`, domain: '', inputs: [x], outputs: [flat], attrs: { axis } },
+    { op: n.op, name: n.name, domain: '', inputs: [flat], outputs: [norm], attrs: { axis: 1 } },
+    { op: 'Shape', name: `${n.name}_shape`, domain: '', inputs: [x], outputs: [shape], attrs: {} },
+    { op: 'Reshape', name: `${n.name}_reshape`, domain: '', inputs: [norm, shape], outputs: [y], attrs: {} },
+  ];
+}

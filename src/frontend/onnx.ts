@@ -11,7 +11,7 @@ import { inferShapes } from '../ir/infer.ts';
 import { Tensor } from '../ir/tensor.ts';
 import { isLayercError, lcError } from '../diagnostics.ts';
 import { dtypeFromOnnx, tensorFromProto, toNumber, usesExternalData } from '../io/tensorproto.ts';
-import { upgradeNode, type RawNode } from './onnx-upgrade.ts';
+import { expandCoerced2D, upgradeNode, type NamedRawNode } from './onnx-upgrade.ts';
 import '../ops/index.ts';
 
 const P = onnx.onnx;
@@ -64,7 +64,7 @@ function build(m: onnx.onnx.ModelProto, opts: ImportOptions): G {
   }
   const addConst = (base: string, t: Tensor) => g.addConst(base, t).name;
 
-  const raw = (gp.node ?? []).map((np, idx) => {
+  const raw = (gp.node ?? []).flatMap((np, idx) => {
     const domain = np.domain === 'ai.onnx' ? '' : np.domain ?? '';
     const name = np.name || `${(np.opType ?? 'node').toLowerCase()}_${idx}`;
     const ver = opsets.get(domain);
@@ -74,10 +74,9 @@ function build(m: onnx.onnx.ModelProto, opts: ImportOptions): G {
     if (!def) throw lcError('LC011', [np.opType ?? '', domain || 'ai.onnx', ver ?? opset], ctx);
     const attrs: Record<string, AttrValue> = {};
     for (const a of np.attribute ?? []) attrs[a.name!] = attrValue(a, name, opts);
-    const r: RawNode & { name: string; outputs: string[]; domain: string } =
-      { op: np.opType!, inputs: [...(np.input ?? [])], attrs, name, outputs: [...(np.output ?? [])], domain };
+    const r: NamedRawNode = { op: np.opType!, inputs: [...(np.input ?? [])], attrs, name, outputs: [...(np.output ?? [])], domain };
     if (domain === '') upgradeNode(r, ver ?? opset, addConst);
-    return r;
+    return expandCoerced2D(r, ver ?? opset);
   });
 
   for (const r of sortNodes(raw, g)) {

@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { importOnnx } from '../../src/frontend/onnx.ts';
 import { LayercError } from '../../src/diagnostics.ts';
 import { NODE_TESTS } from '../fixtures.ts';
+import * as ort from 'onnxruntime-node';
+import { findOp } from '../../src/ir/registry.ts';
+import { runGraph } from '../../src/ir/interpret.ts';
+import { Tensor } from '../../src/ir/tensor.ts';
 import { floatTensor, model, vi } from './build.ts';
 
 function importError(bytes: Uint8Array): LayercError {
@@ -96,5 +100,26 @@ describe('import features', () => {
     const g = importOnnx(model([{ opType: 'Clip', name: 'c', input: ['x'], output: ['y'], attribute: [{ name: 'min', type: 1, f: -1 }, { name: 'max', type: 1, f: 2 }] }], { opset: 9 }));
     const clip = g.nodes[0];
     expect(clip.inputs.map((v) => v?.const?.toNumbers())).toEqual([undefined, [-1], [2]]);
+  });
+});
+
+// Runs once the Softmax op (engineer A1) is registered.
+describe.skipIf(!findOp('Softmax'))('opset < 13 Softmax coerces to 2-D', () => {
+  it('axis=1 on a rank-3 input becomes Flatten -> Softmax(axis=1) -> Reshape(Shape(x)), matching ORT', async () => {
+    const g = importOnnx(model([{ opType: 'Softmax', name: 's', input: ['x'], output: ['y'], attribute: [{ name: 'axis', type: 2, i: 1 }] }],
+      { opset: 11, inputs: [vi('x', [2, 3, 4])], outputs: [vi('y', [2, 3, 4])] }));
+    expect(g.nodes.map((n) => n.op).sort()).toEqual(['Flatten', 'Reshape', 'Shape', 'Softmax']);
+    expect(g.outputs[0].type.shape).toEqual([2, 3, 4]);
+    const xs = Array.from({ length: 24 }, (_, i) => Math.sin(i) * 3);
+    const ours = runGraph(g, { x: Tensor.fromArray('float32', [2, 3, 4], xs) }).y.toNumbers();
+    const bytes = model([{ opType: 'Softmax', name: 's', input: ['x'], output: ['y'], attribute: [{ name: 'axis', type: 2, i: 1 }] }],
+      { opset: 11, inputs: [vi('x', [2, 3, 4])], outputs: [vi('y', [2, 3, 4])] });
+    const sess = await ort.InferenceSession.create(bytes);
+    const theirs = Array.from((await sess.run({ x: new ort.Tensor('float32', Float32Array.from(xs), [2, 3, 4]) })).y.data as Float32Array);
+    ours.forEach((v, i) => expect(v).toBeCloseTo(theirs[i], 6));
+  });
+  it('axis=-1 keeps a single Softmax', () => {
+    const g = importOnnx(model([{ opType: 'Softmax', name: 's', input: ['x'], output: ['y'], attribute: [{ name: 'axis', type: 2, i: -1 }] }], { opset: 11 }));
+    expect(g.nodes.map((n) => n.op)).toEqual(['Softmax']);
   });
 });
