@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { compileDsl, compileDslFile } from '../../src/frontend/dsl.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { verify } from '../../src/ir/verify.ts';
+import { importOnnx } from '../../src/frontend/onnx.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { MODELS, REPO_ROOT } from '../fixtures.ts';
 import { graphToOnnxBytes, readInitializers, readTensorPb } from './onnx-io.ts';
@@ -84,6 +85,15 @@ model lenet_bn(input: f32[N, 1, 28, 28]) {
   it('examples/lenet_bn.layers itself loads the fixture by nn.Sequential index (sequential: "net")', () => {
     const dir = join(MODELS, 'lenet_bn');
     const g = compileDslFile(join(EXAMPLES, 'lenet_bn.layers'), { weights: readInitializers(join(dir, 'model.onnx')), sequential: 'net' });
+    const tol = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')).tolerance as { rtol: number; atol: number };
+    const out = runGraph(g, { x: readTensorPb(join(dir, 'test_data_set_0/input_0.pb')) });
+    expectClose(out.y, readTensorPb(join(dir, 'test_data_set_0/output_0.pb')).data, tol.atol, tol.rtol);
+  });
+
+  it('takes the weights from the graph importOnnx decodes (weights: Graph)', () => {
+    const dir = join(MODELS, 'lenet_bn');
+    const onnxGraph = importOnnx(readFileSync(join(dir, 'model.onnx')), { file: 'model.onnx' });
+    const g = compileDslFile(join(EXAMPLES, 'lenet_bn.layers'), { weights: onnxGraph, sequential: 'net' });
     const tol = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')).tolerance as { rtol: number; atol: number };
     const out = runGraph(g, { x: readTensorPb(join(dir, 'test_data_set_0/input_0.pb')) });
     expectClose(out.y, readTensorPb(join(dir, 'test_data_set_0/output_0.pb')).data, tol.atol, tol.rtol);
