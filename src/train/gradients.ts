@@ -58,7 +58,7 @@ const RULES: Record<string, Rule> = {
     const [x, axes] = c.node.inputs as [Value, Value | null];
     let g = c.dOut[0]!;
     if (c.attrs.keepdims === 0 && axes) g = op(c, 'Unsqueeze', g, axes);
-    else if (c.attrs.keepdims === 0) g = op(c, 'Reshape', g, constShape(c, x.type.shape!.map(() => 1)));
+    // keepdims=0 without axes gives a scalar, which Expand broadcasts as it is.
     return onlyFirst(c, op(c, 'Expand', g, op(c, 'Shape', x)));
   },
   // Mean over axes: the sum's rule, divided by the number of elements averaged (static shapes only).
@@ -78,10 +78,6 @@ function onlyFirst(c: VjpContext, g: Value): (Value | null)[] {
 
 function reshapeBack(c: VjpContext): Value {
   return op(c, 'Reshape', c.dOut[0], op(c, 'Shape', c.node.inputs[0]));
-}
-
-function constShape(c: VjpContext, dims: number[]): Value {
-  return c.graph.addConst('grad_shape', Tensor.fromArray('int64', [dims.length], dims));
 }
 
 /** Attaches the rules to the ops that exist; returns how many were attached (ops not yet defined are skipped). */
