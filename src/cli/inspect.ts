@@ -4,13 +4,14 @@ import type { Graph } from '../ir/graph.ts';
 import { byteSize } from '../ir/dtype.ts';
 import { printGraph, typeToString } from '../ir/printer.ts';
 import { loadModel } from '../frontend/load.ts';
+import { declaredOpset } from '../frontend/onnx.ts';
 
 export function summarize(g: Graph): string {
   const counts = new Map<string, number>();
   for (const n of g.nodes) { const k = n.domain ? `${n.domain}::${n.op}` : n.op; counts.set(k, (counts.get(k) ?? 0) + 1); }
   let params = 0, bytes = 0;
   for (const v of g.initializers) { params += v.const!.size; bytes += v.const!.size * byteSize(v.const!.dtype); }
-  const lines = [`model ${g.name}${g.source ? ` (${g.source})` : ''}`, `opset ${g.opset}`, 'inputs:'];
+  const lines = [`model ${g.name}${g.source ? ` (${g.source})` : ''}`, `opset ${g.opset}${declaredOpset.has(g) ? ` (upgraded from the file's opset ${declaredOpset.get(g)})` : ''}`, 'inputs:'];
   for (const v of g.inputs) lines.push(`  ${v.name}: ${typeToString(v.type)}`);
   lines.push('outputs:');
   for (const v of g.outputs) lines.push(`  ${v.name}: ${typeToString(v.type)}`);

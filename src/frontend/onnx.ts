@@ -19,6 +19,9 @@ const A = P.AttributeProto.AttributeType;
 
 export interface ImportOptions { file?: string }
 
+/** The default-domain opset the file declared (the graph itself follows opset 18 after upgrading). */
+export const declaredOpset = new WeakMap<G, number>();
+
 /** The one place external tensor data is judged (the robustness work adds --allow-external-data here). */
 export function checkExternalData(t: onnx.onnx.ITensorProto, _opts: ImportOptions): void {
   if (usesExternalData(t)) throw lcError('LC013', [t.name || '<unnamed>']);
@@ -50,6 +53,7 @@ function build(m: onnx.onnx.ModelProto, opts: ImportOptions): G {
   const gp = m.graph!;
   const g = new Graph(gp.name || 'main');
   g.source = opts.file;
+  declaredOpset.set(g, opset);
   const fresh = { n: 0 };
 
   for (const t of gp.initializer ?? []) {
