@@ -35,6 +35,11 @@ const importable = cases.filter((d) => {
 
 describe('import -> export -> onnxruntime-node', () => {
   it('covers the importable cases', () => expect(importable.length).toBeGreaterThan(50));
+  it('every fixture model is importable or waits only for an op (LC011)', () => {
+    for (const d of findCases([MODELS])) {
+      try { importOnnx(readFileSync(join(d, 'model.onnx'))); } catch (e) { expect(isLayercError(e) && e.code, d).toBe('LC011'); }
+    }
+  });
   for (const dir of importable) {
     it(dir.slice(dir.indexOf('fixtures/') + 9), async () => {
       const original = await ort.InferenceSession.create(join(dir, 'model.onnx'));
