@@ -125,7 +125,9 @@ export function buildTrainingGraph(model: Graph, opts: SplitOptions): TrainingPr
   const next = new Map<Value, Value>();
   for (const node of g.nodes.filter(isBn)) {
     const [x, scale, bias, mean, varr] = node.inputs;
-    if (isFrozenName(node.name, freeze) || scale?.trainable === false) continue; // frozen: running stats, no update
+    // Frozen BN (running stats, no update): its name matches --freeze, or its running statistics are marked
+    // trainable=false (a frozen DSL layer). A non-trainable gamma alone means scale=false, not a frozen layer.
+    if (isFrozenName(node.name, freeze) || mean?.trainable === false || varr?.trainable === false) continue;
     const onnxM = node.attrs.momentum as number | undefined;
     const momentum = onnxM === undefined ? DEFAULT_MOMENTUM[conv] : conv === 'pytorch' ? 1 - onnxM : onnxM;
     const bt = g.addNode('BatchNormTrain', [x, scale, bias, mean, varr],

@@ -27,6 +27,17 @@ describe('frozen layers', () => {
     expect(names).toContain('net.1.running_var');
   });
 
+  it('BN without trainable scale/shift (scale=false, center=false) still trains its running statistics', () => {
+    const model = buildMlpEval(join(REF, 'state_initial'), 1000, false);
+    for (const n of ['net.1.weight', 'net.1.bias']) model.value(n)!.trainable = false;
+    const p = buildTrainingGraph(model, { loss: 'mse', optimizer: { kind: 'sgd', lr: 0.05 } });
+    expect(p.graph.nodes.filter((n) => n.op === 'BatchNormTrain')).toHaveLength(2);
+    const names = [...p.next.keys()].map((v) => v.name);
+    expect(names).toContain('net.1.running_var');
+    expect(names).not.toContain('net.1.weight');
+    expect(names).not.toContain('net.1.bias');
+  });
+
   // Needs the eval-mode BatchNormalization op (src/ops/normalization.ts) for shape inference.
   it.skipIf(!findOp('BatchNormalization'))('a frozen BatchNorm stays in eval mode and its running stats are not state updates', () => {
     const p = buildTrainingGraph(buildMlpEval(join(REF, 'state_initial'), 1000, true),
