@@ -22,7 +22,11 @@ export interface ImportOptions { file?: string }
 /** The default-domain opset the file declared (the graph itself follows opset 18 after upgrading). */
 export const declaredOpset = new WeakMap<G, number>();
 
-/** The one place external tensor data is judged (the robustness work adds --allow-external-data here). */
+/**
+ * The one place external tensor data is judged (the robustness work adds --allow-external-data here: resolve the
+ * location inside the model's directory, check offset/length against the file, then fill `t.rawData` and clear
+ * `dataLocation`/`externalData`, so tensorFromProto, which refuses external data itself, sees inline bytes).
+ */
 export function checkExternalData(t: onnx.onnx.ITensorProto, _opts: ImportOptions): void {
   if (usesExternalData(t)) throw lcError('LC013', [t.name || '<unnamed>']);
 }
