@@ -8,7 +8,7 @@ import { lcError } from '../diagnostics.ts';
 import { loadModel } from '../frontend/load.ts';
 import { readTensorFile, tensorFormat, writeTensorFile } from '../io/tensor-file.ts';
 import { getBackend } from '../../runtime/backend.ts';
-import { parseLevel } from './level.ts';
+import { loadOptimizer, parseLevel } from './level.ts';
 
 export function parseInputs(specs: string[], g: Graph): { feeds: Record<string, Tensor>; format: string; files: string[] } {
   const feeds: Record<string, Tensor> = {};
@@ -46,14 +46,10 @@ export function register(program: Command): void {
     .option('--force', 'replace existing output files')
     .addHelpText('after', '\nExample:\n  layerc run model.onnx --input input=x.npy --backend reference --output-dir out/')
     .action(async (path: string, o: { input: string[]; backend: string; optLevel: string; outputDir?: string; force?: boolean }) => {
-      const level = parseLevel(o.optLevel);
+      const optimize = await loadOptimizer(parseLevel(o.optLevel));
       const g = await loadModel(path);
       const { feeds, format, files } = parseInputs(o.input, g);
-      if (level) {
-        const passes = '../../passes/index.ts'; // engineer D's module, loaded only when asked for
-        const mod = (await import(passes)) as { optimize(g: Graph, o: { level?: 0 | 1 | 2 }): unknown };
-        mod.optimize(g, { level });
-      }
+      optimize(g);
       const compiled = await (await getBackend(o.backend)).compile(g);
       try {
         const outs = await compiled.run(feeds);

@@ -1,7 +1,7 @@
 // `layerc test-onnx DIR...`: runs ONNX backend-format test cases; one line per case, last line `N passed, M failed`.
 import type { Command } from 'commander';
 import { caseName, findCases, formatResult, runCase } from './onnx-cases.ts';
-import { parseLevel } from './level.ts';
+import { loadOptimizer, parseLevel } from './level.ts';
 
 export function register(program: Command): void {
   program.command('test-onnx')
@@ -11,10 +11,10 @@ export function register(program: Command): void {
     .option('-O, --opt-level <n>', 'optimization level 0, 1 or 2 (-O0, -O2)', '0')
     .addHelpText('after', '\nExample:\n  layerc test-onnx ../shared/fixtures/onnx-node-tests --backend reference -O0')
     .action(async (dirs: string[], o: { backend: string; optLevel: string }) => {
-      const level = parseLevel(o.optLevel);
+      const optimize = await loadOptimizer(parseLevel(o.optLevel));
       let passed = 0, failed = 0, unsupported = 0;
       for (const dir of findCases(dirs)) {
-        const r = await runCase(dir, caseName(dir, dirs), { backend: o.backend, level });
+        const r = await runCase(dir, caseName(dir, dirs), { backend: o.backend, optimize });
         console.log(formatResult(r));
         if (r.status === 'PASS') passed++; else if (r.status === 'FAIL') failed++; else unsupported++;
       }
