@@ -7,3 +7,7 @@ export { inferShapes } from './ir/infer.ts';
 export { verify } from './ir/verify.ts';
 export { printGraph } from './ir/printer.ts';
 export { LayercError } from './diagnostics.ts';
+export { loadModel } from './frontend/load.ts';
+export { importOnnx, loadOnnxFile } from './frontend/onnx.ts';
+export { exportOnnx } from './export/onnx.ts';
+export { readTensorFile, writeTensorFile } from './io/tensor-file.ts';
