@@ -108,6 +108,11 @@ function build(m: onnx.onnx.ModelProto, opts: ImportOptions): G {
     g.outputs.push(v);
   }
   inferShapes(g);
+  // value_info only fills what inference could not derive (it is advisory in ONNX and often stale).
+  for (const vi of gp.valueInfo ?? []) {
+    const v = vi.name ? g.value(vi.name) : undefined;
+    if (v && v.type.shape === null && vi.type?.tensorType) v.type = typeOf(vi, fresh);
+  }
   return g;
 }
 
