@@ -57,6 +57,8 @@ export const CATALOGUE = {
   LC070: { exit: 8, message: 'checkpoint {0} does not fit the model: {1}' },
 
   LC075: { exit: 9, message: 'backend {0} cannot run {1}: {2}' },
+  LC080: { exit: 9, message: 'WebGPU unavailable: {0}' },
+  LC081: { exit: 9, message: 'generated WGSL for node {0} ({1}) does not compile: {2}' },
 
   LC085: { exit: 10, message: 'limit exceeded: {0} (limit {1}; raise it with {2})' },
 } as const satisfies Record<string, { exit: number; message: string; retired?: boolean }>;

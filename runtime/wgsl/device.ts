@@ -1,0 +1,47 @@
+// WebGPU device setup. In the browser the caller passes navigator.gpu; in Node we load Dawn (npm `webgpu`)
+// lazily. Dawn needs a Vulkan driver: without a GPU that is Mesa's lavapipe (default when installed) or
+// Chromium's SwiftShader. The env vars are set here, before the instance exists, so `npm test` needs no setup.
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lcError } from '../../src/diagnostics.ts';
+
+const LAVAPIPE = '/usr/share/vulkan/icd.d/lvp_icd.json';
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+function defaultVulkanEnv(): void {
+  if (!process.env.XDG_RUNTIME_DIR) {
+    const dir = join(tmpdir(), 'layerc-xdg');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = dir;
+  }
+  // Only pick a software driver when lavapipe is absent (a real GPU's ICD is then still found by the loader).
+  if (!process.env.VK_ICD_FILENAMES && !existsSync(LAVAPIPE) && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+}
+
+let nodeGpu: GPU | null = null;
+
+/** The GPU object: navigator.gpu when present, else Dawn in Node. */
+export async function getGpu(): Promise<GPU> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  if (nodeGpu) return nodeGpu;
+  defaultVulkanEnv();
+  const dawn = (await import('webgpu')) as { create(opts: string[]): GPU; globals: object };
+  Object.assign(globalThis, dawn.globals);
+  nodeGpu = dawn.create([]);
+  return nodeGpu;
+}
+
+export interface GpuContext { device: GPUDevice; adapterName: string }
+
+export async function openDevice(gpu?: GPU): Promise<GpuContext> {
+  const g = gpu ?? (await getGpu());
+  const adapter = await g.requestAdapter();
+  if (!adapter) throw lcError('LC080', ['no WebGPU adapter (install libvulkan1 and mesa-vulkan-drivers, or set VK_ICD_FILENAMES)']);
+  const device = await adapter.requestDevice({
+    requiredLimits: { maxStorageBuffersPerShaderStage: Math.min(10, adapter.limits.maxStorageBuffersPerShaderStage) },
+  });
+  const info = adapter.info;
+  return { device, adapterName: info?.device || info?.description || info?.vendor || 'unknown adapter' };
+}

@@ -1,0 +1,47 @@
+// Typed helpers for emitting WGSL (bindings, main entry with bounds guard) and compiling it with errors
+// surfaced as LayercErrors naming the WGSL line and the node that produced it.
+import { lcError } from '../../src/diagnostics.ts';
+
+export const WORKGROUP = 64;
+
+export interface Binding { name: string; access: 'read' | 'read_write'; type?: string }
+
+export function declareBindings(bindings: readonly Binding[]): string {
+  return bindings.map((b, i) => `@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${b.type ?? 'f32'}>;`).join('\n');
+}
+
+/** Entry point over a flat index `gid` with the bounds guard every kernel needs (dispatch rounds up). */
+export function mainStart(total: number): string {
+  return `@compute @workgroup_size(${WORKGROUP})\nfn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {\n` +
+    `  let gid = id.x + id.y * nw.x * ${WORKGROUP}u;\n  if (gid >= ${total}u) { return; }\n`;
+}
+
+/** Workgroup counts for `total` threads, folded into y when x would pass the 65535 limit. */
+export function dispatchSize(total: number): [number, number] {
+  const groups = Math.max(1, Math.ceil(total / WORKGROUP));
+  if (groups <= 65535) return [groups, 1];
+  const y = Math.ceil(groups / 65535);
+  return [Math.ceil(groups / y), y];
+}
+
+export interface ShaderOrigin { node: string; op: string }
+
+/** Compiles WGSL; on an error throws LC081 with the message, the offending line and the node/op. */
+export async function compileShader(device: GPUDevice, code: string, origin: ShaderOrigin): Promise<GPUComputePipeline> {
+  device.pushErrorScope('validation');
+  const module = device.createShaderModule({ code });
+  const info = await module.getCompilationInfo();
+  const errs = info.messages.filter((m) => m.type === 'error');
+  if (errs.length > 0) {
+    await device.popErrorScope();
+    const lines = code.split('\n');
+    const m = errs[0]!;
+    throw lcError('LC081', [origin.node, origin.op, `${m.lineNum}:${m.linePos}: ${m.message}`], {
+      node: origin.node, op: origin.op, notes: [`${m.lineNum} | ${lines[m.lineNum - 1] ?? ''}`],
+    });
+  }
+  const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const err = await device.popErrorScope();
+  if (err) throw lcError('LC081', [origin.node, origin.op, err.message], { node: origin.node, op: origin.op });
+  return pipeline;
+}
