@@ -1,0 +1,39 @@
+// The tiled MatMul kernel (+ fused epilogue) vs plain JS loops, on sizes that do and do not divide the tile.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { openDevice, getGpu } from '../../runtime/wgsl/device.ts';
+import { emitMatMul } from '../../runtime/wgsl/kernels/matmul.ts';
+import { runKernel } from '../../runtime/wgsl/run-kernel.ts';
+
+let device: GPUDevice | null = null;
+beforeAll(async () => {
+  if (await (await getGpu()).requestAdapter()) device = (await openDevice()).device;
+  else console.warn('test/wgsl: SKIPPED — no WebGPU adapter');
+});
+afterAll(() => device?.destroy());
+
+function rand(n: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length: n }, () => { s = (s * 1664525 + 1013904223) >>> 0; return (s / 2 ** 32) * 2 - 1; });
+}
+
+describe('wgsl tiled matmul', () => {
+  it('matches a plain loop, with bias add + LeakyRelu epilogue (fast-check)', async () => {
+    if (!device) return;
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 40 }),
+      fc.boolean(), fc.integer({ min: 1, max: 1e6 }), async (M, K, N, fused, seed) => {
+        const a = rand(M * K, seed), b = rand(K * N, seed + 1), bias = rand(N, seed + 2);
+        const { code, wg } = emitMatMul({ M, K, N, operands: fused ? [{ per: 'col' }] : [],
+          epilogue: fused ? [{ kind: 'add', input: 2 }, { kind: 'act', name: 'LeakyRelu', params: { alpha: 0.1 } }] : [] });
+        const got = await runKernel(device!, code, wg, fused ? [a, b, bias] : [a, b], M * N);
+        let err = 0;
+        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+          let v = 0;
+          for (let k = 0; k < K; k++) v += a[i * K + k]! * b[k * N + j]!;
+          if (fused) { v += bias[j]!; v = v >= 0 ? v : 0.1 * v; }
+          err = Math.max(err, Math.abs(v - got[i * N + j]!));
+        }
+        expect(err).toBeLessThan(1e-4);
+      }), { numRuns: 15, seed: 7 });
+  });
+});
