@@ -1,9 +1,9 @@
 // MatMul/Gemm-style [M,K] x [K,N] (+ epilogue) tiled through workgroup memory: each 16x16 workgroup stages a
 // 16x16 tile of A and of B per K step, so each input element is read from global memory K/16 times less.
 // The epilogue follows src/ops/fused.ts's contract on one running `value` (add/mul with a broadcast operand, act).
-import { ACTIVATIONS, floatLiteral } from '../../../src/ops/activations.ts';
 import type { EpilogueStep } from '../../../src/ops/fused.ts';
 import { declareBindings } from '../shader.ts';
+import { emitEpilogue } from '../epilogue.ts';
 
 export const TILE = 16;
 
@@ -18,14 +18,7 @@ export function emitMatMul(s: MatMulSpec): { code: string; wg: [number, number] 
   const binds = [{ name: 'a', access: 'read' as const }, { name: 'b', access: 'read' as const },
     ...s.operands.map((_, i) => ({ name: `e${i}`, access: 'read' as const })), { name: 'y', access: 'read_write' as const }];
   const operand = (k: number) => `e${k - 2}[${s.operands[k - 2]!.per === 'col' ? 'col' : 'row * N + col'}]`;
-  const epi = s.epilogue.map((st) => {
-    if (st.kind === 'add') return `    value += ${operand(st.input)};`;
-    if (st.kind === 'mul') return `    value *= ${operand(st.input)};`;
-    const a = ACTIVATIONS[st.name];
-    if (!a) throw new Error(`emitMatMul: unknown activation ${st.name}`);
-    const p = Object.fromEntries(Object.entries({ ...a.params, ...st.params }).map(([k, v]) => [k, floatLiteral(v)]));
-    return `    value = ${a.wgsl('value', 'f32', p)};`;
-  }).join('\n');
+  const epi = emitEpilogue(s.epilogue, operand);
   const code = `${declareBindings(binds)}
 const M = ${s.M}u; const K = ${s.K}u; const N = ${s.N}u; const T = ${TILE}u;
 var<workgroup> ta: array<array<f32, ${TILE}>, ${TILE}>;
