@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { openDevice, getGpu } from '../../runtime/wgsl/device.ts';
 import { emitConv } from '../../runtime/wgsl/kernels/conv.ts';
 import { runKernel } from '../../runtime/wgsl/run-kernel.ts';
+import type { EpilogueStep } from '../../src/ops/fused.ts';
 
 let device: GPUDevice | null = null;
 beforeAll(async () => {
@@ -35,8 +36,8 @@ describe('wgsl conv', () => {
       if (OH < 1 || OW < 1) return;
       const x = rand(c.N * C * c.H * c.W, c.seed), w = rand(M * c.cg * c.K * c.K, c.seed + 1);
       const bias = rand(M, c.seed + 2), scale = rand(M, c.seed + 3);
-      const epilogue = [{ kind: 'add' as const, input: 2 }, { kind: 'mul' as const, input: 3 },
-        ...(c.act === 'none' ? [] : [{ kind: 'act' as const, name: c.act, params: c.act === 'Clip' ? { min: 0, max: 0.3 } : {} }])];
+      const epilogue: EpilogueStep[] = [{ kind: 'add' as const, input: 2 }, { kind: 'mul' as const, input: 3 },
+        ...(c.act === 'none' ? [] : [{ kind: 'act' as const, name: c.act, params: c.act === 'Clip' ? { min: 0, max: 0.3 } : {} } as EpilogueStep])];
       const { code, wg } = emitConv({ x: [c.N, C, c.H, c.W], w: [M, c.cg, c.K, c.K], y: [c.N, M, OH, OW],
         strides: [c.s, c.s], dilations: [c.d, c.d], pads: [c.p, c.p, c.p, c.p], group: c.g,
         operands: [{ per: 'chan' }, { per: 'chan' }], epilogue });
