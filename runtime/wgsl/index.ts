@@ -5,26 +5,13 @@ import type { Backend, CompiledModel } from '../backend.ts';
 import type { Graph, Node } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { lcError } from '../../src/diagnostics.ts';
-import { compileShader, dispatchSize } from './shader.ts';
+import { compileShader } from './shader.ts';
 import { openDevice } from './device.ts';
-import { canEmitElementwise, emitBinary, emitUnary } from './kernels/elementwise.ts';
+import { emitNode, type Kernel } from './emit-node.ts';
 
-function staticShape(n: Node, i: number, which: 'in' | 'out'): number[] {
-  const v = which === 'in' ? n.inputs[i] : n.outputs[i];
-  const s = v?.type.shape;
-  if (!s || s.some((d) => typeof d !== 'number')) throw lcError('LC075', ['wgsl', `${n.name} (${n.op})`, 'shapes must be static']);
-  return s as number[];
-}
+export { emitNode };
 
-/** Generated WGSL for one node; exported so tests can inject a broken snippet. */
-export function emitNode(n: Node): string {
-  if (!canEmitElementwise(n.op)) throw lcError('LC075', ['wgsl', `${n.name} (${n.op})`, 'no WGSL kernel for this op yet'], { node: n.name, op: n.op });
-  const out = staticShape(n, 0, 'out');
-  if (n.inputs.length === 2) return emitBinary(n.op, staticShape(n, 0, 'in'), staticShape(n, 1, 'in'), out);
-  return emitUnary(n.op, n.attrs, out.reduce((a, b) => a * b, 1));
-}
-
-export async function compileWgsl(graph: Graph, gpu?: GPU, emit: (n: Node) => string = emitNode): Promise<CompiledModel> {
+export async function compileWgsl(graph: Graph, gpu?: GPU, emit: (n: Node) => Kernel = emitNode): Promise<CompiledModel> {
   const { device, adapterName } = await openDevice(gpu);
   try {
     const cache = new Map<string, GPUComputePipeline>();
@@ -41,16 +28,14 @@ export async function compileWgsl(graph: Graph, gpu?: GPU, emit: (n: Node) => st
     for (const c of graph.initializers) device.queue.writeBuffer(bufferFor(c.name, c.const!.shape), 0, Float32Array.from(c.const!.data as ArrayLike<number>));
     const steps: { pipeline: GPUComputePipeline; group: GPUBindGroup; wg: [number, number] }[] = [];
     for (const n of graph.nodes) {
-      const code = emit(n);
+      const { code, wg, bind } = emit(n);
       let pipeline = cache.get(code);
       if (!pipeline) { pipeline = await compileShader(device, code, { node: n.name, op: n.op }); cache.set(code, pipeline); }
-      const vals = [...n.args, ...n.outputs];
       const group = device.createBindGroup({
         layout: pipeline.getBindGroupLayout(0),
-        entries: vals.map((v, i) => ({ binding: i, resource: { buffer: bufferFor(v.name, v.type.shape!) } })),
+        entries: bind.map((v, i) => ({ binding: i, resource: { buffer: bufferFor(v.name, v.type.shape!) } })),
       });
-      const outShape = n.outputs[0]!.type.shape as number[];
-      steps.push({ pipeline, group, wg: dispatchSize(outShape.reduce((a, b) => a * b, 1)) });
+      steps.push({ pipeline, group, wg });
     }
     return {
       info: { adapter: adapterName },

@@ -65,13 +65,23 @@ describe('wgsl elementwise', () => {
       }), { numRuns: 12, seed: 42 });
   });
 
+  it('Flatten and Reshape (copies) feeding an activation match reference', async () => {
+    if (!gpu) return;
+    const g = new Graph();
+    const x = g.addInput('x', { dtype: 'float32', shape: [2, 3, 4] });
+    const f = g.addNode('Flatten', [x], { axis: 1 }).outputs[0]!;
+    const r = g.addNode('Reshape', [f, g.addConst('shape', Tensor.fromArray('int64', [2], [4, 6]))]).outputs[0]!;
+    g.outputs.push(g.addNode('Sigmoid', [r]).outputs[0]!);
+    await agree(g, { x: randomTensor([2, 3, 4], 3) });
+  });
+
   it('a WGSL snippet that does not compile is LC081 naming the node, op and line', async () => {
     if (!gpu) return;
     const g = new Graph();
     const x = g.addInput('x', { dtype: 'float32', shape: [4] });
     g.outputs.push(g.addNode('Relu', [x], {}, { name: 'act1' }).outputs[0]!);
     inferShapes(g);
-    const broken = (n: Parameters<typeof emitNode>[0]) => emitNode(n).replace('max(v, f32(0.0))', 'max(v, nosuch(0.0))');
+    const broken = (n: Parameters<typeof emitNode>[0]) => { const k = emitNode(n); return { ...k, code: k.code.replace('max(v, f32(0.0))', 'max(v, nosuch(0.0))') }; };
     const err = await compileWgsl(g, gpu, broken).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(LayercError);
     const e = err as LayercError;
@@ -86,7 +96,7 @@ describe('wgsl elementwise', () => {
     if (!gpu) return;
     const g = new Graph();
     const x = g.addInput('x', { dtype: 'float32', shape: [4] });
-    g.outputs.push(g.addNode('Softmax', [x], {}).outputs[0]!);
+    g.outputs.push(g.addNode('Pad', [x, g.addConst('pads', Tensor.fromArray('int64', [2], [1, 1]))]).outputs[0]!);
     await expect(compileWgsl(g, gpu)).rejects.toMatchObject({ code: 'LC075' });
   });
 });
