@@ -38,7 +38,7 @@ export async function compileWgsl(graph: Graph, gpu?: GPU, emit: (n: Node) => Ke
       steps.push({ pipeline, group, wg });
     }
     return {
-      info: { adapter: adapterName },
+      info: { adapter: adapterName, kernels: steps.length, pipelines: cache.size },
       async run(feeds) {
         for (const v of graph.inputs) {
           const t = feeds[v.name];

@@ -75,6 +75,19 @@ describe('wgsl elementwise', () => {
     await agree(g, { x: randomTensor([2, 3, 4], 3) });
   });
 
+  it('identical generated kernels share one pipeline (cache keyed by source)', async () => {
+    if (!gpu) return;
+    const g = new Graph();
+    const x = g.addInput('x', { dtype: 'float32', shape: [8] });
+    const a = g.addNode('Relu', [x]).outputs[0]!;
+    const b = g.addNode('Relu', [a]).outputs[0]!;
+    g.outputs.push(g.addNode('Sigmoid', [b]).outputs[0]!);
+    inferShapes(g);
+    const m = await compileWgsl(g, gpu);
+    expect(m.info).toMatchObject({ kernels: 3, pipelines: 2 });
+    await m.dispose();
+  });
+
   it('a WGSL snippet that does not compile is LC081 naming the node, op and line', async () => {
     if (!gpu) return;
     const g = new Graph();
