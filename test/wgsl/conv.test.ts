@@ -6,6 +6,7 @@ import { openDevice, getGpu } from '../../runtime/wgsl/device.ts';
 import { emitConv } from '../../runtime/wgsl/kernels/conv.ts';
 import { runKernel } from '../../runtime/wgsl/run-kernel.ts';
 import type { EpilogueStep } from '../../src/ops/fused.ts';
+import { hasAdapter } from './gpu.ts';
 
 let device: GPUDevice | null = null;
 beforeAll(async () => {
@@ -26,7 +27,7 @@ const convCase = fc.record({
   act: fc.constantFrom('Relu', 'Sigmoid', 'Clip', 'none'), seed: fc.integer({ min: 1, max: 1e6 }),
 });
 
-describe('wgsl conv', () => {
+describe.skipIf(!hasAdapter)('wgsl conv', () => {
   it('grouped/depthwise conv + bias + scale + activation matches a plain loop (fast-check)', async () => {
     if (!device) return;
     await fc.assert(fc.asyncProperty(convCase, async (c) => {

@@ -6,6 +6,7 @@ import { Graph, Tensor, inferShapes, LayercError } from '../../src/index.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { getGpu } from '../../runtime/wgsl/device.ts';
 import { compileWgsl, emitNode } from '../../runtime/wgsl/index.ts';
+import { hasAdapter } from './gpu.ts';
 
 let gpu: GPU | null = null;
 beforeAll(async () => {
@@ -38,7 +39,7 @@ async function agree(g: Graph, feeds: Record<string, Tensor>, tol = 1e-5): Promi
   } finally { await m.dispose(); }
 }
 
-describe('wgsl elementwise', () => {
+describe.skipIf(!hasAdapter)('wgsl elementwise', () => {
   for (const op of ['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish']) {
     it(`${op} matches reference`, async () => {
       if (!gpu) return;

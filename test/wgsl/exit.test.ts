@@ -1,7 +1,8 @@
-// A Node script that compiles and runs a graph on WGSL, then disposes it, must exit on its own (Dawn keeps
-// the event loop alive while a device lives).
+// A Node script that compiles and runs a graph on WGSL, then disposes it, must exit on its own with status 0
+// (a hang or a crash in Dawn teardown fails this test; timeout 60 s).
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { hasAdapter } from './gpu.ts';
 
 const SCRIPT = `
 import { Graph, Tensor, inferShapes } from './src/index.ts';
@@ -16,7 +17,7 @@ console.log('OUT', Array.from(Object.values(out)[0].data).join(','));
 await m.dispose();
 `;
 
-describe('wgsl process lifetime', () => {
+describe.skipIf(!hasAdapter)('wgsl process lifetime', () => {
   it('a script using the wgsl backend exits by itself after dispose()', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT], {
       cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8', timeout: 60_000,

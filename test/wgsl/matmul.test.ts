@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { openDevice, getGpu } from '../../runtime/wgsl/device.ts';
 import { emitMatMul } from '../../runtime/wgsl/kernels/matmul.ts';
 import { runKernel } from '../../runtime/wgsl/run-kernel.ts';
+import { hasAdapter } from './gpu.ts';
 
 let device: GPUDevice | null = null;
 beforeAll(async () => {
@@ -17,7 +18,7 @@ function rand(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => { s = (s * 1664525 + 1013904223) >>> 0; return (s / 2 ** 32) * 2 - 1; });
 }
 
-describe('wgsl tiled matmul', () => {
+describe.skipIf(!hasAdapter)('wgsl tiled matmul', () => {
   it('matches a plain loop, with bias add + LeakyRelu epilogue (fast-check)', async () => {
     if (!device) return;
     await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 40 }),
