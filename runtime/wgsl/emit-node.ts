@@ -53,13 +53,14 @@ function convKernel(n: Node, attrs: Record<string, unknown>, baseInputs: number,
 
 function matmulKernel(n: Node, attrs: Record<string, unknown>, op: string, baseInputs: number, epilogue: EpilogueStep[]): Kernel {
   const a = shapeOf(n, n.inputs[0]), b = shapeOf(n, n.inputs[1]), y = shapeOf(n, n.outputs[0]);
-  if (a.length !== 2 || b.length !== 2 || (op === 'Gemm' && (attrs.transA || attrs.transB || (attrs.alpha ?? 1) !== 1 || (attrs.beta ?? 1) !== 1))) {
-    throw lcError('LC075', ['wgsl', `${n.name} (${n.op})`, 'only 2-D MatMul / plain Gemm so far'], { node: n.name, op: n.op });
+  if (a.length !== 2 || b.length !== 2 || (op === 'Gemm' && ((attrs.alpha ?? 1) !== 1 || (attrs.beta ?? 1) !== 1))) {
+    throw lcError('LC075', ['wgsl', `${n.name} (${n.op})`, 'only 2-D MatMul / Gemm with alpha = beta = 1 so far'], { node: n.name, op: n.op });
   }
   const steps = [...epilogue];
   if (op === 'Gemm' && baseInputs === 3 && n.inputs[2]) steps.unshift({ kind: 'add', input: 2 });
   const operands = operandKinds(n, 2, y, 1).map((per) => ({ per: per === 'full' ? 'full' as const : 'col' as const }));
-  const k = emitMatMul({ M: a[0]!, K: a[1]!, N: b[1]!, operands, epilogue: steps });
+  const transA = op === 'Gemm' && !!attrs.transA, transB = op === 'Gemm' && !!attrs.transB;
+  const k = emitMatMul({ M: transA ? a[1]! : a[0]!, K: transA ? a[0]! : a[1]!, N: transB ? b[0]! : b[1]!, transA, transB, operands, epilogue: steps });
   return { ...k, bind: [...n.args, ...n.outputs] };
 }
 

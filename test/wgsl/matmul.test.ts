@@ -19,18 +19,18 @@ function rand(n: number, seed: number): Float32Array {
 }
 
 describe.skipIf(!hasAdapter)('wgsl tiled matmul', () => {
-  it('matches a plain loop, with bias add + LeakyRelu epilogue (fast-check)', async () => {
+  it('matches a plain loop, with transA/transB and bias add + LeakyRelu epilogue (fast-check)', async () => {
     if (!device) return;
     await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 40 }),
-      fc.boolean(), fc.integer({ min: 1, max: 1e6 }), async (M, K, N, fused, seed) => {
+      fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 1e6 }), async (M, K, N, fused, tA, tB, seed) => {
         const a = rand(M * K, seed), b = rand(K * N, seed + 1), bias = rand(N, seed + 2);
-        const { code, wg } = emitMatMul({ M, K, N, operands: fused ? [{ per: 'col' }] : [],
+        const { code, wg } = emitMatMul({ M, K, N, transA: tA, transB: tB, operands: fused ? [{ per: 'col' }] : [],
           epilogue: fused ? [{ kind: 'add', input: 2 }, { kind: 'act', name: 'LeakyRelu', params: { alpha: 0.1 } }] : [] });
         const got = await runKernel(device!, code, wg, fused ? [a, b, bias] : [a, b], M * N);
         let err = 0;
         for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
           let v = 0;
-          for (let k = 0; k < K; k++) v += a[i * K + k]! * b[k * N + j]!;
+          for (let k = 0; k < K; k++) v += a[tA ? k * M + i : i * K + k]! * b[tB ? j * K + k : k * N + j]!;
           if (fused) { v += bias[j]!; v = v >= 0 ? v : 0.1 * v; }
           err = Math.max(err, Math.abs(v - got[i * N + j]!));
         }

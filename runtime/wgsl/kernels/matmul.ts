@@ -9,6 +9,8 @@ export const TILE = 16;
 
 export interface MatMulSpec {
   M: number; K: number; N: number;
+  /** Gemm's transA/transB: A stored [K, M], B stored [N, K]. */
+  transA?: boolean; transB?: boolean;
   /** Epilogue operands, in binding order after a and b; each is [N] (per column) or [M, N]. */
   operands: { per: 'col' | 'full' }[];
   epilogue: EpilogueStep[];
@@ -29,8 +31,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
   var acc = 0.0;
   for (var k0 = 0u; k0 < K; k0 += T) {
     let ka = k0 + lid.x; let kb = k0 + lid.y;
-    ta[lid.y][lid.x] = select(0.0, a[row * K + ka], row < M && ka < K);
-    tb[lid.y][lid.x] = select(0.0, b[kb * N + col], kb < K && col < N);
+    ta[lid.y][lid.x] = select(0.0, ${s.transA ? 'a[ka * M + row]' : 'a[row * K + ka]'}, row < M && ka < K);
+    tb[lid.y][lid.x] = select(0.0, ${s.transB ? 'b[col * K + kb]' : 'b[kb * N + col]'}, kb < K && col < N);
     workgroupBarrier();
     for (var k = 0u; k < T; k++) { acc += ta[lid.y][k] * tb[k][lid.x]; }
     workgroupBarrier();
