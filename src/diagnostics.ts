@@ -57,6 +57,8 @@ export const CATALOGUE = {
   LC070: { exit: 8, message: 'checkpoint {0} does not fit the model: {1}' },
 
   LC075: { exit: 9, message: 'backend {0} cannot run {1}: {2}' },
+  LC076: { exit: 9, message: 'cannot plan memory for {0}: {1}' },
+  LC077: { exit: 9, message: 'js backend worker failed: {0}' },
   LC080: { exit: 9, message: 'WebGPU unavailable: {0}' },
   LC081: { exit: 9, message: 'generated WGSL for node {0} ({1}) does not compile: {2}' },
 

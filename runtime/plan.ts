@@ -1,0 +1,196 @@
+// Static memory planning shared by the JS and WGSL backends.
+//
+// 1. Liveness: nodes run in graph order; node i is step i+1, graph inputs are defined at step 0 and graph
+//    outputs stay live to the end (step n+1). A value lives from the step that defines it to its last use.
+// 2. Aliasing: a value that is a view of its input (Reshape, Flatten, ...) joins the input's buffer; an
+//    elementwise node may write its output over an input whose buffer dies at that very step (in place).
+//    Buffers are therefore groups of values, and a group lives over the union of its members' ranges.
+// 3. Placement: "greedy by size" (as in TFLite's arena planner): biggest buffer first, each placed at the
+//    lowest aligned offset where it does not overlap any already-placed buffer whose live range intersects.
+// Constants (weights) are not planned: backends keep them in a region of their own.
+// Kernels may ask for per-node scratch (im2col, packed panels): it is a buffer live only at that step.
+// The report gives the arena size (peak) and the lower bound no static plan can beat: the largest sum of
+// bytes live at any one step; `largestTwo` is the issue's yardstick (the two largest buffers live together).
+import type { Graph, Node, Value } from '../src/ir/graph.ts';
+import { byteSize } from '../src/ir/dtype.ts';
+import { lcError } from '../src/diagnostics.ts';
+
+export interface PlanOptions {
+  /** Offsets and sizes are multiples of this (default 64: a cache line, and SIMD friendly). */
+  alignment?: number;
+  /** Ops whose (single) output is the bytes of input 0 reinterpreted: it joins input 0's buffer. */
+  isView?: (node: Node) => boolean;
+  /** Which input the node's output may overwrite (the kernel reads each element before writing it), or -1. */
+  inPlaceInput?: (node: Node) => number;
+  /** Scratch bytes a node's kernel needs while it runs (0 for none). */
+  scratchBytes?: (node: Node) => number;
+}
+
+export interface Slot { offset: number; bytes: number }
+
+export interface LiveRange { start: number; end: number }
+
+export interface MemoryPlan {
+  /** Arena slot of every planned (non-constant) value, by value name. */
+  slots: Map<string, Slot>;
+  /** Scratch slot per node name (only nodes that asked for scratch). */
+  scratch: Map<string, Slot>;
+  /** Live range per value name, in steps (graph inputs start at 0, node i runs at step i + 1). */
+  live: Map<string, LiveRange>;
+  /** Node names whose output overwrites one of their inputs. */
+  inPlace: string[];
+  /** Node names whose output is a view of their input (no kernel needed). */
+  views: string[];
+  /** Arena size: the bytes a run needs for activations and scratch. */
+  peakBytes: number;
+  /** Max over steps of the bytes live at that step: no static plan can use less. */
+  lowerBound: number;
+  /** Max over steps of the two largest buffers live at that step. */
+  largestTwo: number;
+  /** Buffers after aliasing (each one region of the arena). */
+  buffers: { values: string[]; start: number; end: number; offset: number; bytes: number }[];
+}
+
+const VIEW_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
+const ELEMENTWISE = new Set([
+  'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'HardSigmoid', 'HardSwish', 'Neg', 'Abs', 'Exp', 'Log', 'Sqrt',
+  'Reciprocal', 'Add', 'Sub', 'Mul', 'Div',
+]);
+
+/** Default: reshape-like ops are views; elementwise ops may overwrite an input of the output's exact shape. */
+export function defaultIsView(node: Node): boolean {
+  return (VIEW_OPS.has(node.op) || (node.op === 'Dropout' && node.outputs.length === 1)) && !node.domain;
+}
+
+export function defaultInPlaceInput(node: Node): number {
+  if (!ELEMENTWISE.has(node.op) || node.domain || node.outputs.length !== 1) return -1;
+  const out = node.outputs[0]!;
+  return node.inputs.findIndex((v) => v !== null && !v.isConst && sameBytes(v, out) && sameShape(v, out));
+}
+
+export function valueBytes(v: Value): number {
+  const s = v.type.shape;
+  if (!s || s.some((d) => typeof d !== 'number')) {
+    throw lcError('LC076', [v.name, `shape [${s?.join(', ') ?? '?'}] is not static`], { node: v.producer?.name, op: v.producer?.op });
+  }
+  return (s as number[]).reduce((a, b) => a * b, 1) * byteSize(v.type.dtype);
+}
+
+function sameBytes(a: Value, b: Value): boolean { return valueBytes(a) === valueBytes(b) && a.type.dtype === b.type.dtype; }
+function sameShape(a: Value, b: Value): boolean { return a.type.shape!.join() === b.type.shape!.join(); }
+
+const align = (x: number, a: number) => Math.ceil(x / a) * a;
+
+interface Group { values: Value[]; start: number; end: number; bytes: number; scratchOf?: string }
+
+export function planMemory(graph: Graph, opts: PlanOptions = {}): MemoryPlan {
+  const alignment = opts.alignment ?? 64;
+  const isView = opts.isView ?? defaultIsView;
+  const inPlaceInput = opts.inPlaceInput ?? defaultInPlaceInput;
+  const last = graph.nodes.length + 1;
+
+  // Live ranges of every non-constant value.
+  const live = new Map<string, LiveRange>();
+  const planned = (v: Value | null): v is Value => v !== null && !v.isConst;
+  for (const v of graph.inputs) if (planned(v)) live.set(v.name, { start: 0, end: 0 });
+  graph.nodes.forEach((n, i) => {
+    for (const v of n.inputs) if (planned(v)) {
+      const r = live.get(v.name);
+      if (!r) throw lcError('LC014', [v.name], { node: n.name, op: n.op });
+      r.end = Math.max(r.end, i + 1);
+    }
+    for (const o of n.outputs) live.set(o.name, { start: i + 1, end: i + 1 });
+  });
+  for (const o of graph.outputs) { const r = live.get(o.name); if (r) r.end = last; }
+
+  // Alias groups.
+  const groupOf = new Map<string, Group>();
+  const groups: Group[] = [];
+  const newGroup = (v: Value): Group => {
+    const r = live.get(v.name)!;
+    const g: Group = { values: [v], start: r.start, end: r.end, bytes: valueBytes(v) };
+    groups.push(g);
+    groupOf.set(v.name, g);
+    return g;
+  };
+  const join = (g: Group, v: Value) => {
+    const r = live.get(v.name)!;
+    g.values.push(v);
+    g.end = Math.max(g.end, r.end);
+    groupOf.set(v.name, g);
+  };
+  for (const v of graph.inputs) if (planned(v)) newGroup(v);
+  const inPlace: string[] = [], views: string[] = [];
+  graph.nodes.forEach((n, i) => {
+    const step = i + 1;
+    const x = n.inputs[0];
+    if (n.outputs.length === 1 && planned(x ?? null) && isView(n) && valueBytes(x!) === valueBytes(n.outputs[0]!)) {
+      join(groupOf.get(x!.name)!, n.outputs[0]!);
+      views.push(n.name);
+      return;
+    }
+    const k = n.outputs.length === 1 ? inPlaceInput(n) : -1;
+    const src = k >= 0 ? n.inputs[k] : null;
+    // Overwriting is safe only when nothing reads the input's buffer after this step, and the input is
+    // not read twice by this node through another operand (x + x is fine: each element is read first).
+    if (src && planned(src) && groupOf.get(src.name)!.end === step && valueBytes(src) === valueBytes(n.outputs[0]!)) {
+      join(groupOf.get(src.name)!, n.outputs[0]!);
+      inPlace.push(n.name);
+      return;
+    }
+    for (const o of n.outputs) newGroup(o);
+  });
+  const scratch = new Map<string, Slot>();
+  const scratchGroups: Group[] = [];
+  graph.nodes.forEach((n, i) => {
+    const b = opts.scratchBytes?.(n) ?? 0;
+    if (b > 0) {
+      const g: Group = { values: [], start: i + 1, end: i + 1, bytes: b, scratchOf: n.name };
+      groups.push(g);
+      scratchGroups.push(g);
+    }
+  });
+
+  // Greedy by size placement.
+  const offsets = new Map<Group, number>();
+  const placed: Group[] = [];
+  const order = [...groups].sort((a, b) => b.bytes - a.bytes || a.start - b.start);
+  let peak = 0;
+  for (const g of order) {
+    const size = align(Math.max(g.bytes, 1), alignment);
+    const busy = placed.filter((p) => p.start <= g.end && g.start <= p.end)
+      .map((p) => [offsets.get(p)!, offsets.get(p)! + align(Math.max(p.bytes, 1), alignment)] as const)
+      .sort((a, b) => a[0] - b[0]);
+    let offset = 0;
+    for (const [lo, hi] of busy) {
+      if (offset + size <= lo) break;
+      offset = Math.max(offset, hi);
+    }
+    offsets.set(g, offset);
+    placed.push(g);
+    peak = Math.max(peak, offset + size);
+  }
+
+  // The yardsticks.
+  let lowerBound = 0, largestTwo = 0;
+  for (let s = 0; s <= last; s++) {
+    const here = groups.filter((g) => g.start <= s && s <= g.end).map((g) => g.bytes).sort((a, b) => b - a);
+    lowerBound = Math.max(lowerBound, here.reduce((a, b) => a + b, 0));
+    largestTwo = Math.max(largestTwo, (here[0] ?? 0) + (here[1] ?? 0));
+  }
+
+  const slots = new Map<string, Slot>();
+  for (const g of groups) for (const v of g.values) slots.set(v.name, { offset: offsets.get(g)!, bytes: valueBytes(v) });
+  for (const g of scratchGroups) scratch.set(g.scratchOf!, { offset: offsets.get(g)!, bytes: g.bytes });
+  return {
+    slots, scratch, live, inPlace, views, peakBytes: peak, lowerBound, largestTwo,
+    buffers: groups.map((g) => ({ values: g.values.map((v) => v.name), start: g.start, end: g.end, offset: offsets.get(g)!, bytes: g.bytes })),
+  };
+}
+
+/** One line for logs and `layerc bench`: arena vs the lower bound. */
+export function describePlan(p: MemoryPlan): string {
+  const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+  return `arena ${kib(p.peakBytes)} (lower bound ${kib(p.lowerBound)}, largest two live ${kib(p.largestTwo)}; ` +
+    `${p.inPlace.length} in place, ${p.views.length} views)`;
+}
