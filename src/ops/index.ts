@@ -8,3 +8,8 @@ import './pad.ts';
 import './shape.ts';
 import './slice.ts';
 import './reduce.ts';
+import './conv.ts';
+import './pool.ts';
+import './normalization.ts';
+import './linalg.ts';
+import './softmax.ts';
