@@ -1,0 +1,93 @@
+// Fused epilogues for the GEMM-shaped kernels (src/ops/fused.ts contract: one running value per output
+// element; add/mul operands, activations from src/ops/activations.ts). Operands are classified by how
+// they broadcast onto the output viewed as [rows, cols]: per row (a conv channel), per column (a Gemm
+// bias), the full output (a residual) or one scalar. The wasm kernel applies the leading steps it has SIMD
+// forms for while the accumulators are in registers; the rest (after the first exp/tanh activation) runs
+// as a JS pass generated from the activation table's `js` snippets.
+import type { Node } from '../../src/ir/graph.ts';
+import type { EpilogueStep } from '../../src/ops/fused.ts';
+import { ACTIVATIONS } from '../../src/ops/activations.ts';
+import { hasSimdActivation, type SimdStep } from './wasm/simd-act.ts';
+import { lit, prod, staticShape } from './kernel.ts';
+
+export type Per = 'row' | 'col' | 'full' | 'scalar';
+
+export interface Operand { input: number; per: Per }
+
+/**
+ * How input `i` broadcasts onto an output of shape `out` whose "row" axis is `rowAxis` (conv: the channel
+ * axis 1, each row a channel plane; gemm: axis 0) and whose columns are the axes after it.
+ * Returns null for any other broadcast (the caller falls back).
+ */
+export function classifyOperand(node: Node, i: number, out: number[], rowAxis: number): Per | null {
+  const s = staticShape(node.inputs[i]);
+  if (s.length > out.length) return null;
+  const a = [...new Array(out.length - s.length).fill(1), ...s];
+  if (prod(s) === 1) return 'scalar';
+  if (a.every((d, k) => d === out[k])) return 'full';
+  if (a.every((d, k) => (k === rowAxis ? d === out[k] : d === 1))) return 'row';
+  if (rowAxis === out.length - 2 && a.every((d, k) => (k === out.length - 1 ? d === out[k] : d === 1))) return 'col';
+  return null;
+}
+
+export interface SplitEpilogue {
+  simd: SimdStep[];
+  /** Operand input index per SIMD operand step, in order. */
+  simdOperands: number[];
+  /** Steps left for the JS pass (operands keep their input index). */
+  tail: { step: EpilogueStep; per?: Per }[];
+}
+
+/** Classifies every operand and splits the steps at the first activation wasm has no form for. */
+export function splitEpilogue(node: Node, steps: EpilogueStep[], out: number[], rowAxis: number, simd: boolean,
+  forced: Record<number, Per> = {}): SplitEpilogue | null {
+  const res: SplitEpilogue = { simd: [], simdOperands: [], tail: [] };
+  let inTail = !simd;
+  for (const st of steps) {
+    if (st.kind === 'act') {
+      if (!ACTIVATIONS[st.name]) return null;
+      if (!inTail && hasSimdActivation(st.name)) res.simd.push({ kind: 'act', name: st.name, params: st.params });
+      else { inTail = true; res.tail.push({ step: st }); }
+      continue;
+    }
+    const per = forced[st.input] ?? classifyOperand(node, st.input, out, rowAxis);
+    if (!per) return null;
+    if (inTail) res.tail.push({ step: st, per });
+    else { res.simd.push({ kind: st.kind, per }); res.simdOperands.push(st.input); }
+  }
+  return res;
+}
+
+/** The SIMD steps that take an operand, in parameter order. */
+export function operandSteps(steps: SimdStep[]): { kind: 'add' | 'mul'; per: Per }[] {
+  return steps.filter((s): s is { kind: 'add' | 'mul'; per: Per } => s.kind !== 'act');
+}
+
+/**
+ * JS for the tail pass over an output laid out as `rows` rows of `cols` (row r = rowBase + r, the row's
+ * channel is (row % channels) for row operands), for rows [lo, hi). `yAt`/operand addresses are float
+ * indices given as JS expressions.
+ */
+export function tailPassJs(tail: SplitEpilogue['tail'], o: { y: string; cols: number; channels: number; operand: (input: number) => string }): string {
+  if (!tail.length) return '';
+  const body: string[] = [];
+  for (const { step, per } of tail) {
+    if (step.kind === 'act') {
+      const a = ACTIVATIONS[step.name]!;
+      const p = Object.fromEntries(Object.entries({ ...a.params, ...step.params }).map(([k, v]) => [k, lit(v)]));
+      body.push(`v = ${a.js('v', p)};`);
+      continue;
+    }
+    const base = o.operand(step.input);
+    const idx = per === 'full' ? `${base} + i` : per === 'scalar' ? base : per === 'col' ? `${base} + c` : `${base} + ch`;
+    body.push(step.kind === 'add' ? `v += F[${idx}];` : `v *= F[${idx}];`);
+  }
+  return `for (let r = lo; r < hi; r++) {
+    const ch = r % ${o.channels};
+    for (let c = 0, i = r * ${o.cols}; c < ${o.cols}; c++, i++) {
+      let v = F[${o.y} + i];
+      ${body.join('\n      ')}
+      F[${o.y} + i] = v;
+    }
+  }`;
+}

@@ -1,0 +1,140 @@
+// Runs a Program: one WebAssembly.Memory (shared when threads > 1) holding weights and the arena, the
+// wasm kernels instantiated on it, and the phase functions built from the program's JS source. With
+// threads > 1, workers (./worker-source.ts) run the same phases on their share of the work; the main
+// thread is thread 0 and runs the reference fallbacks. A barrier separates phases.
+import { Worker } from 'node:worker_threads';
+import { Tensor } from '../../src/ir/tensor.ts';
+import { getOp, resolveAttrs } from '../../src/ir/registry.ts';
+import { allocArray, type DType, type TypedArray } from '../../src/ir/dtype.ts';
+import { LayercError, lcError } from '../../src/diagnostics.ts';
+import type { CompiledModel } from '../backend.ts';
+import type { Program } from './program.ts';
+import { WORKER_SOURCE, barrierJs } from './worker-source.ts';
+
+type PhaseFn = (F: Float32Array, W: Record<string, Function>, tid: number, nt: number) => void;
+
+// Control words (Int32 indices) at the start of memory.
+export const CTL = { go: 0, arrive: 1, gen: 2, error: 4, exit: 5 } as const;
+
+function view(buf: ArrayBufferLike, dtype: DType | string, offset: number, n: number): TypedArray {
+  switch (dtype) {
+    case 'float32': return new Float32Array(buf, offset, n);
+    case 'float64': case 'int64': return new Float64Array(buf, offset, n);
+    case 'int32': return new Int32Array(buf, offset, n);
+    case 'int8': return new Int8Array(buf, offset, n);
+    default: return new Uint8Array(buf, offset, n);
+  }
+}
+
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+export interface ExecOptions {
+  training?: boolean;
+  seed?: number;
+  /** Accumulates milliseconds per phase index (main thread's view, barrier included). */
+  profile?: Float64Array;
+}
+
+export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<CompiledModel> {
+  const threads = p.threads;
+  const memory = new WebAssembly.Memory({ initial: p.memoryBytes / 65536, maximum: p.memoryBytes / 65536, shared: threads > 1 } as WebAssembly.MemoryDescriptor);
+  const buf = memory.buffer;
+  const F = new Float32Array(buf);
+  for (const w of p.weights) F.set(w.data, w.offset / 4);
+  const module = await WebAssembly.compile(p.wasm as BufferSource);
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const W = instance.exports as Record<string, Function>;
+  const phases = new Function(p.source)() as (PhaseFn | number)[];
+  const I32 = new Int32Array(buf, 0, 16);
+  let seed = (opts.seed ?? 1) >>> 0 || 1;
+  const random = () => { seed = (seed * 1664525 + 1013904223) >>> 0; return seed / 2 ** 32; };
+
+  // The per-node fallback: inputs read from memory (or the graph's constants), outputs written back.
+  const runRef = (i: number) => {
+    const node = p.refs[i]!;
+    const def = getOp(node);
+    const inputs = node.inputs.map((v) => {
+      if (!v) return null;
+      if (v.const) return v.const;
+      const s = p.plan.slots.get(v.name)!;
+      const shape = v.type.shape as number[];
+      const src = view(buf, v.type.dtype, p.arena + s.offset, size(shape));
+      const data = allocArray(v.type.dtype, src.length);
+      data.set(src as never);
+      return new Tensor(v.type.dtype, shape, data);
+    });
+    let outs: Tensor[];
+    try {
+      outs = def.evalRef(inputs, { node, attrs: resolveAttrs(node, def), training: opts.training, random });
+    } catch (e) {
+      if (e instanceof LayercError) throw e.within({ node: node.name, op: node.op });
+      throw e;
+    }
+    node.outputs.forEach((o, k) => {
+      const s = p.plan.slots.get(o.name);
+      const t = outs[k];
+      if (!s || !t) return;
+      view(buf, o.type.dtype, p.arena + s.offset, t.size).set(t.data as never);
+    });
+  };
+
+  const workers: Worker[] = [];
+  if (threads > 1) {
+    for (let tid = 1; tid < threads; tid++) {
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, module, source: p.source, tid, nt: threads } });
+      w.unref();
+      workers.push(w);
+    }
+    await Promise.all(workers.map((w) => new Promise<void>((res, rej) => {
+      w.once('message', () => res());
+      w.once('error', (e) => rej(lcError('LC077', [String(e)])));
+    })));
+  }
+  const barrier = threads > 1 ? (new Function('I32', 'nt', `${barrierJs}\nreturn barrier;`)(I32, threads) as () => void) : () => {};
+
+  return {
+    info: { kernels: p.kernels.filter((k) => k.kind !== 'reference' && k.kind !== 'view').length, fallbacks: p.refs.length, arenaBytes: p.plan.peakBytes,
+      lowerBoundBytes: p.plan.lowerBound, memoryBytes: p.memoryBytes, threads },
+    async run(feeds) {
+      for (const io of p.inputs) {
+        const t = feeds[io.name];
+        if (!t) throw lcError('LC036', [io.name, 'no value was given for this graph input']);
+        if (t.size !== size(io.shape)) throw lcError('LC032', [`input '${io.name}' expects shape [${io.shape.join(', ')}], got [${t.shape.join(', ')}]`]);
+        view(buf, io.dtype, io.offset, t.size).set(t.data as never);
+      }
+      if (threads > 1) { Atomics.store(I32, CTL.error, 0); Atomics.add(I32, CTL.go, 1); Atomics.notify(I32, CTL.go); }
+      let failure: unknown = null;
+      const prof = opts.profile;
+      for (let i = 0; i < phases.length; i++) {
+        const ph = phases[i]!;
+        const t0 = prof ? performance.now() : 0;
+        if (failure === null) {
+          try {
+            if (typeof ph === 'number') runRef(ph);
+            else ph(F, W, 0, threads);
+          } catch (e) { failure = e; }
+        }
+        barrier();
+        if (prof) prof[i] += performance.now() - t0;
+      }
+      if (failure !== null) throw failure;
+      if (threads > 1 && Atomics.load(I32, CTL.error)) throw lcError('LC077', ['a worker thread threw while running a kernel (see stderr)']);
+      const out: Record<string, Tensor> = {};
+      for (const io of p.outputs) {
+        const data = allocArray(io.dtype as DType, size(io.shape));
+        data.set(view(buf, io.dtype, io.offset, data.length) as never);
+        out[io.name] = new Tensor(io.dtype as DType, io.shape, data);
+      }
+      for (const [name, v] of p.constOutputs) out[name] = v.const!;
+      return out;
+    },
+    async dispose() {
+      if (!workers.length) return;
+      Atomics.store(I32, CTL.exit, 1);
+      Atomics.add(I32, CTL.go, 1);
+      Atomics.notify(I32, CTL.go);
+      await Promise.all(workers.map((w) => w.terminate()));
+      workers.length = 0;
+    },
+  };
+}

@@ -1,0 +1,22 @@
+// The 'js' backend: shape-specialized kernels (WebAssembly SIMD GEMM micro-kernels plus generated JS),
+// a static memory plan, and worker threads over one shared memory. `threads` defaults to the core count.
+import { availableParallelism } from 'node:os';
+import type { Backend, BackendOptions, CompiledModel } from '../backend.ts';
+import type { Graph } from '../../src/ir/graph.ts';
+import { buildProgram, type Program } from './program.ts';
+import { runProgram } from './executor.ts';
+
+export const SIMD_AVAILABLE = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
+
+export function defaultThreads(): number { return Math.max(1, availableParallelism()); }
+
+export function compileProgram(graph: Graph, opts: BackendOptions & { simd?: boolean } = {}): Program {
+  return buildProgram(graph, { threads: opts.threads ?? defaultThreads(), training: !!opts.training, simd: opts.simd ?? SIMD_AVAILABLE });
+}
+
+export async function compileJs(graph: Graph, opts: BackendOptions & { simd?: boolean } = {}): Promise<CompiledModel> {
+  return runProgram(compileProgram(graph, opts), { training: opts.training, seed: opts.seed });
+}
+
+const js: Backend = { name: 'js', compile: compileJs };
+export default js;

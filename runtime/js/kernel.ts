@@ -1,0 +1,64 @@
+// What a JS-backend kernel is. A kernel is built in two steps because memory layout depends on it:
+//   1. build(node) says how much per-thread scratch and which extra constants (packed weights, folded
+//      scales) it needs; the planner and the weights layout take those into account;
+//   2. emit(ctx) gets every address (bytes in the one WebAssembly.Memory) and returns phases: JS source
+//      bodies run by every thread as `(F, W, tid, nt)` (F: Float32Array over the memory, W: the wasm
+//      exports), separated by barriers, plus the wasm functions the phases call.
+// A phase with `ref` runs the node's reference implementation on thread 0 (the per-node fallback).
+import type { Node, Value } from '../../src/ir/graph.ts';
+import type { WasmFunction } from './wasm/encode.ts';
+import { lcError } from '../../src/diagnostics.ts';
+
+export interface Phase { js?: string; ref?: Node }
+
+export interface Emitted { phases: Phase[]; wasm?: WasmFunction[] }
+
+export interface EmitContext {
+  /** Byte address of a value (activation in the arena, or float32 constant in the weights region). */
+  at(v: Value | null | undefined): number;
+  /** Byte address of thread 0's scratch; thread t's starts `scratchBytes` later per thread. */
+  scratch: number;
+  /** Byte addresses of the kernel's extra constants, in the order build() listed them. */
+  consts: number[];
+  threads: number;
+  /** A module-unique export name for a wasm function. */
+  wasmName(base: string): string;
+}
+
+export interface KernelBuild {
+  /** Short description for `--verbose` logs and compile output comments. */
+  kind: string;
+  /** Scratch bytes per thread (or in all, with scratchShared). */
+  scratchBytes?: number;
+  /** The threads fill and read one scratch together (split work on one buffer). */
+  scratchShared?: boolean;
+  consts?: Float32Array[];
+  emit(ctx: EmitContext): Emitted;
+}
+
+export interface BuildOptions { threads: number; training: boolean; simd: boolean }
+
+/** Returns null when the node is not one this kernel handles (the caller tries the next or falls back). */
+export type KernelFactory = (node: Node, opts: BuildOptions) => KernelBuild | null;
+
+export function staticShape(v: Value | null | undefined): number[] {
+  const s = v?.type.shape;
+  if (!s || s.some((d) => typeof d !== 'number')) {
+    throw lcError('LC075', ['js', `value ${v?.name ?? '?'}`, 'shapes must be static (give the inputs fixed sizes)'], { node: v?.producer?.name, op: v?.producer?.op });
+  }
+  return s as number[];
+}
+
+export const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** Float literal for generated JS (exact for f32 values). */
+export function lit(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  return String(x);
+}
+
+/** Generated-code helper: this thread's share [lo, hi) of n items. */
+export function split(n: number | string, lo = 'lo', hi = 'hi'): string {
+  return `const ${lo} = Math.floor(${n} * tid / nt), ${hi} = Math.floor(${n} * (tid + 1) / nt);`;
+}

@@ -1,0 +1,144 @@
+// Conv (and Fused with a Conv base) as packed GEMM per image and group: Y[Mg, P] = W[Mg, K] * X_col[K, P]
+// with K = Cg*KH*KW and P = OH*OW. The weights are packed into MR-row panels at compile time; the input
+// is packed at run time straight into NR-column panels (im2col and packing in one pass, padding taps
+// written as zeros), which the wasm micro-kernel then streams. A 1-D conv is a 2-D conv with H = 1.
+// Threads: with at least as many images as threads each thread takes whole images (its own scratch, no
+// barriers); otherwise all threads pack one image together (split over K) and then split the GEMM blocks.
+// Depthwise convs are not GEMMs and have their own kernel (./depthwise.ts).
+import type { Node } from '../../../src/ir/graph.ts';
+import { fusedAttrs, type EpilogueStep } from '../../../src/ops/fused.ts';
+import { axisGeometry, readWindowAttrs } from '../../../src/ops/window.ts';
+import { RAISE } from '../../../src/ops/dims.ts';
+import { emitGemm } from '../wasm/gemm.ts';
+import { operandSteps, splitEpilogue, tailPassJs } from '../epilogue.ts';
+import { split, staticShape, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
+
+export const MR = 4, V = 2, NR = 4 * V;
+
+export interface ConvGeometry {
+  N: number; C: number; H: number; W: number; M: number; G: number; KH: number; KW: number;
+  OH: number; OW: number; SH: number; SW: number; DH: number; DW: number; PT: number; PL: number;
+}
+
+/** The conv's geometry with 1-D convs lifted to 2-D; null for 3-D and higher. */
+export function convGeometry(node: Node, attrs: Record<string, unknown>): ConvGeometry | null {
+  const x = staticShape(node.inputs[0]), w = staticShape(node.inputs[1]), y = staticShape(node.outputs[0]);
+  if (x.length !== 4 && x.length !== 3) return null;
+  const lift = (a: number[]) => (x.length === 3 ? [a[0]!, a[1]!, 1, a[2]!] : a);
+  const [N, C, H, W] = lift(x), [M, , KH, KW] = lift(w), [, , OH, OW] = lift(y);
+  const win = readWindowAttrs(RAISE, 'Conv', attrs, w.slice(2));
+  const geo = x.slice(2).map((d, i) => axisGeometry(win, i, d));
+  const st = x.length === 3 ? [1, win.strides[0]!] : win.strides;
+  const dl = x.length === 3 ? [1, win.dilations[0]!] : win.dilations;
+  const pads = x.length === 3 ? [0, geo[0]![0]] : [geo[0]![0], geo[1]![0]];
+  return { N: N!, C: C!, H: H!, W: W!, M: M!, G: Number(attrs.group ?? 1), KH: KH!, KW: KW!, OH: OH!, OW: OW!,
+    SH: st[0]!, SW: st[1]!, DH: dl[0]!, DW: dl[1]!, PT: pads[0]!, PL: pads[1]! };
+}
+
+/** The base attributes, base input count and epilogue of a Conv or Fused(Conv) node; null otherwise. */
+export function convParts(node: Node): { attrs: Record<string, unknown>; steps: EpilogueStep[] } | null {
+  if (node.domain === '' && node.op === 'Conv') {
+    return { attrs: node.attrs as Record<string, unknown>, steps: node.inputs[2] ? [{ kind: 'add', input: 2 }] : [] };
+  }
+  if (node.op !== 'Fused' || node.domain !== 'ai.layerc') return null;
+  const f = fusedAttrs(node.attrs);
+  if (f.base !== 'Conv') return null;
+  const bias: EpilogueStep[] = f.base_inputs >= 3 && node.inputs[2] ? [{ kind: 'add', input: 2 }] : [];
+  return { attrs: f.base_attrs as Record<string, unknown>, steps: [...bias, ...f.epilogue] };
+}
+
+/** Weights [M, Cg, KH, KW] packed per group into [ceil(Mg/MR)][K][MR] panels (zero rows pad). */
+function packWeights(w: ArrayLike<number>, G: number, Mg: number, K: number): Float32Array {
+  const mbs = Math.ceil(Mg / MR);
+  const out = new Float32Array(G * mbs * K * MR);
+  for (let g = 0; g < G; g++) for (let mb = 0; mb < mbs; mb++) for (let k = 0; k < K; k++) for (let r = 0; r < MR; r++) {
+    const m = mb * MR + r;
+    if (m < Mg) out[((g * mbs + mb) * K + k) * MR + r] = w[(g * Mg + m) * K + k]!;
+  }
+  return out;
+}
+
+/** JS that packs image `n`, group `g`, rows k in [klo, khi) of the im2col matrix into panels at float index `dst`. */
+function packJs(c: ConvGeometry, K: number, x: number): string {
+  const { H, W, KH, KW, OH, OW, SH, SW, DH, DW, PT, PL } = c;
+  const Cg = c.C / c.G, P = OH * OW, PP = Math.ceil(P / NR) * NR;
+  return `for (let k = klo; k < khi; k++) {
+      const ci = (k / ${KH * KW}) | 0, rr = k - ci * ${KH * KW}, ky = (rr / ${KW}) | 0, kx = rr - ky * ${KW};
+      const src = ${x / 4} + (n * ${c.C} + g * ${Cg} + ci) * ${H * W};
+      const dy = ky * ${DH} - ${PT}, dx = kx * ${DW} - ${PL};
+      const ox0 = Math.min(${OW}, Math.max(0, Math.ceil(-dx / ${SW}))), ox1 = Math.max(ox0, Math.min(${OW}, Math.floor((${W - 1} - dx) / ${SW}) + 1));
+      let col = 0;
+      for (let oy = 0; oy < ${OH}; oy++) {
+        const iy = oy * ${SH} + dy;
+        if (iy < 0 || iy >= ${H}) {
+          for (let ox = 0; ox < ${OW}; ox++, col++) F[dst + (col >> ${Math.log2(NR)}) * ${K * NR} + k * ${NR} + (col & ${NR - 1})] = 0;
+          continue;
+        }
+        const srow = src + iy * ${W} + dx;
+        for (let ox = 0; ox < ox0; ox++, col++) F[dst + (col >> ${Math.log2(NR)}) * ${K * NR} + k * ${NR} + (col & ${NR - 1})] = 0;
+        for (let ox = ox0; ox < ox1; ox++, col++) F[dst + (col >> ${Math.log2(NR)}) * ${K * NR} + k * ${NR} + (col & ${NR - 1})] = F[srow + ox * ${SW}];
+        for (let ox = ox1; ox < ${OW}; ox++, col++) F[dst + (col >> ${Math.log2(NR)}) * ${K * NR} + k * ${NR} + (col & ${NR - 1})] = 0;
+      }
+      for (; col < ${PP}; col++) F[dst + (col >> ${Math.log2(NR)}) * ${K * NR} + k * ${NR} + (col & ${NR - 1})] = 0;
+    }`;
+}
+
+export const convKernel: KernelFactory = (node, opts) => {
+  const parts = convParts(node);
+  if (!parts || !opts.simd) return null;
+  const wv = node.inputs[1];
+  if (!wv?.const) return null;
+  const c = convGeometry(node, parts.attrs);
+  if (!c || c.G < 1 || c.C % c.G || c.M % c.G) return null;
+  const Mg = c.M / c.G, Cg = c.C / c.G;
+  if (Cg === 1 && Mg === 1 && c.G > 1) return null; // depthwise: ./depthwise.ts
+  const K = Cg * c.KH * c.KW, P = c.OH * c.OW;
+  // The Conv bias is per channel by definition (not numpy-broadcast), whatever its rank.
+  const ep = splitEpilogue(node, parts.steps, staticShape(node.outputs[0]), 1, true, { 2: 'row' });
+  if (!ep) return null;
+  const mbs = Math.ceil(Mg / MR), nbs = Math.ceil(P / NR);
+  const scratchBytes = nbs * K * NR * 4;
+  const panelBytes = mbs * K * MR * 4;
+  const build: KernelBuild = {
+    kind: `conv ${c.KH}x${c.KW}/${c.SH} ${Cg * c.G}->${c.M}${c.G > 1 ? ` g${c.G}` : ''} gemm ${Mg}x${K}x${P}`,
+    scratchBytes,
+    scratchShared: c.N < opts.threads,
+    consts: [packWeights(wv.const.data as ArrayLike<number>, c.G, Mg, K)],
+    emit(ctx) {
+      const fn = ctx.wasmName('conv');
+      const rowsOuter = Mg > P;
+      const code = emitGemm({ M: Mg, N: P, K, MR, V, ldc: P, steps: ep.simd, rowsOuter });
+      const xAt = ctx.at(node.inputs[0]), yAt = ctx.at(node.outputs[0]);
+      // Operand base addresses (bytes) for image n, group g, as JS expressions.
+      const opArgs = operandSteps(ep.simd).map((s, i) => {
+        const a = ctx.at(node.inputs[ep.simdOperands[i]!]);
+        if (s.per === 'row') return `${a} + g * ${Mg * 4}`;
+        if (s.per === 'full') return `${a} + (n * ${c.M} + g * ${Mg}) * ${P * 4}`;
+        return `${a}`;
+      });
+      const call = (mb: string, nb: string, scratch: string) =>
+        `W.${fn}(${ctx.consts[0]} + g * ${panelBytes}, ${scratch}, ${yAt} + (n * ${c.M} + g * ${Mg}) * ${P * 4}, ${mb}, ${nb}${opArgs.map((a) => `, ${a}`).join('')});`;
+      const phases: Phase[] = [];
+      const pack = packJs(c, K, xAt);
+      if (c.N >= ctx.threads) {
+        phases.push({ js: `${split(c.N, 'n0', 'n1')}
+    const dst = ${ctx.scratch / 4} + tid * ${scratchBytes / 4}, klo = 0, khi = ${K};
+    for (let n = n0; n < n1; n++) for (let g = 0; g < ${c.G}; g++) {
+    ${pack}
+    ${call(`0, ${mbs}`, `0, ${nbs}`, 'dst * 4')}
+    }` });
+      } else {
+        for (let n = 0; n < c.N; n++) for (let g = 0; g < c.G; g++) {
+          phases.push({ js: `const n = ${n}, g = ${g}, dst = ${ctx.scratch / 4};\n    ${split(K, 'klo', 'khi')}\n    ${pack}` });
+          const byRows = mbs >= nbs;
+          phases.push({ js: `const n = ${n}, g = ${g};\n    ${split(byRows ? mbs : nbs)}\n    ${call(byRows ? 'lo, hi' : `0, ${mbs}`, byRows ? `0, ${nbs}` : 'lo, hi', `${ctx.scratch}`)}` });
+        }
+      }
+      if (ep.tail.length) {
+        phases.push({ js: `${split(c.N * c.M)}\n    ${tailPassJs(ep.tail, { y: String(yAt / 4), cols: P, channels: c.M, operand: (i) => String(ctx.at(node.inputs[i]) / 4) })}` });
+      }
+      return { phases, wasm: [{ name: fn, code }] };
+    },
+  };
+  return build;
+};

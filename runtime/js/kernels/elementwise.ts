@@ -1,0 +1,105 @@
+// Elementwise kernels as generated JS: unary activations from the shared table's `js` snippets (plus a
+// few math ops), and binary arithmetic with numpy broadcasting. Broadcasting is compiled away: adjacent
+// axes that broadcast alike are merged, leaving a few nested loops with constant strides (a per-channel
+// add becomes rows of one scalar). Threads split the outermost merged axis. Each element is read before
+// it is written, so these kernels may run in place (program.ts asks the planner for that).
+import type { Node } from '../../../src/ir/graph.ts';
+import { ACTIVATIONS, activationParams } from '../../../src/ops/activations.ts';
+import { lit, prod, split, staticShape, type KernelFactory } from '../kernel.ts';
+
+const MATH: Record<string, (x: string) => string> = {
+  Neg: (x) => `-${x}`, Abs: (x) => `Math.abs(${x})`, Exp: (x) => `Math.exp(${x})`, Log: (x) => `Math.log(${x})`,
+  Sqrt: (x) => `Math.sqrt(${x})`, Reciprocal: (x) => `1 / ${x}`, Floor: (x) => `Math.floor(${x})`, Ceil: (x) => `Math.ceil(${x})`,
+  Identity: (x) => x,
+};
+const BINARY: Record<string, (a: string, b: string) => string> = {
+  Add: (a, b) => `${a} + ${b}`, Sub: (a, b) => `${a} - ${b}`, Mul: (a, b) => `${a} * ${b}`, Div: (a, b) => `${a} / ${b}`,
+  Max: (a, b) => `Math.max(${a}, ${b})`, Min: (a, b) => `Math.min(${a}, ${b})`,
+};
+
+const isF32 = (n: Node) => [...n.inputs, ...n.outputs].every((v) => !v || v.type.dtype === 'float32');
+
+/** The JS expression of unary op `n` applied to `x`, or null. */
+function unaryExpr(n: Node, x: string): string | null {
+  const a = ACTIVATIONS[n.op];
+  if (a && n.op !== 'Clip') {
+    const p = activationParams(a, n.attrs as Record<string, unknown>);
+    return a.js(x, Object.fromEntries(Object.entries(p).map(([k, v]) => [k, lit(Math.fround(v))])));
+  }
+  if (n.op === 'Clip') {
+    const lo = n.inputs[1], hi = n.inputs[2];
+    if ((lo && !lo.const) || (hi && !hi.const)) return null;
+    const p = { min: lit(lo?.const ? Number(lo.const.data[0]) : -Infinity), max: lit(hi?.const ? Number(hi.const.data[0]) : Infinity) };
+    return ACTIVATIONS.Clip!.js(x, p);
+  }
+  return MATH[n.op]?.(x) ?? null;
+}
+
+/** Strides of `shape` broadcast onto `out` (0 along broadcast axes). */
+function broadcastStrides(shape: number[], out: number[]): number[] {
+  const a = [...new Array(out.length - shape.length).fill(1), ...shape];
+  const st = new Array<number>(out.length).fill(0);
+  let acc = 1;
+  for (let i = out.length - 1; i >= 0; i--) { st[i] = a[i] === 1 ? 0 : acc; acc *= a[i]!; }
+  return st;
+}
+
+/** Merges adjacent axes whose strides stay consistent for every operand; drops size-1 axes. */
+function coalesce(out: number[], strides: number[][]): { dims: number[]; strides: number[][] } {
+  const dims: number[] = [], sts: number[][] = strides.map(() => []);
+  out.forEach((d, i) => {
+    if (d === 1) return;
+    const k = dims.length - 1;
+    if (k >= 0 && strides.every((s, j) => sts[j]![k] === s[i]! * d)) {
+      dims[k] *= d;
+      strides.forEach((s, j) => { sts[j]![k] = s[i]!; });
+      return;
+    }
+    dims.push(d);
+    strides.forEach((s, j) => sts[j]!.push(s[i]!));
+  });
+  if (!dims.length) { dims.push(1); sts.forEach((s) => s.push(0)); }
+  return { dims, strides: sts };
+}
+
+/** Nested loops over `dims` (outermost split across threads) evaluating `expr(operands)` into y. */
+function loopsJs(dims: number[], strides: number[][], bases: number[], expr: (xs: string[]) => string): string {
+  const r = dims.length, nIn = bases.length - 1;
+  const idx = (j: number) => `i${j}`;
+  let code = `${split(dims[0]!)}\n`;
+  const open: string[] = [];
+  for (let d = 0; d < r; d++) {
+    const v = `a${d}`;
+    const inits = bases.map((b, j) => (d === 0 ? `${idx(j)}_0 = ${b} + lo * ${strides[j]![0]}` : `${idx(j)}_${d} = ${idx(j)}_${d - 1}`)).join(', ');
+    const steps = bases.map((_, j) => (strides[j]![d] ? `, ${idx(j)}_${d} += ${strides[j]![d]}` : '')).join('');
+    open.push(`for (let ${v} = ${d === 0 ? 'lo' : 0}, ${inits}; ${v} < ${d === 0 ? 'hi' : dims[d]}; ${v}++${steps}) {`);
+  }
+  const xs = Array.from({ length: nIn }, (_, j) => `F[${idx(j + 1)}_${r - 1}]`);
+  code += open.join('\n') + `\n  F[${idx(0)}_${r - 1}] = ${expr(xs)};\n` + '}'.repeat(r);
+  return code;
+}
+
+export const elementwiseKernel: KernelFactory = (node) => {
+  if (node.domain || node.outputs.length !== 1 || !isF32(node)) return null;
+  const out = staticShape(node.outputs[0]);
+  const bin = BINARY[node.op];
+  if (bin && node.inputs.length === 2 && node.inputs.every((v) => v)) {
+    const shapes = [out, staticShape(node.inputs[0]), staticShape(node.inputs[1])];
+    const { dims, strides } = coalesce(out, shapes.map((s) => broadcastStrides(s, out)));
+    return {
+      kind: `${node.op} ${dims.join('x')}`,
+      emit: (ctx) => ({ phases: [{ js: loopsJs(dims, strides, [node.outputs[0], node.inputs[0], node.inputs[1]].map((v) => ctx.at(v) / 4), (x) => bin(x[0]!, x[1]!)) }] }),
+    };
+  }
+  if (!node.inputs[0] || node.inputs[0].isConst) return null;
+  const probe = unaryExpr(node, 'x');
+  if (probe === null) return null;
+  const n = prod(out);
+  return {
+    kind: `${node.op} ${n}`,
+    emit: (ctx) => {
+      const y = ctx.at(node.outputs[0]) / 4, x = ctx.at(node.inputs[0]) / 4;
+      return { phases: [{ js: `${split(n)}\n    for (let i = lo; i < hi; i++) { const x = F[${x} + i]; F[${y} + i] = ${probe}; }` }] };
+    },
+  };
+};

@@ -1,0 +1,98 @@
+// Gemm, MatMul (A of any rank times a 2-D B: leading axes fold into rows) and Fused over them, on the
+// packed wasm GEMM: Y[R, Nc] = alpha * op(A)[R, K] * op(B)[K, Nc] (+ beta * C) + epilogue.
+// A is packed at run time into MR-row panels (transA and alpha applied while packing); a constant B is
+// packed into NR-column panels at compile time, a computed one at run time. Threads split the packing,
+// meet at a barrier, then split the GEMM blocks along the longer dimension.
+import type { Node } from '../../../src/ir/graph.ts';
+import { fusedAttrs, type EpilogueStep } from '../../../src/ops/fused.ts';
+import { emitGemm } from '../wasm/gemm.ts';
+import { operandSteps, splitEpilogue, tailPassJs } from '../epilogue.ts';
+import { lit, prod, split, staticShape, type KernelFactory } from '../kernel.ts';
+import { MR, NR, V } from './conv.ts';
+
+interface GemmParts { op: 'Gemm' | 'MatMul'; attrs: Record<string, unknown>; steps: EpilogueStep[] }
+
+function gemmParts(node: Node): GemmParts | null {
+  if (!node.domain && (node.op === 'Gemm' || node.op === 'MatMul')) {
+    const steps: EpilogueStep[] = node.op === 'Gemm' && node.inputs[2] ? [{ kind: 'add', input: 2 }] : [];
+    return { op: node.op, attrs: node.attrs as Record<string, unknown>, steps };
+  }
+  if (node.op !== 'Fused' || node.domain !== 'ai.layerc') return null;
+  const f = fusedAttrs(node.attrs);
+  if (f.base !== 'Gemm' && f.base !== 'MatMul') return null;
+  const bias: EpilogueStep[] = f.base === 'Gemm' && f.base_inputs >= 3 && node.inputs[2] ? [{ kind: 'add', input: 2 }] : [];
+  return { op: f.base, attrs: f.base_attrs as Record<string, unknown>, steps: [...bias, ...f.epilogue] };
+}
+
+export const gemmKernel: KernelFactory = (node, opts) => {
+  const parts = gemmParts(node);
+  if (!parts || !opts.simd) return null;
+  const [a, b] = node.inputs;
+  if ([a, b, node.outputs[0]].some((v) => v?.type.dtype !== 'float32')) return null;
+  const as = staticShape(a), bs = staticShape(b), ys = staticShape(node.outputs[0]);
+  if (bs.length !== 2 || as.length < 2) return null;
+  const gemm = parts.op === 'Gemm';
+  const transA = gemm && !!parts.attrs.transA, transB = gemm && !!parts.attrs.transB;
+  const alpha = gemm ? Number(parts.attrs.alpha ?? 1) : 1, beta = gemm ? Number(parts.attrs.beta ?? 1) : 1;
+  if (transA && as.length !== 2) return null;
+  const R = transA ? as[1]! : prod(as.slice(0, -1)), K = transA ? as[0]! : as[as.length - 1]!;
+  const Nc = transB ? bs[0]! : bs[1]!;
+  const steps = parts.steps;
+  const cInput = gemm && node.inputs[2] ? 2 : -1;
+  if (cInput >= 0 && beta !== 1 && !node.inputs[2]!.const) return null;
+  const ep = splitEpilogue(node, steps, ys, ys.length - 2, true);
+  if (!ep || (ys.length > 2 && operandSteps(ep.simd).some((s) => s.per === 'row'))) return null;
+  const mbs = Math.ceil(R / MR), nbs = Math.ceil(Nc / NR);
+  const aPanel = mbs * K * MR * 4, bPanel = nbs * K * NR * 4;
+  const constB = !!b!.const;
+  const consts: Float32Array[] = [];
+  if (constB) {
+    const src = b!.const!.data as ArrayLike<number>;
+    const pb = new Float32Array(nbs * K * NR);
+    for (let nb = 0; nb < nbs; nb++) for (let k = 0; k < K; k++) for (let c = 0; c < NR; c++) {
+      const n = nb * NR + c;
+      if (n < Nc) pb[(nb * K + k) * NR + c] = alpha * src[transB ? n * K + k : k * Nc + n]!;
+    }
+    consts.push(pb);
+  }
+  // beta folds into a constant C.
+  const scaledC = cInput >= 0 && beta !== 1 ? Float32Array.from(node.inputs[2]!.const!.data as ArrayLike<number>, (v) => v * beta) : null;
+  if (scaledC) consts.push(scaledC);
+  return {
+    kind: `${parts.op} ${R}x${K}x${Nc}${transA ? ' tA' : ''}${transB ? ' tB' : ''}`,
+    scratchBytes: aPanel + (constB ? 0 : bPanel),
+    scratchShared: true,
+    consts,
+    emit(ctx) {
+      const fn = ctx.wasmName('gemm');
+      const code = emitGemm({ M: R, N: Nc, K, MR, V, ldc: Nc, steps: ep.simd, rowsOuter: R > Nc });
+      const A = ctx.at(a) / 4, Y = ctx.at(node.outputs[0]);
+      const sa = ctx.scratch / 4, sb = sa + aPanel / 4;
+      const bAddr = constB ? ctx.consts[0]! : sb * 4;
+      const at = (i: number) => (i === cInput && scaledC ? ctx.consts[constB ? 1 : 0]! : ctx.at(node.inputs[i]));
+      const scale = !constB && alpha !== 1 ? ` * ${lit(alpha)}` : '';
+      const packA = `${split(mbs)}
+    for (let mb = lo; mb < hi; mb++) for (let k = 0; k < ${K}; k++) for (let r = 0; r < ${MR}; r++) {
+      const m = mb * ${MR} + r;
+      F[${sa} + (mb * ${K} + k) * ${MR} + r] = m < ${R} ? F[${A} + ${transA ? `k * ${R} + m` : `m * ${K} + k`}]${scale} : 0;
+    }`;
+      const B = constB ? 0 : ctx.at(b) / 4;
+      const packB = constB ? '' : `{
+    ${split(nbs, 'lo2', 'hi2')}
+    for (let nb = lo2; nb < hi2; nb++) for (let k = 0; k < ${K}; k++) for (let c = 0; c < ${NR}; c++) {
+      const n = nb * ${NR} + c;
+      F[${sb} + (nb * ${K} + k) * ${NR} + c] = n < ${Nc} ? F[${B} + ${transB ? `n * ${K} + k` : `k * ${Nc} + n`}] : 0;
+    }}`;
+      const byRows = mbs >= nbs;
+      const ops = operandSteps(ep.simd).map((_, i) => `, ${at(ep.simdOperands[i]!)}`).join('');
+      const phases = [
+        { js: `${packA}\n    ${packB}` },
+        { js: `${split(byRows ? mbs : nbs)}\n    W.${fn}(${sa * 4}, ${bAddr}, ${Y}, ${byRows ? 'lo, hi' : `0, ${mbs}`}, ${byRows ? `0, ${nbs}` : 'lo, hi'}${ops});` },
+      ];
+      if (ep.tail.length) {
+        phases.push({ js: `${split(R)}\n    ${tailPassJs(ep.tail, { y: String(Y / 4), cols: Nc, channels: R, operand: (i) => String(at(i) / 4) })}` });
+      }
+      return { phases, wasm: [{ name: fn, code }] };
+    },
+  };
+};

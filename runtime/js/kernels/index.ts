@@ -1,0 +1,12 @@
+// The kernel factories, tried in order for each node; the first that accepts the node wins. A node no
+// factory accepts runs its reference implementation (listed by `layerc bench --verbose` and compile).
+import type { KernelFactory } from '../kernel.ts';
+import { convKernel } from './conv.ts';
+import { gemmKernel } from './gemm.ts';
+import { elementwiseKernel } from './elementwise.ts';
+import { batchNormKernel } from './batchnorm.ts';
+import { poolKernel } from './pool.ts';
+import { softmaxKernel } from './softmax.ts';
+import { concatKernel } from './concat.ts';
+
+export const KERNELS: KernelFactory[] = [convKernel, gemmKernel, elementwiseKernel, batchNormKernel, poolKernel, softmaxKernel, concatKernel];

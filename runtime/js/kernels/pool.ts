@@ -1,0 +1,69 @@
+// MaxPool / AveragePool (2-D, also 1-D as H = 1) and the global pools as generated JS: one plane
+// (image, channel) per work item, split across threads; the window loops skip padding taps by bounds
+// instead of materializing a padded input. AveragePool divides by the taps inside the input, or by the
+// taps inside the padded input with count_include_pad (the ONNX rule, ceil-mode overhang excluded).
+import { axisGeometry, readWindowAttrs } from '../../../src/ops/window.ts';
+import { RAISE } from '../../../src/ops/dims.ts';
+import { prod, split, staticShape, type KernelFactory } from '../kernel.ts';
+
+export const poolKernel: KernelFactory = (node) => {
+  if (node.domain || node.outputs.length !== 1 || node.inputs[0]?.type.dtype !== 'float32') return null;
+  const x = staticShape(node.inputs[0]), y = staticShape(node.outputs[0]);
+  if (node.op === 'GlobalAveragePool' || node.op === 'GlobalMaxPool') {
+    const rows = x[0]! * x[1]!, S = prod(x.slice(2));
+    const max = node.op === 'GlobalMaxPool';
+    return {
+      kind: `${node.op} ${rows}x${S}`,
+      emit: (ctx) => {
+        const X = ctx.at(node.inputs[0]) / 4, Y = ctx.at(node.outputs[0]) / 4;
+        return { phases: [{ js: `${split(rows)}
+    for (let r = lo; r < hi; r++) {
+      let s = ${max ? '-Infinity' : '0'};
+      for (let i = ${X} + r * ${S}, e = i + ${S}; i < e; i++) s = ${max ? 'Math.max(s, F[i])' : 's + F[i]'};
+      F[${Y} + r] = ${max ? 's' : `s / ${S}`};
+    }` }] };
+      },
+    };
+  }
+  if ((node.op !== 'MaxPool' && node.op !== 'AveragePool') || (x.length !== 4 && x.length !== 3)) return null;
+  const kernel = node.attrs.kernel_shape as number[];
+  const win = readWindowAttrs(RAISE, node.op, node.attrs as Record<string, unknown>, kernel);
+  const geo = x.slice(2).map((d, i) => axisGeometry(win, i, d));
+  const two = x.length === 4;
+  const [H, W] = two ? [x[2]!, x[3]!] : [1, x[2]!];
+  const [OH, OW] = two ? [y[2]!, y[3]!] : [1, y[2]!];
+  const [KH, KW] = two ? kernel : [1, kernel[0]!];
+  const [SH, SW] = two ? win.strides : [1, win.strides[0]!];
+  const [DH, DW] = two ? win.dilations : [1, win.dilations[0]!];
+  const [PT, PL] = two ? [geo[0]![0], geo[1]![0]] : [0, geo[0]![0]];
+  const [PB, PR] = two ? [geo[0]![1], geo[1]![1]] : [0, geo[0]![1]];
+  const max = node.op === 'MaxPool';
+  const includePad = !!node.attrs.count_include_pad;
+  const rows = x[0]! * x[1]!;
+  return {
+    kind: `${node.op} ${KH}x${KW}/${SH}`,
+    emit: (ctx) => {
+      const X = ctx.at(node.inputs[0]) / 4, Y = ctx.at(node.outputs[0]) / 4;
+      const divisor = includePad ? 'cntp' : 'cnt';
+      return { phases: [{ js: `${split(rows)}
+    for (let r = lo; r < hi; r++) {
+      const xp = ${X} + r * ${H * W}, yp = ${Y} + r * ${OH * OW};
+      for (let oy = 0; oy < ${OH}; oy++) for (let ox = 0; ox < ${OW}; ox++) {
+        let s = ${max ? '-Infinity' : '0'}, cnt = 0, cntp = 0;
+        for (let ky = 0; ky < ${KH}; ky++) {
+          const iy = oy * ${SH} - ${PT} + ky * ${DH};
+          if (iy < -${PT} || iy >= ${H + PB}) continue;
+          for (let kx = 0; kx < ${KW}; kx++) {
+            const ix = ox * ${SW} - ${PL} + kx * ${DW};
+            if (ix >= -${PL} && ix < ${W + PR}) cntp++; else continue;
+            if (iy < 0 || iy >= ${H} || ix < 0 || ix >= ${W}) continue;
+            const v = F[xp + iy * ${W} + ix];
+            ${max ? 'if (v > s || v !== v) s = v;' : 's += v;'} cnt++;
+          }
+        }
+        F[yp + oy * ${OW} + ox] = ${max ? 's' : `s / ${divisor}`};
+      }
+    }` }] };
+    },
+  };
+};

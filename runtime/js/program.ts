@@ -1,0 +1,160 @@
+// Graph -> Program: picks a kernel per node (or the reference fallback), plans the arena (runtime/plan.ts),
+// lays out one WebAssembly.Memory as [control words | weights | arena], and emits one wasm module plus one
+// JS source holding every phase function with all shapes and addresses baked in. The same Program is
+// run in-process (./executor.ts) or written out by `layerc compile --target js` (./emit-module.ts).
+import type { Graph, Node, Value } from '../../src/ir/graph.ts';
+import { planMemory, type MemoryPlan } from '../plan.ts';
+import { encodeModule, type WasmFunction } from './wasm/encode.ts';
+import { KERNELS } from './kernels/index.ts';
+import { staticShape, type BuildOptions, type EmitContext, type KernelBuild, type Phase } from './kernel.ts';
+import { lcError } from '../../src/diagnostics.ts';
+
+export const CONTROL_BYTES = 64;
+const ALIGN = 64;
+const align = (x: number) => Math.ceil(x / ALIGN) * ALIGN;
+
+export interface IoSlot { name: string; offset: number; dtype: string; shape: number[] }
+
+export interface Program {
+  memoryBytes: number;
+  /** Byte address where the arena starts (plan offsets are relative to it). */
+  arena: number;
+  /** Float32 data to copy into memory before the first run. */
+  weights: { offset: number; data: Float32Array }[];
+  inputs: IoSlot[];
+  outputs: IoSlot[];
+  /** Outputs that are constants of the graph (returned as is). */
+  constOutputs: Map<string, Value>;
+  wasm: Uint8Array;
+  /** Body of `new Function(source)`: returns an array of phase functions (F, W, tid, nt) or fallback indices. */
+  source: string;
+  /** Nodes the fallback phases run with their reference implementation. */
+  refs: Node[];
+  plan: MemoryPlan;
+  /** One line per node: its kernel or 'reference'. */
+  kernels: { node: string; op: string; kind: string }[];
+  threads: number;
+  /** Node name per phase index (for profiles). */
+  phaseNodes: string[];
+}
+
+function buildKernel(node: Node, opts: BuildOptions): KernelBuild | null {
+  for (const k of KERNELS) {
+    const b = k(node, opts);
+    if (b) return b;
+  }
+  return null;
+}
+
+export function buildProgram(graph: Graph, opts: BuildOptions): Program {
+  for (const v of [...graph.inputs, ...graph.outputs]) staticShape(v);
+  // 1. Kernels (or fallback) per node; views need neither.
+  const builds = new Map<Node, KernelBuild | null>();
+  const firstPlan = planMemory(graph, { isView: viewOf });
+  const views = new Set(firstPlan.views);
+  for (const n of graph.nodes) if (!views.has(n.name)) builds.set(n, buildKernel(n, opts));
+  const plan = planMemory(graph, {
+    isView: viewOf,
+    inPlaceInput: (n) => (builds.get(n) ? inPlaceOf(n) : -1),
+    scratchBytes: (n) => { const b = builds.get(n); return (b?.scratchBytes ?? 0) * (b?.scratchShared ? 1 : opts.threads); },
+  });
+
+  // 2. Weights region: float32 constants read by kernels, then each kernel's extra constants.
+  let cursor = CONTROL_BYTES;
+  const weights: Program['weights'] = [];
+  const constAt = new Map<Value, number>();
+  const place = (data: Float32Array) => {
+    const off = cursor;
+    weights.push({ offset: off, data });
+    cursor = align(cursor + data.byteLength + 16);
+    return off;
+  };
+  const extraAt = new Map<Node, number[]>();
+  for (const [n, b] of builds) {
+    if (!b) continue;
+    for (const v of n.inputs) {
+      if (v?.const && !constAt.has(v) && v.type.dtype === 'float32') constAt.set(v, place(v.const.data as Float32Array));
+    }
+    extraAt.set(n, (b.consts ?? []).map(place));
+  }
+  const arena = align(cursor);
+  const memoryBytes = align(arena + plan.peakBytes + 64);
+
+  // 3. Emit.
+  const wasmFns: WasmFunction[] = [];
+  const wasmByBytes = new Map<string, string>();
+  const lines: string[] = ['"use strict";', 'const phases = [];'];
+  const refs: Node[] = [];
+  const phaseNodes: string[] = [];
+  const kernels: Program['kernels'] = [];
+  let names = 0;
+  for (const n of graph.nodes) {
+    if (views.has(n.name)) { kernels.push({ node: n.name, op: n.op, kind: 'view' }); continue; }
+    const b = builds.get(n);
+    if (!b) {
+      refs.push(n);
+      lines.push(`phases.push(${refs.length - 1}); // ${n.name} (${n.op}): reference fallback`);
+      phaseNodes.push(n.name);
+      kernels.push({ node: n.name, op: n.op, kind: 'reference' });
+      continue;
+    }
+    const renames = new Map<string, string>();
+    const ctx: EmitContext = {
+      at(v) {
+        if (!v) throw new Error('js backend: address of a missing input');
+        const c = constAt.get(v);
+        if (c !== undefined) return c;
+        const s = plan.slots.get(v.name);
+        if (!s) throw lcError('LC075', ['js', `${n.name} (${n.op})`, `value ${v.name} has no float32 storage`], { node: n.name, op: n.op });
+        return arena + s.offset;
+      },
+      scratch: arena + (plan.scratch.get(n.name)?.offset ?? 0),
+      consts: extraAt.get(n) ?? [],
+      threads: opts.threads,
+      wasmName: (base) => `${base}${names++}`,
+    };
+    const em = b.emit(ctx);
+    // Identical wasm functions (same shapes and epilogue) are emitted once.
+    for (const f of em.wasm ?? []) {
+      const key = f.code.params.join() + ':' + f.code.encode().join(',');
+      const existing = wasmByBytes.get(key);
+      if (existing) renames.set(f.name, existing);
+      else { wasmByBytes.set(key, f.name); wasmFns.push(f); }
+    }
+    lines.push(`// ${n.name} (${n.op}): ${b.kind}`);
+    em.phases.forEach((p: Phase, i) => {
+      let js = p.js ?? '';
+      for (const [from, to] of renames) js = js.replaceAll(`W.${from}(`, `W.${to}(`);
+      lines.push(`phases.push(function ${safe(n.name)}_${i}(F, W, tid, nt) {\n    ${js}\n});`);
+      phaseNodes.push(n.name);
+    });
+    kernels.push({ node: n.name, op: n.op, kind: b.kind });
+  }
+  lines.push('return phases;');
+  const pages = Math.ceil(memoryBytes / 65536);
+  const wasm = encodeModule(wasmFns, { initial: pages, maximum: pages, shared: opts.threads > 1 });
+
+  const io = (v: Value): IoSlot => ({ name: v.name, offset: arena + plan.slots.get(v.name)!.offset, dtype: v.type.dtype, shape: staticShape(v) });
+  const constOutputs = new Map(graph.outputs.filter((v) => v.isConst).map((v) => [v.name, v]));
+  return {
+    memoryBytes: pages * 65536, arena, weights, inputs: graph.inputs.filter((v) => !v.isConst).map(io),
+    outputs: graph.outputs.filter((v) => !v.isConst).map(io), constOutputs, wasm, source: lines.join('\n'),
+    refs, plan, kernels, threads: opts.threads, phaseNodes,
+  };
+}
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, '_$1');
+
+const VIEW_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
+function viewOf(n: Node): boolean {
+  return !n.domain && (VIEW_OPS.has(n.op) || (n.op === 'Dropout' && n.outputs.length === 1));
+}
+
+const IN_PLACE = new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'HardSigmoid', 'HardSwish', 'Add', 'Sub', 'Mul', 'Div', 'BatchNormalization']);
+/** Elementwise kernels read element i before writing element i, so the output may overwrite input 0 or 1. */
+function inPlaceOf(n: Node): number {
+  if (n.domain || !IN_PLACE.has(n.op) || n.outputs.length !== 1) return -1;
+  const out = n.outputs[0]!.type.shape!.join();
+  const cand = n.op === 'BatchNormalization' ? [0] : [0, 1];
+  return cand.find((i) => n.inputs[i] && !n.inputs[i]!.isConst && n.inputs[i]!.type.shape!.join() === out && n.inputs[i]!.type.dtype === 'float32') ?? -1;
+}

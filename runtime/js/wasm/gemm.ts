@@ -1,0 +1,109 @@
+// The packed GEMM micro-kernel in WebAssembly SIMD, specialized to one shape: C[M,N] = A[M,K] * B[K,N]
+// followed by the fused epilogue while the accumulators are still in registers.
+//   A is packed in row panels  [ceil(M/MR)][K][MR] (zero rows pad the last panel),
+//   B is packed in column panels [ceil(N/NR)][K][NR], NR = 4*V (zero columns pad the last panel),
+//   C is row-major with row stride ldc.
+// One block computes MR x NR outputs in MR*V f32x4 accumulators: per k, V vector loads of B and MR
+// broadcast loads of A feed MR*V multiply-adds. The block loops run over [mb0, mb1) x [nb0, nb1) so
+// threads split either dimension. Loop order is chosen per shape: the larger operand is streamed once.
+// Epilogue steps (from src/ops/fused.ts) apply per row operand (conv channel), per column operand
+// (Gemm bias) or full operand (residual); activations are the SIMD forms in ./simd-act.ts.
+import { Code, I32, V128 } from './encode.ts';
+import { simdActivation, type SimdStep } from './simd-act.ts';
+
+const UNROLL = Number(process.env.LAYERC_UNROLL ?? 1);
+export interface GemmShape {
+  M: number; N: number; K: number;
+  /** Rows and column vectors per register block. */
+  MR: number; V: number;
+  ldc: number;
+  /** Epilogue, applied in order; operand steps name the parameter slot of their base address. */
+  steps: SimdStep[];
+  /** Stream A once (rows outer) instead of B (columns outer). */
+  rowsOuter: boolean;
+}
+
+/** Parameters: a, b, c, mb0, mb1, nb0, nb1, then one base address per operand step (in step order). */
+export function emitGemm(s: GemmShape): Code {
+  const nOps = s.steps.filter((t) => t.kind !== 'act').length;
+  const code = new Code([I32, I32, I32, I32, I32, I32, I32, ...new Array(nOps).fill(I32)]);
+  const [A, B, C, MB0, MB1, NB0, NB1] = [0, 1, 2, 3, 4, 5, 6];
+  const NR = 4 * s.V;
+  const fullMB = Math.floor(s.M / s.MR), tailRows = s.M % s.MR;
+  const fullNB = Math.floor(s.N / NR), tailCols = s.N % NR;
+  const mb = code.local(I32), nb = code.local(I32), ap = code.local(I32), bp = code.local(I32), cp = code.local(I32), k = code.local(I32);
+  const acc = Array.from({ length: s.MR * s.V }, () => code.local(V128));
+  const bv = Array.from({ length: s.V }, () => code.local(V128));
+  const av = code.local(V128), tmp = code.local(V128), zero = code.local(V128);
+  code.v128zero().set(zero);
+
+  const block = (rows: number, cols: number) => {
+    // Addresses of this block: A panel, B panel, C corner.
+    code.get(A).get(mb).i32(s.K * s.MR * 4).op('i32.mul').op('i32.add').set(ap);
+    code.get(B).get(nb).i32(s.K * NR * 4).op('i32.mul').op('i32.add').set(bp);
+    code.get(C).get(mb).i32(s.MR * s.ldc * 4).op('i32.mul').op('i32.add').get(nb).i32(NR * 4).op('i32.mul').op('i32.add').set(cp);
+    for (const a of acc) code.v128zero().set(a);
+    // K loop, unrolled by 2 through static memarg offsets.
+    const unroll = s.K % UNROLL === 0 ? UNROLL : 1;
+    code.i32(s.K / unroll).set(k);
+    code.loop();
+    for (let u = 0; u < unroll; u++) {
+      for (let v = 0; v < s.V; v++) code.get(bp).mem('v128.load', (u * NR + 4 * v) * 4).set(bv[v]!);
+      for (let r = 0; r < rows; r++) {
+        code.get(ap).mem('v128.load32_splat', (u * s.MR + r) * 4).set(av);
+        for (let v = 0; v < s.V; v++) {
+          const a = acc[r * s.V + v]!;
+          code.get(a).get(av).get(bv[v]!).op('f32x4.mul').op('f32x4.add').set(a);
+        }
+      }
+    }
+    code.addTo(ap, unroll * s.MR * 4).addTo(bp, unroll * NR * 4);
+    code.get(k).i32(1).op('i32.sub').tee(k).brIf(0);
+    code.op('end');
+    // Epilogue and stores.
+    for (let r = 0; r < rows; r++) {
+      for (let v = 0; v < s.V; v++) {
+        const lanes = Math.min(4, cols - 4 * v);
+        if (lanes <= 0) continue;
+        const a = acc[r * s.V + v]!;
+        const at = (r * s.ldc + 4 * v) * 4; // byte offset of this vector from the block corner
+        let slot = 7;
+        for (const st of s.steps) {
+          if (st.kind === 'act') { simdActivation(code, st, a, tmp, zero); continue; }
+          const p = slot++;
+          if (st.per === 'row') code.get(p).get(mb).i32(s.MR * 4).op('i32.mul').op('i32.add').mem('v128.load32_splat', r * 4);
+          else if (st.per === 'col') code.get(p).get(nb).i32(NR * 4).op('i32.mul').op('i32.add').mem('v128.load', 4 * v * 4);
+          else if (st.per === 'scalar') code.get(p).mem('v128.load32_splat', 0);
+          else code.get(cp).get(p).op('i32.add').get(C).op('i32.sub').mem('v128.load', at);
+          code.set(tmp).get(a).get(tmp).op(st.kind === 'add' ? 'f32x4.add' : 'f32x4.mul').set(a);
+        }
+        if (lanes === 4) code.get(cp).get(a).mem('v128.store', at);
+        else for (let l = 0; l < lanes; l++) code.get(cp).get(a).lane('v128.store32_lane', at + 4 * l, l);
+      }
+    }
+  };
+
+  // Runs `body` for idx in [lo, min(hi, full)), then the tail block when the range reaches it.
+  const range = (idx: number, lo: number, hi: number, full: number, tail: number, body: (n: number) => void) => {
+    code.get(lo).set(idx);
+    code.block().loop();
+    code.get(idx).get(hi).op('i32.ge_s').brIf(1);
+    code.get(idx).i32(full).op('i32.ge_s').brIf(1);
+    body(0);
+    code.addTo(idx, 1).br(0);
+    code.op('end').op('end');
+    if (tail > 0) {
+      // (hi > full) + (lo <= full) == 2  <=>  the tail block is in range
+      code.get(hi).i32(full).op('i32.gt_s').get(lo).i32(full).op('i32.le_s').op('i32.add').i32(2).op('i32.eq').if_();
+      code.i32(full).set(idx);
+      body(tail);
+      code.op('end');
+    }
+  };
+  if (s.rowsOuter) {
+    range(mb, MB0, MB1, fullMB, tailRows, (rt) => range(nb, NB0, NB1, fullNB, tailCols, (ct) => block(rt || s.MR, ct || NR)));
+  } else {
+    range(nb, NB0, NB1, fullNB, tailCols, (ct) => range(mb, MB0, MB1, fullMB, tailRows, (rt) => block(rt || s.MR, ct || NR)));
+  }
+  return code;
+}

@@ -1,0 +1,41 @@
+// The worker thread's program, kept as plain JS source (eval'd by worker_threads) so it runs the same
+// under tsx, vitest and a compiled module, with no TypeScript loader in the worker. A worker instantiates
+// the shared wasm module on the shared memory, builds the phase functions from the program source and
+// waits for the main thread to bump the `go` word; it then runs every phase for its thread id, meeting
+// the others at a barrier after each one. Fallback phases (numbers) run on thread 0 only.
+
+/** A sense-counting barrier over Int32 control words 1 (arrivals) and 2 (generation): spin, then sleep. */
+export const barrierJs = `function barrier() {
+  const g = Atomics.load(I32, 2);
+  if (Atomics.add(I32, 1, 1) === nt - 1) {
+    Atomics.store(I32, 1, 0);
+    Atomics.add(I32, 2, 1);
+    Atomics.notify(I32, 2);
+    return;
+  }
+  for (let spin = 0; Atomics.load(I32, 2) === g; spin++) if (spin > 4000) Atomics.wait(I32, 2, g, 1);
+}`;
+
+export const WORKER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { memory, module, source, tid, nt } = workerData;
+const instance = new WebAssembly.Instance(module, { env: { memory } });
+const W = instance.exports;
+const F = new Float32Array(memory.buffer);
+const I32 = new Int32Array(memory.buffer, 0, 16);
+const phases = new Function(source)();
+${barrierJs}
+let go = Atomics.load(I32, 0);
+parentPort.postMessage('ready');
+for (;;) {
+  Atomics.wait(I32, 0, go);
+  go = Atomics.load(I32, 0);
+  if (Atomics.load(I32, 5)) break;
+  for (const ph of phases) {
+    if (typeof ph === 'function') {
+      try { ph(F, W, tid, nt); } catch (e) { Atomics.store(I32, 4, 1); console.error('layerc js worker', tid, e); }
+    }
+    barrier();
+  }
+}
+`;
