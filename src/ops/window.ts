@@ -139,3 +139,45 @@ export function windowTable(fromShape: readonly number[], toShape: readonly numb
   }
   return table;
 }
+
+/**
+ * The same walk grouped into rows along the last spatial axis, for gather loops that stay dense: output
+ * row r (of R = product of the other output axes, each W = out[last] long) under tap kk reads input
+ * elements start[kk*R + r] + o*stride for o in [lo[kk], hi[kk]), or nothing when valid[kk*R + r] is 0
+ * (the tap lands in the padding along another axis). Only the row bounds depend on the padding.
+ */
+export interface WindowRows {
+  R: number; W: number; stride: number;
+  start: Int32Array; valid: Uint8Array; lo: Int32Array; hi: Int32Array;
+}
+
+export function windowRows(outShape: readonly number[], inShape: readonly number[], kernel: readonly number[],
+  strides: readonly number[], dilations: readonly number[], padBegin: readonly number[]): WindowRows {
+  const n = kernel.length, last = n - 1;
+  const W = outShape[last], R = outShape.slice(0, last).reduce((a, b) => a * b, 1);
+  const K = kernel.reduce((a, b) => a * b, 1);
+  const s = strides[last], inW = inShape[last];
+  const start = new Int32Array(K * R), valid = new Uint8Array(K * R), lo = new Int32Array(K), hi = new Int32Array(K);
+  const tap = new Array<number>(n).fill(0);
+  const pos = new Array<number>(Math.max(0, last)).fill(0);
+  for (let kk = 0; kk < K; kk++) {
+    // Along the last axis, o reads o*s + shift; keep 0 <= o*s + shift < inW.
+    const shift = tap[last] * dilations[last] - padBegin[last];
+    lo[kk] = Math.min(W, Math.max(0, Math.ceil(-shift / s)));
+    hi[kk] = Math.max(lo[kk], Math.min(W, Math.floor((inW - 1 - shift) / s) + 1));
+    pos.fill(0);
+    for (let r = 0; r < R; r++) {
+      let off = 0, ok = 1;
+      for (let a = 0; a < last; a++) {
+        const t = pos[a] * strides[a] - padBegin[a] + tap[a] * dilations[a];
+        if (t < 0 || t >= inShape[a]) { ok = 0; break; }
+        off = off * inShape[a] + t;
+      }
+      valid[kk * R + r] = ok;
+      start[kk * R + r] = off * inW + shift;
+      for (let a = last - 1; a >= 0; a--) { if (++pos[a] < outShape[a]) break; pos[a] = 0; }
+    }
+    for (let a = n - 1; a >= 0; a--) { if (++tap[a] < kernel[a]) break; tap[a] = 0; }
+  }
+  return { R, W, stride: s, start, valid, lo, hi };
+}
