@@ -1,0 +1,80 @@
+// The js backend against the reference interpreter (the oracle): random CNN graphs with odd shapes, then
+// single ops the random graphs do not reach. Tolerance: float32 kernels vs the float64-accumulating
+// reference, |js - ref| <= 1e-4 + 1e-3 * |ref| per element. Threads 1 and 2 must agree bit for bit
+// (work is split by output blocks, never inside one dot product).
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Graph } from '../../src/ir/graph.ts';
+import { inferShapes } from '../../src/ir/infer.ts';
+import { runGraph } from '../../src/ir/interpret.ts';
+import { compileJs, compileProgram } from '../../runtime/js/index.ts';
+import { buildCase, graphCase, lcg, randomTensor, toleranceRatio } from './graphs.ts';
+
+async function runJs(graph: Graph, feeds: Parameters<typeof runGraph>[1], threads: number) {
+  const m = await compileJs(graph, { threads });
+  try { return await m.run(feeds); } finally { await m.dispose(); }
+}
+
+describe('js backend vs reference', () => {
+  it('random conv/BN/activation/residual/pool/concat/gemm graphs agree (fast-check, 1 thread)', async () => {
+    await fc.assert(fc.asyncProperty(graphCase, async (c) => {
+      const { graph, feeds } = buildCase(c);
+      const ref = runGraph(graph, feeds);
+      const got = await runJs(graph, feeds, 1);
+      for (const [name, t] of Object.entries(ref)) expect(toleranceRatio(got[name]!, t)).toBeLessThanOrEqual(1);
+    }), { numRuns: 120, seed: 7 });
+  });
+
+  it('the hot ops get kernels, not the fallback', () => {
+    const { graph } = buildCase({ layers: ['conv', 'fused', 'bn', 'act', 'add', 'pool', 'concat', 'dw'], N: 1, C: 4, H: 9, W: 9, head: true, seed: 3 });
+    const kinds = compileProgram(graph, { threads: 1 }).kernels;
+    const fallback = kinds.filter((k) => k.kind === 'reference').map((k) => k.op);
+    expect(fallback.filter((op) => ['Conv', 'Fused', 'Gemm', 'MatMul', 'BatchNormalization', 'MaxPool', 'AveragePool', 'Add', 'Mul', 'Softmax', 'Relu', 'Concat'].includes(op))).toEqual([]);
+  });
+
+  it('threads 1 and 2 give identical bits (fast-check)', async () => {
+    await fc.assert(fc.asyncProperty(graphCase, async (c) => {
+      const { graph, feeds } = buildCase(c);
+      const [a, b] = [await runJs(graph, feeds, 1), await runJs(graph, feeds, 2)];
+      for (const name of Object.keys(a)) expect(Array.from(b[name]!.data)).toEqual(Array.from(a[name]!.data));
+    }), { numRuns: 15, seed: 11 });
+  });
+
+  it('Gemm transA/transB/alpha/beta, MatMul with batch axes and a computed B, LogSoftmax on axis 1', async () => {
+    const rnd = lcg(5);
+    for (const [tA, tB, alpha, beta] of [[0, 0, 1, 1], [1, 0, 0.5, 2], [0, 1, 2, 0.25], [1, 1, 1, 1]] as const) {
+      const g = new Graph('gemm');
+      const [R, K, N] = [7, 13, 11];
+      const a = g.addInput('a', { dtype: 'float32', shape: tA ? [K, R] : [R, K] });
+      const b = g.addConst('b', randomTensor(tB ? [N, K] : [K, N], rnd));
+      const cc = g.addConst('c', randomTensor([N], rnd));
+      const y = g.addNode('Gemm', [a, b, cc], { transA: tA, transB: tB, alpha, beta }).outputs[0]!;
+      g.outputs = [y];
+      inferShapes(g);
+      const feeds = { a: randomTensor(tA ? [K, R] : [R, K], rnd) };
+      expect(toleranceRatio((await runJs(g, feeds, 1))[y.name]!, runGraph(g, feeds)[y.name]!)).toBeLessThanOrEqual(1);
+    }
+    const g = new Graph('matmul');
+    const a = g.addInput('a', { dtype: 'float32', shape: [2, 5, 6] });
+    const bIn = g.addInput('b', { dtype: 'float32', shape: [6, 9] });
+    const m = g.addNode('MatMul', [a, bIn]).outputs[0]!;
+    const s = g.addNode('LogSoftmax', [m], { axis: 1 }).outputs[0]!;
+    g.outputs = [s];
+    inferShapes(g);
+    const feeds = { a: randomTensor([2, 5, 6], rnd), b: randomTensor([6, 9], rnd) };
+    expect(toleranceRatio((await runJs(g, feeds, 2))[s.name]!, runGraph(g, feeds)[s.name]!)).toBeLessThanOrEqual(1);
+  });
+
+  it('an op without a kernel runs through the reference fallback (Transpose) and the result still matches', async () => {
+    const rnd = lcg(9);
+    const g = new Graph('fallback');
+    const x = g.addInput('x', { dtype: 'float32', shape: [2, 3, 4] });
+    const t = g.addNode('Transpose', [x], { perm: [2, 0, 1] }).outputs[0]!;
+    const r = g.addNode('Relu', [t]).outputs[0]!;
+    g.outputs = [r];
+    inferShapes(g);
+    expect(compileProgram(g, { threads: 1 }).kernels.map((k) => k.kind)).toEqual(['reference', 'Relu 24']);
+    const feeds = { x: randomTensor([2, 3, 4], rnd) };
+    expect(toleranceRatio((await runJs(g, feeds, 2))[r.name]!, runGraph(g, feeds)[r.name]!)).toBeLessThanOrEqual(1);
+  });
+});
