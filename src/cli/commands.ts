@@ -5,7 +5,8 @@ import { register as exportCmd } from './export.ts';
 import { register as testOnnx } from './test-onnx.ts';
 import { register as inspect } from './inspect.ts';
 import { register as run } from './run.ts';
+import { register as bench } from './bench.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [train, exportCmd, testOnnx, inspect, run];
+export const COMMANDS: RegisterCommand[] = [train, exportCmd, testOnnx, inspect, run, bench];
