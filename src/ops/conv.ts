@@ -128,16 +128,16 @@ export function conv(x: Tensor, w: Tensor, b: Tensor | null, attrs: Record<strin
   const xd = x.data, wd = w.data, yd = y.data;
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < group; g++) {
-      // Four output channels at a time share each input load (a 3x speedup here); the rest one by one.
+      // Four output channels at a time share each input read (about 2x faster); the rest one by one.
       for (let m0 = g * Mg, mEnd = (g + 1) * Mg; m0 < mEnd; m0 += 4) {
         const nb = Math.min(4, mEnd - m0);
         for (let j = 0; j < nb; j++) acc.fill(b ? b.data[m0 + j] : 0, j * O, (j + 1) * O);
         for (let c = 0; c < Cg; c++) {
           const xb = (n * C + g * Cg + c) * S;
           for (let kk = 0; kk < K; kk++) {
-            const wAt = (j: number) => wd[((m0 + j) * Cg + c) * K + kk];
-            if (nb === 4) gatherRows4(acc, O, wAt(0), wAt(1), wAt(2), wAt(3), xd, xb, rows, kk);
-            else for (let j = 0; j < nb; j++) gatherRows(acc, j * O, wAt(j), xd, xb, rows, kk);
+            const wi = (m0 * Cg + c) * K + kk, wStep = Cg * K; // W[m0 + j, c, kk] = wd[wi + j * wStep]
+            if (nb === 4) gatherRows4(acc, O, wd[wi], wd[wi + wStep], wd[wi + 2 * wStep], wd[wi + 3 * wStep], xd, xb, rows, kk);
+            else for (let j = 0; j < nb; j++) gatherRows(acc, j * O, wd[wi + j * wStep], xd, xb, rows, kk);
           }
         }
         for (let j = 0; j < nb; j++) yd.set(acc.subarray(j * O, (j + 1) * O), (n * M + m0 + j) * O);
