@@ -2,6 +2,7 @@
 // factory accepts runs its reference implementation (listed by `layerc bench --verbose` and compile).
 import type { KernelFactory } from '../kernel.ts';
 import { convKernel } from './conv.ts';
+import { depthwiseKernel } from './depthwise.ts';
 import { gemmKernel } from './gemm.ts';
 import { elementwiseKernel } from './elementwise.ts';
 import { batchNormKernel } from './batchnorm.ts';
@@ -9,4 +10,4 @@ import { poolKernel } from './pool.ts';
 import { softmaxKernel } from './softmax.ts';
 import { concatKernel } from './concat.ts';
 
-export const KERNELS: KernelFactory[] = [convKernel, gemmKernel, elementwiseKernel, batchNormKernel, poolKernel, softmaxKernel, concatKernel];
+export const KERNELS: KernelFactory[] = [convKernel, depthwiseKernel, gemmKernel, elementwiseKernel, batchNormKernel, poolKernel, softmaxKernel, concatKernel];

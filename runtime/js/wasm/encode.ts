@@ -30,7 +30,7 @@ const f32Bytes = (x: number) => [...new Uint8Array(new Float32Array([x]).buffer)
 
 const SIMD: Record<string, number> = {
   'v128.load': 0x00, 'v128.load32_splat': 0x09, 'v128.store': 0x0b, 'f32x4.splat': 0x13,
-  'f32x4.extract_lane': 0x1f, 'f32x4.eq': 0x41, 'f32x4.lt': 0x43, 'f32x4.gt': 0x44, 'f32x4.ge': 0x46,
+  'f32x4.extract_lane': 0x1f, 'f32x4.replace_lane': 0x20, 'f32x4.eq': 0x41, 'f32x4.lt': 0x43, 'f32x4.gt': 0x44, 'f32x4.ge': 0x46,
   'v128.and': 0x4e, 'v128.bitselect': 0x52, 'v128.store32_lane': 0x5a, 'v128.load32_zero': 0x5c,
   'f32x4.abs': 0xe0, 'f32x4.neg': 0xe1, 'f32x4.sqrt': 0xe3, 'f32x4.add': 0xe4, 'f32x4.sub': 0xe5,
   'f32x4.mul': 0xe6, 'f32x4.div': 0xe7, 'f32x4.min': 0xe8, 'f32x4.max': 0xe9, 'f32x4.pmin': 0xea, 'f32x4.pmax': 0xeb,
