@@ -5,16 +5,24 @@ import type { Backend, BackendOptions, CompiledModel } from '../backend.ts';
 import type { Graph } from '../../src/ir/graph.ts';
 import { buildProgram, type Program } from './program.ts';
 import { runProgram } from './executor.ts';
+import { lowerForJs } from './lower.ts';
 
 export const SIMD_AVAILABLE = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
 
 export function defaultThreads(): number { return Math.max(1, availableParallelism()); }
 
-export function compileProgram(graph: Graph, opts: BackendOptions & { simd?: boolean } = {}): Program {
-  return buildProgram(graph, { threads: opts.threads ?? defaultThreads(), training: !!opts.training, simd: opts.simd ?? SIMD_AVAILABLE });
+export interface JsOptions extends BackendOptions {
+  /** Use the wasm SIMD kernels (default: when the engine supports SIMD). */
+  simd?: boolean;
+  /** Apply the backend's own BN folding and epilogue fusion first (default true). */
+  lower?: boolean;
 }
 
-export async function compileJs(graph: Graph, opts: BackendOptions & { simd?: boolean } = {}): Promise<CompiledModel> {
+export function compileProgram(graph: Graph, opts: JsOptions = {}): Program {
+  return buildProgram(opts.lower === false ? graph : lowerForJs(graph), { threads: opts.threads ?? defaultThreads(), training: !!opts.training, simd: opts.simd ?? SIMD_AVAILABLE });
+}
+
+export async function compileJs(graph: Graph, opts: JsOptions = {}): Promise<CompiledModel> {
   return runProgram(compileProgram(graph, opts), { training: opts.training, seed: opts.seed });
 }
 

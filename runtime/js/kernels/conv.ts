@@ -58,28 +58,41 @@ function packWeights(w: ArrayLike<number>, G: number, Mg: number, K: number): Fl
   return out;
 }
 
-/** JS that packs image `n`, group `g`, rows k in [klo, khi) of the im2col matrix into panels at float index `dst`. */
+/**
+ * JS that packs image `n`, group `g`, panels nb in [plo, phi) of the im2col matrix into [nb][K][NR] at
+ * float index `dst`. Panel-major, so writes are sequential. A panel whose NR columns lie in one output row
+ * with every tap inside the input copies NR strided values straight (the common interior case); other
+ * panels check bounds per column.
+ */
 function packJs(c: ConvGeometry, K: number, x: number): string {
   const { H, W, KH, KW, OH, OW, SH, SW, DH, DW, PT, PL } = c;
-  const Cg = c.C / c.G, P = OH * OW, PP = Math.ceil(P / NR) * NR;
-  return `for (let k = klo; k < khi; k++) {
-      const ci = (k / ${KH * KW}) | 0, rr = k - ci * ${KH * KW}, ky = (rr / ${KW}) | 0, kx = rr - ky * ${KW};
-      const src = ${x / 4} + (n * ${c.C} + g * ${Cg} + ci) * ${H * W};
-      const dy = ky * ${DH} - ${PT}, dx = kx * ${DW} - ${PL};
-      const ox0 = Math.min(${OW}, Math.max(0, Math.ceil(-dx / ${SW}))), ox1 = Math.max(ox0, Math.min(${OW}, Math.floor((${W - 1} - dx) / ${SW}) + 1));
-      let col = 0;
-      for (let oy = 0; oy < ${OH}; oy++) {
-        const iy = oy * ${SH} + dy;
-        if (iy < 0 || iy >= ${H}) {
-          for (let ox = 0; ox < ${OW}; ox++, col++) F[dst + (col >> ${Math.log2(NR)}) * ${K * NR} + k * ${NR} + (col & ${NR - 1})] = 0;
-          continue;
+  const Cg = c.C / c.G, P = OH * OW;
+  const straight = Array.from({ length: NR }, (_, j) => `F[d + ${j}] = F[s + ${j * SW}];`).join(' ');
+  return `for (let nb = plo; nb < phi; nb++) {
+      const col0 = nb * ${NR}, oy = (col0 / ${OW}) | 0, ox0 = col0 - oy * ${OW};
+      const oneRow = ox0 + ${NR} <= ${OW};
+      let d = dst + nb * ${K * NR};
+      for (let ci = 0; ci < ${Cg}; ci++) {
+        const src = ${x / 4} + (n * ${c.C} + g * ${Cg} + ci) * ${H * W};
+        for (let ky = 0; ky < ${KH}; ky++) for (let kx = 0; kx < ${KW}; kx++, d += ${NR}) {
+          const iy = oy * ${SH} - ${PT} + ky * ${DH}, ix = ox0 * ${SW} - ${PL} + kx * ${DW};
+          if (oneRow && iy >= 0 && iy < ${H} && ix >= 0 && ix + ${(NR - 1) * SW} < ${W}) {
+            const s = src + iy * ${W} + ix;
+            ${straight}
+            continue;
+          }
+          for (let j = 0; j < ${NR}; j++) {
+            const col = col0 + j;
+            let v = 0;
+            if (col < ${P}) {
+              const py = (col / ${OW}) | 0, px = col - py * ${OW};
+              const yy = py * ${SH} - ${PT} + ky * ${DH}, xx = px * ${SW} - ${PL} + kx * ${DW};
+              if (yy >= 0 && yy < ${H} && xx >= 0 && xx < ${W}) v = F[src + yy * ${W} + xx];
+            }
+            F[d + j] = v;
+          }
         }
-        const srow = src + iy * ${W} + dx;
-        for (let ox = 0; ox < ox0; ox++, col++) F[dst + (col >> ${Math.log2(NR)}) * ${K * NR} + k * ${NR} + (col & ${NR - 1})] = 0;
-        for (let ox = ox0; ox < ox1; ox++, col++) F[dst + (col >> ${Math.log2(NR)}) * ${K * NR} + k * ${NR} + (col & ${NR - 1})] = F[srow + ox * ${SW}];
-        for (let ox = ox1; ox < ${OW}; ox++, col++) F[dst + (col >> ${Math.log2(NR)}) * ${K * NR} + k * ${NR} + (col & ${NR - 1})] = 0;
       }
-      for (; col < ${PP}; col++) F[dst + (col >> ${Math.log2(NR)}) * ${K * NR} + k * ${NR} + (col & ${NR - 1})] = 0;
     }`;
 }
 
@@ -122,14 +135,14 @@ export const convKernel: KernelFactory = (node, opts) => {
       const pack = packJs(c, K, xAt);
       if (c.N >= ctx.threads) {
         phases.push({ js: `${split(c.N, 'n0', 'n1')}
-    const dst = ${ctx.scratch / 4} + tid * ${scratchBytes / 4}, klo = 0, khi = ${K};
+    const dst = ${ctx.scratch / 4} + tid * ${scratchBytes / 4}, plo = 0, phi = ${nbs};
     for (let n = n0; n < n1; n++) for (let g = 0; g < ${c.G}; g++) {
     ${pack}
     ${call(`0, ${mbs}`, `0, ${nbs}`, 'dst * 4')}
     }` });
       } else {
         for (let n = 0; n < c.N; n++) for (let g = 0; g < c.G; g++) {
-          phases.push({ js: `const n = ${n}, g = ${g}, dst = ${ctx.scratch / 4};\n    ${split(K, 'klo', 'khi')}\n    ${pack}` });
+          phases.push({ js: `const n = ${n}, g = ${g}, dst = ${ctx.scratch / 4};\n    ${split(nbs, 'plo', 'phi')}\n    ${pack}` });
           const byRows = mbs >= nbs;
           phases.push({ js: `const n = ${n}, g = ${g};\n    ${split(byRows ? mbs : nbs)}\n    ${call(byRows ? 'lo, hi' : `0, ${mbs}`, byRows ? `0, ${nbs}` : 'lo, hi', `${ctx.scratch}`)}` });
         }

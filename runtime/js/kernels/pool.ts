@@ -5,8 +5,9 @@
 import { axisGeometry, readWindowAttrs } from '../../../src/ops/window.ts';
 import { RAISE } from '../../../src/ops/dims.ts';
 import { prod, split, staticShape, type KernelFactory } from '../kernel.ts';
+import { emitDepthwise } from '../wasm/depthwise.ts';
 
-export const poolKernel: KernelFactory = (node) => {
+export const poolKernel: KernelFactory = (node, opts) => {
   if (node.domain || node.outputs.length !== 1 || node.inputs[0]?.type.dtype !== 'float32') return null;
   const x = staticShape(node.inputs[0]), y = staticShape(node.outputs[0]);
   if (node.op === 'GlobalAveragePool' || node.op === 'GlobalMaxPool') {
@@ -40,6 +41,30 @@ export const poolKernel: KernelFactory = (node) => {
   const max = node.op === 'MaxPool';
   const includePad = !!node.attrs.count_include_pad;
   const rows = x[0]! * x[1]!;
+  // SIMD path: a padded plane copy (-inf or 0 padding) and the depthwise row kernel in max/avg mode.
+  // Average pooling qualifies only when every window has the same divisor.
+  const PHs = Math.max(H + PT, (OH - 1) * SH + (KH - 1) * DH + 1), PWs = Math.max(W + PL, (OW - 1) * SW + (KW - 1) * DW + 1);
+  const uniform = max || (includePad ? PHs <= H + PT + PB && PWs <= W + PL + PR : PT + PB + PL + PR === 0 && PHs <= H && PWs <= W);
+  if (opts.simd && uniform) {
+    const scratchFloats = PHs * PWs + 64;
+    return {
+      kind: `${node.op} ${KH}x${KW}/${SH} simd`,
+      scratchBytes: scratchFloats * 4,
+      emit: (ctx) => {
+        const fn = ctx.wasmName('pool');
+        const code = emitDepthwise({ OH, OW, KH, KW, SH, SW, DH, DW, PW: PWs, steps: [], mode: max ? 'max' : 'avg', scale: 1 / (KH * KW) });
+        const X = ctx.at(node.inputs[0]) / 4, Y = ctx.at(node.outputs[0]);
+        return { wasm: [{ name: fn, code }], phases: [{ js: `${split(rows)}
+    const s = ${ctx.scratch / 4} + tid * ${scratchFloats};
+    for (let r = lo; r < hi; r++) {
+      const src = ${X} + r * ${H * W};
+      F.fill(${max ? '-Infinity' : '0'}, s, s + ${scratchFloats});
+      for (let iy = 0; iy < ${H}; iy++) F.copyWithin(s + (iy + ${PT}) * ${PWs} + ${PL}, src + iy * ${W}, src + (iy + 1) * ${W});
+      W.${fn}(s * 4, ${Y} + r * ${OH * OW * 4}, 0);
+    }` }] };
+      },
+    };
+  }
   return {
     kind: `${node.op} ${KH}x${KW}/${SH}`,
     emit: (ctx) => {

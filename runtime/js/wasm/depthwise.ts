@@ -12,6 +12,9 @@ export interface DepthwiseShape {
   /** Row pitch of the padded input plane, in floats. */
   PW: number;
   steps: SimdStep[];
+  /** 'mac': weighted sum (depthwise conv); 'max': max pooling; 'avg': sum times `scale` (average pooling). */
+  mode?: 'mac' | 'max' | 'avg';
+  scale?: number;
 }
 
 /** Parameters: xPadded, y, w (KH*KW taps), then one address per operand step. */
@@ -21,10 +24,11 @@ export function emitDepthwise(s: DepthwiseShape): Code {
   const [X, Y, Wt] = [0, 1, 2];
   const oy = code.local(I32), ox = code.local(I32), xr = code.local(I32), yr = code.local(I32), xp = code.local(I32);
   const taps = s.KH * s.KW;
-  const wv = Array.from({ length: taps }, () => code.local(V128));
+  const wv = Array.from({ length: (s.mode ?? 'mac') === 'mac' ? taps : 0 }, () => code.local(V128));
   const acc = code.local(V128), t = code.local(V128), tmp = code.local(V128), zero = code.local(V128);
   code.v128zero().set(zero);
-  for (let k = 0; k < taps; k++) code.get(Wt).mem('v128.load32_splat', k * 4).set(wv[k]!);
+  const mode = s.mode ?? 'mac';
+  if (mode === 'mac') for (let k = 0; k < taps; k++) code.get(Wt).mem('v128.load32_splat', k * 4).set(wv[k]!);
   const full = Math.floor(s.OW / 4), tail = s.OW % 4;
 
   // Loads the input vector for tap (ky, kx) at output column base `xp` (bytes) onto the stack.
@@ -42,11 +46,15 @@ export function emitDepthwise(s: DepthwiseShape): Code {
   const vector = (lanes: number, col: number) => {
     // xp = xr + col * SW * 4 bytes (col = output column of lane 0, as a byte offset from the row start)
     code.get(xr).get(ox).i32(s.SW).op('i32.mul').op('i32.add').i32(col * s.SW * 4).op('i32.add').set(xp);
-    code.v128zero().set(acc);
+    if (mode === 'max') code.f32(-Infinity).op('f32x4.splat').set(acc);
+    else code.v128zero().set(acc);
     for (let ky = 0; ky < s.KH; ky++) for (let kx = 0; kx < s.KW; kx++) {
       tapLoad(ky, kx);
-      code.set(t).get(acc).get(t).get(wv[ky * s.KW + kx]!).op('f32x4.mul').op('f32x4.add').set(acc);
+      if (mode === 'mac') code.set(t).get(acc).get(t).get(wv[ky * s.KW + kx]!).op('f32x4.mul').op('f32x4.add').set(acc);
+      else if (mode === 'max') code.set(t).get(acc).get(t).op('f32x4.max').set(acc);
+      else code.set(t).get(acc).get(t).op('f32x4.add').set(acc);
     }
+    if (mode === 'avg') code.get(acc).f32(s.scale ?? 1).op('f32x4.splat').op('f32x4.mul').set(acc);
     let slot = 3;
     for (const st of s.steps) {
       if (st.kind === 'act') { simdActivation(code, st, acc, tmp, zero); continue; }
