@@ -6,7 +6,8 @@ import { register as testOnnx } from './test-onnx.ts';
 import { register as inspect } from './inspect.ts';
 import { register as run } from './run.ts';
 import { register as bench } from './bench.ts';
+import { register as compile } from './compile.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [train, exportCmd, testOnnx, inspect, run, bench];
+export const COMMANDS: RegisterCommand[] = [train, exportCmd, testOnnx, inspect, run, bench, compile];
