@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   const results: Record<string, Record<string, Measurement | { error: string }>> = {};
   for (const model of models) {
     results[model] = {};
-    console.log(`\n${model} (batch 1)`);
+    console.log(`\n${model} (input shapes as in the model, symbolic dims = 1)`);
     console.log(`  ${'runtime'.padEnd(14)} ${'median ms'.padStart(10)} ${'min ms'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'peak RSS'.padStart(10)}  vs layerc-js-1`);
     for (const rt of runtimes) {
       const r = runChild(rt, model, paths[model]!, budget);

@@ -2,7 +2,9 @@
 // a static memory plan, and worker threads over one shared memory. `threads` defaults to the core count.
 import { availableParallelism } from 'node:os';
 import type { Backend, BackendOptions, CompiledModel } from '../backend.ts';
-import type { Graph } from '../../src/ir/graph.ts';
+import { isStatic, type Graph } from '../../src/ir/graph.ts';
+import { inferShapes } from '../../src/ir/infer.ts';
+import { cloneGraph } from '../../src/train/clone-graph.ts';
 import { buildProgram, type Program } from './program.ts';
 import { runProgram } from './executor.ts';
 import { lowerForJs } from './lower.ts';
@@ -23,7 +25,36 @@ export function compileProgram(graph: Graph, opts: JsOptions = {}): Program {
 }
 
 export async function compileJs(graph: Graph, opts: JsOptions = {}): Promise<CompiledModel> {
-  return runProgram(compileProgram(graph, opts), { training: opts.training, seed: opts.seed });
+  if (graph.inputs.every((v) => isStatic(v.type.shape))) return runProgram(compileProgram(graph, opts), { training: opts.training, seed: opts.seed });
+  return specializeOnRun(graph, opts);
+}
+
+/**
+ * A graph with symbolic input dims (a batch N) is specialized when it is run: the feeds' shapes are
+ * substituted, shapes re-inferred on a copy, and the program compiled and cached per input-shape signature.
+ */
+function specializeOnRun(graph: Graph, opts: JsOptions): CompiledModel {
+  const cache = new Map<string, Promise<CompiledModel>>();
+  let last: CompiledModel | undefined;
+  return {
+    info: { specialized: 'per input shape' },
+    async run(feeds) {
+      const key = graph.inputs.map((v) => feeds[v.name]?.shape.join('x') ?? '?').join(',');
+      let m = cache.get(key);
+      if (!m) {
+        const g = cloneGraph(graph);
+        for (const v of g.inputs) { const t = feeds[v.name]; if (t) v.type = { ...v.type, shape: [...t.shape] }; }
+        inferShapes(g);
+        m = runProgram(compileProgram(g, opts), { training: opts.training, seed: opts.seed });
+        cache.set(key, m);
+      }
+      last = await m;
+      const out = await last.run(feeds);
+      this.info = last.info;
+      return out;
+    },
+    async dispose() { for (const m of cache.values()) await (await m).dispose(); cache.clear(); },
+  };
 }
 
 const js: Backend = { name: 'js', compile: compileJs };

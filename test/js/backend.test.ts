@@ -77,4 +77,23 @@ describe('js backend vs reference', () => {
     const feeds = { x: randomTensor([2, 3, 4], rnd) };
     expect(toleranceRatio((await runJs(g, feeds, 2))[r.name]!, runGraph(g, feeds)[r.name]!)).toBeLessThanOrEqual(1);
   });
+
+  it('a graph with a symbolic batch is specialized per input shape when run', async () => {
+    const rnd = lcg(13);
+    const g = new Graph('sym');
+    const x = g.addInput('x', { dtype: 'float32', shape: ['N', 3, 7, 7] });
+    const c = g.addNode('Conv', [x, g.addConst('w', randomTensor([4, 3, 3, 3], rnd))], { pads: [1, 1, 1, 1] }).outputs[0]!;
+    const r = g.addNode('Relu', [c]).outputs[0]!;
+    g.outputs = [r];
+    inferShapes(g);
+    const m = await compileJs(g, { threads: 2 });
+    try {
+      for (const N of [2, 3, 2]) {
+        const feeds = { x: randomTensor([N, 3, 7, 7], rnd) };
+        const got = (await m.run(feeds))[r.name]!;
+        expect(got.shape).toEqual([N, 4, 7, 7]);
+        expect(toleranceRatio(got, runGraph(g, feeds)[r.name]!)).toBeLessThanOrEqual(1);
+      }
+    } finally { await m.dispose(); }
+  });
 });
