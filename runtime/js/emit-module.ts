@@ -8,7 +8,6 @@
 import type { Graph } from '../../src/ir/graph.ts';
 import { lcError } from '../../src/diagnostics.ts';
 import { compileProgram } from './index.ts';
-import { CONTROL_BYTES } from './program.ts';
 import { WORKER_SOURCE, barrierJs } from './worker-source.ts';
 import { describePlan } from '../plan.ts';
 
@@ -23,10 +22,11 @@ export function emitModule(graph: Graph, opts: EmitOptions = {}): EmittedFile[] 
     const ops = [...new Set(p.refs.map((n) => n.op))].join(', ');
     throw lcError('LC075', ['js', `compile of ${graph.name}`, `no kernel for ${ops}: the emitted module has no reference fallback`]);
   }
-  const weights = new Uint8Array(p.arena - CONTROL_BYTES);
-  for (const w of p.weights) weights.set(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength), w.offset - CONTROL_BYTES);
+  const end = p.weights.reduce((e, w) => Math.max(e, w.offset + w.data.byteLength), p.weightsStart);
+  const weights = new Uint8Array(end - p.weightsStart);
+  for (const w of p.weights) weights.set(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength), w.offset - p.weightsStart);
   const layout = {
-    memoryBytes: p.memoryBytes, weightsOffset: CONTROL_BYTES, threads,
+    memoryBytes: p.memoryBytes, weightsOffset: p.weightsStart, threads,
     inputs: p.inputs, outputs: p.outputs,
   };
   const kernels = p.kernels.map((k) => `//   ${k.node} (${k.op}): ${k.kind}`).join('\n');

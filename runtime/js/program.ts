@@ -19,6 +19,8 @@ export interface Program {
   memoryBytes: number;
   /** Byte address where the arena starts (plan offsets are relative to it). */
   arena: number;
+  /** Byte address of the weights region (after the arena). */
+  weightsStart: number;
   /** Float32 data to copy into memory before the first run. */
   weights: { offset: number; data: Float32Array }[];
   inputs: IoSlot[];
@@ -59,8 +61,11 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
     scratchBytes: (n) => { const b = builds.get(n); return (b?.scratchBytes ?? 0) * (b?.scratchShared ? 1 : opts.threads); },
   });
 
-  // 2. Weights region: float32 constants read by kernels, then each kernel's extra constants.
-  let cursor = CONTROL_BYTES;
+  // 2. Memory: [control words | arena | weights]. Weights go after the arena so that constants are placed
+  // only when a kernel asks for their address (a conv reads its packed copy, never the original).
+  const arena = CONTROL_BYTES;
+  const weightsStart = align(arena + plan.peakBytes + 64);
+  let cursor = weightsStart;
   const weights: Program['weights'] = [];
   const constAt = new Map<Value, number>();
   const place = (data: Float32Array) => {
@@ -69,16 +74,6 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
     cursor = align(cursor + data.byteLength + 16);
     return off;
   };
-  const extraAt = new Map<Node, number[]>();
-  for (const [n, b] of builds) {
-    if (!b) continue;
-    for (const v of n.inputs) {
-      if (v?.const && !constAt.has(v) && v.type.dtype === 'float32') constAt.set(v, place(v.const.data as Float32Array));
-    }
-    extraAt.set(n, (b.consts ?? []).map(place));
-  }
-  const arena = align(cursor);
-  const memoryBytes = align(arena + plan.peakBytes + 64);
 
   // 3. Emit.
   const wasmFns: WasmFunction[] = [];
@@ -102,14 +97,17 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
     const ctx: EmitContext = {
       at(v) {
         if (!v) throw new Error('js backend: address of a missing input');
-        const c = constAt.get(v);
-        if (c !== undefined) return c;
+        if (v.const && v.type.dtype === 'float32') {
+          let c = constAt.get(v);
+          if (c === undefined) { c = place(v.const.data as Float32Array); constAt.set(v, c); }
+          return c;
+        }
         const s = plan.slots.get(v.name);
         if (!s) throw lcError('LC075', ['js', `${n.name} (${n.op})`, `value ${v.name} has no float32 storage`], { node: n.name, op: n.op });
         return arena + s.offset;
       },
       scratch: arena + (plan.scratch.get(n.name)?.offset ?? 0),
-      consts: extraAt.get(n) ?? [],
+      consts: (b.consts ?? []).map(place),
       threads: opts.threads,
       wasmName: (base) => `${base}${names++}`,
     };
@@ -131,13 +129,14 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
     kernels.push({ node: n.name, op: n.op, kind: b.kind });
   }
   lines.push('return phases;');
+  const memoryBytes = align(cursor + 64);
   const pages = Math.ceil(memoryBytes / 65536);
   const wasm = encodeModule(wasmFns, { initial: pages, maximum: pages, shared: opts.threads > 1 });
 
   const io = (v: Value): IoSlot => ({ name: v.name, offset: arena + plan.slots.get(v.name)!.offset, dtype: v.type.dtype, shape: staticShape(v) });
   const constOutputs = new Map(graph.outputs.filter((v) => v.isConst).map((v) => [v.name, v]));
   return {
-    memoryBytes: pages * 65536, arena, weights, inputs: graph.inputs.filter((v) => !v.isConst).map(io),
+    memoryBytes: pages * 65536, arena, weightsStart, weights, inputs: graph.inputs.filter((v) => !v.isConst).map(io),
     outputs: graph.outputs.filter((v) => !v.isConst).map(io), constOutputs, wasm, source: lines.join('\n'),
     refs, plan, kernels, threads: opts.threads, phaseNodes,
   };
