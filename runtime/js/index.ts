@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { Backend, BackendOptions, CompiledModel } from '../backend.ts';
 import { isStatic, type Graph } from '../../src/ir/graph.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
+import { runGraph } from '../../src/ir/interpret.ts';
 import { cloneGraph } from '../../src/train/clone-graph.ts';
 import { buildProgram, type Program } from './program.ts';
 import { runProgram } from './executor.ts';
@@ -25,8 +26,21 @@ export function compileProgram(graph: Graph, opts: JsOptions = {}): Program {
 }
 
 export async function compileJs(graph: Graph, opts: JsOptions = {}): Promise<CompiledModel> {
-  if (graph.inputs.every((v) => isStatic(v.type.shape))) return runProgram(compileProgram(graph, opts), { training: opts.training, seed: opts.seed });
-  return specializeOnRun(graph, opts);
+  if (!graph.inputs.every((v) => isStatic(v.type.shape))) return specializeOnRun(graph, opts);
+  return compileStatic(graph, opts);
+}
+
+/** Every value's shape is known: kernels. A shape that depends on input values (Pad with computed pads,
+ *  Reshape to a computed shape): the whole graph runs on the reference interpreter, and info says so. */
+async function compileStatic(graph: Graph, opts: JsOptions): Promise<CompiledModel> {
+  const dynamic = graph.nodes.flatMap((n) => n.outputs).find((v) => !isStatic(v.type.shape));
+  if (!dynamic) return runProgram(compileProgram(graph, opts), { training: opts.training, seed: opts.seed });
+  const why = `value '${dynamic.name}' of ${dynamic.producer?.op} has a data-dependent shape`;
+  return {
+    info: { fallback: `reference interpreter (${why})` },
+    async run(feeds) { return runGraph(graph, feeds, { training: opts.training }); },
+    async dispose() {},
+  };
 }
 
 /**
@@ -45,7 +59,7 @@ function specializeOnRun(graph: Graph, opts: JsOptions): CompiledModel {
         const g = cloneGraph(graph);
         for (const v of g.inputs) { const t = feeds[v.name]; if (t) v.type = { ...v.type, shape: [...t.shape] }; }
         inferShapes(g);
-        m = runProgram(compileProgram(g, opts), { training: opts.training, seed: opts.seed });
+        m = compileStatic(g, opts);
         cache.set(key, m);
       }
       last = await m;
