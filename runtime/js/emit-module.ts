@@ -67,7 +67,7 @@ export async function load(files = {}) {
     const { Worker } = await import('node:worker_threads');
     const source = '"use strict";\\n' + makePhases.toString().replace(/^[^{]*{/, '').replace(/}\\s*$/, '');
     for (let tid = 1; tid < nt; tid++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, module, source, tid, nt } });
+      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { memory, module, source, tid, nt } });
       w.unref();
       workers.push(w);
       await new Promise((res, rej) => { w.once('message', res); w.once('error', rej); });

@@ -81,7 +81,8 @@ export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<Co
   const workers: Worker[] = [];
   if (threads > 1) {
     for (let tid = 1; tid < threads; tid++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, module, source: p.source, tid, nt: threads } });
+      // execArgv: []: the worker is plain CommonJS-style JS and needs none of the parent's loaders or flags.
+      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { memory, module, source: p.source, tid, nt: threads } });
       w.unref();
       workers.push(w);
     }
