@@ -96,4 +96,23 @@ describe('js backend vs reference', () => {
       }
     } finally { await m.dispose(); }
   });
+
+  it('direct convs with several channel chunks (70 channels 3x3, 45 channels 5x5 dilated), residual and activation', async () => {
+    const rnd = lcg(17);
+    for (const [C, k, d, act] of [[70, 3, 1, 'Relu'], [45, 5, 2, 'Sigmoid']] as const) {
+      const g = new Graph('chunks');
+      const x = g.addInput('x', { dtype: 'float32', shape: [1, C, 9, 11] });
+      const res = g.addInput('r', { dtype: 'float32', shape: [1, 6, 9, 11] });
+      const p = ((k - 1) * d) >> 1;
+      const y = g.addNode('Fused', [x, g.addConst('w', randomTensor([6, C, k, k], rnd)), g.addConst('b', randomTensor([6], rnd)), res], {
+        base: 'Conv', base_attrs: { pads: [p, p, p, p], dilations: [d, d] }, base_inputs: 3,
+        epilogue: [{ kind: 'add', input: 3 }, { kind: 'act', name: act, params: {} }] }, { domain: 'ai.layerc' }).outputs[0]!;
+      g.outputs = [y];
+      inferShapes(g);
+      expect(compileProgram(g, { threads: 1 }).kernels[0]!.kind).toMatch(/^direct conv/);
+      const feeds = { x: randomTensor([1, C, 9, 11], rnd), r: randomTensor([1, 6, 9, 11], rnd) };
+      const ref = runGraph(g, feeds)[y.name]!;
+      for (const threads of [1, 2]) expect(toleranceRatio((await runJs(g, feeds, threads))[y.name]!, ref)).toBeLessThanOrEqual(1);
+    }
+  });
 });

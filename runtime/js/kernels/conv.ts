@@ -10,8 +10,9 @@ import { fusedAttrs, type EpilogueStep } from '../../../src/ops/fused.ts';
 import { axisGeometry, readWindowAttrs } from '../../../src/ops/window.ts';
 import { RAISE } from '../../../src/ops/dims.ts';
 import { emitGemm } from '../wasm/gemm.ts';
+import { emitDirect } from '../wasm/direct.ts';
 import { operandSteps, splitEpilogue, tailPassJs } from '../epilogue.ts';
-import { split, staticShape, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
+import { split, staticShape, type EmitContext, type Emitted, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
 
 export const MR = 4, V = 2, NR = 4 * V;
 
@@ -110,17 +111,25 @@ export const convKernel: KernelFactory = (node, opts) => {
   const ep = splitEpilogue(node, parts.steps, staticShape(node.outputs[0]), 1, true, { 2: 'row' });
   if (!ep) return null;
   const mbs = Math.ceil(Mg / MR), nbs = Math.ceil(P / NR);
-  const scratchBytes = nbs * K * NR * 4;
+  // A 1x1, stride-1, unpadded conv's input already is the [K, P] matrix: the GEMM reads it in place.
+  const direct = c.KH === 1 && c.KW === 1 && c.SH === 1 && c.SW === 1 && c.PT === 0 && c.PL === 0 && c.OH === c.H && c.OW === c.W;
+  // Stride-1 convs with a window skip im2col: the direct kernel reads (padded) input rows per tap.
+  const rowConv = !direct && c.SH === 1 && c.SW === 1 && c.KH * c.KW > 1;
+  const PH = Math.max(c.H + c.PT, c.OH + (c.KH - 1) * c.DH), PW = Math.max(c.W + c.PL, c.OW + (c.KW - 1) * c.DW);
+  const inPlaceInput = rowConv && c.PT === 0 && c.PL === 0 && PH === c.H && PW === c.W;
+  const padFloats = Cg * PH * PW + 64;
+  const scratchBytes = direct || inPlaceInput ? 0 : rowConv ? padFloats * 4 : nbs * K * NR * 4;
   const panelBytes = mbs * K * MR * 4;
   const build: KernelBuild = {
-    kind: `conv ${c.KH}x${c.KW}/${c.SH} ${Cg * c.G}->${c.M}${c.G > 1 ? ` g${c.G}` : ''} gemm ${Mg}x${K}x${P}`,
+    kind: `${rowConv ? 'direct ' : ''}conv ${c.KH}x${c.KW}/${c.SH} ${Cg * c.G}->${c.M}${c.G > 1 ? ` g${c.G}` : ''} gemm ${Mg}x${K}x${P}`,
     scratchBytes,
     scratchShared: c.N < opts.threads,
     consts: [packWeights(wv.const.data as ArrayLike<number>, c.G, Mg, K)],
     emit(ctx) {
+      if (rowConv) return emitRowConv(ctx, node, c, { Mg, Cg, PH, PW, padFloats, inPlaceInput, steps: ep, panelBytes, scratchBytes });
       const fn = ctx.wasmName('conv');
       const rowsOuter = Mg > P;
-      const code = emitGemm({ M: Mg, N: P, K, MR, V, ldc: P, steps: ep.simd, rowsOuter });
+      const code = emitGemm({ M: Mg, N: P, K, MR, V, ldc: P, steps: ep.simd, rowsOuter, ldb: direct ? P : undefined });
       const xAt = ctx.at(node.inputs[0]), yAt = ctx.at(node.outputs[0]);
       // Operand base addresses (bytes) for image n, group g, as JS expressions.
       const opArgs = operandSteps(ep.simd).map((s, i) => {
@@ -133,7 +142,14 @@ export const convKernel: KernelFactory = (node, opts) => {
         `W.${fn}(${ctx.consts[0]} + g * ${panelBytes}, ${scratch}, ${yAt} + (n * ${c.M} + g * ${Mg}) * ${P * 4}, ${mb}, ${nb}${opArgs.map((a) => `, ${a}`).join('')});`;
       const phases: Phase[] = [];
       const pack = packJs(c, K, xAt);
-      if (c.N >= ctx.threads) {
+      const xImage = `${xAt} + (n * ${c.C} + g * ${Cg}) * ${P * 4}`;
+      if (direct) {
+        // No packing: images (or, with fewer images than threads, GEMM blocks) split across threads.
+        const byRows = mbs >= nbs;
+        phases.push({ js: c.N >= ctx.threads
+          ? `${split(c.N, 'n0', 'n1')}\n    for (let n = n0; n < n1; n++) for (let g = 0; g < ${c.G}; g++) ${call(`0, ${mbs}`, `0, ${nbs}`, xImage)}`
+          : `${split(byRows ? mbs : nbs)}\n    for (let n = 0; n < ${c.N}; n++) for (let g = 0; g < ${c.G}; g++) ${call(byRows ? 'lo, hi' : `0, ${mbs}`, byRows ? `0, ${nbs}` : 'lo, hi', xImage)}` });
+      } else if (c.N >= ctx.threads) {
         phases.push({ js: `${split(c.N, 'n0', 'n1')}
     const dst = ${ctx.scratch / 4} + tid * ${scratchBytes / 4}, plo = 0, phi = ${nbs};
     for (let n = n0; n < n1; n++) for (let g = 0; g < ${c.G}; g++) {
@@ -155,3 +171,57 @@ export const convKernel: KernelFactory = (node, opts) => {
   };
   return build;
 };
+
+interface RowConvLayout { Mg: number; Cg: number; PH: number; PW: number; padFloats: number; inPlaceInput: boolean;
+  steps: NonNullable<ReturnType<typeof splitEpilogue>>; panelBytes: number; scratchBytes: number }
+
+/** Phases of a stride-1 conv on the direct kernel: copy into padded planes (unless read in place), then rows. */
+function emitRowConv(ctx: EmitContext, node: Node, c: ConvGeometry, l: RowConvLayout): Emitted {
+  const { Mg, Cg, PH, PW, steps: ep } = l;
+  const fn = ctx.wasmName('dconv');
+  // Padded copy laid out (row, channel, column): the rows of one output row are contiguous for all channels.
+  const code = emitDirect({ M: Mg, C: Cg, KH: c.KH, KW: c.KW, DH: c.DH, DW: c.DW, OH: c.OH, OW: c.OW, MR, steps: ep.simd,
+    chanStride: l.inPlaceInput ? c.H * c.W : PW, rowStride: l.inPlaceInput ? c.W : Cg * PW });
+  const xAt = ctx.at(node.inputs[0]), yAt = ctx.at(node.outputs[0]);
+  const plane = c.OH * c.OW;
+  const ops = operandSteps(ep.simd).map((st, i) => {
+    const a = ctx.at(node.inputs[ep.simdOperands[i]!]);
+    return st.per === 'row' ? `, ${a} + g * ${Mg * 4}` : st.per === 'full' ? `, ${a} + (n * ${c.M} + g * ${Mg}) * ${plane * 4}` : `, ${a}`;
+  }).join('');
+  const src = `${xAt / 4} + (n * ${c.C} + g * ${Cg}) * ${c.H * c.W}`;
+  // Padded rows y in [lo, hi): zero the row of every channel at once, then copy the input rows inside.
+  const copy = (lo: string, hi: string, dst: string) => `for (let y = ${lo}; y < ${hi}; y++) {
+      const d = ${dst} + y * ${Cg * PW}, iy = y - ${c.PT};
+      F.fill(0, d, d + ${Cg * PW});
+      if (iy < 0 || iy >= ${c.H}) continue;
+      for (let ci = 0; ci < ${Cg}; ci++) {
+        const sp = ${src} + ci * ${c.H * c.W} + iy * ${c.W};
+        F.copyWithin(d + ci * ${PW} + ${c.PL}, sp, sp + ${c.W});
+      }
+    }`;
+  const call = (xBytes: string, oy: string) =>
+    `W.${fn}(${xBytes}, ${yAt} + (n * ${c.M} + g * ${Mg}) * ${plane * 4}, ${ctx.consts[0]} + g * ${l.panelBytes}, ${oy}${ops});`;
+  const phases: Phase[] = [];
+  if (c.N >= ctx.threads) {
+    phases.push({ js: `${split(c.N, 'n0', 'n1')}
+    const s = ${ctx.scratch / 4} + tid * ${l.scratchBytes / 4};
+    for (let n = n0; n < n1; n++) for (let g = 0; g < ${c.G}; g++) {
+      ${l.inPlaceInput ? '' : copy('0', String(PH), 's')}
+      ${call(l.inPlaceInput ? `(${src}) * 4` : 's * 4', `0, ${c.OH}`)}
+    }` });
+  } else {
+    for (let n = 0; n < c.N; n++) for (let g = 0; g < c.G; g++) {
+      if (!l.inPlaceInput) phases.push({ js: `const n = ${n}, g = ${g};
+    ${split(PH)}
+    ${copy('lo', 'hi', String(ctx.scratch / 4))}` });
+      phases.push({ js: `const n = ${n}, g = ${g};
+    ${split(c.OH)}
+    ${call(l.inPlaceInput ? `(${src}) * 4` : String(ctx.scratch), 'lo, hi')}` });
+    }
+  }
+  if (ep.tail.length) {
+    phases.push({ js: `${split(c.N * c.M)}
+    ${tailPassJs(ep.tail, { y: String(yAt / 4), cols: plane, channels: c.M, operand: (i) => String(ctx.at(node.inputs[i]) / 4) })}` });
+  }
+  return { phases, wasm: [{ name: fn, code }] };
+}

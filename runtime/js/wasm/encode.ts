@@ -37,7 +37,7 @@ const SIMD: Record<string, number> = {
 };
 
 const PLAIN: Record<string, number> = {
-  'end': 0x0b, 'return': 0x0f, 'drop': 0x1a,
+  'end': 0x0b, 'return': 0x0f, 'drop': 0x1a, 'select': 0x1b,
   'i32.eqz': 0x45, 'i32.eq': 0x46, 'i32.ne': 0x47, 'i32.lt_s': 0x48, 'i32.lt_u': 0x49, 'i32.gt_s': 0x4a,
   'i32.le_s': 0x4c, 'i32.ge_s': 0x4e, 'i32.add': 0x6a, 'i32.sub': 0x6b, 'i32.mul': 0x6c, 'i32.shl': 0x74,
   'f32.add': 0x92, 'f32.sub': 0x93, 'f32.mul': 0x94, 'f32.div': 0x95, 'f32.min': 0x96, 'f32.max': 0x97,

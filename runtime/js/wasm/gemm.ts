@@ -21,6 +21,11 @@ export interface GemmShape {
   steps: SimdStep[];
   /** Stream A once (rows outer) instead of B (columns outer). */
   rowsOuter: boolean;
+  /**
+   * B read in place as a row-major [K, N] matrix with row stride ldb floats (a 1x1 conv's input), instead of
+   * packed panels. Lanes past N in the last block read whatever follows and are never stored.
+   */
+  ldb?: number;
 }
 
 /** Parameters: a, b, c, mb0, mb1, nb0, nb1, then one base address per operand step (in step order). */
@@ -40,7 +45,8 @@ export function emitGemm(s: GemmShape): Code {
   const block = (rows: number, cols: number) => {
     // Addresses of this block: A panel, B panel, C corner.
     code.get(A).get(mb).i32(s.K * s.MR * 4).op('i32.mul').op('i32.add').set(ap);
-    code.get(B).get(nb).i32(s.K * NR * 4).op('i32.mul').op('i32.add').set(bp);
+    const kStep = s.ldb ? s.ldb * 4 : NR * 4;
+    code.get(B).get(nb).i32(s.ldb ? NR * 4 : s.K * NR * 4).op('i32.mul').op('i32.add').set(bp);
     code.get(C).get(mb).i32(s.MR * s.ldc * 4).op('i32.mul').op('i32.add').get(nb).i32(NR * 4).op('i32.mul').op('i32.add').set(cp);
     for (const a of acc) code.v128zero().set(a);
     // K loop, unrolled by 2 through static memarg offsets.
@@ -48,7 +54,7 @@ export function emitGemm(s: GemmShape): Code {
     code.i32(s.K / unroll).set(k);
     code.loop();
     for (let u = 0; u < unroll; u++) {
-      for (let v = 0; v < s.V; v++) code.get(bp).mem('v128.load', (u * NR + 4 * v) * 4).set(bv[v]!);
+      for (let v = 0; v < s.V; v++) code.get(bp).mem('v128.load', u * kStep + 4 * v * 4).set(bv[v]!);
       for (let r = 0; r < rows; r++) {
         code.get(ap).mem('v128.load32_splat', (u * s.MR + r) * 4).set(av);
         for (let v = 0; v < s.V; v++) {
@@ -57,7 +63,7 @@ export function emitGemm(s: GemmShape): Code {
         }
       }
     }
-    code.addTo(ap, unroll * s.MR * 4).addTo(bp, unroll * NR * 4);
+    code.addTo(ap, unroll * s.MR * 4).addTo(bp, unroll * kStep);
     code.get(k).i32(1).op('i32.sub').tee(k).brIf(0);
     code.op('end');
     // Epilogue and stores.
