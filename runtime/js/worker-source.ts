@@ -13,7 +13,7 @@ export const barrierJs = `function barrier() {
     Atomics.notify(I32, 2);
     return;
   }
-  for (let spin = 0; Atomics.load(I32, 2) === g; spin++) if (spin > 4000) Atomics.wait(I32, 2, g, 1);
+  for (let spin = 0; Atomics.load(I32, 2) === g; spin++) if (spin > 200000) Atomics.wait(I32, 2, g, 1);
 }`;
 
 export const WORKER_SOURCE = `
