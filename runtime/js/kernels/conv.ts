@@ -102,6 +102,7 @@ export const convKernel: KernelFactory = (node, opts) => {
   if (!parts || !opts.simd) return null;
   const wv = node.inputs[1];
   if (!wv?.const) return null;
+  if ([...node.inputs, ...node.outputs].some((v) => v && v.type.dtype !== 'float32')) return null;
   const c = convGeometry(node, parts.attrs);
   if (!c || c.G < 1 || c.C % c.G || c.M % c.G) return null;
   const Mg = c.M / c.G, Cg = c.C / c.G;

@@ -10,6 +10,7 @@ import { convGeometry, convParts } from './conv.ts';
 export const depthwiseKernel: KernelFactory = (node, opts) => {
   const parts = convParts(node);
   if (!parts || !opts.simd || !node.inputs[1]?.const) return null;
+  if ([...node.inputs, ...node.outputs].some((v) => v && v.type.dtype !== 'float32')) return null;
   const c = convGeometry(node, parts.attrs);
   if (!c || c.G !== c.C || c.G === 1 || c.M % c.C) return null;
   const mult = c.M / c.C;
