@@ -21,8 +21,12 @@ export interface JsOptions extends BackendOptions {
   lower?: boolean;
 }
 
+function buildOptions(opts: JsOptions) {
+  return { threads: opts.threads ?? defaultThreads(), training: !!opts.training, simd: opts.simd ?? SIMD_AVAILABLE };
+}
+
 export function compileProgram(graph: Graph, opts: JsOptions = {}): Program {
-  return buildProgram(opts.lower === false ? graph : lowerForJs(graph), { threads: opts.threads ?? defaultThreads(), training: !!opts.training, simd: opts.simd ?? SIMD_AVAILABLE });
+  return buildProgram(opts.lower === false ? graph : lowerForJs(graph), buildOptions(opts));
 }
 
 export async function compileJs(graph: Graph, opts: JsOptions = {}): Promise<CompiledModel> {
@@ -33,8 +37,9 @@ export async function compileJs(graph: Graph, opts: JsOptions = {}): Promise<Com
 /** Every value's shape is known: kernels. A shape that depends on input values (Pad with computed pads,
  *  Reshape to a computed shape): the whole graph runs on the reference interpreter, and info says so. */
 async function compileStatic(graph: Graph, opts: JsOptions): Promise<CompiledModel> {
-  const dynamic = graph.nodes.flatMap((n) => n.outputs).find((v) => !isStatic(v.type.shape));
-  if (!dynamic) return runProgram(compileProgram(graph, opts), { training: opts.training, seed: opts.seed });
+  const g = opts.lower === false ? graph : lowerForJs(graph);
+  const dynamic = g.nodes.flatMap((n) => n.outputs).find((v) => !isStatic(v.type.shape));
+  if (!dynamic) return runProgram(buildProgram(g, buildOptions(opts)), { training: opts.training, seed: opts.seed });
   const why = `value '${dynamic.name}' of ${dynamic.producer?.op} has a data-dependent shape`;
   return {
     info: { fallback: `reference interpreter (${why})` },

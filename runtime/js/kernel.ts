@@ -18,6 +18,8 @@ export interface EmitContext {
   at(v: Value | null | undefined): number;
   /** Byte address of thread 0's scratch; thread t's starts `scratchBytes` later per thread. */
   scratch: number;
+  /** Byte address of the shared scratch region (sharedScratchBytes). */
+  sharedScratch: number;
   /** Byte addresses of the kernel's extra constants, in the order build() listed them. */
   consts: number[];
   threads: number;
@@ -32,6 +34,8 @@ export interface KernelBuild {
   scratchBytes?: number;
   /** The threads fill and read one scratch together (split work on one buffer). */
   scratchShared?: boolean;
+  /** Bytes of one more scratch region shared by all threads (e.g. weights packed per run). */
+  sharedScratchBytes?: number;
   consts?: Float32Array[];
   emit(ctx: EmitContext): Emitted;
 }

@@ -5,7 +5,12 @@
 //   Conv | Gemm | MatMul | Fused  -> act        =>  Fused(..., epilogue + [act])
 //   Conv | Gemm | MatMul | Fused  -> Add(·, r)  =>  Fused(..., epilogue + [add r])   (r full or per channel)
 // Each rewrite needs the producer's output to have exactly one user and not be a graph output.
-import { Graph, type Node, type Value } from '../../src/ir/graph.ts';
+// First, shape arithmetic is folded: Shape of a statically shaped value, and small nodes whose inputs are all
+// constants, become constants, and shapes are re-inferred — so a training graph's Reshape(dY, Shape(x))
+// gets a static shape (and a kernel) instead of sending the whole graph to the interpreter.
+import { Graph, isStatic, type Node, type Value } from '../../src/ir/graph.ts';
+import { findOp, resolveAttrs } from '../../src/ir/registry.ts';
+import { inferShapes } from '../../src/ir/infer.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { ACTIVATIONS, activationParams } from '../../src/ops/activations.ts';
 import { batchNormAffine } from '../../src/ops/normalization.ts';
@@ -79,9 +84,34 @@ function absorb(g: Graph, prod: Node): boolean {
   return true;
 }
 
+const FOLD_LIMIT = 1 << 16; // elements: fold shape-sized computations, never activations
+
+function foldShapes(g: Graph): void {
+  let folded = false;
+  for (const n of [...g.nodes]) {
+    const def = findOp(n.op, n.domain);
+    if (!def || def.impure || n.outputs.length !== 1 || g.outputs.includes(n.outputs[0]!)) continue;
+    const x = n.inputs[0];
+    let out: Tensor | undefined;
+    if (n.op === 'Shape' && !n.domain && x && isStatic(x.type.shape)) {
+      const fake = { shape: x.type.shape, rank: x.type.shape.length } as unknown as Tensor;
+      out = def.evalRef([fake], { node: n, attrs: resolveAttrs(n, def) })[0];
+    } else if (n.inputs.length && n.inputs.every((v) => !v || v.const) && n.inputs.every((v) => !v || v.const!.size <= FOLD_LIMIT)) {
+      out = def.evalRef(n.inputs.map((v) => v?.const ?? null), { node: n, attrs: resolveAttrs(n, def) })[0];
+    }
+    if (!out || out.size > FOLD_LIMIT) continue;
+    const c = g.addConst(`${n.outputs[0]!.name}_folded`, out);
+    g.replaceAllUses(n.outputs[0]!, c);
+    g.removeNode(n);
+    folded = true;
+  }
+  if (folded) inferShapes(g);
+}
+
 /** A lowered copy of `graph` (the input graph is not changed). */
 export function lowerForJs(graph: Graph): Graph {
   const g = cloneGraph(graph);
+  foldShapes(g);
   for (let changed = true; changed;) {
     changed = false;
     for (const n of [...g.nodes]) {

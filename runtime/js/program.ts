@@ -58,7 +58,7 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
   const plan = planMemory(graph, {
     isView: viewOf,
     inPlaceInput: (n) => (builds.get(n) ? inPlaceOf(n) : -1),
-    scratchBytes: (n) => { const b = builds.get(n); return (b?.scratchBytes ?? 0) * (b?.scratchShared ? 1 : opts.threads); },
+    scratchBytes: (n) => { const b = builds.get(n); return align(b?.sharedScratchBytes ?? 0) + (b?.scratchBytes ?? 0) * (b?.scratchShared ? 1 : opts.threads); },
   });
 
   // 2. Memory: [control words | arena | weights]. Weights go after the arena so that constants are placed
@@ -106,7 +106,8 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
         if (!s) throw lcError('LC075', ['js', `${n.name} (${n.op})`, `value ${v.name} has no float32 storage`], { node: n.name, op: n.op });
         return arena + s.offset;
       },
-      scratch: arena + (plan.scratch.get(n.name)?.offset ?? 0),
+      sharedScratch: arena + (plan.scratch.get(n.name)?.offset ?? 0),
+      scratch: arena + (plan.scratch.get(n.name)?.offset ?? 0) + align(b.sharedScratchBytes ?? 0),
       consts: (b.consts ?? []).map(place),
       threads: opts.threads,
       wasmName: (base) => `${base}${names++}`,

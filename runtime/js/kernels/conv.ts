@@ -5,14 +5,14 @@
 // Threads: with at least as many images as threads each thread takes whole images (its own scratch, no
 // barriers); otherwise all threads pack one image together (split over K) and then split the GEMM blocks.
 // Depthwise convs are not GEMMs and have their own kernel (./depthwise.ts).
-import type { Node } from '../../../src/ir/graph.ts';
+import type { Node, Value } from '../../../src/ir/graph.ts';
 import { fusedAttrs, type EpilogueStep } from '../../../src/ops/fused.ts';
 import { axisGeometry, readWindowAttrs } from '../../../src/ops/window.ts';
 import { RAISE } from '../../../src/ops/dims.ts';
 import { emitGemm } from '../wasm/gemm.ts';
 import { emitDirect } from '../wasm/direct.ts';
 import { operandSteps, splitEpilogue, tailPassJs } from '../epilogue.ts';
-import { split, staticShape, type EmitContext, type Emitted, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
+import { split, staticShape, type BuildOptions, type EmitContext, type Emitted, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
 
 export const MR = 4, V = 2, NR = 4 * V;
 
@@ -97,21 +97,58 @@ function packJs(c: ConvGeometry, K: number, x: number): string {
     }`;
 }
 
+/** Where a conv's weights come from: a constant (packed at compile time) or a value packed each run. */
+export type WeightSource =
+  | { kind: 'const'; data: ArrayLike<number> }
+  /** flip: the weights of the transposed conv (ConvGradInput): W'[g, m', c', ky, kx] = W[g, c', m', KH-1-ky, KW-1-kx]. */
+  | { kind: 'runtime'; value: Value; flip: boolean };
+
+export interface ConvSpec { c: ConvGeometry; x: Value; y: Value; steps: EpilogueStep[]; weights: WeightSource; kind?: string }
+
 export const convKernel: KernelFactory = (node, opts) => {
   const parts = convParts(node);
   if (!parts || !opts.simd) return null;
   const wv = node.inputs[1];
-  if (!wv?.const) return null;
+  if (!wv) return null;
   if ([...node.inputs, ...node.outputs].some((v) => v && v.type.dtype !== 'float32')) return null;
   const c = convGeometry(node, parts.attrs);
-  if (!c || c.G < 1 || c.C % c.G || c.M % c.G) return null;
+  if (!c) return null;
+  const weights: WeightSource = wv.const ? { kind: 'const', data: wv.const.data as ArrayLike<number> } : { kind: 'runtime', value: wv, flip: false };
+  return buildConv(node, { c, x: node.inputs[0]!, y: node.outputs[0]!, steps: parts.steps, weights }, opts);
+};
+
+/** JS packing runtime weights into panels [g][mb][k][MR] at float index `dst`, (g, mb) pairs split across threads. */
+function packRuntimeWeights(c: ConvGeometry, w: WeightSource & { kind: 'runtime' }, wAt: number, dst: number): string {
+  const Mg = c.M / c.G, Cg = c.C / c.G, K = Cg * c.KH * c.KW, mbs = Math.ceil(Mg / MR), T = c.KH * c.KW;
+  // Source index of weight (group g, output channel m within the group, reduction index k).
+  const src = w.flip
+    ? `((g * ${Cg} + ci) * ${Mg} + m) * ${T} + (${c.KH - 1} - ky) * ${c.KW} + (${c.KW - 1} - kx)`
+    : `(g * ${Mg} + m) * ${K} + k`;
+  return `${split(c.G * mbs)}
+    for (let q = lo; q < hi; q++) {
+      const g = (q / ${mbs}) | 0, mb = q - g * ${mbs};
+      for (let k = 0; k < ${K}; k++) {
+        const ci = (k / ${T}) | 0, rr = k - ci * ${T}, ky = (rr / ${c.KW}) | 0, kx = rr - ky * ${c.KW};
+        for (let r = 0; r < ${MR}; r++) {
+          const m = mb * ${MR} + r;
+          F[${dst} + ((g * ${mbs} + mb) * ${K} + k) * ${MR} + r] = m < ${Mg} ? F[${wAt} + ${src}] : 0;
+        }
+      }
+    }`;
+}
+
+/** The conv kernel for a spec: direct 1x1 GEMM, direct stride-1 window kernel, or im2col + packed GEMM. */
+export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): KernelBuild | null {
+  const c = spec.c;
+  if (c.G < 1 || c.C % c.G || c.M % c.G) return null;
   const Mg = c.M / c.G, Cg = c.C / c.G;
   if (Cg === 1 && Mg === 1 && c.G > 1) return null; // depthwise: ./depthwise.ts
   const K = Cg * c.KH * c.KW, P = c.OH * c.OW;
   // The Conv bias is per channel by definition (not numpy-broadcast), whatever its rank.
-  const ep = splitEpilogue(node, parts.steps, staticShape(node.outputs[0]), 1, true, { 2: 'row' });
+  const ep = splitEpilogue(node, spec.steps, staticShape(spec.y), 1, true, { 2: 'row' });
   if (!ep) return null;
   const mbs = Math.ceil(Mg / MR), nbs = Math.ceil(P / NR);
+  const runtimeW = spec.weights.kind === 'runtime' ? spec.weights : null;
   // A 1x1, stride-1, unpadded conv's input already is the [K, P] matrix: the GEMM reads it in place.
   const direct = c.KH === 1 && c.KW === 1 && c.SH === 1 && c.SW === 1 && c.PT === 0 && c.PL === 0 && c.OH === c.H && c.OW === c.W;
   // Stride-1 convs with a window skip im2col: the direct kernel reads (padded) input rows per tap.
@@ -122,16 +159,20 @@ export const convKernel: KernelFactory = (node, opts) => {
   const scratchBytes = direct || inPlaceInput ? 0 : rowConv ? padFloats * 4 : nbs * K * NR * 4;
   const panelBytes = mbs * K * MR * 4;
   const build: KernelBuild = {
-    kind: `${rowConv ? 'direct ' : ''}conv ${c.KH}x${c.KW}/${c.SH} ${Cg * c.G}->${c.M}${c.G > 1 ? ` g${c.G}` : ''} gemm ${Mg}x${K}x${P}`,
+    kind: `${spec.kind ?? ''}${rowConv ? 'direct ' : ''}conv ${c.KH}x${c.KW}/${c.SH} ${Cg * c.G}->${c.M}${c.G > 1 ? ` g${c.G}` : ''} gemm ${Mg}x${K}x${P}${runtimeW ? ' (weights packed per run)' : ''}`,
     scratchBytes,
     scratchShared: c.N < opts.threads,
-    consts: [packWeights(wv.const.data as ArrayLike<number>, c.G, Mg, K)],
+    sharedScratchBytes: runtimeW ? c.G * panelBytes : 0,
+    consts: spec.weights.kind === 'const' ? [packWeights(spec.weights.data, c.G, Mg, K)] : [],
     emit(ctx) {
-      if (rowConv) return emitRowConv(ctx, node, c, { Mg, Cg, PH, PW, padFloats, inPlaceInput, steps: ep, panelBytes, scratchBytes });
+      const wAddr = runtimeW ? ctx.sharedScratch : ctx.consts[0]!;
+      const packW: Phase[] = runtimeW ? [{ js: packRuntimeWeights(c, runtimeW, ctx.at(runtimeW.value) / 4, wAddr / 4) }] : [];
+      const withW = (e: Emitted): Emitted => ({ ...e, phases: [...packW, ...e.phases] });
+      if (rowConv) return withW(emitRowConv(ctx, node, spec, { Mg, Cg, PH, PW, padFloats, inPlaceInput, steps: ep, panelBytes, scratchBytes, wAddr }));
       const fn = ctx.wasmName('conv');
       const rowsOuter = Mg > P;
       const code = emitGemm({ M: Mg, N: P, K, MR, V, ldc: P, steps: ep.simd, rowsOuter, ldb: direct ? P : undefined });
-      const xAt = ctx.at(node.inputs[0]), yAt = ctx.at(node.outputs[0]);
+      const xAt = ctx.at(spec.x), yAt = ctx.at(spec.y);
       // Operand base addresses (bytes) for image n, group g, as JS expressions.
       const opArgs = operandSteps(ep.simd).map((s, i) => {
         const a = ctx.at(node.inputs[ep.simdOperands[i]!]);
@@ -140,7 +181,7 @@ export const convKernel: KernelFactory = (node, opts) => {
         return `${a}`;
       });
       const call = (mb: string, nb: string, scratch: string) =>
-        `W.${fn}(${ctx.consts[0]} + g * ${panelBytes}, ${scratch}, ${yAt} + (n * ${c.M} + g * ${Mg}) * ${P * 4}, ${mb}, ${nb}${opArgs.map((a) => `, ${a}`).join('')});`;
+        `W.${fn}(${wAddr} + g * ${panelBytes}, ${scratch}, ${yAt} + (n * ${c.M} + g * ${Mg}) * ${P * 4}, ${mb}, ${nb}${opArgs.map((a) => `, ${a}`).join('')});`;
       const phases: Phase[] = [];
       const pack = packJs(c, K, xAt);
       const xImage = `${xAt} + (n * ${c.C} + g * ${Cg}) * ${P * 4}`;
@@ -167,23 +208,24 @@ export const convKernel: KernelFactory = (node, opts) => {
       if (ep.tail.length) {
         phases.push({ js: `${split(c.N * c.M)}\n    ${tailPassJs(ep.tail, { y: String(yAt / 4), cols: P, channels: c.M, operand: (i) => String(ctx.at(node.inputs[i]) / 4) })}` });
       }
-      return { phases, wasm: [{ name: fn, code }] };
+      return withW({ phases, wasm: [{ name: fn, code }] });
     },
   };
   return build;
-};
+}
 
 interface RowConvLayout { Mg: number; Cg: number; PH: number; PW: number; padFloats: number; inPlaceInput: boolean;
-  steps: NonNullable<ReturnType<typeof splitEpilogue>>; panelBytes: number; scratchBytes: number }
+  steps: NonNullable<ReturnType<typeof splitEpilogue>>; panelBytes: number; scratchBytes: number; wAddr: number }
 
 /** Phases of a stride-1 conv on the direct kernel: copy into padded planes (unless read in place), then rows. */
-function emitRowConv(ctx: EmitContext, node: Node, c: ConvGeometry, l: RowConvLayout): Emitted {
+function emitRowConv(ctx: EmitContext, node: Node, spec: ConvSpec, l: RowConvLayout): Emitted {
+  const c = spec.c;
   const { Mg, Cg, PH, PW, steps: ep } = l;
   const fn = ctx.wasmName('dconv');
   // Padded copy laid out (row, channel, column): the rows of one output row are contiguous for all channels.
   const code = emitDirect({ M: Mg, C: Cg, KH: c.KH, KW: c.KW, DH: c.DH, DW: c.DW, OH: c.OH, OW: c.OW, MR, steps: ep.simd,
     chanStride: l.inPlaceInput ? c.H * c.W : PW, rowStride: l.inPlaceInput ? c.W : Cg * PW });
-  const xAt = ctx.at(node.inputs[0]), yAt = ctx.at(node.outputs[0]);
+  const xAt = ctx.at(spec.x), yAt = ctx.at(spec.y);
   const plane = c.OH * c.OW;
   const ops = operandSteps(ep.simd).map((st, i) => {
     const a = ctx.at(node.inputs[ep.simdOperands[i]!]);
@@ -201,7 +243,7 @@ function emitRowConv(ctx: EmitContext, node: Node, c: ConvGeometry, l: RowConvLa
       }
     }`;
   const call = (xBytes: string, oy: string) =>
-    `W.${fn}(${xBytes}, ${yAt} + (n * ${c.M} + g * ${Mg}) * ${plane * 4}, ${ctx.consts[0]} + g * ${l.panelBytes}, ${oy}${ops});`;
+    `W.${fn}(${xBytes}, ${yAt} + (n * ${c.M} + g * ${Mg}) * ${plane * 4}, ${l.wAddr} + g * ${l.panelBytes}, ${oy}${ops});`;
   const phases: Phase[] = [];
   if (c.N >= ctx.threads) {
     phases.push({ js: `${split(c.N, 'n0', 'n1')}

@@ -9,5 +9,7 @@ import { batchNormKernel } from './batchnorm.ts';
 import { poolKernel } from './pool.ts';
 import { softmaxKernel } from './softmax.ts';
 import { concatKernel } from './concat.ts';
+import { convGradInputKernel, convGradWeightKernel } from './conv-grad.ts';
 
-export const KERNELS: KernelFactory[] = [convKernel, depthwiseKernel, gemmKernel, elementwiseKernel, batchNormKernel, poolKernel, softmaxKernel, concatKernel];
+export const KERNELS: KernelFactory[] = [convKernel, depthwiseKernel, gemmKernel, elementwiseKernel, batchNormKernel, poolKernel, softmaxKernel, concatKernel,
+  convGradInputKernel, convGradWeightKernel];

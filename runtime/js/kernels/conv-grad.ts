@@ -1,0 +1,103 @@
+// Backward convolution kernels for training graphs (ops from src/train/conv-grad.ts).
+// ConvGradInput(dY, W) of a stride-1 conv is itself a stride-1 conv: dX = conv(dY, W') with W' the
+// transposed, spatially flipped weights and pads d*(k-1) - p; it runs on the forward conv kernels with W'
+// packed each run (./conv.ts buildConv, weights { flip: true }).
+// ConvGradWeight(dY, X): dW[m, k] = sum over images n and positions p of dY[n, m, p] * Xcol_n[k, p], a GEMM
+// per image with the reduction over p: A = dY_n as MR-row panels, B = Xcol_n transposed as NR-column panels
+// (k along the columns), accumulated into a per-thread partial dW (images split across threads), then the
+// partials are summed into dW.
+import type { Node } from '../../../src/ir/graph.ts';
+import { emitGemm } from '../wasm/gemm.ts';
+import { split, staticShape, type KernelFactory } from '../kernel.ts';
+import { buildConv, MR, NR, V, type ConvGeometry } from './conv.ts';
+
+interface GradAttrs { strides: number[]; pads: number[]; dilations: number[]; group: number }
+
+function gradAttrs(n: Node): GradAttrs {
+  const a = n.attrs as Record<string, unknown>;
+  return {
+    strides: (a.strides as number[] | undefined) ?? [1, 1], pads: (a.pads as number[] | undefined) ?? [0, 0, 0, 0],
+    dilations: (a.dilations as number[] | undefined) ?? [1, 1], group: Number(a.group ?? 1),
+  };
+}
+
+const isGrad = (n: Node, op: string) => n.domain === 'ai.layerc' && n.op === op && [...n.inputs, ...n.outputs].every((v) => v?.type.dtype === 'float32');
+
+export const convGradInputKernel: KernelFactory = (node, opts) => {
+  if (!isGrad(node, 'ConvGradInput') || !opts.simd) return null;
+  const dy = staticShape(node.inputs[0]), w = staticShape(node.inputs[1]), dx = staticShape(node.outputs[0]);
+  if (dy.length !== 4) return null;
+  const a = gradAttrs(node);
+  if (a.strides.some((s) => s !== 1)) return null;
+  const [KH, KW] = [w[2]!, w[3]!], [DH, DW] = a.dilations as [number, number];
+  const PT = DH * (KH - 1) - a.pads[0]!, PL = DW * (KW - 1) - a.pads[1]!;
+  if (PT < 0 || PL < 0) return null;
+  const c: ConvGeometry = { N: dy[0]!, C: dy[1]!, H: dy[2]!, W: dy[3]!, M: dx[1]!, G: a.group, KH, KW, OH: dx[2]!, OW: dx[3]!,
+    SH: 1, SW: 1, DH, DW, PT, PL };
+  return buildConv(node, { c, x: node.inputs[0]!, y: node.outputs[0]!, steps: [], weights: { kind: 'runtime', value: node.inputs[1]!, flip: true }, kind: 'grad-input ' }, opts);
+};
+
+export const convGradWeightKernel: KernelFactory = (node, opts) => {
+  if (!isGrad(node, 'ConvGradWeight') || !opts.simd) return null;
+  const dy = staticShape(node.inputs[0]), x = staticShape(node.inputs[1]), w = staticShape(node.outputs[0]);
+  if (dy.length !== 4 || x.length !== 4) return null;
+  const a = gradAttrs(node);
+  const [N, C, H, W] = x as [number, number, number, number], [, M, OH, OW] = dy as [number, number, number, number];
+  const [, Cg, KH, KW] = w as [number, number, number, number];
+  const G = a.group, Mg = M / G, K = Cg * KH * KW, P = OH * OW;
+  const [SH, SW] = a.strides as [number, number], [DH, DW] = a.dilations as [number, number], [PT, PL] = a.pads as [number, number];
+  const mbs = Math.ceil(Mg / MR), kbs = Math.ceil(K / NR);
+  const aFloats = mbs * P * MR, bFloats = kbs * P * NR, part = M * K;
+  const perThread = aFloats + bFloats + part;
+  return {
+    kind: `conv grad-weight ${KH}x${KW}/${SH} ${C}->${M}${G > 1 ? ` g${G}` : ''} gemm ${Mg}x${P}x${K} per image`,
+    scratchBytes: perThread * 4,
+    emit(ctx) {
+      const fn = ctx.wasmName('cgw');
+      // C[Mg, K] += A[Mg, P] * B[P, K]; the partial sum itself is the 'full' operand of the add.
+      const code = emitGemm({ M: Mg, N: K, K: P, MR, V, ldc: K, steps: [{ kind: 'add', per: 'full' }], rowsOuter: false });
+      const DY = ctx.at(node.inputs[0]) / 4, X = ctx.at(node.inputs[1]) / 4, DW_ = ctx.at(node.outputs[0]) / 4;
+      const base = `${ctx.scratch / 4} + tid * ${perThread}`;
+      const packA = `for (let mb = 0; mb < ${mbs}; mb++) for (let r = 0; r < ${MR}; r++) {
+          const m = mb * ${MR} + r, d = sa + mb * ${P * MR} + r;
+          if (m >= ${Mg}) { for (let p = 0; p < ${P}; p++) F[d + p * ${MR}] = 0; continue; }
+          const s = ${DY} + (n * ${M} + g * ${Mg} + m) * ${P};
+          for (let p = 0; p < ${P}; p++) F[d + p * ${MR}] = F[s + p];
+        }`;
+      const packB = `for (let kb = 0; kb < ${kbs}; kb++) for (let j = 0; j < ${NR}; j++) {
+          const k = kb * ${NR} + j, d = sb + kb * ${P * NR} + j;
+          if (k >= ${K}) { for (let p = 0; p < ${P}; p++) F[d + p * ${NR}] = 0; continue; }
+          const ci = (k / ${KH * KW}) | 0, rr = k - ci * ${KH * KW}, ky = (rr / ${KW}) | 0, kx = rr - ky * ${KW};
+          const src = ${X} + (n * ${C} + g * ${Cg} + ci) * ${H * W};
+          for (let oy = 0, p = 0; oy < ${OH}; oy++) {
+            const iy = oy * ${SH} - ${PT} + ky * ${DH}, rowOk = iy >= 0 && iy < ${H};
+            for (let ox = 0; ox < ${OW}; ox++, p++) {
+              const ix = ox * ${SW} - ${PL} + kx * ${DW};
+              F[d + p * ${NR}] = rowOk && ix >= 0 && ix < ${W} ? F[src + iy * ${W} + ix] : 0;
+            }
+          }
+        }`;
+      return {
+        wasm: [{ name: fn, code }],
+        phases: [
+          { js: `${split(N, 'n0', 'n1')}
+    const sa = ${base}, sb = sa + ${aFloats}, sc = sb + ${bFloats};
+    F.fill(0, sc, sc + ${part});
+    for (let n = n0; n < n1; n++) for (let g = 0; g < ${G}; g++) {
+        ${packA}
+        ${packB}
+        const cAt = (sc + g * ${Mg * K}) * 4;
+        W.${fn}(sa * 4, sb * 4, cAt, 0, ${mbs}, 0, ${kbs}, cAt);
+    }` },
+          // dW = sum of the threads' partials (elements split across threads).
+          { js: `${split(part)}
+    for (let i = lo; i < hi; i++) {
+      let s = 0;
+      for (let t = 0; t < nt; t++) s += F[${ctx.scratch / 4} + t * ${perThread} + ${aFloats + bFloats} + i];
+      F[${DW_} + i] = s;
+    }` },
+        ],
+      };
+    },
+  };
+};
