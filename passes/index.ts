@@ -1,0 +1,35 @@
+// The optimizer: the registry of passes and the -O pipelines. `optimize` rewrites the graph in place and
+// returns it with one report per pass that ran.
+import type { Graph } from '../src/ir/graph.ts';
+import { lcError } from '../src/diagnostics.ts';
+import { runPasses, type Pass, type PassReport } from './pass.ts';
+
+// Every pass, in the order `layerc optimize --list-passes` shows them. Add one import + one entry per pass.
+export const PASSES: Pass[] = [];
+
+/** -O0: nothing. -O1: folding and cleanup. -O2: -O1 plus fusion into ai.layerc::Fused kernels. */
+export const PIPELINES: Record<0 | 1 | 2, string[]> = {
+  0: [],
+  1: ['fold-constants', 'eliminate-identity', 'simplify-inference', 'fold-batchnorm', 'eliminate-common-subexpressions', 'eliminate-dead-code'],
+  2: ['fold-constants', 'eliminate-identity', 'simplify-inference', 'fold-batchnorm', 'eliminate-common-subexpressions', 'fuse-epilogue', 'eliminate-dead-code'],
+};
+
+export function findPass(name: string): Pass {
+  const p = PASSES.find((q) => q.name === name);
+  if (!p) throw lcError('LC060', [`'${name}'`, `; known passes: ${PASSES.map((q) => q.name).join(', ')}`]);
+  return p;
+}
+
+export interface OptimizeOptions {
+  level?: 0 | 1 | 2;
+  /** An explicit pass list; overrides `level`. */
+  passes?: string[];
+  /** Per-pass options, keyed by pass name. */
+  options?: Record<string, Record<string, number | boolean | string>>;
+}
+
+export function optimize(g: Graph, o: OptimizeOptions = {}): { graph: Graph; reports: PassReport[] } {
+  const names = o.passes ?? PIPELINES[o.level ?? 2];
+  const reports = runPasses(g, names.map(findPass), o.options);
+  return { graph: g, reports };
+}
