@@ -1,7 +1,8 @@
 // Type and shape inference over a whole graph: each node's op rule, in topological order. Constant
 // inputs are visible to the rules (Reshape's target shape, Slice's starts), so exporter-style shape
 // arithmetic resolves to static shapes once constants are folded.
-import type { Dim, Graph, Node, TensorType } from './graph.ts';
+import type { Dim, Graph, Node, TensorType, Value } from './graph.ts';
+import { Tensor } from './tensor.ts';
 import { getOp, resolveAttrs, type InferContext } from './registry.ts';
 import { LayercError, lcError } from '../diagnostics.ts';
 
@@ -21,7 +22,7 @@ export function inferNode(graph: Graph, node: Node): TensorType[] {
     graph,
     attrs: resolveAttrs(node, def),
     inputs: node.inputs.map((v) => (v ? v.type : null)),
-    constInput: (i) => node.inputs[i]?.const ?? null,
+    constInput: (i) => knownValue(node.inputs[i] ?? null),
     freshDim: (hint) => `${hint}_${node.name}_${fresh++}`,
     fail: (code, args) => { throw lcError(code, args, ctxErr); },
   };
@@ -31,6 +32,24 @@ export function inferNode(graph: Graph, node: Node): TensorType[] {
     if (e instanceof LayercError) throw e.within(ctxErr);
     throw e;
   }
+}
+
+/**
+ * The value of an input when it is known at compile time: a constant, or Shape of a statically shaped
+ * value (ONNX shape inference's data propagation). This is what lets Reshape(x, Shape(y)) — the form the
+ * opset < 13 Softmax upgrade and exporters emit — keep a static shape before any constant folding.
+ */
+function knownValue(v: Value | null): Tensor | null {
+  if (!v) return null;
+  if (v.const) return v.const;
+  const p = v.producer;
+  const shape = p?.op === 'Shape' && !p.domain ? p.inputs[0]?.type.shape : null;
+  if (!shape || !shape.every((d) => typeof d === 'number')) return null;
+  const rank = shape.length;
+  const adj = (x: number) => Math.min(Math.max(x < 0 ? x + rank : x, 0), rank);
+  const start = adj(Number(p!.attrs.start ?? 0)), end = adj(p!.attrs.end === undefined ? rank : Number(p!.attrs.end));
+  const dims = (shape as number[]).slice(start, Math.max(start, end));
+  return Tensor.fromArray('int64', [dims.length], dims);
 }
 
 /** Infers every node's output types in place. */
