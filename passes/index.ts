@@ -3,9 +3,18 @@
 import type { Graph } from '../src/ir/graph.ts';
 import { lcError } from '../src/diagnostics.ts';
 import { runPasses, type Pass, type PassReport } from './pass.ts';
+import { foldConstants } from './fold-constants.ts';
+import { eliminateIdentity } from './eliminate-identity.ts';
+import { eliminateCommonSubexpressions } from './eliminate-common-subexpressions.ts';
+import { eliminateDeadCode } from './eliminate-dead-code.ts';
 
 // Every pass, in the order `layerc optimize --list-passes` shows them. Add one import + one entry per pass.
-export const PASSES: Pass[] = [];
+export const PASSES: Pass[] = [
+  foldConstants,
+  eliminateIdentity,
+  eliminateCommonSubexpressions,
+  eliminateDeadCode,
+];
 
 /** -O0: nothing. -O1: folding and cleanup. -O2: -O1 plus fusion into ai.layerc::Fused kernels. */
 export const PIPELINES: Record<0 | 1 | 2, string[]> = {

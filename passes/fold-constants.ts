@@ -1,0 +1,108 @@
+// fold-constants: evaluates, at compile time, every node whose inputs are all constants, with the op's own
+// reference implementation, and replaces it by an initializer. Shape of a value whose (selected) dims are
+// static is a constant too. One sweep in topological order re-infers each node's type before trying to fold
+// it, so the exporter chains (torch's Shape -> Gather -> Unsqueeze -> Concat -> Reshape flatten) collapse in
+// a single pass: the folded Concat makes the Reshape's target constant, its output static, and the next
+// Shape of it foldable. Impure ops (Dropout, random generators) are never evaluated; results larger than
+// `maxElements` are left as computations so a model's size cannot blow up (e.g. a huge ConstantOfShape).
+import type { Graph, Node, Value } from '../src/ir/graph.ts';
+import { Tensor, sizeOf } from '../src/ir/tensor.ts';
+import { findOp, resolveAttrs } from '../src/ir/registry.ts';
+import { inferNode } from '../src/ir/infer.ts';
+import { LayercError } from '../src/diagnostics.ts';
+import type { Pass, PassContext } from './pass.ts';
+
+export const DEFAULT_MAX_ELEMENTS = 1 << 20;
+
+export interface FoldOptions {
+  /** Largest folded result, in elements (default 1M). */
+  maxElements?: number;
+}
+
+type Counter = Pick<PassContext, 'count' | 'skip'>;
+const NO_COUNTER: Counter = { count() {}, skip() {} };
+
+/**
+ * Folds constant computations in place and re-infers types along the way; returns how many nodes became
+ * constants. The ONNX importer and backend lowerings call this directly.
+ */
+export function foldConstantsInPlace(g: Graph, opts: FoldOptions = {}, ctx: Counter = NO_COUNTER): number {
+  const max = opts.maxElements ?? DEFAULT_MAX_ELEMENTS;
+  let folded = 0;
+  for (const node of [...g.nodes]) {
+    const types = inferNode(g, node);
+    node.outputs.forEach((o, i) => { if (types[i]) o.type = types[i]!; });
+    const result = evaluate(g, node, max, ctx);
+    if (!result) continue;
+    replaceByConstants(g, node, result);
+    folded++;
+    ctx.count(node.op === 'Shape' && !node.inputs[0]!.isConst ? 'Shape of a static shape folded' : 'nodes folded to constants');
+  }
+  return folded;
+}
+
+/** The node's outputs as tensors when it can be folded, else null (with the reason counted as a skip). */
+function evaluate(g: Graph, node: Node, max: number, ctx: Counter): Tensor[] | null {
+  const def = findOp(node.op, node.domain);
+  if (!def) return null;
+  const args = node.inputs.filter((v): v is Value => v !== null);
+  const shapeOfStatic = node.op === 'Shape' && !node.domain && staticShapeSlice(node);
+  // A graph input with a default initializer can be overridden at run time: not a constant.
+  if (!shapeOfStatic && !args.every((v) => v.isConst && !g.inputs.includes(v))) return null;
+  if (def.impure) return ctx.skip('impure op'), null;
+  if (node.outputs.some((o) => g.outputs.includes(o))) return ctx.skip('result is a graph output'), null;
+  if (Object.values(node.attrs).some((a) => typeof a === 'object' && a !== null && 'nodes' in a)) return null;
+  // The inferred types are exact once every input is constant: refuse big results before computing them.
+  if (node.outputs.some((o) => o.type.shape && o.type.shape.every((d) => typeof d === 'number') && sizeOf(o.type.shape as number[]) > max)) {
+    return ctx.skip(`result larger than ${max} elements`), null;
+  }
+  if (shapeOfStatic) return [shapeOfStatic];
+  let outs: Tensor[];
+  try {
+    outs = def.evalRef(node.inputs.map((v) => v?.const ?? null), { node, attrs: resolveAttrs(node, def) });
+  } catch (e) {
+    // A computation that fails now fails at run time too; leave it there, where the error names its inputs.
+    if (e instanceof LayercError) return ctx.skip('evaluation failed'), null;
+    throw e;
+  }
+  if (node.outputs.some((_, i) => !outs[i])) return null;
+  if (outs.some((t) => t.size > max)) return ctx.skip(`result larger than ${max} elements`), null;
+  // Identity-like ops return their input tensor itself: the new initializer gets its own storage.
+  const ins = new Set(node.inputs.map((v) => v?.const));
+  return outs.map((t) => (ins.has(t) ? t.clone() : t));
+}
+
+/** Shape's [start, end) slice of its input's dims when every selected dim is static (ONNX clamping rules). */
+function staticShapeSlice(node: Node): Tensor | null {
+  const s = node.inputs[0]?.type.shape;
+  if (!s) return null;
+  const rank = s.length;
+  const adj = (v: number) => Math.min(Math.max(v < 0 ? v + rank : v, 0), rank);
+  const start = adj((node.attrs.start as number | undefined) ?? 0);
+  const end = adj((node.attrs.end as number | undefined) ?? rank);
+  const dims = s.slice(start, Math.max(start, end));
+  if (!dims.every((d): d is number => typeof d === 'number')) return null;
+  return Tensor.fromArray('int64', [dims.length], dims);
+}
+
+/** Each output becomes an initializer carrying the output's name, so names downstream stay stable. */
+function replaceByConstants(g: Graph, node: Node, outs: Tensor[]): void {
+  const inputs = node.args;
+  const made = node.outputs.map((o, i) => {
+    const c = g.addConst(`${o.name}_folded`, outs[i]!);
+    g.replaceAllUses(o, c);
+    return [c, o.name] as const;
+  });
+  g.removeNode(node);
+  for (const [c, name] of made) g.rename(c, name);
+  for (const v of new Set(inputs)) if (v.isConst) g.removeConstIfUnused(v);
+}
+
+export const foldConstants: Pass = {
+  name: 'fold-constants',
+  summary: 'evaluates nodes whose inputs are all constants (and Shape of static shapes) at compile time',
+  options: { maxElements: { default: DEFAULT_MAX_ELEMENTS, doc: 'largest folded result in elements' } },
+  run(g, ctx) {
+    foldConstantsInPlace(g, { maxElements: ctx.options.maxElements as number }, ctx);
+  },
+};
