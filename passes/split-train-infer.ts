@@ -28,6 +28,8 @@ export interface SplitOptions {
   seed?: number;
   /** Glob patterns (`*` wildcard) on node and parameter names: matching parameters / BN layers are frozen. */
   freeze?: string[];
+  /** Batch size: a symbolic first dim of the model input is fixed to it (conv/pool gradients need static shapes). */
+  batch?: number;
 }
 
 export interface TrainingProgram {
@@ -111,6 +113,14 @@ function activateDropout(g: Graph, next: Map<Value, Value>, seed: number): void 
   });
 }
 
+/** The training graph runs on fixed-size batches: a symbolic batch dim of the first input becomes `batch`. */
+function fixBatch(g: Graph, batch: number | undefined): void {
+  const t = g.inputs[0]?.type;
+  if (!batch || !t?.shape?.length || typeof t.shape[0] === 'number') return;
+  t.shape = [batch, ...t.shape.slice(1)];
+  inferShapes(g);
+}
+
 export function buildInferenceGraph(model: Graph): Graph {
   const g = cloneGraph(model, `${model.name}_inference`);
   ownRunningStats(g);
@@ -122,6 +132,7 @@ export function buildTrainingGraph(model: Graph, opts: SplitOptions): TrainingPr
   const conv = opts.bnConvention ?? 'pytorch';
   const freeze = opts.freeze ?? [];
   ownRunningStats(g);
+  fixBatch(g, opts.batch);
   const next = new Map<Value, Value>();
   for (const node of g.nodes.filter(isBn)) {
     const [x, scale, bias, mean, varr] = node.inputs;

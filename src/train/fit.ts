@@ -60,7 +60,7 @@ export async function evaluate(g: Graph, split: Split, loss: 'mse' | 'cross-entr
 
 export async function fit(model: Graph, data: Dataset, opts: FitOptions): Promise<FitResult> {
   if (!opts.epochs === !opts.steps) throw lcError('LC069', ['give exactly one of --epochs and --steps']);
-  const program = buildTrainingGraph(model, { ...opts, seed: opts.seed ?? 0 });
+  const program = buildTrainingGraph(model, { ...opts, seed: opts.seed ?? 0, batch: Math.min(opts.batch, data.train.x.shape[0]) });
   const inference = buildInferenceGraph(model);
   const seed = opts.seed ?? 0;
   const trainer = await Trainer.create(program, opts.backend ?? 'reference', seed);

@@ -19,6 +19,11 @@ function staticShape(c: VjpContext, v: Value): number[] {
   return v.type.shape;
 }
 
+function rankOf(c: VjpContext, v: Value): number {
+  if (!v.type.shape) throw lcError('LC066', [c.node.op, `'${v.name}' needs a known rank`], { node: c.node.name, op: c.node.op });
+  return v.type.shape.length;
+}
+
 function spatialAttrs(c: VjpContext, rank: number): { strides: number[]; pads: number[]; dilations: number[] } {
   const autoPad = c.attrs.auto_pad as string | undefined;
   if (autoPad && autoPad !== 'NOTSET' && autoPad !== 'VALID') throw lcError('LC066', [c.node.op, `auto_pad ${autoPad} (the frontend makes pads explicit)`]);
@@ -52,7 +57,7 @@ export const NN_RULES: Record<string, Rule> = {
   MatMul: (c) => {
     const [a, b] = c.node.inputs as Value[];
     const dy = c.dOut[0]!;
-    const r = staticShape(c, dy).length;
+    const r = rankOf(c, dy);
     const perm = [...Array(r - 2).keys(), r - 1, r - 2];
     const t = (v: Value) => op(c, 'Transpose', [v], { perm: perm.slice(r - (v.type.shape?.length ?? r)) });
     if (a.type.shape?.length !== r || b.type.shape?.length !== r) throw lcError('LC066', ['MatMul', 'operands of different rank']);
@@ -71,12 +76,12 @@ export const NN_RULES: Record<string, Rule> = {
   },
   MaxPool: (c) => {
     const x = c.node.inputs[0]!;
-    const rank = staticShape(c, x).length;
+    const rank = rankOf(c, x);
     return padNull(c, [op(c, 'MaxPoolGrad', [c.dOut[0], x], { kernel_shape: c.attrs.kernel_shape as number[], ...spatialAttrs(c, rank) }, 'ai.layerc')]);
   },
   AveragePool: (c) => {
     const x = c.node.inputs[0]!;
-    const rank = staticShape(c, x).length;
+    const rank = rankOf(c, x);
     return [op(c, 'AveragePoolGrad', [c.dOut[0], x],
       { kernel_shape: c.attrs.kernel_shape as number[], count_include_pad: (c.attrs.count_include_pad as number) ?? 0, ...spatialAttrs(c, rank) }, 'ai.layerc')];
   },
@@ -91,7 +96,7 @@ export const NN_RULES: Record<string, Rule> = {
   BatchNormalization: (c) => {
     const [x, scale, bias, mean, vr] = c.node.inputs as Value[];
     const dy = c.dOut[0]!;
-    const r = staticShape(c, x).length;
+    const r = rankOf(c, x);
     const chan = (v: Value) => op(c, 'Unsqueeze', [v, ints(c, [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2)])]);
     const others = ints(c, [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2)]);
     const invstd = op(c, 'Div', [scalar(c, x, 1), op(c, 'Sqrt', [op(c, 'Add', [vr, scalar(c, x, (c.attrs.epsilon as number) ?? 1e-5)])])]);

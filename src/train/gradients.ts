@@ -5,6 +5,8 @@ import type { Value } from '../ir/graph.ts';
 import { findOp, type VjpContext } from '../ir/registry.ts';
 import { Tensor } from '../ir/tensor.ts';
 import { numel } from '../ops/util.ts';
+import { ONNX_DTYPES } from '../ops/shape.ts';
+import type { DType } from '../ir/dtype.ts';
 import { lcError } from '../diagnostics.ts';
 import '../ops/index.ts';
 import './grad-ops.ts';
@@ -61,15 +63,20 @@ const RULES: Record<string, Rule> = {
     // keepdims=0 without axes gives a scalar, which Expand broadcasts as it is.
     return onlyFirst(c, op(c, 'Expand', g, op(c, 'Shape', x)));
   },
-  // Mean over axes: the sum's rule, divided by the number of elements averaged (static shapes only).
+  // Mean over axes: the sum's rule, divided by the number of elements averaged. With a symbolic dim (batch N)
+  // the count is computed in the graph: prod(shape(x)) / prod(shape(y)); backends fold it once shapes are known.
   ReduceMean: (c) => {
     const x = c.node.inputs[0]!, y = c.node.outputs[0];
     const [gs] = RULES.ReduceSum(c);
     const nx = x.type.shape && numel(x.type.shape), ny = y.type.shape && numel(y.type.shape);
-    if (!nx || !ny) throw lcError('LC066', ['ReduceMean', 'needs static shapes'], { node: c.node.name, op: 'ReduceMean' });
-    return onlyFirst(c, op(c, 'Div', gs, scalar(c, x, nx / ny)));
+    if (nx && ny) return onlyFirst(c, op(c, 'Div', gs, scalar(c, x, nx / ny)));
+    if (!x.type.shape || !y.type.shape) throw lcError('LC066', ['ReduceMean', 'needs a known rank'], { node: c.node.name, op: 'ReduceMean' });
+    const count = (v: Value) => c.emit('ReduceProd', [c.emit('Cast', [op(c, 'Shape', v)], { to: onnxCode(x.type.dtype) })[0]], { keepdims: 0 })[0];
+    return onlyFirst(c, op(c, 'Div', gs, op(c, 'Div', count(x), count(y))));
   },
 };
+
+const onnxCode = (d: DType) => Number(Object.entries(ONNX_DTYPES).find(([, v]) => v === d)![0]);
 
 /** The gradient flows to input 0 only (the others are shapes/axes). */
 function onlyFirst(c: VjpContext, g: Value): (Value | null)[] {

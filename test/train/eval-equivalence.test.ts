@@ -1,6 +1,6 @@
 // The two graphs of one model agree in eval mode: the training graph with every BatchNorm frozen (running
 // statistics, no update) gives the inference graph's output, which gives the eval output PyTorch recorded
-// for the fixture MLP-BN. Runs once BatchNormalization is registered.
+// for the fixture MLP-BN.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MODELS } from '../fixtures.ts';
@@ -8,14 +8,13 @@ import { readNpy } from './npy.ts';
 import { buildMlpEval } from './mlp-graph.ts';
 import { buildInferenceGraph, buildTrainingGraph } from '../../passes/split-train-infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
-import { findOp } from '../../src/ir/registry.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import '../../src/ops/index.ts';
 
 const DIR = join(MODELS, 'bn_train_step_mlp_bn/reference');
 
 describe('training graph in eval mode == inference graph == PyTorch eval', () => {
-  it.skipIf(!findOp('BatchNormalization'))('on the fixture MLP-BN', () => {
+  it('on the fixture MLP-BN', () => {
     const model = buildMlpEval(join(DIR, 'state_before'), 16, false);
     const x = readNpy(join(DIR, 'input.npy'));
     const inf = buildInferenceGraph(model);

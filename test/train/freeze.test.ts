@@ -6,7 +6,10 @@ import { MODELS } from '../fixtures.ts';
 import { readNpy } from './npy.ts';
 import { buildMlpEval } from './mlp-graph.ts';
 import { buildTrainingGraph, isFrozenName } from '../../passes/split-train-infer.ts';
-import { findOp } from '../../src/ir/registry.ts';
+import { compileDsl } from '../../src/frontend/dsl.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+import { Tensor } from '../../src/ir/tensor.ts';
+import '../../src/ops/index.ts';
 
 const REF = join(MODELS, 'mlp_train_sgd/reference');
 
@@ -38,8 +41,7 @@ describe('frozen layers', () => {
     expect(names).not.toContain('net.1.bias');
   });
 
-  // Needs the eval-mode BatchNormalization op (src/ops/normalization.ts) for shape inference.
-  it.skipIf(!findOp('BatchNormalization'))('a frozen BatchNorm stays in eval mode and its running stats are not state updates', () => {
+  it('a frozen BatchNorm stays in eval mode and its running stats are not state updates', () => {
     const p = buildTrainingGraph(buildMlpEval(join(REF, 'state_initial'), 1000, true),
       { loss: 'mse', optimizer: { kind: 'sgd', lr: 0.05 }, freeze: ['bn_net.1'] });
     const ops = p.graph.nodes.map((n) => `${n.name}:${n.op}`);
@@ -52,5 +54,33 @@ describe('frozen layers', () => {
     const bn = p.graph.nodes.find((n) => n.name === 'bn_net.1')!;
     expect(bn.inputs[4]!.const).not.toBe(bn.inputs[1]!.const);
     expect(Array.from(bn.inputs[4]!.const!.data)).toEqual(Array.from(readNpy(join(REF, 'state_initial/net.1.running_var.npy')).data));
+  });
+});
+
+describe('frozen and scale-less BatchNorm from the DSL', () => {
+  const src = `model m(x: f32[N, 2]) {
+  y = x |> dense(4) |> batchnorm(trainable=false, name="bnf") |> tanh |> dense(3) |> batchnorm(scale=false, center=false, name="bnp") |> dense(1)
+  return y
+}`;
+  it('batchnorm(trainable=false) stays eval-mode with constant running stats; scale=false/center=false trains stats only', async () => {
+    const model = compileDsl(src, 'frozen.layers', { seed: 3 });
+    const p = buildTrainingGraph(model, { loss: 'mse', optimizer: { kind: 'sgd', lr: 0.1 }, batch: 8 });
+    const bnf = p.graph.nodes.find((n) => n.op === 'BatchNormalization')!;
+    expect(bnf, 'the frozen BN stays BatchNormalization').toBeDefined();
+    expect(p.graph.nodes.filter((n) => n.op === 'BatchNormTrain')).toHaveLength(1);
+    const names = [...p.next.keys()].map((v) => v.name);
+    expect(names.filter((n) => n.startsWith('bnf.'))).toEqual([]);
+    expect(names).toEqual(expect.arrayContaining(['bnp.running_mean', 'bnp.running_var']));
+    expect(names).not.toContain('bnp.weight');
+    expect(names).not.toContain('bnp.bias');
+    // One real step: the frozen BN's stats and the scale-less BN's gamma/beta do not move, its running stats do.
+    const before = new Map(model.initializers.map((v) => [v.name, Array.from(v.const!.data)]));
+    const trainer = await Trainer.create(p, 'reference');
+    const x = Tensor.fromArray('float32', [8, 2], Array.from({ length: 16 }, (_, i) => Math.sin(i)));
+    await trainer.trainStep(x, Tensor.fromArray('float32', [8, 1], Array.from({ length: 8 }, (_, i) => i / 8)));
+    const now = (n: string) => Array.from(trainer.state.get(n)?.data ?? p.graph.value(n)!.const!.data);
+    for (const n of ['bnf.running_mean', 'bnf.running_var', 'bnf.weight', 'bnf.bias', 'bnp.weight', 'bnp.bias']) expect(now(n), n).toEqual(before.get(n));
+    expect(now('bnp.running_mean')).not.toEqual(before.get('bnp.running_mean'));
+    await trainer.dispose();
   });
 });

@@ -44,7 +44,7 @@ export class LayerBuilder {
     const t = Tensor.zeros('float32', shape);
     if (kind === 'ones') t.data.fill(1);
     const v = this.graph.addConst(`${this.name}.${suffix}`, t, role);
-    if (role === 'param' && !trainable) v.trainable = false;
+    if (!trainable) v.trainable = false; // a frozen BN's running stats too: split-train-infer keeps that BN in eval mode
     this.params.push(v);
     this.pending.push({ value: v, kind, fanIn, fanOut });
     return v;
