@@ -7,12 +7,18 @@ import { foldConstants } from './fold-constants.ts';
 import { eliminateIdentity } from './eliminate-identity.ts';
 import { eliminateCommonSubexpressions } from './eliminate-common-subexpressions.ts';
 import { eliminateDeadCode } from './eliminate-dead-code.ts';
+import { simplifyInference } from './simplify-inference.ts';
+import { foldBatchnorm } from './fold-batchnorm.ts';
+import { fuseEpilogue } from './fuse-epilogue.ts';
 
 // Every pass, in the order `layerc optimize --list-passes` shows them. Add one import + one entry per pass.
 export const PASSES: Pass[] = [
   foldConstants,
   eliminateIdentity,
+  simplifyInference,
+  foldBatchnorm,
   eliminateCommonSubexpressions,
+  fuseEpilogue,
   eliminateDeadCode,
 ];
 

@@ -7,7 +7,8 @@ import { register as inspect } from './inspect.ts';
 import { register as run } from './run.ts';
 import { register as bench } from './bench.ts';
 import { register as compile } from './compile.ts';
+import { register as optimize } from './optimize.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [train, exportCmd, testOnnx, inspect, run, bench, compile];
+export const COMMANDS: RegisterCommand[] = [train, exportCmd, testOnnx, inspect, run, bench, compile, optimize];

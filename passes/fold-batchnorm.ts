@@ -1,0 +1,251 @@
+// fold-batchnorm: a per-channel affine map y = a[c] * x + s[c] next to a linear op is folded into that op's
+// constants (float64 arithmetic, rounded to float32 once). The affine map is a chain of links, each a
+// BatchNormalization (inference, constant parameters), a Mul by a per-channel constant or an Add of a
+// per-channel constant (what simplify-inference makes of a BN, or a plain bias/scale).
+//   Output side (P -> chain), channel o of P's output:
+//     Conv           W[o, ...] *= a[o]                 b[o] = b[o] * a[o] + s[o]
+//     ConvTranspose  W[c, m, ...] *= a[o], o = (c div C/group) * M/group + m   (weight is [C, M/group, k...])
+//     Gemm           column o of B *= a[o]             C' = a * beta * C + s, beta' = 1 (alpha unchanged)
+//     MatMul (constant 2-D B)  column o of B *= a[o];  shift: 2-D output -> Gemm(A, B', s), else MatMul + Add(s)
+//   Input side (chain -> Conv), input channel c:  W[o, c, ...] *= a[c],  b[o] += sum_{c,k} W[o, c, k] * s[c].
+//     Exact only when the Conv reads no zero padding (pads all 0, auto_pad NOTSET/VALID): a padded tap reads 0,
+//     not s[c]. A pure scale (s == 0) commutes with zero padding and folds regardless.
+// Preconditions (a chain is left alone otherwise, and every BN left in the graph is reported with a reason):
+// the producer's output and every link's output have exactly one user and are not graph outputs; weights,
+// biases and BN parameters are float32 constants; the channel axis of the map is the op's channel axis.
+// New constants are created (weights may be shared); the old ones are dropped when nothing uses them.
+import type { Graph, Node, Value } from '../src/ir/graph.ts';
+import { Tensor } from '../src/ir/tensor.ts';
+import type { Pass, PassContext } from './pass.ts';
+import { batchNormBlocker, batchNormScaleShift, fromBatchNorm } from './simplify-inference.ts';
+
+interface Affine { a: Float64Array; s: Float64Array }
+interface Chain extends Affine { links: Node[]; first: Value; last: Value; scales: boolean }
+/** Where a chain can sit: the channel axis and count of the tensor it maps, and the tensor's rank. */
+interface Site { axis: number; C: number; rank: number }
+
+const BASES = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
+const isF32Const = (v: Value | null | undefined): v is Value => !!v?.const && v.const.dtype === 'float32';
+const nums = (v: Value) => v.const!.data as ArrayLike<number>;
+
+/** The BN (or BN-made Mul/Add) a node stands for, for reporting. */
+const bnOf = (n: Node): Node | undefined => (n.op === 'BatchNormalization' && !n.domain ? n : fromBatchNorm(n));
+
+/** The link `n` (reading `x`) as a per-channel affine map at `site`, or null. */
+function linkAffine(n: Node, x: Value, site: Site): Affine | null {
+  if (n.domain || n.outputs.length !== 1 || n.inputs[0] === null) return null;
+  const { axis, C, rank } = site;
+  if (n.op === 'BatchNormalization') {
+    if (n.inputs[0] !== x || axis !== 1 || batchNormBlocker(n) || n.inputs[1]!.const!.size !== C) return null;
+    return batchNormScaleShift(n);
+  }
+  if ((n.op !== 'Mul' && n.op !== 'Add') || n.inputs.length !== 2) return null;
+  const k = n.inputs[0] === x ? n.inputs[1] : n.inputs[1] === x ? n.inputs[0] : null;
+  if (!isF32Const(k) || k === x || x.type.dtype !== 'float32') return null;
+  const ks = k.const!.shape;
+  if (ks.length > rank) return null;
+  const off = rank - ks.length;
+  if (!ks.every((d, i) => d === 1 || (i + off === axis && d === C))) return null;
+  const vals = nums(k), perChannel = k.const!.size === C && C > 1;
+  const at = (c: number) => vals[perChannel ? c : 0]!;
+  const a = new Float64Array(C).fill(1), s = new Float64Array(C);
+  for (let c = 0; c < C; c++) (n.op === 'Mul' ? a : s)[c] = at(c);
+  return { a, s };
+}
+
+const single = (g: Graph, v: Value): Node | null => (v.users.length === 1 && !g.outputs.includes(v) ? v.users[0]! : null);
+
+/** Composes links (each reading the previous one's output, the first reading `first`): y = a * x + s. */
+function compose(links: Node[], first: Value, site: Site): Chain | null {
+  const a = new Float64Array(site.C).fill(1), s = new Float64Array(site.C);
+  let cur = first, scales = false;
+  for (const u of links) {
+    const f = linkAffine(u, cur, site);
+    if (!f) return null;
+    for (let c = 0; c < site.C; c++) { a[c]! *= f.a[c]!; s[c] = s[c]! * f.a[c]! + f.s[c]!; }
+    scales ||= u.op !== 'Add';
+    cur = u.outputs[0]!;
+  }
+  return links.length ? { a, s, links, first, last: cur, scales } : null;
+}
+
+/** The longest chain of links starting at the sole user of `v`. */
+function chainAfter(g: Graph, v: Value, site: Site): Chain | null {
+  const links: Node[] = [];
+  let cur = v;
+  for (let u = single(g, cur); u && linkAffine(u, cur, site); u = single(g, cur)) {
+    links.push(u);
+    cur = u.outputs[0]!;
+  }
+  return compose(links, v, site);
+}
+
+/** The longest chain of links ending at `x`, each link's output used only by the next (x: by the consumer). */
+function chainBefore(g: Graph, x: Value, site: Site): Chain | null {
+  const links: Node[] = [];
+  let cur = x;
+  while (cur.producer && single(g, cur)) {
+    const p = cur.producer;
+    const data = p.inputs.find((v) => v && !v.const) ?? null;
+    if (!data || !linkAffine(p, data, site)) break;
+    links.unshift(p);
+    cur = data;
+  }
+  return compose(links, cur, site);
+}
+
+function outputSite(p: Node): Site | string {
+  const w = p.inputs[1], out = p.outputs[0]!;
+  if (!isF32Const(w)) return `${p.op} weight is not a float32 constant`;
+  if (out.type.dtype !== 'float32' || !out.type.shape) return `${p.op} output is not float32 of known rank`;
+  const ws = w.const!.shape, rank = out.type.shape.length, group = Number(p.attrs.group ?? 1);
+  switch (p.op) {
+    case 'Conv': return { axis: 1, C: ws[0]!, rank };
+    case 'ConvTranspose': return { axis: 1, C: ws[1]! * group, rank };
+    case 'Gemm':
+      if (p.inputs[2] && !isF32Const(p.inputs[2])) return 'Gemm C is not a float32 constant';
+      return { axis: 1, C: Number(p.attrs.transB ?? 0) ? ws[0]! : ws[1]!, rank };
+    default: // MatMul
+      if (ws.length !== 2) return 'MatMul weight is not 2-D';
+      return { axis: rank - 1, C: ws[1]!, rank };
+  }
+}
+
+const f32 = (shape: number[], n: number, f: (i: number) => number) => new Tensor('float32', shape, Float32Array.from({ length: n }, (_, i) => f(i)));
+
+/** Rewires the chain's users to `out` and drops the chain and any constants left unused. */
+function dropChain(g: Graph, chain: Chain, out: Value, extra: (Value | null | undefined)[]): void {
+  g.replaceAllUses(chain.last, out);
+  const consts = [...chain.links.flatMap((n) => n.inputs.filter((v) => v?.const)), ...extra];
+  for (const n of [...chain.links].reverse()) g.removeNode(n);
+  for (const v of consts) if (v) g.removeConstIfUnused(v);
+}
+
+/** Folds `chain` (after p's output) into p's constants. Returns false when there is nothing to fold. */
+function foldIntoProducer(g: Graph, p: Node, chain: Chain): boolean {
+  const { a, s } = chain;
+  const C = a.length, w = p.inputs[1]!, W = w.const!, b = p.inputs[2] ?? null;
+  const hasShift = s.some((x) => x !== 0) || !!b;
+  const oldB = b;
+  if (p.op === 'Conv' || p.op === 'ConvTranspose') {
+    const group = Number(p.attrs.group ?? 1);
+    const per = W.size / (W.shape[0]! * W.shape[1]!), Mg = W.shape[1]!, Cg = W.shape[0]! / group;
+    const chan = p.op === 'Conv' ? (i: number) => Math.floor(i / (W.size / C))
+      : (i: number) => Math.floor(Math.floor(i / (Mg * per)) / Cg) * Mg + (Math.floor(i / per) % Mg);
+    g.setInput(p, 1, g.addConst(`${w.name}_folded`, f32([...W.shape], W.size, (i) => W.data[i]! * a[chan(i)]!)));
+    if (hasShift) g.setInput(p, 2, g.addConst(`${p.name}_bias_folded`, f32([C], C, (o) => (b ? nums(b)[o]! : 0) * a[o]! + s[o]!)));
+    dropChain(g, chain, p.outputs[0]!, [w, oldB]);
+    return true;
+  }
+  if (p.op === 'Gemm') {
+    const transB = Number(p.attrs.transB ?? 0), beta = Number(p.attrs.beta ?? 1);
+    const col = transB ? (i: number) => Math.floor(i / W.shape[1]!) : (i: number) => i % C;
+    g.setInput(p, 1, g.addConst(`${w.name}_folded`, f32([...W.shape], W.size, (i) => W.data[i]! * a[col(i)]!)));
+    if (hasShift) {
+      // C broadcasts onto [M, N]: keep its row count (1 or M), widen its columns to N.
+      const cs = b ? [1, 1, ...b.const!.shape].slice(-2) : [1, 1];
+      const rows = cs[0]!, cc = cs[1]!;
+      const at = (r: number, o: number) => (b ? nums(b)[r * cc + (cc === 1 ? 0 : o)]! : 0);
+      const t = f32(rows === 1 ? [C] : [rows, C], rows * C, (i) => a[i % C]! * beta * at(Math.floor(i / C), i % C) + s[i % C]!);
+      g.setInput(p, 2, g.addConst(`${p.name}_c_folded`, t));
+      p.attrs = { ...p.attrs, beta: 1 };
+    }
+    dropChain(g, chain, p.outputs[0]!, [w, oldB]);
+    return true;
+  }
+  // MatMul with a constant 2-D weight [K, N]: scale the columns; a shift needs a bias somewhere.
+  const rank = p.outputs[0]!.type.shape!.length;
+  if (!chain.scales && rank !== 2) return false; // MatMul + Add(s) is already the best form
+  const wf = g.addConst(`${w.name}_folded`, f32([...W.shape], W.size, (i) => W.data[i]! * a[i % C]!));
+  const shift = hasShift ? g.addConst(`${p.name}_bias_folded`, f32([C], C, (o) => s[o]!)) : null;
+  if (shift && rank === 2) {
+    const gemm = g.addNode('Gemm', [p.inputs[0]!, wf, shift], {}, { name: `${p.name}_gemm` }, p);
+    dropChain(g, chain, gemm.outputs[0]!, []);
+    g.removeNode(p);
+    g.removeConstIfUnused(w);
+    return true;
+  }
+  g.setInput(p, 1, wf);
+  const out = shift ? g.addNode('Add', [p.outputs[0]!, shift], {}, { name: `${p.name}_bias` }, chain.links[0]).outputs[0]! : p.outputs[0]!;
+  dropChain(g, chain, out, [w]);
+  return true;
+}
+
+/** Folds `chain` (before conv's input 0) into the conv's weights and bias, when exact. */
+function foldIntoConsumer(g: Graph, conv: Node, chain: Chain): string | null {
+  const { a, s } = chain;
+  const pads = (conv.attrs.pads as number[] | undefined) ?? [];
+  const autoPad = String(conv.attrs.auto_pad ?? 'NOTSET');
+  const padded = pads.some((p) => p !== 0) || !(autoPad === 'NOTSET' || autoPad === 'VALID');
+  if (padded && s.some((x) => x !== 0)) return 'Conv zero-pads its input (a shift does not commute with padding)';
+  const w = conv.inputs[1]!, W = w.const!, b = conv.inputs[2] ?? null;
+  const group = Number(conv.attrs.group ?? 1), M = W.shape[0]!, Cg = W.shape[1]!, Mg = M / group, per = W.size / (M * Cg);
+  const bias = new Float64Array(M);
+  const wd = new Float32Array(W.size);
+  for (let i = 0; i < W.size; i++) {
+    const m = Math.floor(i / (Cg * per)), c = Math.floor(m / Mg) * Cg + (Math.floor(i / per) % Cg);
+    wd[i] = W.data[i]! * a[c]!;
+    bias[m]! += W.data[i]! * s[c]!;
+  }
+  const hasShift = !!b || s.some((x) => x !== 0);
+  g.setInput(conv, 0, chain.first);
+  g.setInput(conv, 1, g.addConst(`${w.name}_folded`, new Tensor('float32', [...W.shape], wd)));
+  if (hasShift) g.setInput(conv, 2, g.addConst(`${conv.name}_bias_folded`, f32([M], M, (m) => (b ? nums(b)[m]! : 0) + bias[m]!)));
+  const consts = chain.links.flatMap((n) => n.inputs.filter((v) => v?.const));
+  for (const n of [...chain.links].reverse()) g.removeNode(n);
+  for (const v of [...consts, w, b]) if (v) g.removeConstIfUnused(v);
+  return null;
+}
+
+function countFolds(ctx: PassContext, links: Node[], into: string): void {
+  const seen = new Set<Node>();
+  for (const n of links) {
+    const bn = bnOf(n);
+    if (!bn) ctx.count(`${n.op} folded into ${into}`);
+    else if (!seen.has(bn)) { seen.add(bn); ctx.count(`BatchNormalization folded into ${into}`); }
+  }
+}
+
+export const foldBatchnorm: Pass = {
+  name: 'fold-batchnorm',
+  summary: 'fold BatchNormalization / per-channel scale and shift into the weights and bias of an adjacent Conv, ConvTranspose, Gemm or MatMul',
+  run(g, ctx) {
+    const why = new Map<Node, string>(); // BN -> why it was not folded
+    const note = (n: Node | null | undefined, reason: string) => { const bn = n && bnOf(n); if (bn && !why.has(bn)) why.set(bn, reason); };
+    const alive = (n: Node) => n.outputs[0]!.producer === n; // removeNode clears the producer
+    for (const p of [...g.nodes]) {
+      if (p.domain || !BASES.has(p.op) || !alive(p)) continue;
+      // Input side first (a chain before this Conv whose own producer could not take it), then output side.
+      if (p.op === 'Conv' && isF32Const(p.inputs[1]) && p.inputs[0]!.type.shape && (!p.inputs[2] || isF32Const(p.inputs[2]))) {
+        const x = p.inputs[0]!, W = p.inputs[1]!.const!;
+        const chain = chainBefore(g, x, { axis: 1, C: W.shape[1]! * Number(p.attrs.group ?? 1), rank: x.type.shape!.length });
+        if (chain) {
+          const blocked = foldIntoConsumer(g, p, chain);
+          if (blocked) chain.links.forEach((n) => note(n, blocked));
+          else countFolds(ctx, chain.links, `${p.op} (input side)`);
+        }
+      }
+      const out = p.outputs[0]!;
+      const site = outputSite(p);
+      if (out.users.length !== 1 || g.outputs.includes(out)) {
+        const reason = g.outputs.includes(out) ? `${p.op} output is a graph output` : `${p.op} output has other consumers`;
+        out.users.forEach((u) => note(u, reason));
+        continue;
+      }
+      if (typeof site === 'string') { note(out.users[0], site); continue; }
+      if (p.op === 'ConvTranspose' || p.op === 'Conv') {
+        if (p.inputs[2] && !isF32Const(p.inputs[2])) { note(out.users[0], `${p.op} bias is not a float32 constant`); continue; }
+      }
+      const chain = chainAfter(g, out, site);
+      if (!chain) {
+        const u = out.users[0]!;
+        if (u.op === 'BatchNormalization' && !batchNormBlocker(u)) note(u, `BatchNormalization channel axis 1 is not ${p.op}'s output channel axis`);
+        continue;
+      }
+      if (foldIntoProducer(g, p, chain)) countFolds(ctx, chain.links, p.op);
+    }
+    const left = new Set<Node>();
+    for (const n of g.nodes) { const bn = bnOf(n); if (bn) left.add(bn); }
+    for (const bn of left) ctx.skip(why.get(bn) ?? (bn.op === 'BatchNormalization' && alive(bn) ? batchNormBlocker(bn) : null) ?? 'not next to a Conv, ConvTranspose, Gemm or MatMul');
+  },
+};
