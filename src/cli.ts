@@ -6,9 +6,12 @@ import { COMMANDS } from './cli/commands.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
+  // A global opt-in read by the ONNX importer wherever a command loads a model (src/frontend/onnx-external.ts).
+  if (argv.includes('--allow-external-data')) process.env.LAYERC_ALLOW_EXTERNAL_DATA = '1';
   const program = new Command('layerc')
     .description('graph compiler and optimizer for neural-network layer pipelines')
     .option('--verbose', 'show stack traces for errors')
+    .option('--allow-external-data', 'let ONNX models read tensor data from files inside their own directory')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const register of COMMANDS) register(program);

@@ -21,9 +21,10 @@ export const CATALOGUE = {
   LC013: { exit: 4, message: 'tensor {0} uses external data, which is disabled (pass --allow-external-data)' },
   LC014: { exit: 4, message: 'input {0} is not produced by any node, initializer or graph input' },
   LC015: { exit: 4, message: 'the graph has a cycle through {0}' },
-  LC016: { exit: 4, message: 'unsupported opset {0} for domain {1} (supported: 7 to 21)' },
+  LC016: { exit: 4, message: 'unsupported opset {0} for domain {1} (supported: {2})' },
   LC017: { exit: 4, message: 'malformed tensor {0}: {1}' },
   LC018: { exit: 4, message: 'cannot export {0} to standard ONNX' },
+  LC019: { exit: 4, message: 'unsupported version of op {0} at opset {1}: {2}' },
 
   LC030: { exit: 5, message: 'bad attribute {0}: {1}' },
   LC031: { exit: 5, message: 'wrong number of inputs: {0}' },
@@ -63,6 +64,8 @@ export const CATALOGUE = {
   LC081: { exit: 9, message: 'generated WGSL for node {0} ({1}) does not compile: {2}' },
 
   LC085: { exit: 10, message: 'limit exceeded: {0} (limit {1}; raise it with {2})' },
+  LC086: { exit: 10, message: 'external data of tensor {0}: location {1} {2}' },
+  LC087: { exit: 10, message: 'external data of tensor {0} does not fit {1}: {2}' },
 } as const satisfies Record<string, { exit: number; message: string; retired?: boolean }>;
 
 export type Code = keyof typeof CATALOGUE;

@@ -1,9 +1,10 @@
 // The DSL front end: parse (dsl/parse.ts) -> evaluate to IR with shapes (dsl/compile.ts, layer table in
 // dsl/layers.ts) -> seeded init (dsl/init.ts) -> optional trained weights by name (dsl/weights.ts).
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Graph } from '../ir/graph.ts';
 import '../ops/index.ts';
-import { lcError } from '../diagnostics.ts';
+import { LayercError, lcError } from '../diagnostics.ts';
+import { currentLimits, exceed } from '../limits.ts';
 import { parseDsl } from './dsl/parse.ts';
 import { DslCompiler } from './dsl/compile.ts';
 import { initWeights } from './dsl/init.ts';
@@ -41,8 +42,12 @@ export function compileDsl(source: string, file: string, opts: DslOptions = {}):
 export function compileDslFile(path: string, opts: DslOptions = {}): Graph {
   let text: string;
   try {
+    const limits = currentLimits();
+    const size = statSync(path).size;
+    if (size > limits.maxFileBytes) exceed(`${path} has ${size} bytes`, 'maxFileBytes', limits);
     text = readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof LayercError) throw e;
     throw lcError('LC003', [path, (e as Error).message]);
   }
   return compileDsl(text, path, opts);

@@ -12,29 +12,46 @@ import { Tensor } from '../ir/tensor.ts';
 import { isLayercError, lcError } from '../diagnostics.ts';
 import { dtypeFromOnnx, tensorFromProto, toNumber, usesExternalData } from '../io/tensorproto.ts';
 import { expandCoerced2D, upgradeNode, type NamedRawNode } from './onnx-upgrade.ts';
+import { checkModelOpset, checkOpVersion } from './onnx-versions.ts';
+import { inlineExternalData } from './onnx-external.ts';
+import { checkTensorProto, checkValueDims, type ByteBudget } from './onnx-checks.ts';
+import { currentLimits, exceed, type Limits } from '../limits.ts';
 import '../ops/index.ts';
 
 const P = onnx.onnx;
 const A = P.AttributeProto.AttributeType;
 
-export interface ImportOptions { file?: string }
+export interface ImportOptions {
+  file?: string;
+  /** Read ONNX external data from beside the model (default: refuse; env LAYERC_ALLOW_EXTERNAL_DATA=1). */
+  allowExternalData?: boolean;
+  /** Overrides of the resource limits (defaults and LAYERC_* env vars: src/limits.ts). */
+  limits?: Partial<Limits>;
+}
+
+/** Per-import state for the checks that run before allocation. */
+interface Checked { opts: ImportOptions; limits: Limits; budget: ByteBudget }
 
 /** The default-domain opset the file declared (the graph itself follows opset 18 after upgrading). */
 export const declaredOpset = new WeakMap<G, number>();
 
 /**
- * The one place external tensor data is judged (the robustness work adds --allow-external-data here: resolve the
- * location inside the model's directory, check offset/length against the file, then fill `t.rawData` and clear
- * `dataLocation`/`externalData`, so tensorFromProto, which refuses external data itself, sees inline bytes).
+ * The one place a TensorProto becomes a Tensor: limits and data size checked first (onnx-checks.ts), external
+ * data judged and inlined (onnx-external.ts), so tensorFromProto, which refuses external data itself, sees
+ * inline bytes of the right size.
  */
-export function checkExternalData(t: onnx.onnx.ITensorProto, _opts: ImportOptions): void {
-  if (usesExternalData(t)) throw lcError('LC013', [t.name || '<unnamed>']);
+function readTensor(t: onnx.onnx.ITensorProto, what: string, c: Checked): Tensor {
+  const bytes = checkTensorProto(t, what, c.limits, c.budget);
+  if (usesExternalData(t)) inlineExternalData(t, what, bytes, c.opts);
+  return tensorFromProto(t, what);
 }
 
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): G {
   const file = opts.file;
   try {
-    return build(decodeModel(bytes), opts);
+    const limits = currentLimits(opts.limits);
+    if (bytes.length > limits.maxFileBytes) exceed(`the model file has ${bytes.length} bytes`, 'maxFileBytes', limits);
+    return build(decodeModel(bytes), { opts, limits, budget: { fileBytes: bytes.length, used: 0 } });
   } catch (e) {
     if (isLayercError(e)) throw e.within({ file });
     // A malformed field the checks above missed: still one clear error, tagged so tests can find such gaps.
@@ -49,27 +66,28 @@ function decodeModel(bytes: Uint8Array): onnx.onnx.ModelProto {
   return m;
 }
 
-function build(m: onnx.onnx.ModelProto, opts: ImportOptions): G {
+function build(m: onnx.onnx.ModelProto, c: Checked): G {
+  const opts = c.opts;
   const opsets = new Map<string, number>();
   for (const o of m.opsetImport ?? []) opsets.set(o.domain === 'ai.onnx' ? '' : o.domain ?? '', toNumber(o.version));
   const opset = opsets.get('') ?? 1;
-  if (opset < 7 || opset > 21) throw lcError('LC016', [opset, 'ai.onnx']);
+  checkModelOpset(opset); // each node's op version is checked below (onnx-versions.ts)
   const gp = m.graph!;
+  if ((gp.node?.length ?? 0) > c.limits.maxNodes) exceed(`the graph has ${gp.node!.length} nodes`, 'maxNodes', c.limits);
   const g = new Graph(gp.name || 'main');
   g.source = opts.file;
   declaredOpset.set(g, opset);
   const fresh = { n: 0 };
 
   for (const t of gp.initializer ?? []) {
-    checkExternalData(t, opts);
     if (!t.name) throw lcError('LC010', ['an initializer has no name']);
-    const tensor = tensorFromProto(t, t.name);
+    const tensor = readTensor(t, t.name, c);
     const v = g.registerValue(t.name, { dtype: tensor.dtype, shape: [...tensor.shape] });
     g.markInitializer(v, tensor);
   }
   for (const vi of gp.input ?? []) {
     if (g.value(vi.name!)?.isConst) continue; // IR<4: initializers also listed as inputs
-    g.addInput(vi.name!, typeOf(vi, fresh));
+    g.addInput(vi.name!, typeOf(vi, fresh, c.limits));
   }
   const addConst = (base: string, t: Tensor) => g.addConst(base, t).name;
 
@@ -78,11 +96,12 @@ function build(m: onnx.onnx.ModelProto, opts: ImportOptions): G {
     const name = np.name || `${(np.opType ?? 'node').toLowerCase()}_${idx}`;
     const ver = opsets.get(domain);
     const ctx = { node: name, op: np.opType ?? '' };
-    if (ver === undefined && domain !== '') throw lcError('LC016', ['(none)', domain], ctx);
+    if (ver === undefined && domain !== '') throw lcError('LC016', ['(none)', domain, 'an opset_import entry for every domain a node uses'], ctx);
     const def = findOp(np.opType ?? '', domain);
     if (!def) throw lcError('LC011', [np.opType ?? '', domain || 'ai.onnx', ver ?? opset], ctx);
+    if (domain === '') checkOpVersion(def.name, ver ?? opset, ctx);
     const attrs: Record<string, AttrValue> = {};
-    for (const a of np.attribute ?? []) attrs[a.name!] = attrValue(a, name, opts);
+    for (const a of np.attribute ?? []) attrs[a.name!] = attrValue(a, name, c);
     const r: NamedRawNode = { op: np.opType!, inputs: [...(np.input ?? [])], attrs, name, outputs: [...(np.output ?? [])], domain };
     if (domain === '') upgradeNode(r, ver ?? opset, addConst);
     return expandCoerced2D(r, ver ?? opset);
@@ -111,7 +130,7 @@ function build(m: onnx.onnx.ModelProto, opts: ImportOptions): G {
   // value_info only fills what inference could not derive (it is advisory in ONNX and often stale).
   for (const vi of gp.valueInfo ?? []) {
     const v = vi.name ? g.value(vi.name) : undefined;
-    if (v && v.type.shape === null && vi.type?.tensorType) v.type = typeOf(vi, fresh);
+    if (v && v.type.shape === null && vi.type?.tensorType) v.type = typeOf(vi, fresh, c.limits);
   }
   return g;
 }
@@ -146,17 +165,18 @@ function sortNodes<N extends { name: string; op: string; inputs: string[]; outpu
   return out;
 }
 
-function typeOf(vi: onnx.onnx.IValueInfoProto, fresh: { n: number }): TensorType {
+function typeOf(vi: onnx.onnx.IValueInfoProto, fresh: { n: number }, limits: Limits): TensorType {
   const tt = vi.type?.tensorType;
   if (!tt) throw lcError('LC012', [`non-tensor type of ${vi.name}`]);
   const dtype = dtypeFromOnnx(tt.elemType ?? 0, vi.name ?? '');
   const shape: Dim[] | null = tt.shape
     ? (tt.shape.dim ?? []).map((d): Dim => (d.dimParam ? d.dimParam : (d as { value?: string }).value === 'dimValue' ? toNumber(d.dimValue) : `unk_${fresh.n++}`))
     : null;
+  if (shape) checkValueDims(shape.filter((d): d is number => typeof d === 'number'), `value ${vi.name}`, limits);
   return { dtype, shape };
 }
 
-function attrValue(a: onnx.onnx.IAttributeProto, node: string, opts: ImportOptions): AttrValue {
+function attrValue(a: onnx.onnx.IAttributeProto, node: string, c: Checked): AttrValue {
   const dec = (b: Uint8Array) => new TextDecoder().decode(b);
   switch (a.type) {
     case A.INT: return toNumber(a.i);
@@ -165,7 +185,7 @@ function attrValue(a: onnx.onnx.IAttributeProto, node: string, opts: ImportOptio
     case A.INTS: return (a.ints ?? []).map(toNumber);
     case A.FLOATS: return [...(a.floats ?? [])];
     case A.STRINGS: return (a.strings ?? []).map(dec);
-    case A.TENSOR: checkExternalData(a.t!, opts); return tensorFromProto(a.t!, `${node}.${a.name}`);
+    case A.TENSOR: return readTensor(a.t!, `${node}.${a.name}`, c);
     default: throw lcError('LC030', [a.name ?? '', `attribute type ${A[a.type ?? 0] ?? a.type} is not supported`], { node });
   }
 }

@@ -8,7 +8,8 @@ import { spanAt } from './span.ts';
 import { COMMON_PARAMS, LAYERS, type ArgValue, type Args, type LayerDef, type ParamSpec } from './layers.ts';
 import { LayerBuilder, type PendingParam } from './builder.ts';
 import type { DType } from '../../ir/dtype.ts';
-import { currentLimits } from '../../limits.ts';
+import { currentLimits, exceed, type Limits } from '../../limits.ts';
+import { LayercError } from '../../diagnostics.ts';
 
 type Val = { kind: 'tensor'; v: Value } | { kind: 'lit'; value: ArgValue };
 interface Scope { vars: Map<string, { val: Val; pos: A.Pos }>; prefix: string; counters: Map<string, number> }
@@ -22,6 +23,7 @@ export class DslCompiler {
   private blocks = new Map<string, A.BlockDecl>();
   private callStack: string[] = [];
   private bound = new Set<Value>();
+  private readonly limits: Limits = currentLimits();
 
   constructor(private readonly source: string, private readonly file: string, private readonly program: A.Program) {
     this.graph = new Graph();
@@ -52,6 +54,7 @@ export class DslCompiler {
       if (scope.vars.has(p.name)) throw this.err('LC046', [p.name, this.span(scope.vars.get(p.name)!.pos).line], p.pos);
       const dtype = DTYPES[p.dtype];
       if (!dtype) throw this.err('LC050', [`unsupported input type ${p.dtype}`], p.pos);
+      this.checkInputDims(p);
       const v = this.graph.addInput(p.name, { dtype, shape: [...p.dims] });
       scope.vars.set(p.name, { val: { kind: 'tensor', v }, pos: p.pos });
     }
@@ -62,6 +65,23 @@ export class DslCompiler {
       void i;
     });
     return this.graph;
+  }
+
+  /** Input types are checked like ONNX ones: rank and each fixed dim within the limits, no zero dims. */
+  private checkInputDims(p: A.InputParam): void {
+    this.withSpan(p.pos, () => {
+      if (p.dims.length > this.limits.maxRank) exceed(`input ${p.name} has rank ${p.dims.length}`, 'maxRank', this.limits);
+      for (const d of p.dims) {
+        if (typeof d !== 'number') continue;
+        if (!Number.isSafeInteger(d) || d === 0) throw this.err('LC050', [`input ${p.name} has dimension ${d}; fixed dimensions must be positive integers`], p.pos);
+        if (d > this.limits.maxDim) exceed(`input ${p.name} has dimension ${d}`, 'maxDim', this.limits);
+      }
+    });
+  }
+
+  /** Runs `f`; a LayercError without a location gets this DSL position. */
+  private withSpan<T>(pos: A.Pos, f: () => T): T {
+    try { return f(); } catch (e) { throw e instanceof LayercError ? e.within({ span: this.span(pos), file: this.file }) : e; }
   }
 
   /** Runs statements; returns the values of `return` (required, last). */
@@ -164,7 +184,9 @@ export class DslCompiler {
     const name = args.name as string;
     const b = this.builder(layer.prefix, c.callee, c.calleePos, scope, args.trainable as boolean, name || undefined);
     if (name && this.graph.value(b.name)) throw this.err('LC043', [`'name'`, c.callee, `"${name}" is already used by another layer`], c.pos);
-    return layer.build(b, tensors, args);
+    const out = layer.build(b, tensors, args);
+    if (this.graph.nodes.length > this.limits.maxNodes) this.withSpan(c.calleePos, () => exceed(`the graph has ${this.graph.nodes.length} nodes`, 'maxNodes', this.limits));
+    return out;
   }
 
   /** Matches positional/keyword arguments to parameter specs, applies defaults, checks types. */
@@ -215,7 +237,7 @@ export class DslCompiler {
   }
 
   private blockCall(c: A.CallExpr, block: A.BlockDecl, scope: Scope, piped?: { val: Val; pos: A.Pos }): Val {
-    if (this.callStack.length >= currentLimits().maxBlockDepth) throw this.err('LC047', [`'${block.name}'`, `nesting deeper than ${currentLimits().maxBlockDepth}`], c.calleePos);
+    if (this.callStack.length >= this.limits.maxBlockDepth) this.withSpan(c.calleePos, () => exceed(`block calls nest deeper than ${this.limits.maxBlockDepth} (${[...this.callStack.slice(0, 3), '...', block.name].join(' -> ')})`, 'maxBlockDepth', this.limits));
     if (this.callStack.includes(block.name)) throw this.err('LC047', [`'${block.name}'`, [...this.callStack, block.name].join(' -> ')], c.calleePos);
     const given: { name?: string; val: Val; pos: A.Pos }[] = [];
     if (piped) given.push({ val: piped.val, pos: piped.pos });
