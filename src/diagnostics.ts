@@ -49,6 +49,7 @@ export const CATALOGUE = {
   LC052: { exit: 6, message: '{0} is a {1}, expected a {2}' },
 
   LC060: { exit: 7, message: 'unknown pass {0}{1}' },
+  LC064: { exit: 7, message: 'models cannot be compared: {0}' },
 
   LC065: { exit: 8, message: 'checkpoint {0} is corrupt: {1}' },
   LC066: { exit: 8, message: 'cannot differentiate {0}: {1}' },
