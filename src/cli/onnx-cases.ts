@@ -76,7 +76,7 @@ export async function runCase(dir: string, name: string, opts: RunCaseOptions = 
     graph = loadOnnxFile(join(dir, 'model.onnx'));
     opts.optimize?.(graph);
   } catch (e) {
-    if (isLayercError(e) && ['LC011', 'LC012', 'LC016', 'LC035'].includes(e.code)) {
+    if (isLayercError(e) && ['LC011', 'LC012', 'LC016', 'LC019', 'LC035'].includes(e.code)) {
       return { name, status: 'UNSUPPORTED', maxAbsErr: NaN, reason: `${e.code} ${e.message}` };
     }
     return { name, status: 'FAIL', maxAbsErr: NaN, reason: isLayercError(e) ? `${e.code} ${e.message}` : String(e) };

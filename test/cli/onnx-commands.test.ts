@@ -1,7 +1,8 @@
 // The CLI as users run it: test-onnx's output contract and exit code, run's output files, inspect's summary.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import onnx from 'onnx-proto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTensorFile } from '../../src/io/tensor-file.ts';
@@ -17,12 +18,16 @@ describe('layerc test-onnx / run / inspect', () => {
     cpSync(join(NODE_TESTS, 'test_relu'), join(dir, 'test_relu'), { recursive: true });
     cpSync(join(NODE_TESTS, 'test_relu'), join(dir, 'broken_relu'), { recursive: true });
     writeFileSync(join(dir, 'broken_relu', 'test_data_set_0', 'output_0.pb'), encodeTensorProto(Tensor.zeros('float32', [3, 4, 5])));
-    cpSync(join(NODE_TESTS, 'test_globalaveragepool'), join(dir, 'old_opset'), { recursive: true });
+    // A model declaring a future opset (22) is refused with LC016: reported UNSUPPORTED, not FAIL.
+    cpSync(join(NODE_TESTS, 'test_relu'), join(dir, 'new_opset'), { recursive: true });
+    const m = onnx.onnx.ModelProto.decode(readFileSync(join(dir, 'new_opset', 'model.onnx')));
+    m.opsetImport = [{ domain: '', version: 22 }];
+    writeFileSync(join(dir, 'new_opset', 'model.onnx'), onnx.onnx.ModelProto.encode(m).finish());
     const r = cli('test-onnx', dir);
     const lines = r.stdout.trim().split('\n');
     expect(lines.find((l) => l.includes(' test_relu '))).toMatch(/^PASS/);
     expect(lines.find((l) => l.includes(' broken_relu '))).toMatch(/^FAIL.*max_abs_err=/);
-    expect(lines.find((l) => l.includes(' old_opset '))).toMatch(/^UNSUPPORTED.*LC016/);
+    expect(lines.find((l) => l.includes(' new_opset '))).toMatch(/^UNSUPPORTED.*LC016/);
     expect(lines.at(-1)).toBe('1 passed, 1 failed');
     expect(lines.at(-2)).toBe('1 unsupported');
     expect(r.status).toBe(1);

@@ -75,8 +75,27 @@ describe('malformed ONNX', () => {
     const e = importError(model([{ opType: 'Relu', name: 'r', input: ['x'], output: ['y'] }], { inputs: [vi('x', [2, 3], 10 /* float16 */)] }));
     expect(e.code).toBe('LC012');
   });
-  it('unsupported opset -> LC016', () => {
-    expect(importError(model([{ opType: 'Relu', name: 'r', input: ['x'], output: ['y'] }], { opset: 5 })).code).toBe('LC016');
+  it('opset beyond 21 -> LC016', () => {
+    expect(importError(model([{ opType: 'Relu', name: 'r', input: ['x'], output: ['y'] }], { opset: 22 })).code).toBe('LC016');
+  });
+  it('per-op versions: an op that changed since the model\'s opset -> LC019 naming op, opset and node', () => {
+    const e = importError(model([{ opType: 'Add', name: 'legacy_add', input: ['x', 'x'], output: ['y'] }], { opset: 5 }));
+    expect([e.code, e.context.node]).toEqual(['LC019', 'legacy_add']);
+    expect(e.message).toMatch(/Add at opset 5: versions before Add-7/);
+  });
+  it('per-op versions: an op used before it exists -> LC019', () => {
+    const e = importError(model([{ opType: 'HardSwish', name: 'hs', input: ['x'], output: ['y'] }], { opset: 13 }));
+    expect(e.code).toBe('LC019');
+    expect(e.message).toContain('first appears in opset 14');
+  });
+  it('per-op versions: ops unchanged since an older opset import (GlobalAveragePool-1, Relu-6, Concat-4)', () => {
+    const gap = importOnnx(model([{ opType: 'GlobalAveragePool', name: 'gap', input: ['x'], output: ['y'] }],
+      { opset: 1, inputs: [vi('x', [1, 2, 3, 3])], outputs: [vi('y', [1, 2, 1, 1])] }));
+    expect(gap.outputs[0].type.shape).toEqual([1, 2, 1, 1]);
+    expect(importOnnx(model([{ opType: 'Relu', name: 'r', input: ['x'], output: ['y'] }], { opset: 6 })).nodes[0].op).toBe('Relu');
+    const cat = importOnnx(model([{ opType: 'Concat', name: 'c', input: ['x', 'x'], output: ['y'], attribute: [{ name: 'axis', type: 2, i: 0 }] }],
+      { opset: 4, outputs: [vi('y', [4, 3])] }));
+    expect(cat.outputs[0].type.shape).toEqual([4, 3]);
   });
 });
 
