@@ -14,7 +14,11 @@ const MATH: Record<string, (x: string) => string> = {
 };
 const BINARY: Record<string, (a: string, b: string) => string> = {
   Add: (a, b) => `${a} + ${b}`, Sub: (a, b) => `${a} - ${b}`, Mul: (a, b) => `${a} * ${b}`, Div: (a, b) => `${a} / ${b}`,
-  Max: (a, b) => `Math.max(${a}, ${b})`, Min: (a, b) => `Math.min(${a}, ${b})`,
+  Max: (a, b) => `Math.max(${a}, ${b})`, Min: (a, b) => `Math.min(${a}, ${b})`, Pow: (a, b) => `Math.pow(${a}, ${b})`,
+};
+/** The backward graph's binary helpers (src/train/grad-ops.ts). */
+const LAYERC_BINARY: Record<string, (a: string, b: string) => string> = {
+  ReluGrad: (dy, y) => `(${y} > 0 ? ${dy} : 0)`,
 };
 
 const isF32 = (n: Node) => [...n.inputs, ...n.outputs].every((v) => !v || v.type.dtype === 'float32');
@@ -80,9 +84,9 @@ function loopsJs(dims: number[], strides: number[][], bases: number[], expr: (xs
 }
 
 export const elementwiseKernel: KernelFactory = (node) => {
-  if (node.domain || node.outputs.length !== 1 || !isF32(node)) return null;
+  if ((node.domain && node.domain !== 'ai.layerc') || node.outputs.length !== 1 || !isF32(node)) return null;
   const out = staticShape(node.outputs[0]);
-  const bin = BINARY[node.op];
+  const bin = node.domain ? LAYERC_BINARY[node.op] : BINARY[node.op];
   if (bin && node.inputs.length === 2 && node.inputs.every((v) => v)) {
     const shapes = [out, staticShape(node.inputs[0]), staticShape(node.inputs[1])];
     const { dims, strides } = coalesce(out, shapes.map((s) => broadcastStrides(s, out)));
@@ -91,7 +95,7 @@ export const elementwiseKernel: KernelFactory = (node) => {
       emit: (ctx) => ({ phases: [{ js: loopsJs(dims, strides, [node.outputs[0], node.inputs[0], node.inputs[1]].map((v) => ctx.at(v) / 4), (x) => bin(x[0]!, x[1]!)) }] }),
     };
   }
-  if (!node.inputs[0] || node.inputs[0].isConst) return null;
+  if (node.domain || !node.inputs[0] || node.inputs[0].isConst) return null;
   const probe = unaryExpr(node, 'x');
   if (probe === null) return null;
   const n = prod(out);

@@ -10,6 +10,10 @@ import { poolKernel } from './pool.ts';
 import { softmaxKernel } from './softmax.ts';
 import { concatKernel } from './concat.ts';
 import { convGradInputKernel, convGradWeightKernel } from './conv-grad.ts';
+import { reduceKernel } from './reduce.ts';
+import { batchNormTrainKernel, batchNormTrainGradKernel } from './batchnorm-train.ts';
+import { poolGradKernel } from './pool-grad.ts';
+import { crossEntropyKernel } from './cross-entropy.ts';
 
 export const KERNELS: KernelFactory[] = [convKernel, depthwiseKernel, gemmKernel, elementwiseKernel, batchNormKernel, poolKernel, softmaxKernel, concatKernel,
-  convGradInputKernel, convGradWeightKernel];
+  convGradInputKernel, convGradWeightKernel, reduceKernel, batchNormTrainKernel, batchNormTrainGradKernel, poolGradKernel, crossEntropyKernel];

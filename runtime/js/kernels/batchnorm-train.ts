@@ -1,0 +1,82 @@
+// Training-mode batch normalization as generated JS (src/train/batchnorm-train.ts defines the ops):
+//   BatchNormTrain:     per channel, the batch mean and biased variance (two passes, float64 sums), y, the
+//                       running statistics blended by the convention's rule, and the saved mean / inverse std;
+//   BatchNormTrainGrad: per channel, dBias = sum dY, dScale = sum dY * xhat, then
+//                       dX = scale * invstd / count * (count * dY - dBias - xhat * dScale).
+// Threads split the channels; every sum is formed in the reference's order, so results match it to the last
+// float32 rounding. x is viewed as [N, C, S].
+import type { Node, Value } from '../../../src/ir/graph.ts';
+import { oldWeight } from '../../../src/train/batchnorm-train.ts';
+import { lit, prod, split, staticShape, type EmitContext, type KernelFactory } from '../kernel.ts';
+
+const f32 = (n: Node) => [...n.inputs, ...n.outputs].every((v) => !v || v.type.dtype === 'float32');
+
+/** [N, C, S] of a rank >= 2 value. */
+function ncs(v: Value): [number, number, number] {
+  const s = staticShape(v);
+  return [s[0]!, s[1]!, prod(s.slice(2))];
+}
+
+/** Address (in floats) of an optional value, or null. */
+const addr = (ctx: EmitContext, v: Value | null | undefined) => (v ? ctx.at(v) / 4 : null);
+
+/** Loops over one channel's elements: `body` sees the float index `o + i`. */
+const eachInChannel = (N: number, C: number, S: number, body: string) =>
+  `for (let b = 0; b < ${N}; b++) for (let i = 0, o = (b * ${C} + c) * ${S}; i < ${S}; i++) { ${body} }`;
+
+export const batchNormTrainKernel: KernelFactory = (node) => {
+  if (node.domain !== 'ai.layerc' || node.op !== 'BatchNormTrain' || !f32(node)) return null;
+  const x = node.inputs[0]!;
+  if (staticShape(x).length < 2) return null;
+  const [N, C, S] = ncs(x), count = N * S;
+  const eps = Number(node.attrs.epsilon ?? 1e-5);
+  const w = oldWeight(String(node.attrs.convention ?? 'pytorch'), Number(node.attrs.momentum ?? 0.1));
+  const unbias = node.attrs.convention === 'pytorch' || node.attrs.convention === undefined ? (count > 1 ? count / (count - 1) : 1) : 1;
+  return {
+    kind: `batchnorm-train ${N}x${C}x${S}`,
+    emit(ctx) {
+      const [X, SC, BI, RM, RV] = node.inputs.map((v) => addr(ctx, v));
+      const [Y, NM, NV, SM, IS] = [0, 1, 2, 3, 4].map((k) => addr(ctx, node.outputs[k]));
+      const xi = `F[${X} + o + i]`;
+      return { phases: [{ js: `${split(C)}
+    for (let c = lo; c < hi; c++) {
+      let sum = 0;
+      ${eachInChannel(N, C, S, `sum += ${xi};`)}
+      const m = sum / ${count};
+      let sq = 0;
+      ${eachInChannel(N, C, S, `const d = ${xi} - m; sq += d * d;`)}
+      const v = sq / ${count}, is = 1 / Math.sqrt(v + ${lit(eps)});
+      const g = ${SC === null ? 1 : `F[${SC} + c]`}, be = ${BI === null ? 0 : `F[${BI} + c]`};
+      ${eachInChannel(N, C, S, `F[${Y} + o + i] = g * (${xi} - m) * is + be;`)}
+      ${NM === null ? '' : `F[${NM} + c] = ${lit(w)} * F[${RM} + c] + ${lit(1 - w)} * m;`}
+      ${NV === null ? '' : `F[${NV} + c] = ${lit(w)} * F[${RV} + c] + ${lit(1 - w)} * v * ${lit(unbias)};`}
+      ${SM === null ? '' : `F[${SM} + c] = m;`}
+      ${IS === null ? '' : `F[${IS} + c] = is;`}
+    }` }] };
+    },
+  };
+};
+
+export const batchNormTrainGradKernel: KernelFactory = (node) => {
+  if (node.domain !== 'ai.layerc' || node.op !== 'BatchNormTrainGrad' || !f32(node)) return null;
+  const x = node.inputs[1]!;
+  if (staticShape(x).length < 2) return null;
+  const [N, C, S] = ncs(x), count = N * S;
+  return {
+    kind: `batchnorm-train-grad ${N}x${C}x${S}`,
+    emit(ctx) {
+      const [DY, X, SC, M, IS] = node.inputs.map((v) => addr(ctx, v));
+      const [DX, DS, DB] = [0, 1, 2].map((k) => addr(ctx, node.outputs[k]));
+      return { phases: [{ js: `${split(C)}
+    for (let c = lo; c < hi; c++) {
+      const m = F[${M} + c], is = F[${IS} + c];
+      let sb = 0, ss = 0;
+      ${eachInChannel(N, C, S, `const dy = F[${DY} + o + i]; sb += dy; ss += dy * (F[${X} + o + i] - m) * is;`)}
+      ${DB === null ? '' : `F[${DB} + c] = sb;`}
+      ${DS === null ? '' : `F[${DS} + c] = ss;`}
+      const k = ${SC === null ? 1 : `F[${SC} + c]`} * is / ${count};
+      ${DX === null ? '' : eachInChannel(N, C, S, `F[${DX} + o + i] = k * (${count} * F[${DY} + o + i] - sb - (F[${X} + o + i] - m) * is * ss);`)}
+    }` }] };
+    },
+  };
+};

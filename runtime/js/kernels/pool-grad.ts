@@ -1,0 +1,56 @@
+// Pooling gradients (2-D, NCHW; src/train/conv-grad.ts defines them) as generated JS. Windows never leave
+// their (image, channel) plane, so threads split the planes; each plane of dX is zeroed, then every output
+// cell scatters its dY: MaxPoolGrad to the first maximum of its window (the cell the forward picked),
+// AveragePoolGrad divided by the window's size (in-bounds taps, plus padding taps with count_include_pad;
+// ceil-mode overhang never counts) to every in-bounds tap. Overlapping windows accumulate in float32.
+import { split, staticShape, type KernelFactory } from '../kernel.ts';
+
+export const poolGradKernel: KernelFactory = (node) => {
+  if (node.domain !== 'ai.layerc' || (node.op !== 'MaxPoolGrad' && node.op !== 'AveragePoolGrad')) return null;
+  if (![...node.inputs, ...node.outputs].every((v) => v?.type.dtype === 'float32')) return null;
+  const xs = staticShape(node.inputs[1]), ys = staticShape(node.inputs[0]);
+  if (xs.length !== 4) return null;
+  const [N, C, H, W] = xs as [number, number, number, number], [OH, OW] = [ys[2]!, ys[3]!];
+  const [KH, KW] = node.attrs.kernel_shape as number[];
+  const [SH, SW] = (node.attrs.strides as number[] | undefined) ?? [1, 1];
+  const [PT, PL, PB, PR] = (node.attrs.pads as number[] | undefined) ?? [0, 0, 0, 0];
+  const [DH, DW] = (node.attrs.dilations as number[] | undefined) ?? [1, 1];
+  const max = node.op === 'MaxPoolGrad';
+  const includePad = !!node.attrs.count_include_pad;
+  const planes = N * C, plane = H * W;
+  // Window taps of output (oh, ow): ih = oh*SH - PT + kh*DH, iw = ow*SW - PL + kw*DW.
+  const taps = (body: string) => `for (let kh = 0; kh < ${KH}; kh++) {
+          const ih = h0 + kh * ${DH};
+          for (let kw = 0; kw < ${KW}; kw++) {
+            const iw = w0 + kw * ${DW};
+            ${body}
+          }
+        }`;
+  const inside = 'ih >= 0 && ih < ' + H + ' && iw >= 0 && iw < ' + W;
+  const scatter = max
+    ? `let best = -1, bv = 0;
+        ${taps(`if (${inside}) { const v = F[X + ih * ${W} + iw]; if (best < 0 || v > bv) { best = ih * ${W} + iw; bv = v; } }`)}
+        if (best >= 0) F[DX + best] += g;`
+    : `let size = 0;
+        ${taps(`if (${inside}) size++;${includePad ? ` else if (ih >= ${-PT} && ih < ${H + PB} && iw >= ${-PL} && iw < ${W + PR}) size++;` : ''}`)}
+        const share = g / size;
+        ${taps(`if (${inside}) F[DX + ih * ${W} + iw] += share;`)}`;
+  return {
+    kind: `${node.op} ${N}x${C}x${H}x${W} k${KH}x${KW} s${SH}x${SW}`,
+    emit(ctx) {
+      const DY0 = ctx.at(node.inputs[0]) / 4, X0 = ctx.at(node.inputs[1]) / 4, DX0 = ctx.at(node.outputs[0]) / 4;
+      return { phases: [{ js: `${split(planes)}
+    for (let p = lo; p < hi; p++) {
+      const DX = ${DX0} + p * ${plane}, X = ${X0} + p * ${plane}, DY = ${DY0} + p * ${OH * OW};
+      F.fill(0, DX, DX + ${plane});
+      for (let oh = 0; oh < ${OH}; oh++) {
+        const h0 = oh * ${SH} - ${PT};
+        for (let ow = 0; ow < ${OW}; ow++) {
+          const w0 = ow * ${SW} - ${PL}, g = F[DY + oh * ${OW} + ow];
+          ${scatter}
+        }
+      }
+    }` }] };
+    },
+  };
+};

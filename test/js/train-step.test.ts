@@ -1,0 +1,103 @@
+// One training step on the js backend against the same step on the reference interpreter, for the example
+// models (MLP-BN with MSE, LeNet-BN with cross-entropy) and a small CNN with relu, padded average pooling,
+// overlapping max pooling and dropout: loss, every updated parameter, running statistic and optimizer moment.
+// Also: which training ops still run through the per-node reference fallback (only DropoutTrain).
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Graph } from '../../src/ir/graph.ts';
+import { Tensor } from '../../src/ir/tensor.ts';
+import { inferShapes } from '../../src/ir/infer.ts';
+import { compileDsl, compileDslFile } from '../../src/frontend/dsl.ts';
+import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
+import { Trainer, stateAsInputs } from '../../src/train/trainer.ts';
+import type { OptimizerOptions } from '../../src/train/optimizers.ts';
+import type { LossKind } from '../../src/train/losses.ts';
+import { compileProgram } from '../../runtime/js/index.ts';
+import { lcg, randomTensor } from './graphs.ts';
+
+const EXAMPLES = join(import.meta.dirname, '../../examples');
+
+const SMALL_CNN = `
+model small_cnn(x: f32[N, 2, 11, 9]) {
+  y = x |> conv2d(4, kernel=3, pad=1) |> batchnorm |> relu |> avgpool(3, stride=2, pad=1)
+        |> conv2d(5, kernel=1) |> relu |> maxpool(3, stride=2) |> flatten |> dropout(0.3) |> dense(3)
+  return y
+}`;
+
+interface Case { name: string; model: () => Graph; batch: number; loss: LossKind; optimizer: OptimizerOptions }
+
+const CASES: Case[] = [
+  { name: 'mlp_bn', model: () => compileDslFile(join(EXAMPLES, 'mlp_bn.layers'), { seed: 3 }), batch: 16, loss: 'mse', optimizer: { kind: 'momentum', lr: 0.05 } },
+  { name: 'lenet_bn', model: () => compileDslFile(join(EXAMPLES, 'lenet_bn.layers'), { seed: 3 }), batch: 6, loss: 'cross-entropy', optimizer: { kind: 'sgd', lr: 0.1, weightDecay: 1e-3 } },
+  { name: 'small_cnn', model: () => compileDsl(SMALL_CNN, 'small_cnn.layers', { seed: 3 }), batch: 5, loss: 'cross-entropy', optimizer: { kind: 'adam', lr: 0.01 } },
+];
+
+/** The model with its batch fixed (the js backend specializes shapes; the MSE gradient needs them too). */
+function withBatch(c: Case): Graph {
+  const g = c.model();
+  for (const v of g.inputs) v.type = { ...v.type, shape: v.type.shape!.map((d) => (typeof d === 'number' ? d : c.batch)) };
+  inferShapes(g);
+  return g;
+}
+
+function batchFor(c: Case, rnd: () => number): { x: Tensor; labels: Tensor } {
+  const p = buildTrainingGraph(withBatch(c), { loss: c.loss, optimizer: c.optimizer });
+  const x = randomTensor(p.input.type.shape as number[], rnd);
+  const classes = (p.output.type.shape as number[])[1]!;
+  const labels = c.loss === 'mse'
+    ? randomTensor(p.labels.type.shape as number[], rnd)
+    : Tensor.fromArray('int64', [c.batch], Array.from({ length: c.batch }, () => Math.floor(rnd() * classes)));
+  return { x, labels };
+}
+
+/** One step through the Trainer (the js backend runs at its default thread count: the cores). */
+async function oneStep(c: Case, backend: string, x: Tensor, labels: Tensor) {
+  const program = buildTrainingGraph(withBatch(c), { loss: c.loss, optimizer: c.optimizer, seed: 5 });
+  const t = await Trainer.create(program, backend, 5);
+  const loss = await t.trainStep(x, labels);
+  await t.dispose();
+  return { loss, state: t.state };
+}
+
+/** |js - ref| <= atol + rtol |ref|, atol scaled by the tensor's largest magnitude (at least 0.1: a tensor of
+ *  gradient noise, such as a bias gradient before batchnorm, is ~1e-8 and compared absolutely). */
+function expectClose(name: string, got: Tensor, want: Tensor, rtol = 1e-4, atolScale = 1e-5, skip?: (i: number) => boolean) {
+  let big = 0;
+  for (const v of want.data) big = Math.max(big, Math.abs(v));
+  const atol = atolScale * Math.max(big, 0.1);
+  for (let i = 0; i < want.size; i++) {
+    if (skip?.(i)) continue;
+    const err = Math.abs(got.data[i]! - want.data[i]!);
+    if (err > atol + rtol * Math.abs(want.data[i]!)) expect.fail(`${name}[${i}]: js ${got.data[i]} vs reference ${want.data[i]}`);
+  }
+}
+
+describe('one training step: js backend == reference', () => {
+  for (const c of CASES) {
+    it(`${c.name} (${c.loss}, ${c.optimizer.kind}, batch ${c.batch})`, async () => {
+      const { x, labels } = batchFor(c, lcg(11));
+      const ref = await oneStep(c, 'reference', x, labels);
+      const js = await oneStep(c, 'js', x, labels);
+      expect(Math.abs(js.loss - ref.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(ref.loss)));
+      expect([...js.state.keys()].sort()).toEqual([...ref.state.keys()].sort());
+      for (const [name, want] of ref.state) {
+        const got = js.state.get(name)!;
+        if (c.optimizer.kind !== 'adam' || !ref.state.has(`${name}.exp_avg`)) { expectClose(name, got, want); continue; }
+        // Adam's first step moves each parameter by about lr * sign(gradient): where the true gradient is 0
+        // (a bias followed by batchnorm: |g| ~ 1e-8, float noise) the step is noise too, so elements whose
+        // gradient is below 1e-5 are not compared; the moments (0.1 g and 0.001 g^2) are, everywhere.
+        const m = ref.state.get(`${name}.exp_avg`)!;
+        expectClose(name, got, want, 1e-4, 1e-5, (i) => Math.abs(m.data[i]!) < 1e-6);
+      }
+    });
+  }
+
+  it('runs every training op of these models on a kernel except DropoutTrain', () => {
+    for (const c of CASES) {
+      const p = buildTrainingGraph(withBatch(c), { loss: c.loss, optimizer: c.optimizer });
+      stateAsInputs(p.graph, [...p.next.keys(), ...p.graph.initializers.filter((v) => v.role && !p.next.has(v))]);
+      const fallbacks = compileProgram(p.graph, { threads: 2 }).kernels.filter((k) => k.kind === 'reference').map((k) => k.op);
+      expect(fallbacks.filter((op) => op !== 'DropoutTrain'), c.name).toEqual([]);
+    }
+  });
+});
