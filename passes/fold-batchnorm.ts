@@ -160,6 +160,7 @@ function foldIntoProducer(g: Graph, p: Node, chain: Chain): boolean {
   const shift = hasShift ? g.addConst(`${p.name}_bias_folded`, f32([C], C, (o) => s[o]!)) : null;
   if (shift && rank === 2) {
     const gemm = g.addNode('Gemm', [p.inputs[0]!, wf, shift], {}, { name: `${p.name}_gemm` }, p);
+    gemm.outputs[0]!.type = { ...chain.last.type };
     dropChain(g, chain, gemm.outputs[0]!, []);
     g.removeNode(p);
     g.removeConstIfUnused(w);
@@ -167,6 +168,7 @@ function foldIntoProducer(g: Graph, p: Node, chain: Chain): boolean {
   }
   g.setInput(p, 1, wf);
   const out = shift ? g.addNode('Add', [p.outputs[0]!, shift], {}, { name: `${p.name}_bias` }, chain.links[0]).outputs[0]! : p.outputs[0]!;
+  out.type = { ...chain.last.type };
   dropChain(g, chain, out, [w]);
   return true;
 }
@@ -239,7 +241,7 @@ export const foldBatchnorm: Pass = {
       const chain = chainAfter(g, out, site);
       if (!chain) {
         const u = out.users[0]!;
-        if (u.op === 'BatchNormalization' && !batchNormBlocker(u)) note(u, `BatchNormalization channel axis 1 is not ${p.op}'s output channel axis`);
+        if (!(u.op === 'BatchNormalization' && batchNormBlocker(u))) note(u, `BatchNormalization channel axis 1 is not ${p.op}'s output channel axis`);
         continue;
       }
       if (foldIntoProducer(g, p, chain)) countFolds(ctx, chain.links, p.op);

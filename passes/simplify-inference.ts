@@ -46,6 +46,8 @@ function rewriteBatchNorm(g: Graph, bn: Node, ctx: PassContext): void {
   const shift = g.addConst(`${bn.name}_shift`, new Tensor('float32', shape, Float32Array.from(s)));
   const mul = g.addNode('Mul', [x, scale], {}, { name: `${bn.name}_scale` }, bn);
   const add = g.addNode('Add', [mul.outputs[0]!, shift], {}, { name: `${bn.name}_shift` }, bn);
+  mul.outputs[0]!.type = { ...x.type };
+  add.outputs[0]!.type = { ...bn.outputs[0]!.type };
   ORIGIN.set(mul, bn);
   ORIGIN.set(add, bn);
   const params = bn.inputs.slice(1) as Value[];

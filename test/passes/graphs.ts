@@ -1,0 +1,167 @@
+// Random graphs for the optimizer properties: a linear op (Conv with random groups/depthwise, kernel, stride,
+// dilation, padding, bias or not; ConvTranspose with groups; Gemm with transA/transB/alpha/beta and every C
+// broadcast; MatMul of rank 2 or 3 with a constant weight), optionally a BatchNormalization before a conv,
+// then a random tail of BNs (random eps, tiny variances), activations, residual and bias Adds, per-channel
+// Muls, Identity/Dropout, and forks (an intermediate that is also a graph output). Structure comes from
+// fast-check (so it shrinks), numbers from a seeded generator.
+//
+// Alongside the graph the builder tracks `errScale`, a bound used for the float32 tolerance: the largest
+// sum of |terms| any value is computed from (fan-in x max|weight| x max|input| through every scale), times
+// the Lipschitz constants of the ops after it. Folding re-associates float32 roundings, each <= u * errScale
+// (u = 2^-24) at the point it happens, and later ops scale those errors by at most their Lipschitz constant.
+import fc from 'fast-check';
+import { Graph, type Value } from '../../src/ir/graph.ts';
+import { Tensor } from '../../src/ir/tensor.ts';
+import { inferShapes } from '../../src/ir/infer.ts';
+import '../../src/ops/index.ts';
+
+export const BASES = ['conv', 'convT', 'gemm', 'matmul'] as const;
+export const STEPS = ['bn', 'bn', 'act', 'act', 'res', 'bias', 'mul', 'fork', 'identity', 'dropout'] as const;
+export type Step = (typeof STEPS)[number];
+
+export interface Case {
+  base: (typeof BASES)[number];
+  preBn: boolean;
+  bn: boolean;
+  tail: Step[];
+  /** Weights (and BN parameters) given as graph inputs instead of constants now and then. */
+  inputParams: boolean;
+  symbolicBatch: boolean;
+  seed: number;
+}
+
+export const caseArb: fc.Arbitrary<Case> = fc.record({
+  base: fc.constantFrom(...BASES),
+  preBn: fc.boolean(),
+  bn: fc.constantFrom(true, true, true, false),
+  tail: fc.array(fc.constantFrom(...STEPS), { maxLength: 4 }),
+  inputParams: fc.constantFrom(false, false, false, true),
+  symbolicBatch: fc.boolean(),
+  seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+});
+
+export function lcg(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32; };
+}
+
+export interface Built { graph: Graph; feeds: Record<string, Tensor>; errScale: number }
+
+const ACTS: [string, number][] = [['Relu', 1], ['LeakyRelu', 1], ['Sigmoid', 1], ['Tanh', 1], ['HardSigmoid', 1], ['HardSwish', 1.5], ['Clip', 1], ['Relu6', 1]];
+
+export function buildCase(c: Case): Built {
+  const rnd = lcg(c.seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  const uni = (lo: number, hi: number) => lo + (hi - lo) * rnd();
+  const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
+  const g = new Graph('prop');
+  const feeds: Record<string, Tensor> = {};
+  const N = int(1, 2);
+  const tensor = (shape: number[], lo: number, hi: number) => Tensor.fromArray('float32', shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => uni(lo, hi)));
+  /** A parameter: a constant, or (inputParams, sometimes) a graph input fed with the same numbers. */
+  const param = (name: string, t: Tensor): Value => {
+    if (c.inputParams && rnd() < 0.5) { const v = g.addInput(g.uniqueName(name), { dtype: 'float32', shape: [...t.shape] }); feeds[v.name] = t; return v; }
+    return g.addConst(name, t);
+  };
+  let batch = 0; // the value of the symbolic dim 'N' (the first dim of the first input)
+  const input = (name: string, shape: number[]): Value => {
+    batch ||= shape[0]!;
+    const v = g.addInput(g.uniqueName(name), { dtype: 'float32', shape: c.symbolicBatch ? ['N', ...shape.slice(1)] : shape });
+    feeds[v.name] = tensor(shape, -1, 1);
+    return v;
+  };
+  /** A graph input of exactly x's (possibly symbolic) shape. */
+  const like = (name: string, x: Value): Value => {
+    const v = g.addInput(g.uniqueName(name), { dtype: 'float32', shape: [...shapeOf(x)] });
+    feeds[v.name] = tensor(shapeOf(x).map((d) => (typeof d === 'number' ? d : batch)), -1, 1);
+    return v;
+  };
+  const node = (op: string, inputs: (Value | null)[], attrs: Record<string, unknown> = {}): Value => {
+    const n = g.addNode(op, inputs, attrs as never);
+    inferShapes(g);
+    return n.outputs[0]!;
+  };
+  const shapeOf = (v: Value) => v.type.shape!;
+  let mag = 1, errScale = 1;
+  const after = (newMag: number, lipschitz = 1) => { mag = newMag; errScale = Math.max(errScale * lipschitz, newMag); };
+  const bn = (x: Value): Value => {
+    const C = shapeOf(x)[1] as number;
+    const eps = pick([1e-5, 1e-3, 0.1]);
+    const variance = Tensor.fromArray('float32', [C], Array.from({ length: C }, () => (rnd() < 0.3 ? uni(1e-8, 1e-5) : uni(0.1, 2))));
+    const gamma = tensor([C], -2, 2), beta = tensor([C], -1, 1), mean = tensor([C], -1, 1);
+    let maxA = 0, maxS = 0;
+    for (let i = 0; i < C; i++) {
+      const a = Math.abs(gamma.data[i]!) / Math.sqrt(variance.data[i]! + eps);
+      maxA = Math.max(maxA, a); maxS = Math.max(maxS, Math.abs(beta.data[i]!) + a * Math.abs(mean.data[i]!));
+    }
+    const y = node('BatchNormalization', [x, param('gamma', gamma), param('beta', beta), param('mean', mean), param('var', variance)], { epsilon: eps });
+    after(maxA * mag + maxS, maxA);
+    return y;
+  };
+  /** Per-channel constant shape for the current value: conv [C,1,1] or [1,C,1,1]; gemm/matmul [N]. */
+  const channelShape = (x: Value): number[] => {
+    const s = shapeOf(x);
+    if (c.base === 'conv' || c.base === 'convT') { const C = s[1] as number; return rnd() < 0.5 ? [C, 1, 1] : [1, C, 1, 1]; }
+    return [s[s.length - 1] as number];
+  };
+
+  let x: Value;
+  if (c.base === 'conv' || c.base === 'convT') {
+    const group = c.base === 'conv' ? pick([1, 1, 2, 0]) : pick([1, 2]); // 0: depthwise
+    const C = group === 0 ? int(1, 4) : group * int(1, 3);
+    const G = group === 0 ? C : group;
+    const k = [int(1, 3), int(1, 3)], s = [int(1, 2), int(1, 2)], d = [int(1, 2), int(1, 2)];
+    const zeroPad = c.preBn && rnd() < 0.6;
+    const pads = zeroPad ? [0, 0, 0, 0] : [int(0, k[0]! - 1), int(0, k[1]! - 1), int(0, k[0]! - 1), int(0, k[1]! - 1)];
+    const ext = k.map((kk, i) => (kk - 1) * d[i]! + 1);
+    x = input('x', [N, C, int(ext[0]!, ext[0]! + 3), int(ext[1]!, ext[1]! + 3)]);
+    if (c.preBn) x = bn(x);
+    const Mg = int(1, 3), M = G * Mg;
+    const wShape = c.base === 'conv' ? [M, C / G, ...k] : [C, Mg, ...k];
+    const bias = rnd() < 0.5 ? param('b', tensor([M], -1, 1)) : null;
+    const attrs: Record<string, unknown> = { group: G, kernel_shape: k, strides: s, dilations: d, pads };
+    if (c.base === 'convT' && s[0]! > 1 && rnd() < 0.5) attrs.output_padding = [1, 0];
+    x = node(c.base === 'conv' ? 'Conv' : 'ConvTranspose', [x, param('w', tensor(wShape, -1, 1)), bias], attrs);
+    after((C / G) * k[0]! * k[1]! * mag + 1);
+  } else if (c.base === 'gemm') {
+    const M = int(1, 4), K = int(1, 6), Nn = int(1, 5);
+    const transA = int(0, 1), transB = int(0, 1), alpha = pick([1, 0.5, -1.5]), beta = pick([1, 2, 0.5]);
+    const cShape = pick([null, [Nn], [1, Nn], [M, Nn], [], [M, 1]]);
+    const a = input('a', transA ? [K, M] : [M, K]);
+    const b = param('B', tensor(transB ? [Nn, K] : [K, Nn], -1, 1));
+    x = node('Gemm', [a, b, cShape ? param('C', tensor(cShape, -1, 1)) : null], { transA, transB, alpha, beta });
+    after(Math.abs(alpha) * K * mag + Math.abs(beta));
+  } else {
+    const rank = pick([2, 3]), M = int(1, 4), K = int(1, 6), Nn = int(1, 5);
+    const a = input('a', rank === 2 ? [M, K] : [N, M, K]);
+    x = node('MatMul', [a, param('B', tensor([K, Nn], -1, 1))]);
+    after(K * mag);
+  }
+  if (c.bn) x = bn(x);
+  for (const step of c.tail) {
+    switch (step) {
+      case 'bn': x = bn(x); break;
+      case 'act': {
+        const [name, lip] = pick(ACTS);
+        if (name === 'Clip' || name === 'Relu6') {
+          const [lo, hi] = name === 'Relu6' ? [0, 6] : [uni(-1, 0), uni(0, 1)];
+          x = node('Clip', [x, g.addConst('lo', Tensor.scalar('float32', lo)), g.addConst('hi', Tensor.scalar('float32', hi))]);
+          after(Math.min(mag, Math.max(Math.abs(lo), Math.abs(hi))), 1);
+        } else {
+          const alpha = name === 'LeakyRelu' ? uni(0.01, 0.5) : name === 'HardSigmoid' ? uni(0.1, 0.5) : undefined;
+          x = node(name, [x], alpha === undefined ? {} : { alpha });
+          after(name === 'Sigmoid' || name === 'Tanh' || name === 'HardSigmoid' ? Math.min(1, mag) : Math.max(mag, 0.375), lip);
+        }
+        break;
+      }
+      case 'res': { x = node('Add', [x, like('r', x)]); after(mag + 1); break; }
+      case 'bias': { x = node('Add', rnd() < 0.5 ? [x, g.addConst('bias', tensor(channelShape(x), -1, 1))] : [g.addConst('bias', tensor(channelShape(x), -1, 1)), x]); after(mag + 1); break; }
+      case 'mul': { x = node('Mul', [x, g.addConst('k', tensor(channelShape(x), -2, 2))]); after(2 * mag, 2); break; }
+      case 'fork': g.outputs.push(x); break;
+      case 'identity': x = node('Identity', [x]); break;
+      case 'dropout': x = node('Dropout', [x, g.addConst('ratio', Tensor.scalar('float32', 0.3))]); break;
+    }
+  }
+  if (!g.outputs.includes(x)) g.outputs.push(x);
+  return { graph: g, feeds, errScale };
+}
