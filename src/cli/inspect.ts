@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Graph } from '../ir/graph.ts';
 import { byteSize } from '../ir/dtype.ts';
 import { printGraph, typeToString } from '../ir/printer.ts';
-import { loadModel } from '../frontend/load.ts';
+import { loadModel, type LoadOptions } from '../frontend/load.ts';
 import { declaredOpset } from '../frontend/onnx.ts';
 
 export function summarize(g: Graph): string {
@@ -25,11 +25,14 @@ export function register(program: Command): void {
   program.command('inspect')
     .description('show a model\'s ops, inputs/outputs, parameters and opset')
     .argument('<model>', '.onnx or .layers model')
-    .option('--graph', 'also print the full graph')
-    .addHelpText('after', '\nExample:\n  layerc inspect ../shared/fixtures/models/lenet_bn/model.onnx --graph')
-    .action(async (path: string, o: { graph?: boolean }) => {
-      const g = await loadModel(path);
+    .option('--graph', 'also print the full graph (with each node\'s source line:column for .layers models)')
+    .option('--seed <n>', '.layers: seed of the weight initialization', Number, 0)
+    .option('--weights <file>', 'trained weights by initializer name: a .safetensors checkpoint or an .onnx model')
+    .option('--sequential <prefix>', '--weights named by PyTorch nn.Sequential index (<prefix>.<k>.weight)')
+    .addHelpText('after', '\nExamples:\n  layerc inspect ../shared/fixtures/models/lenet_bn/model.onnx --graph\n  layerc inspect examples/lenet_bn.layers --graph --seed 1')
+    .action(async (path: string, o: { graph?: boolean } & LoadOptions) => {
+      const g = await loadModel(path, { seed: o.seed, weights: o.weights, sequential: o.sequential });
       console.log(summarize(g));
-      if (o.graph) console.log(`\n${printGraph(g)}`);
+      if (o.graph) console.log(`\n${printGraph(g, { spans: true })}`);
     });
 }

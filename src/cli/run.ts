@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Graph } from '../ir/graph.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { lcError } from '../diagnostics.ts';
-import { loadModel } from '../frontend/load.ts';
+import { loadModel, type LoadOptions } from '../frontend/load.ts';
 import { readTensorFile, tensorFormat, writeTensorFile } from '../io/tensor-file.ts';
 import { getBackend } from '../../runtime/backend.ts';
 import { loadOptimizer, parseLevel } from './level.ts';
@@ -44,10 +44,13 @@ export function register(program: Command): void {
     .option('-O, --opt-level <n>', 'optimization level 0, 1 or 2 (-O0, -O2)', '0')
     .option('--output-dir <dir>', 'write each output as <dir>/<name>.npy|.pb (same format as the inputs)')
     .option('--force', 'replace existing output files')
-    .addHelpText('after', '\nExample:\n  layerc run model.onnx --input input=x.npy --backend reference --output-dir out/')
-    .action(async (path: string, o: { input: string[]; backend: string; optLevel: string; outputDir?: string; force?: boolean }) => {
+    .option('--seed <n>', '.layers: seed of the weight initialization', Number, 0)
+    .option('--weights <file>', 'trained weights by initializer name: a .safetensors checkpoint or an .onnx model')
+    .option('--sequential <prefix>', '--weights named by PyTorch nn.Sequential index (<prefix>.<k>.weight)')
+    .addHelpText('after', '\nExamples:\n  layerc run model.onnx --input input=x.npy --backend reference --output-dir out/\n  layerc run examples/lenet_bn.layers --weights lenet.safetensors --input x=x.npy')
+    .action(async (path: string, o: { input: string[]; backend: string; optLevel: string; outputDir?: string; force?: boolean } & LoadOptions) => {
       const optimize = await loadOptimizer(parseLevel(o.optLevel));
-      const g = await loadModel(path);
+      const g = await loadModel(path, { seed: o.seed, weights: o.weights, sequential: o.sequential });
       const { feeds, format, files } = parseInputs(o.input, g);
       optimize(g);
       const compiled = await (await getBackend(o.backend)).compile(g);

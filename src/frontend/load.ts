@@ -1,18 +1,42 @@
 // Loads a model file by extension: .onnx through the ONNX frontend, .layers through the DSL compiler
-// (imported lazily, so this module does not depend on the DSL being built).
+// (imported lazily, so this module does not depend on the DSL being built). Optional trained weights come from
+// a safetensors checkpoint (`layerc train --checkpoint`) or an ONNX file and are matched by initializer name.
 import { extname } from 'node:path';
 import type { Graph } from '../ir/graph.ts';
+import type { Tensor } from '../ir/tensor.ts';
 import { lcError } from '../diagnostics.ts';
 import { loadOnnxFile } from './onnx.ts';
+import { loadWeights } from './dsl/weights.ts';
 
-export interface LoadOptions { seed?: number }
+export interface LoadOptions {
+  /** Seed of a .layers model's weight initialization (default 0). */
+  seed?: number;
+  /** A .safetensors checkpoint or .onnx file whose tensors replace the model's initializers of the same name. */
+  weights?: string;
+  /** Read `weights` by PyTorch nn.Sequential index (`<sequential>.<k>.weight`); see README "The DSL". */
+  sequential?: string;
+}
 
 export async function loadModel(path: string, opts: LoadOptions = {}): Promise<Graph> {
   const ext = extname(path).toLowerCase();
-  if (ext === '.onnx') return loadOnnxFile(path);
-  if (ext === '.layers') {
-    const dsl = (await import('./dsl.ts')) as { compileDslFile(p: string, o?: { seed?: number }): Graph };
-    return dsl.compileDslFile(path, { seed: opts.seed });
+  let g: Graph;
+  if (ext === '.onnx') g = loadOnnxFile(path);
+  else if (ext === '.layers') {
+    const dsl = await import('./dsl.ts');
+    g = dsl.compileDslFile(path, { seed: opts.seed });
+  } else throw lcError('LC006', [path, 'expected a .onnx or .layers model']);
+  if (opts.weights) {
+    const n = loadWeights(g, await readWeightFile(opts.weights), opts.weights, opts.sequential);
+    // Zero matches means the wrong file or a naming mismatch: silently keeping the init would be worse.
+    if (n === 0) throw lcError('LC051', [`file ${opts.weights}`, `no tensor name matches an initializer of ${path} (e.g. ${g.initializers[0]?.name ?? 'none'})`]);
   }
-  throw lcError('LC006', [path, 'expected a .onnx or .layers model']);
+  return g;
+}
+
+/** Named tensors of a checkpoint (.safetensors) or an ONNX model's initializers. */
+export async function readWeightFile(path: string): Promise<Map<string, Tensor> | Graph> {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.onnx') return loadOnnxFile(path);
+  if (ext === '.safetensors') return (await import('../train/checkpoint.ts')).loadCheckpoint(path).tensors;
+  throw lcError('LC006', [path, 'weights must be a .safetensors checkpoint or an .onnx model']);
 }

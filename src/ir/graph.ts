@@ -37,6 +37,8 @@ export class Value {
 export interface NodeOptions {
   name?: string;
   domain?: string;
+  /** Source position (DSL). Default: the span of `before`, since a node a pass inserts before another
+   *  almost always rewrites it, so errors and `inspect` still point at the user's line after passes. */
   span?: SourceSpan;
   /** Names for the outputs (default: derived from the node name). */
   outputNames?: string[];
@@ -115,7 +117,7 @@ export class Graph {
   addNode(op: string, inputs: (Value | null)[], attrs: Record<string, AttrValue> = {}, opts: NodeOptions = {}, before?: Node): Node {
     const name = this.uniqueNodeName(opts.name ?? op.toLowerCase());
     const node = new Node(name, op, opts.domain ?? '', attrs);
-    node.span = opts.span;
+    node.span = opts.span ?? before?.span;
     const count = opts.outputNames?.length ?? opts.numOutputs ?? 1;
     for (let i = 0; i < count; i++) {
       const outName = opts.outputNames?.[i] || this.uniqueName(count === 1 ? name : `${name}_${i}`);

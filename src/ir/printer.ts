@@ -20,6 +20,8 @@ function fmtNum(x: number): string { return Number.isInteger(x) ? String(x) : St
 export interface PrintOptions {
   /** Omit types (structure-only comparisons). */
   types?: boolean;
+  /** Append each node's source position (`@ file:line:column`, DSL models) — `layerc inspect --graph`. */
+  spans?: boolean;
 }
 
 export function printGraph(g: Graph, opts: PrintOptions = {}): string {
@@ -31,7 +33,8 @@ export function printGraph(g: Graph, opts: PrintOptions = {}): string {
   for (const n of g.nodes) {
     const attrs = Object.keys(n.attrs).sort().map((k) => `${k}=${attrToString(n.attrs[k])}`);
     const op = n.domain ? `${n.domain}::${n.op}` : n.op;
-    lines.push(`  ${n.outputs.map(decl).join(', ')} = ${op}(${n.inputs.map(v).join(', ')})${attrs.length ? ` {${attrs.join(', ')}}` : ''}  # ${n.name}`);
+    const at = opts.spans && n.span ? `  @ ${n.span.file ? `${n.span.file}:` : ''}${n.span.line}:${n.span.column}` : '';
+    lines.push(`  ${n.outputs.map(decl).join(', ')} = ${op}(${n.inputs.map(v).join(', ')})${attrs.length ? ` {${attrs.join(', ')}}` : ''}  # ${n.name}${at}`);
   }
   return lines.join('\n');
 }

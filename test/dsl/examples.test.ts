@@ -1,5 +1,5 @@
 // Every example compiles with all shapes inferred, runs on the reference interpreter, and agrees with
-// onnxruntime-node on the same graph serialized to ONNX. Plus: the DSL LeNet-BN with the PyTorch
+// onnxruntime-node on the same graph written by exportOnnx (src/export/onnx.ts). Plus: the DSL LeNet-BN with the PyTorch
 // fixture's weights (loaded by name) reproduces the fixture's expected output.
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,10 +8,11 @@ import * as ort from 'onnxruntime-node';
 import { compileDsl, compileDslFile } from '../../src/frontend/dsl.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { verify } from '../../src/ir/verify.ts';
-import { importOnnx } from '../../src/frontend/onnx.ts';
+import { loadOnnxFile } from '../../src/frontend/onnx.ts';
+import { exportOnnx } from '../../src/export/onnx.ts';
+import { readTensorFile } from '../../src/io/tensor-file.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { MODELS, REPO_ROOT } from '../fixtures.ts';
-import { graphToOnnxBytes, readInitializers, readTensorPb } from './onnx-io.ts';
 
 const EXAMPLES = join(REPO_ROOT, 'examples');
 const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.layers')).sort();
@@ -47,7 +48,7 @@ describe('DSL examples', () => {
     const shape = x.type.shape!.map((d) => (typeof d === 'number' ? d : 2));
     const input = randomInput(shape, 99);
     const ours = runGraph(g, { [x.name]: input });
-    const session = await ort.InferenceSession.create(graphToOnnxBytes(g));
+    const session = await ort.InferenceSession.create(exportOnnx(g));
     const theirs = await session.run({ [x.name]: new ort.Tensor('float32', input.data as Float32Array, shape) });
     for (const o of g.outputs) {
       const t = ours[o.name];
@@ -70,37 +71,28 @@ model lenet_bn(input: f32[N, 1, 28, 28]) {
 }`;
   it('matches test_data_set_0 within the case tolerance', () => {
     const dir = join(MODELS, 'lenet_bn');
-    const weights = readInitializers(join(dir, 'model.onnx'));
+    const weights = loadOnnxFile(join(dir, 'model.onnx'));
     const g = compileDsl(src, 'lenet_fixture.layers', { weights });
     // Every parameter and running statistic came from the fixture (none left at its seeded init).
     const names = g.initializers.filter((v) => v.role).map((v) => v.name).sort();
-    expect(names).toEqual([...weights.keys()].sort());
+    expect(names).toEqual(weights.initializers.map((v) => v.name).sort());
     const tol = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')).tolerance as { rtol: number; atol: number };
-    const out = runGraph(g, { input: readTensorPb(join(dir, 'test_data_set_0/input_0.pb')) });
-    const expected = readTensorPb(join(dir, 'test_data_set_0/output_0.pb'));
+    const out = runGraph(g, { input: readTensorFile(join(dir, 'test_data_set_0/input_0.pb')) });
+    const expected = readTensorFile(join(dir, 'test_data_set_0/output_0.pb'));
     expect(out[g.outputs[0].name].shape).toEqual(expected.shape);
     expectClose(out[g.outputs[0].name], expected.data, tol.atol, tol.rtol);
   });
 
   it('examples/lenet_bn.layers itself loads the fixture by nn.Sequential index (sequential: "net")', () => {
     const dir = join(MODELS, 'lenet_bn');
-    const g = compileDslFile(join(EXAMPLES, 'lenet_bn.layers'), { weights: readInitializers(join(dir, 'model.onnx')), sequential: 'net' });
+    const g = compileDslFile(join(EXAMPLES, 'lenet_bn.layers'), { weights: loadOnnxFile(join(dir, 'model.onnx')), sequential: 'net' });
     const tol = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')).tolerance as { rtol: number; atol: number };
-    const out = runGraph(g, { x: readTensorPb(join(dir, 'test_data_set_0/input_0.pb')) });
-    expectClose(out.y, readTensorPb(join(dir, 'test_data_set_0/output_0.pb')).data, tol.atol, tol.rtol);
-  });
-
-  it('takes the weights from the graph importOnnx decodes (weights: Graph)', () => {
-    const dir = join(MODELS, 'lenet_bn');
-    const onnxGraph = importOnnx(readFileSync(join(dir, 'model.onnx')), { file: 'model.onnx' });
-    const g = compileDslFile(join(EXAMPLES, 'lenet_bn.layers'), { weights: onnxGraph, sequential: 'net' });
-    const tol = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')).tolerance as { rtol: number; atol: number };
-    const out = runGraph(g, { x: readTensorPb(join(dir, 'test_data_set_0/input_0.pb')) });
-    expectClose(out.y, readTensorPb(join(dir, 'test_data_set_0/output_0.pb')).data, tol.atol, tol.rtol);
+    const out = runGraph(g, { x: readTensorFile(join(dir, 'test_data_set_0/input_0.pb')) });
+    expectClose(out.y, readTensorFile(join(dir, 'test_data_set_0/output_0.pb')).data, tol.atol, tol.rtol);
   });
 
   it('rejects weights of the wrong shape with LC051', () => {
-    const weights = readInitializers(join(MODELS, 'lenet_bn/model.onnx'));
+    const weights = loadOnnxFile(join(MODELS, 'lenet_bn/model.onnx'));
     const bad = src.replace('conv2d(6, kernel=5, name="net.0")', 'conv2d(6, kernel=3, name="net.0")').replace('kernel=5, name="net.4"', 'kernel=7, name="net.4"');
     expect(() => compileDsl(bad, 'bad.layers', { weights })).toThrow(/LC051|net\.0\.weight.*does not match/);
   });
