@@ -13,6 +13,10 @@ import fc from 'fast-check';
 import { Graph, type Value } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
+import { verify } from '../../src/ir/verify.ts';
+import { cloneGraph } from '../../src/train/clone-graph.ts';
+import { optimize } from '../../passes/index.ts';
+import { formatReport, type PassReport } from '../../passes/pass.ts';
 import '../../src/ops/index.ts';
 
 export const BASES = ['conv', 'convT', 'gemm', 'matmul'] as const;
@@ -164,4 +168,62 @@ export function buildCase(c: Case): Built {
   }
   if (!g.outputs.includes(x)) g.outputs.push(x);
   return { graph: g, feeds, errScale };
+}
+
+// ---- helpers for the before/expected tests ----
+
+/** A small graph builder: inputs, seeded constants, nodes with shapes inferred as they are added. */
+export function builder(seed = 1) {
+  const g = new Graph('t');
+  const rnd = lcg(seed);
+  const feeds: Record<string, Tensor> = {};
+  const rand = (shape: number[], lo = -1, hi = 1) => Tensor.fromArray('float32', shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * rnd()));
+  return {
+    g, feeds, rand,
+    input(name: string, shape: (number | string)[], concrete?: number[]) {
+      const v = g.addInput(name, { dtype: 'float32', shape });
+      feeds[name] = rand(concrete ?? (shape as number[]));
+      return v;
+    },
+    konst: (name: string, shape: number[], lo = -1, hi = 1) => g.addConst(name, rand(shape, lo, hi)),
+    scalar: (name: string, x: number) => g.addConst(name, Tensor.scalar('float32', x)),
+    /** BN parameters for C channels: gamma, beta, mean, var (var > 0). */
+    bnParams(C: number, asInputs = false): Value[] {
+      const ts = [rand([C], -2, 2), rand([C], -1, 1), rand([C], -1, 1), rand([C], 0.05, 2)];
+      return ts.map((t, i) => {
+        const name = g.uniqueName(['gamma', 'beta', 'mean', 'var'][i]!);
+        if (!asInputs) return g.addConst(name, t);
+        feeds[name] = t;
+        return g.addInput(name, { dtype: 'float32', shape: [C] });
+      });
+    },
+    node(op: string, inputs: (Value | null)[], attrs: Record<string, unknown> = {}, opts: { name?: string; domain?: string } = {}): Value {
+      const n = g.addNode(op, inputs, attrs as never, opts);
+      inferShapes(g);
+      return n.outputs[0]!;
+    },
+    out(...vs: Value[]) { g.outputs.push(...vs); return g; },
+  };
+}
+
+/** Op names in graph order ('ai.layerc::Fused' for layerc ops). */
+export const opList = (g: Graph): string[] => g.nodes.map((n) => (n.domain ? `${n.domain}::${n.op}` : n.op));
+
+/** Largest |a - b| over every output of two runs (by output name). */
+export function maxDiff(a: Record<string, Tensor>, b: Record<string, Tensor>): number {
+  let m = 0;
+  for (const [k, t] of Object.entries(a)) {
+    const o = b[k];
+    if (!o || o.shape.join() !== t.shape.join()) throw new Error(`output ${k} missing or reshaped`);
+    for (let i = 0; i < t.size; i++) m = Math.max(m, Math.abs(t.data[i]! - o.data[i]!));
+  }
+  return m;
+}
+
+/** Runs `passes` on a copy of g (g is left as it was), verifies the result, returns it with the report text. */
+export function optimizeCopy(g: Graph, passes: string[], options?: Record<string, Record<string, number | boolean | string>>): { after: Graph; reports: PassReport[]; report: string } {
+  const after = cloneGraph(g);
+  const { reports } = optimize(after, { passes, options });
+  verify(after);
+  return { after, reports, report: formatReport(reports) };
 }
