@@ -35,4 +35,12 @@ export function verify(graph: Graph): void {
     }
   }
   for (const o of graph.outputs) if (!defined.has(o)) fail(`graph output '${o.name}' is not defined`);
+  // Use lists of graph inputs and initializers (node outputs are checked above, at their producer).
+  const inGraph = new Set(graph.nodes);
+  for (const v of [...graph.inputs, ...graph.initializers]) {
+    for (const u of v.users) {
+      if (!u.inputs.includes(v)) fail(`'${v.name}' lists user '${u.name}' that does not use it`);
+      if (!inGraph.has(u)) fail(`'${v.name}' lists user '${u.name}' that is not in the graph`);
+    }
+  }
 }
