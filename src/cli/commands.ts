@@ -8,7 +8,9 @@ import { register as run } from './run.ts';
 import { register as bench } from './bench.ts';
 import { register as compile } from './compile.ts';
 import { register as optimize } from './optimize.ts';
+import { register as verify } from './verify.ts';
+import { register as viz } from './viz.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [train, exportCmd, testOnnx, inspect, run, bench, compile, optimize];
+export const COMMANDS: RegisterCommand[] = [train, exportCmd, testOnnx, inspect, run, bench, compile, optimize, verify, viz];

@@ -2,7 +2,7 @@
 // graphs each pass must leave alone (graph outputs keep their names, broadcasts are kept, impure ops and
 // training state are never merged).
 import { describe, expect, it } from 'vitest';
-import { Graph, type Value } from '../../src/ir/graph.ts';
+import { Graph, type Dim, type Value } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
@@ -18,7 +18,7 @@ const i64 = (v: number[]) => Tensor.fromArray('int64', [v.length], v);
 const ops = (g: Graph) => g.nodes.map((n) => n.op);
 const one = (g: Graph, op: string, ins: (Value | null)[], attrs = {}) => g.addNode(op, ins, attrs).outputs[0]!;
 
-function graph(shape: number[] = [2, 3]) {
+function graph(shape: Dim[] = [2, 3]) {
   const g = new Graph('t');
   return { g, x: g.addInput('x', { dtype: 'float32', shape }) };
 }
@@ -150,7 +150,7 @@ describe('eliminate-identity', () => {
     });
   }
 
-  const kept: [string, (g: Graph, x: Value) => Value, [number, number] | number[]?][] = [
+  const kept: [string, (g: Graph, x: Value) => Value, Dim[]?][] = [
     ['x + 0 that broadcasts x to a bigger shape', (g, x) => one(g, 'Add', [x, g.addConst('zero', fill([4, 2, 3], 0))])],
     ['x * c with c not all ones', (g, x) => one(g, 'Mul', [x, g.addConst('c', f32([3], [1, 1, 2]))])],
     ['Transpose with a real perm', (g, x) => one(g, 'Transpose', [x], { perm: [1, 0] })],
@@ -158,11 +158,11 @@ describe('eliminate-identity', () => {
     ['Cast to another dtype', (g, x) => one(g, 'Cast', [x], { to: 11 })],
     ['Pad with a non-zero pad', (g, x) => one(g, 'Pad', [x, g.addConst('p', i64([0, 1, 0, 0]))])],
     ['Dropout in training mode', (g, x) => one(g, 'Dropout', [x, g.addConst('r', Tensor.scalar('float32', 0.3)), g.addConst('t', Tensor.fromArray('bool', [], [1]))])],
-    ['Squeeze of a symbolic dim (it may be 1 at run time)', (g, x) => one(g, 'Squeeze', [x]), ['N', 3] as unknown as number[]],
+    ['Squeeze of a symbolic dim (it may be 1 at run time)', (g, x) => one(g, 'Squeeze', [x]), ['N', 3]],
   ];
   for (const [what, build, shape] of kept) {
     it(`keeps ${what}`, () => {
-      const { g, x } = graph((shape as number[] | undefined) ?? [2, 3]);
+      const { g, x } = graph(shape ?? [2, 3]);
       g.outputs = [build(g, one(g, 'Relu', [x]))];
       const before = ops(g);
       const r = run(g, eliminateIdentity);
