@@ -1,115 +1,179 @@
-// Node -> WGSL kernel: picks the kernel emitter for the op, reads its (static) shapes and attributes, and
-// says which values bind in which order. Ops without a kernel are LC075, before any GPU work.
+// Node -> WGSL kernels: one emitter per op family in a table (op name -> emitter), each reading the node's
+// static shapes and attributes and saying which buffers bind in which order. An op (or attribute
+// combination) without an emitter is LC075; the executor then runs that node on the host and reports it.
+// Everything on the device is f32, so only float32 nodes get kernels, except ops that move or compare
+// values (exact in f32 for the small integers ONNX tests use): copies, Transpose, Concat, Pad, MaxPool, Clip.
 import type { Node, Value } from '../../src/ir/graph.ts';
 import { lcError } from '../../src/diagnostics.ts';
 import { fusedAttrs, type EpilogueStep } from '../../src/ops/fused.ts';
-import { declareBindings, dispatchSize, mainStart } from './shader.ts';
-import { canEmitElementwise, emitBinary, emitUnary } from './kernels/elementwise.ts';
+import { readWindowAttrs, axisGeometry } from '../../src/ops/window.ts';
+import { convTransposeGeometry } from '../../src/ops/conv.ts';
+import { fullPads } from '../../src/ops/pad.ts';
+import { RAISE, normAxes } from '../../src/ops/dims.ts';
+import type { Operand } from './epilogue.ts';
+import { emitBinary, emitClip, emitUnary, isBinary, isUnary } from './kernels/elementwise.ts';
 import { emitConv } from './kernels/conv.ts';
 import { emitMatMul } from './kernels/matmul.ts';
 import { emitPool, emitRowMean } from './kernels/pool.ts';
 import { emitSoftmax } from './kernels/softmax.ts';
-import { emitBatchNormInference } from './kernels/batchnorm.ts';
+import { REDUCE_OPS, emitReduce } from './kernels/reduce.ts';
+import { emitBatchNormInference, emitBatchNormWithStats, emitChannelStats } from './kernels/batchnorm.ts';
+import { emitConcatPart, emitCopy, emitPad, emitTranspose } from './kernels/layout.ts';
+import { TRAINING_EMITTERS } from './emit-training.ts';
 
-export interface Kernel { code: string; wg: [number, number]; bind: Value[] }
+/** A buffer a dispatch binds: a graph value, a per-node scratch buffer (shared by identity), or host-made data. */
+export type BindRef = Value | { scratch: string; floats: number } | { data: Float32Array };
+export interface Kernel { code: string; wg: number[]; bind: BindRef[] }
+export type Emitter = (n: Node) => Kernel[];
 
-const COPY_OPS = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Dropout']);
+export const unsupported = (n: Node, why: string) => lcError('LC075', ['wgsl', `${n.name} (${n.op})`, why], { node: n.name, op: n.op });
 
-function shapeOf(n: Node, v: Value | null | undefined): number[] {
+export function shapeOf(n: Node, v: Value | null | undefined): number[] {
   const s = v?.type.shape;
-  if (!s || s.some((d) => typeof d !== 'number')) throw lcError('LC075', ['wgsl', `${n.name} (${n.op})`, 'shapes must be static'], { node: n.name, op: n.op });
+  if (!s || s.some((d) => typeof d !== 'number')) throw unsupported(n, 'shapes must be static');
   return s as number[];
 }
-const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-const ints = (v: unknown, d: number[]) => (Array.isArray(v) ? (v as number[]) : d);
+export const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const constNumbers = (n: Node, v: Value | null | undefined, what: string): number[] | null => {
+  if (!v) return null;
+  if (!v.const) throw unsupported(n, `${what} must be a constant`);
+  return Array.from(v.const.data as ArrayLike<number>);
+};
 
-function emitCopy(total: number): { code: string; wg: [number, number] } {
-  return { code: `${declareBindings([{ name: 'x', access: 'read' }, { name: 'y', access: 'read_write' }])}\n${mainStart(total)}  y[gid] = x[gid];\n}\n`, wg: dispatchSize(total) };
+/** Operands after the base inputs: epilogue steps name them by input index. */
+function epilogueOperands(n: Node, first: number, epilogue: EpilogueStep[]): Operand[] {
+  const used = new Set(epilogue.flatMap((s) => (s.kind === 'act' ? [] : [s.input])));
+  return n.inputs.map((v, k) => ({ v, k })).filter(({ v, k }) => k >= first && v && used.has(k)).map(({ v, k }) => ({ input: k, index: shapeOf(n, v) }));
 }
 
-/** Epilogue operands: per output channel when the operand has one non-1 dim at the channel axis, else the full output. */
-function operandKinds(n: Node, first: number, out: number[], chanAxis: number): ('chan' | 'col' | 'full')[] {
-  return n.inputs.slice(first).map((v) => {
-    const s = shapeOf(n, v);
-    if (prod(s) === prod(out)) return 'full';
-    if (prod(s) === out[chanAxis] && (s.length <= 1 || s[s.length - out.length + chanAxis] === out[chanAxis])) return chanAxis === out.length - 1 ? 'col' : 'chan';
-    throw lcError('LC075', ['wgsl', `${n.name} (${n.op})`, `epilogue operand of shape [${s}] is not per-channel or full`], { node: n.name, op: n.op });
-  });
-}
-
-function convKernel(n: Node, attrs: Record<string, unknown>, baseInputs: number, epilogue: EpilogueStep[]): Kernel {
+function convKernel(n: Node, attrs: Record<string, unknown>, baseInputs: number, epilogue: EpilogueStep[], transpose: boolean): Kernel {
   const x = shapeOf(n, n.inputs[0]), w = shapeOf(n, n.inputs[1]), y = shapeOf(n, n.outputs[0]);
-  if (x.length !== 4) throw lcError('LC075', ['wgsl', `${n.name} (${n.op})`, 'only 2-D convolution']);
-  const steps = [...epilogue];
-  // A Conv bias (input 2) is the first epilogue step.
-  if (baseInputs === 3 && n.inputs[2]) steps.unshift({ kind: 'add', input: 2 });
-  const operands = operandKinds(n, 2, y, 1).map((per) => ({ per: per === 'full' ? 'full' as const : 'chan' as const }));
-  const pads = ints(attrs.pads, [0, 0, 0, 0]);
-  const k = emitConv({ x: x as never, w: w as never, y: y as never, strides: ints(attrs.strides, [1, 1]) as never,
-    dilations: ints(attrs.dilations, [1, 1]) as never, pads: [pads[0]!, pads[1]!, pads[2]!, pads[3]!], group: Number(attrs.group ?? 1),
-    operands, epilogue: steps });
-  return { ...k, bind: [...n.args, ...n.outputs] };
+  const win = readWindowAttrs(RAISE, n.op, attrs, (attrs.kernel_shape as number[] | undefined)?.length ? attrs.kernel_shape as number[] : w.slice(2));
+  const geo = transpose ? convTransposeGeometry(RAISE, win, attrs, x.slice(2)) : x.slice(2).map((d, a) => axisGeometry(win, a, d));
+  const steps: EpilogueStep[] = [...epilogue];
+  const operands: Operand[] = [];
+  if (baseInputs === 3 && n.inputs[2]) { steps.unshift({ kind: 'add', input: 2 }); operands.push({ input: 2, index: 'chan' }); }
+  operands.push(...epilogueOperands(n, baseInputs, epilogue));
+  const k = emitConv({ x, w, y, strides: win.strides, dilations: win.dilations, pads: [...geo.map((g) => g[0]), ...geo.map((g) => g[1])],
+    group: Number(attrs.group ?? 1), transpose, operands, epilogue: steps });
+  return { ...k, bind: [n.inputs[0]!, n.inputs[1]!, ...operands.map((o) => n.inputs[o.input]!), n.outputs[0]!] };
 }
 
 function matmulKernel(n: Node, attrs: Record<string, unknown>, op: string, baseInputs: number, epilogue: EpilogueStep[]): Kernel {
   const a = shapeOf(n, n.inputs[0]), b = shapeOf(n, n.inputs[1]), y = shapeOf(n, n.outputs[0]);
-  if (a.length !== 2 || b.length !== 2 || (op === 'Gemm' && ((attrs.alpha ?? 1) !== 1 || (attrs.beta ?? 1) !== 1))) {
-    throw lcError('LC075', ['wgsl', `${n.name} (${n.op})`, 'only 2-D MatMul / Gemm with alpha = beta = 1 so far'], { node: n.name, op: n.op });
-  }
-  const steps = [...epilogue];
-  if (op === 'Gemm' && baseInputs === 3 && n.inputs[2]) steps.unshift({ kind: 'add', input: 2 });
-  const operands = operandKinds(n, 2, y, 1).map((per) => ({ per: per === 'full' ? 'full' as const : 'col' as const }));
+  if (a.length < 2 || b.length < 2) throw unsupported(n, '1-D MatMul operands');
   const transA = op === 'Gemm' && !!attrs.transA, transB = op === 'Gemm' && !!attrs.transB;
-  const k = emitMatMul({ M: transA ? a[1]! : a[0]!, K: transA ? a[0]! : a[1]!, N: transB ? b[0]! : b[1]!, transA, transB, operands, epilogue: steps });
-  return { ...k, bind: [...n.args, ...n.outputs] };
+  const steps: EpilogueStep[] = [...epilogue];
+  const operands: Operand[] = [];
+  if (op === 'Gemm' && baseInputs === 3 && n.inputs[2]) {
+    steps.unshift({ kind: 'add', input: 2 });
+    operands.push({ input: 2, index: shapeOf(n, n.inputs[2]), scale: Number(attrs.beta ?? 1) });
+  }
+  operands.push(...epilogueOperands(n, baseInputs, epilogue));
+  const M = y[y.length - 2]!, N = y[y.length - 1]!, K = transA ? a[a.length - 2]! : a[a.length - 1]!;
+  const k = emitMatMul({ M, K, N, transA, transB, batchA: a.slice(0, -2), batchB: b.slice(0, -2), batch: y.slice(0, -2),
+    alpha: op === 'Gemm' ? Number(attrs.alpha ?? 1) : 1, operands, epilogue: steps });
+  return { ...k, bind: [n.inputs[0]!, n.inputs[1]!, ...operands.map((o) => n.inputs[o.input]!), n.outputs[0]!] };
 }
 
-export function emitNode(n: Node): Kernel {
-  const out = n.outputs[0];
-  const bindIO = (k: { code: string; wg: [number, number] }, inputs: (Value | null | undefined)[]): Kernel =>
-    ({ ...k, bind: [...inputs.filter((v): v is Value => !!v), ...n.outputs] });
-  if (canEmitElementwise(n.op)) {
-    const y = shapeOf(n, out);
-    if (n.inputs.length === 2) return bindIO(emitBinary(n.op, shapeOf(n, n.inputs[0]), shapeOf(n, n.inputs[1]), y), n.inputs);
-    return bindIO(emitUnary(n.op, n.attrs, prod(y)), n.inputs);
-  }
-  if (COPY_OPS.has(n.op)) return { ...emitCopy(prod(shapeOf(n, out))), bind: [n.inputs[0]!, out!] };
-  const attrs = n.attrs as Record<string, unknown>;
-  switch (n.op) {
-    case 'Conv': return convKernel(n, attrs, 3, []);
-    case 'MatMul': case 'Gemm': return matmulKernel(n, attrs, n.op, 3, []);
-    case 'Fused': {
-      const f = fusedAttrs(attrs);
-      if (f.base === 'Conv') return convKernel(n, f.base_attrs, f.base_inputs, f.epilogue);
-      if (f.base === 'MatMul' || f.base === 'Gemm') return matmulKernel(n, f.base_attrs, f.base, f.base_inputs, f.epilogue);
-      break;
-    }
-    case 'MaxPool': case 'AveragePool': {
-      const x = shapeOf(n, n.inputs[0]), y = shapeOf(n, out);
-      const p = ints(attrs.pads, [0, 0, 0, 0]);
-      if (x.length === 4 && n.outputs.length === 1 && !attrs.ceil_mode) {
-        const kernel = ints(attrs.kernel_shape, [1, 1]);
-        return bindIO(emitPool({ kind: n.op === 'MaxPool' ? 'max' : 'avg', x: x as never, y: y as never, kernel: kernel as never,
-          strides: ints(attrs.strides, [1, 1]) as never, dilations: ints(attrs.dilations, [1, 1]) as never,
-          pads: [p[0]!, p[1]!, p[2]!, p[3]!], countIncludePad: !!attrs.count_include_pad }), [n.inputs[0]]);
-      }
-      break;
-    }
-    case 'GlobalAveragePool': {
-      const x = shapeOf(n, n.inputs[0]);
-      return bindIO(emitRowMean(x[0]! * x[1]!, prod(x.slice(2))), [n.inputs[0]]);
-    }
-    case 'Softmax': {
-      const x = shapeOf(n, n.inputs[0]);
-      const axis = Number(attrs.axis ?? -1);
-      if (axis === -1 || axis === x.length - 1) return bindIO(emitSoftmax(prod(x.slice(0, -1)), x[x.length - 1]!), [n.inputs[0]]);
-      break;
-    }
-    case 'BatchNormalization': {
-      const x = shapeOf(n, n.inputs[0]);
-      if (!attrs.training_mode && n.outputs.length === 1) return bindIO(emitBatchNormInference(prod(x), x[1]!, prod(x.slice(2)), Number(attrs.epsilon ?? 1e-5)), n.inputs);
-      break;
-    }
-  }
-  throw lcError('LC075', ['wgsl', `${n.name} (${n.op})`, 'no WGSL kernel for this op/attribute combination yet'], { node: n.name, op: n.op });
+function poolKernel(n: Node, attrs: Record<string, unknown>): Kernel[] {
+  const x = shapeOf(n, n.inputs[0]), y = shapeOf(n, n.outputs[0]);
+  if (Number(attrs.storage_order ?? 0) !== 0) throw unsupported(n, 'storage_order = 1');
+  const win = readWindowAttrs(RAISE, n.op, attrs, attrs.kernel_shape as number[]);
+  const geo = x.slice(2).map((d, a) => axisGeometry(win, a, d));
+  const k = emitPool({ kind: n.op === 'MaxPool' ? 'max' : 'avg', x, y, kernel: win.kernel, strides: win.strides, dilations: win.dilations,
+    pads: [...geo.map((g) => g[0]), ...geo.map((g) => g[1])], countIncludePad: !!attrs.count_include_pad, indices: n.outputs.length > 1 });
+  return [{ ...k, bind: [n.inputs[0]!, ...n.outputs] }];
+}
+
+function batchNormKernels(n: Node, attrs: Record<string, unknown>): Kernel[] {
+  const x = shapeOf(n, n.inputs[0]);
+  const [N, C] = [x[0]!, x[1]!], S = prod(x.slice(2)), eps = Number(attrs.epsilon ?? 1e-5);
+  const [X, scale, bias, mean, vr] = n.inputs as Value[];
+  if (!attrs.training_mode) return [{ ...emitBatchNormInference(prod(x), C, S, eps), bind: [X, scale, bias, mean, vr, n.outputs[0]!] }];
+  const stats = { scratch: `${n.name}_stats`, floats: 2 * C };
+  const running = n.outputs.length === 3;
+  return [
+    { ...emitChannelStats(N, C, S, running ? { momentum: Number(attrs.momentum ?? 0.9) } : null), bind: [X, ...(running ? [mean, vr, n.outputs[1]!, n.outputs[2]!] : []), stats] },
+    { ...emitBatchNormWithStats(prod(x), C, S, eps), bind: [X, scale, bias, stats, n.outputs[0]!] },
+  ];
+}
+
+const io = (n: Node, k: { code: string; wg: number[] }, inputs: (Value | null | undefined)[]): Kernel[] =>
+  [{ ...k, bind: [...inputs.filter((v): v is Value => !!v), ...n.outputs] }];
+
+const copy: Emitter = (n) => io(n, emitCopy(prod(shapeOf(n, n.outputs[0]))), [n.inputs[0]]);
+
+/** The op table. Ops that move values may run on any dtype; the rest need float32 (see FLOAT_ONLY below). */
+const EMITTERS: Record<string, Emitter> = {
+  Identity: copy, Reshape: copy, Flatten: copy, Squeeze: copy, Unsqueeze: copy,
+  Dropout: (n) => { if (n.outputs.length > 1) throw unsupported(n, 'Dropout mask output'); return copy(n); },
+  Transpose: (n) => {
+    const x = shapeOf(n, n.inputs[0]);
+    const perm = (n.attrs.perm as number[] | undefined)?.length ? n.attrs.perm as number[] : x.map((_, i) => x.length - 1 - i);
+    return io(n, emitTranspose(x, perm), [n.inputs[0]]);
+  },
+  Concat: (n) => {
+    const y = shapeOf(n, n.outputs[0]);
+    const axis = normAxes(RAISE, [Number(n.attrs.axis)], y.length)[0]!;
+    let off = 0;
+    return n.inputs.filter((v): v is Value => !!v).flatMap((v) => {
+      const x = shapeOf(n, v);
+      const k = { ...emitConcatPart(x, y, axis, off), bind: [v, n.outputs[0]!] };
+      off += x[axis]!;
+      return prod(x) ? [k] : [];
+    });
+  },
+  Pad: (n) => {
+    const x = shapeOf(n, n.inputs[0]), y = shapeOf(n, n.outputs[0]);
+    const [begin] = fullPads(RAISE, constNumbers(n, n.inputs[1], 'pads')!, constNumbers(n, n.inputs[3], 'axes'), x.length);
+    const fill = constNumbers(n, n.inputs[2], 'constant_value')?.[0] ?? 0;
+    const { table, ...k } = emitPad(x, y, begin, String(n.attrs.mode ?? 'constant'), fill);
+    return [{ ...k, bind: [n.inputs[0]!, { data: table }, n.outputs[0]!] }];
+  },
+  Clip: (n) => io(n, emitClip(prod(shapeOf(n, n.outputs[0])), { min: !!n.inputs[1], max: !!n.inputs[2] }), n.inputs),
+  Conv: (n) => [convKernel(n, n.attrs, 3, [], false)],
+  ConvTranspose: (n) => [convKernel(n, n.attrs, 3, [], true)],
+  MatMul: (n) => [matmulKernel(n, n.attrs, 'MatMul', 2, [])],
+  Gemm: (n) => [matmulKernel(n, n.attrs, 'Gemm', 3, [])],
+  Fused: (n) => {
+    const f = fusedAttrs(n.attrs);
+    const base = f.base_attrs as Record<string, unknown>;
+    if (f.base === 'Conv' || f.base === 'ConvTranspose') return [convKernel(n, base, f.base_inputs, f.epilogue, f.base === 'ConvTranspose')];
+    if (f.base === 'MatMul' || f.base === 'Gemm') return [matmulKernel(n, base, f.base, f.base_inputs, f.epilogue)];
+    throw unsupported(n, `Fused base ${f.base}`);
+  },
+  MaxPool: (n) => poolKernel(n, n.attrs),
+  AveragePool: (n) => poolKernel(n, n.attrs),
+  GlobalAveragePool: (n) => { const x = shapeOf(n, n.inputs[0]); return io(n, emitRowMean(x[0]! * x[1]!, prod(x.slice(2))), [n.inputs[0]]); },
+  GlobalMaxPool: (n) => { const x = shapeOf(n, n.inputs[0]); return io(n, emitReduce('ReduceMax', [x[0]! * x[1]!, prod(x.slice(2))], [1]), [n.inputs[0]]); },
+  Softmax: (n) => softmax(n, false),
+  LogSoftmax: (n) => softmax(n, true),
+  BatchNormalization: (n) => batchNormKernels(n, n.attrs),
+  ...Object.fromEntries(REDUCE_OPS.map((op) => [op, (n: Node) => {
+    const x = shapeOf(n, n.inputs[0]);
+    const given = constNumbers(n, n.inputs[1], 'axes');
+    if (!given?.length && n.attrs.noop_with_empty_axes) return copy(n);
+    const axes = given?.length ? normAxes(RAISE, given, x.length).sort((a, b) => a - b) : x.map((_, i) => i);
+    return io(n, emitReduce(op, x, axes), [n.inputs[0]]);
+  }])),
+  ...TRAINING_EMITTERS,
+};
+
+function softmax(n: Node, log: boolean): Kernel[] {
+  const x = shapeOf(n, n.inputs[0]);
+  const axis = normAxes(RAISE, [Number(n.attrs.axis ?? -1)], x.length)[0]!;
+  return io(n, emitSoftmax(prod(x.slice(0, axis)), x[axis]!, prod(x.slice(axis + 1)), log), [n.inputs[0]]);
+}
+
+const ANY_DTYPE = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Concat', 'Pad', 'MaxPool', 'Clip']);
+
+export function emitNode(n: Node): Kernel[] {
+  if (!ANY_DTYPE.has(n.op) && n.outputs.some((o) => o.type.dtype !== 'float32')) throw unsupported(n, `${n.outputs[0]?.type.dtype} output (kernels compute in f32)`);
+  if (n.outputs.some((o) => prod(shapeOf(n, o)) === 0)) throw unsupported(n, 'empty tensor');
+  if (isBinary(n.op) && n.inputs.length === 2) return io(n, emitBinary(n.op, shapeOf(n, n.inputs[0]), shapeOf(n, n.inputs[1]), shapeOf(n, n.outputs[0])), n.inputs);
+  if (isUnary(n.op) && n.inputs.length === 1) return io(n, emitUnary(n.op, n.attrs as Record<string, unknown>, prod(shapeOf(n, n.outputs[0]))), n.inputs);
+  const e = EMITTERS[n.op];
+  if (!e) throw unsupported(n, 'no WGSL kernel for this op');
+  return e(n);
 }

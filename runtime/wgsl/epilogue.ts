@@ -1,11 +1,34 @@
 // The fused epilogue in WGSL, following src/ops/fused.ts's contract: one running `value`, steps in order.
 // Activation math comes from the shared table (src/ops/activations.ts); parameters are baked as literals, so
 // the pipeline cache (keyed by source) separates different parameter values.
+// Operands bind after the kernel's own inputs as e0, e1, ...: a per-channel vector (a Conv/Gemm bias,
+// indexed by the channel variable) or a tensor broadcast (numpy rules) to the output shape.
 import { ACTIVATIONS, floatLiteral } from '../../src/ops/activations.ts';
 import type { EpilogueStep } from '../../src/ops/fused.ts';
+import { broadcastIndex, type Binding } from './shader.ts';
 
-/** `operand(k)` returns the WGSL expression reading the epilogue operand that is node input k. */
-export function emitEpilogue(steps: readonly EpilogueStep[], operand: (k: number) => string, indent = '    '): string {
+export interface Operand {
+  /** The node input this operand is (epilogue steps name inputs by index). */
+  input: number;
+  /** 'chan': one value per output channel; else the operand's shape, broadcast to the output. */
+  index: 'chan' | number[];
+  /** Constant factor applied to the operand (Gemm's beta). */
+  scale?: number;
+}
+
+export function operandBindings(ops: readonly Operand[]): Binding[] {
+  return ops.map((_, i) => ({ name: `e${i}`, access: 'read' as const }));
+}
+
+/** `flat`/`chan`: WGSL expressions for the output element's flat index and channel; `out`: output shape. */
+export function emitEpilogue(steps: readonly EpilogueStep[], ops: readonly Operand[], flat: string, chan: string, out: readonly number[], indent = '    '): string {
+  const operand = (k: number): string => {
+    const i = ops.findIndex((o) => o.input === k);
+    if (i < 0) throw new Error(`WGSL epilogue: input ${k} is not a bound operand`);
+    const o = ops[i]!;
+    const read = `e${i}[${o.index === 'chan' ? chan : broadcastIndex(flat, out, o.index)}]`;
+    return o.scale === undefined || o.scale === 1 ? read : `${floatLiteral(o.scale)} * ${read}`;
+  };
   return steps.map((st) => {
     if (st.kind === 'add') return `${indent}value += ${operand(st.input)};`;
     if (st.kind === 'mul') return `${indent}value *= ${operand(st.input)};`;

@@ -1,74 +1,83 @@
-// The 'wgsl' backend: emits one WGSL kernel per node, compiles each once (pipeline cache keyed by source),
-// uploads weights once, gives every value its own buffer (runtime/plan.ts to come), encodes a run into one
-// command buffer and reads back only the graph outputs.
-import type { Backend, CompiledModel } from '../backend.ts';
-import type { Graph, Node } from '../../src/ir/graph.ts';
-import { Tensor } from '../../src/ir/tensor.ts';
-import { lcError } from '../../src/diagnostics.ts';
-import { compileShader } from './shader.ts';
+// The 'wgsl' backend. A graph is lowered first (shape arithmetic folded to constants, BN folded into convs,
+// activations and residual adds absorbed into Fused epilogues: the same lowering as the js backend), then
+// compiled by the executor (executor.ts). Symbolic input dims are specialized per input shape on first run;
+// small integer inputs (a Reshape's shape, Pad's pads fed at run time) are specialized by value the same
+// way, so the shapes they decide are static; a graph whose shapes still depend on input values runs on the
+// reference interpreter, and info says so.
+import type { Backend, BackendOptions, CompiledModel } from '../backend.ts';
+import { isStatic, type Graph, type Value } from '../../src/ir/graph.ts';
+import { inferShapes } from '../../src/ir/infer.ts';
+import { runGraph } from '../../src/ir/interpret.ts';
+import { cloneGraph } from '../../src/train/clone-graph.ts';
+import { lowerForJs } from '../js/lower.ts';
 import { openDevice } from './device.ts';
-import { emitNode, type Kernel } from './emit-node.ts';
+import { buildExecutor, type ExecutorOptions } from './executor.ts';
+import { emitNode } from './emit-node.ts';
 
 export { emitNode };
 
-export async function compileWgsl(graph: Graph, gpu?: GPU, emit: (n: Node) => Kernel = emitNode): Promise<CompiledModel> {
-  const { device, adapterName } = await openDevice(gpu);
-  try {
-    const cache = new Map<string, GPUComputePipeline>();
-    const buffers = new Map<string, GPUBuffer>();
-    const size = (s: readonly (number | string)[]) => Math.max(4, (s as number[]).reduce((a, b) => a * b, 1) * 4);
-    const bufferFor = (name: string, shape: readonly (number | string)[]) => {
-      let b = buffers.get(name);
-      if (!b) {
-        b = device.createBuffer({ size: size(shape), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-        buffers.set(name, b);
-      }
-      return b;
-    };
-    for (const c of graph.initializers) device.queue.writeBuffer(bufferFor(c.name, c.const!.shape), 0, Float32Array.from(c.const!.data as ArrayLike<number>));
-    const steps: { pipeline: GPUComputePipeline; group: GPUBindGroup; wg: [number, number] }[] = [];
-    for (const n of graph.nodes) {
-      const { code, wg, bind } = emit(n);
-      let pipeline = cache.get(code);
-      if (!pipeline) { pipeline = await compileShader(device, code, { node: n.name, op: n.op }); cache.set(code, pipeline); }
-      const group = device.createBindGroup({
-        layout: pipeline.getBindGroupLayout(0),
-        entries: bind.map((v, i) => ({ binding: i, resource: { buffer: bufferFor(v.name, v.type.shape!) } })),
-      });
-      steps.push({ pipeline, group, wg });
-    }
+export interface WgslOptions extends BackendOptions, ExecutorOptions {
+  /** A GPU object (navigator.gpu, or npm webgpu's create()); default: navigator.gpu or Dawn. */
+  gpu?: GPU;
+  /** Apply the backend lowering first (default true). */
+  lower?: boolean;
+}
+
+export async function compileWgsl(graph: Graph, opts: WgslOptions = {}): Promise<CompiledModel> {
+  if (!graph.inputs.every((v) => isStatic(v.type.shape)) || graph.inputs.some(isShapeLike)) return specializeOnRun(graph, opts);
+  return compileStatic(graph, opts);
+}
+
+async function compileStatic(graph: Graph, opts: WgslOptions): Promise<CompiledModel> {
+  const g = opts.lower === false ? graph : lowerForJs(graph);
+  const dynamic = g.nodes.flatMap((n) => n.outputs).find((v) => !isStatic(v.type.shape));
+  if (dynamic) {
+    const why = `value '${dynamic.name}' of ${dynamic.producer?.op} has a data-dependent shape`;
     return {
-      info: { adapter: adapterName, kernels: steps.length, pipelines: cache.size },
-      async run(feeds) {
-        for (const v of graph.inputs) {
-          const t = feeds[v.name];
-          if (!t) throw lcError('LC075', ['wgsl', graph.name ?? 'graph', `missing input '${v.name}'`]);
-          device.queue.writeBuffer(bufferFor(v.name, t.shape), 0, Float32Array.from(t.data as ArrayLike<number>));
-        }
-        const enc = device.createCommandEncoder();
-        const pass = enc.beginComputePass();
-        for (const s of steps) { pass.setPipeline(s.pipeline); pass.setBindGroup(0, s.group); pass.dispatchWorkgroups(s.wg[0], s.wg[1]); }
-        pass.end();
-        const reads = graph.outputs.map((v) => {
-          const src = buffers.get(v.name)!;
-          const rb = device.createBuffer({ size: src.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-          enc.copyBufferToBuffer(src, 0, rb, 0, src.size);
-          return rb;
-        });
-        device.queue.submit([enc.finish()]);
-        const result: Record<string, Tensor> = {};
-        for (const [i, v] of graph.outputs.entries()) {
-          await reads[i]!.mapAsync(GPUMapMode.READ);
-          const shape = v.type.shape as number[];
-          result[v.name] = new Tensor('float32', shape, new Float32Array(reads[i]!.getMappedRange().slice(0, shape.reduce((a, b) => a * b, 1) * 4)));
-          reads[i]!.destroy();
-        }
-        return result;
-      },
-      async dispose() { for (const b of buffers.values()) b.destroy(); device.destroy(); },
+      info: { fallback: `reference interpreter (${why})` },
+      async run(feeds) { return runGraph(graph, feeds, { training: opts.training }); },
+      async dispose() {},
     };
+  }
+  const { device, adapterName } = await openDevice(opts.gpu);
+  try {
+    const m = await buildExecutor(g, device, adapterName, opts);
+    return { info: m.info, run: (f) => m.run(f), async dispose() { await m.dispose(); device.destroy(); } };
   } catch (e) { device.destroy(); throw e; }
 }
 
-const wgsl: Backend = { name: 'wgsl', compile: (graph) => compileWgsl(graph) };
+const SHAPE_LIKE_MAX = 64;
+/** An integer input small enough to be a shape, pads or axes: specialized by value. */
+const isShapeLike = (v: Value) => v.type.dtype === 'int64' && isStatic(v.type.shape) && v.type.shape.reduce((a, b) => a * b, 1) <= SHAPE_LIKE_MAX;
+
+/** Symbolic dims (a batch N): substitute the feeds' shapes on a copy, re-infer, compile and cache per signature. */
+function specializeOnRun(graph: Graph, opts: WgslOptions): CompiledModel {
+  const cache = new Map<string, Promise<CompiledModel>>();
+  const model: CompiledModel = {
+    info: { specialized: 'per input shape' },
+    async run(feeds) {
+      const key = graph.inputs.map((v) => `${feeds[v.name]?.shape.join('x') ?? '?'}${isShapeLike(v) ? `=${feeds[v.name]?.data.join(',')}` : ''}`).join(',');
+      let m = cache.get(key);
+      if (!m) {
+        const g = cloneGraph(graph);
+        for (const v of g.inputs) {
+          const t = feeds[v.name];
+          if (t) v.type = { ...v.type, shape: [...t.shape] };
+          if (t && isShapeLike(v) && !g.outputs.includes(v)) g.replaceAllUses(v, g.addConst(g.uniqueName(`${v.name}_value`), t));
+        }
+        inferShapes(g);
+        m = compileStatic(g, opts);
+        cache.set(key, m);
+      }
+      const last = await m;
+      const out = await last.run(feeds);
+      model.info = { ...last.info, specialized: 'per input shape' };
+      return out;
+    },
+    async dispose() { for (const m of cache.values()) await (await m).dispose(); cache.clear(); },
+  };
+  return model;
+}
+
+const wgsl: Backend = { name: 'wgsl', compile: (graph, opts) => compileWgsl(graph, opts) };
 export default wgsl;

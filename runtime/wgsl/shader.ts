@@ -45,3 +45,28 @@ export async function compileShader(device: GPUDevice, code: string, origin: Sha
   if (err) throw lcError('LC081', [origin.node, origin.op, err.message], { node: origin.node, op: origin.op });
   return pipeline;
 }
+
+/** Row-major strides of a shape. */
+export function stridesFor(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1]! * shape[i + 1]!;
+  return s;
+}
+
+/** WGSL statements decoding flat index `flat` of `shape` into `let ${prefix}${k} = ...;` coordinates. */
+export function coords(flat: string, shape: readonly number[], prefix: string): string {
+  const st = stridesFor(shape);
+  return shape.map((d, k) => `  let ${prefix}${k} = (${flat} / ${st[k]}u) % ${d}u;`).join('\n');
+}
+
+/** Index expression into an operand of shape `inShape` broadcast (numpy rules) to `out`, from flat output index `flat`. */
+export function broadcastIndex(flat: string, out: readonly number[], inShape: readonly number[]): string {
+  const os = stridesFor(out), r = out.length - inShape.length;
+  const is = stridesFor(inShape);
+  const terms = out.map((d, k) => {
+    const j = k - r;
+    if (j < 0 || inShape[j] === 1) return '';
+    return `((${flat} / ${os[k]}u) % ${d}u) * ${is[j]}u`;
+  }).filter(Boolean);
+  return terms.length ? terms.join(' + ') : '0u';
+}

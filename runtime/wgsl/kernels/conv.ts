@@ -1,47 +1,61 @@
-// Direct NCHW convolution (grouped; depthwise is group == C) with the fused epilogue: one thread per
-// output element, weights read in the [M, C/group, kH, kW] ONNX layout. Shapes and attributes are baked
-// into the source so loops have constant bounds the WGSL compiler can unroll.
-import { declareBindings, dispatchSize, mainStart } from '../shader.ts';
-import { emitEpilogue } from '../epilogue.ts';
+// Direct N-D convolution (grouped; depthwise is group == C) and transposed convolution with the fused
+// epilogue: one thread per output element, weights in the ONNX layouts ([M, C/group, k...] for Conv,
+// [C, M/group, k...] for ConvTranspose). Shapes and attributes are baked into the source so loops have
+// constant bounds the WGSL compiler can unroll. Conv gathers: tap k of output o reads input
+// o*stride - padBegin + k*dilation. ConvTranspose inverts that map: output o receives input i from tap k
+// when o + padBegin - k*dilation = i*stride, so each output thread gathers instead of scattering.
+import { coords, declareBindings, dispatchSize, mainStart } from '../shader.ts';
+import { emitEpilogue, operandBindings, type Operand } from '../epilogue.ts';
 import type { EpilogueStep } from '../../../src/ops/fused.ts';
 
 export interface ConvSpec {
-  x: [number, number, number, number];
-  w: [number, number, number, number];
-  y: [number, number, number, number];
-  strides: [number, number]; dilations: [number, number];
-  /** ONNX order: [top, left, bottom, right]. */
-  pads: [number, number, number, number];
+  x: number[]; w: number[]; y: number[];
+  strides: number[]; dilations: number[];
+  /** ONNX order: [begin per spatial axis..., end per spatial axis...]. */
+  pads: number[];
   group: number;
-  /** Epilogue operands in binding order after x and w: per output channel or the full output. */
-  operands: { per: 'chan' | 'full' }[];
+  transpose?: boolean;
+  /** Epilogue operands, bound after x and w (a bias is an operand with index 'chan' and an 'add' step). */
+  operands: Operand[];
   epilogue: EpilogueStep[];
 }
 
 export function emitConv(s: ConvSpec): { code: string; wg: [number, number] } {
-  const [, C, H, W] = s.x; const [M, Cg, KH, KW] = s.w; const [N, , OH, OW] = s.y;
-  const total = N * M * OH * OW;
-  const binds = [{ name: 'x', access: 'read' as const }, { name: 'w', access: 'read' as const },
-    ...s.operands.map((_, i) => ({ name: `e${i}`, access: 'read' as const })), { name: 'y', access: 'read_write' as const }];
-  const operand = (k: number) => `e${k - 2}[${s.operands[k - 2]!.per === 'chan' ? 'm' : 'gid'}]`;
+  const r = s.x.length - 2;
+  const C = s.x[1]!, M = s.y[1]!, total = s.y.reduce((a, b) => a * b, 1);
+  const inSp = s.x.slice(2), kSp = s.w.slice(2);
+  const Cg = s.transpose ? C / s.group : s.w[1]!;
+  const Mg = M / s.group;
+  const binds = [{ name: 'x', access: 'read' as const }, { name: 'w', access: 'read' as const }, ...operandBindings(s.operands), { name: 'y', access: 'read_write' as const }];
+  let body = '';
+  let xIdx = `(n * ${C}u + c0 + c)`, wIdx = s.transpose ? `((c0 + c) * ${Mg}u + m % ${Mg}u)` : `(m * ${Cg}u + c)`;
+  for (let a = 0; a < r; a++) {
+    const pad = s.pads[a]!, st = s.strides[a]!, dl = s.dilations[a]!;
+    const ind = '    ' + '  '.repeat(a);
+    body += `${ind}for (var k${a} = 0u; k${a} < ${kSp[a]}u; k${a}++) {\n`;
+    if (s.transpose) {
+      body += `${ind}  let t${a} = i32(o${a + 2}) + ${pad} - i32(k${a} * ${dl}u);\n` +
+        `${ind}  if (t${a} < 0 || t${a} % ${st} != 0 || t${a} / ${st} >= ${inSp[a]}) { continue; }\n` +
+        `${ind}  let i${a} = u32(t${a} / ${st});\n`;
+    } else {
+      body += `${ind}  let t${a} = i32(o${a + 2} * ${st}u + k${a} * ${dl}u) - ${pad};\n` +
+        `${ind}  if (t${a} < 0 || t${a} >= ${inSp[a]}) { continue; }\n` +
+        `${ind}  let i${a} = u32(t${a});\n`;
+    }
+    xIdx = `(${xIdx} * ${inSp[a]}u + i${a})`;
+    wIdx = `(${wIdx} * ${kSp[a]}u + k${a})`;
+  }
+  body += `${'    ' + '  '.repeat(r)}acc += x[${xIdx}] * w[${wIdx}];\n`;
+  for (let a = r - 1; a >= 0; a--) body += `${'    ' + '  '.repeat(a)}}\n`;
   const code = `${declareBindings(binds)}
-${mainStart(total)}  let ox = gid % ${OW}u; let oy = (gid / ${OW}u) % ${OH}u;
-  let m = (gid / ${OW * OH}u) % ${M}u; let n = gid / ${OW * OH * M}u;
-  let c0 = (m / ${M / s.group}u) * ${Cg}u;
+${mainStart(total)}${coords('gid', s.y, 'o')}
+  let n = o0; let m = o1;
+  let c0 = (m / ${Mg}u) * ${Cg}u;
   var acc = 0.0;
   for (var c = 0u; c < ${Cg}u; c++) {
-    for (var ky = 0u; ky < ${KH}u; ky++) {
-      let iy = i32(oy * ${s.strides[0]}u + ky * ${s.dilations[0]}u) - ${s.pads[0]};
-      if (iy < 0 || iy >= ${H}) { continue; }
-      for (var kx = 0u; kx < ${KW}u; kx++) {
-        let ix = i32(ox * ${s.strides[1]}u + kx * ${s.dilations[1]}u) - ${s.pads[1]};
-        if (ix < 0 || ix >= ${W}) { continue; }
-        acc += x[((n * ${C}u + c0 + c) * ${H}u + u32(iy)) * ${W}u + u32(ix)] * w[((m * ${Cg}u + c) * ${KH}u + ky) * ${KW}u + kx];
-      }
-    }
-  }
+${body}  }
   var value = acc;
-${emitEpilogue(s.epilogue, operand, '  ')}
+${emitEpilogue(s.epilogue, s.operands, 'gid', 'm', s.y, '  ')}
   y[gid] = value;
 }
 `;

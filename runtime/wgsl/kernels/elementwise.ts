@@ -1,36 +1,48 @@
-// Elementwise kernels: the shared activation table's WGSL rows (params baked as literals for now; the
-// pipeline cache is keyed by source) and broadcasting binary ops with strides baked into the source.
+// Elementwise kernels: the shared activation table's WGSL rows (params baked as literals; the pipeline
+// cache is keyed by source), a few math unaries, broadcasting binary ops with strides baked into the
+// source, and Clip with optional min/max operands (ONNX opset 11+ passes them as tensors).
 import { ACTIVATIONS, activationParams, floatLiteral } from '../../../src/ops/activations.ts';
-import { stridesOf } from '../../../src/ir/tensor.ts';
-import { broadcastStrides } from '../../../src/ops/util.ts';
-import { declareBindings, dispatchSize, mainStart } from '../shader.ts';
+import { broadcastIndex, declareBindings, dispatchSize, mainStart } from '../shader.ts';
 
 export interface EmittedKernel { code: string; wg: [number, number] }
 
 const BINARY: Record<string, (a: string, b: string) => string> = {
   Add: (a, b) => `${a} + ${b}`, Sub: (a, b) => `${a} - ${b}`, Mul: (a, b) => `${a} * ${b}`, Div: (a, b) => `${a} / ${b}`,
+  Max: (a, b) => `max(${a}, ${b})`, Min: (a, b) => `min(${a}, ${b})`, Pow: (a, b) => `pow(${a}, ${b})`,
+};
+const MATH: Record<string, (v: string) => string> = {
+  Exp: (v) => `exp(${v})`, Log: (v) => `log(${v})`, Sqrt: (v) => `sqrt(${v})`, Neg: (v) => `-${v}`,
+  Abs: (v) => `abs(${v})`, Reciprocal: (v) => `1.0 / ${v}`,
 };
 
-export function canEmitElementwise(op: string): boolean { return op in BINARY || op in ACTIVATIONS && op !== 'Clip'; }
+export const isBinary = (op: string) => op in BINARY;
+export const isUnary = (op: string) => op in MATH || (op in ACTIVATIONS && op !== 'Clip');
 
 export function emitUnary(op: string, attrs: Record<string, unknown>, total: number): EmittedKernel {
-  const a = ACTIVATIONS[op]!;
-  const p = Object.fromEntries(Object.entries(activationParams(a, attrs)).map(([k, v]) => [k, floatLiteral(v)]));
+  let expr: string;
+  if (op in MATH) expr = MATH[op]!('v');
+  else {
+    const a = ACTIVATIONS[op]!;
+    const p = Object.fromEntries(Object.entries(activationParams(a, attrs)).map(([k, v]) => [k, floatLiteral(v)]));
+    expr = a.wgsl('v', 'f32', p);
+  }
   const code = `${declareBindings([{ name: 'x', access: 'read' }, { name: 'y', access: 'read_write' }])}\n${mainStart(total)}` +
-    `  let v = x[gid];\n  y[gid] = ${a.wgsl('v', 'f32', p)};\n}\n`;
+    `  let v = x[gid];\n  y[gid] = ${expr};\n}\n`;
   return { code, wg: dispatchSize(total) };
-}
-
-/** Output offset -> input offset via the output's strides and the input's broadcast strides. */
-function offsetOf(name: string, out: readonly number[], inShape: readonly number[]): string {
-  const os = stridesOf(out), is = broadcastStrides(inShape, out);
-  const terms = out.map((d, k) => (is[k] === 0 ? '' : `((gid / ${os[k]}u) % ${d}u) * ${is[k]}u`)).filter(Boolean);
-  return `${name}[${terms.length ? terms.join(' + ') : '0u'}]`;
 }
 
 export function emitBinary(op: string, a: readonly number[], b: readonly number[], out: readonly number[]): EmittedKernel {
   const total = out.reduce((x, y) => x * y, 1);
   const code = `${declareBindings([{ name: 'a', access: 'read' }, { name: 'b', access: 'read' }, { name: 'y', access: 'read_write' }])}\n` +
-    `${mainStart(total)}  y[gid] = ${BINARY[op]!(offsetOf('a', out, a), offsetOf('b', out, b))};\n}\n`;
+    `${mainStart(total)}  y[gid] = ${BINARY[op]!(`a[${broadcastIndex('gid', out, a)}]`, `b[${broadcastIndex('gid', out, b)}]`)};\n}\n`;
+  return { code, wg: dispatchSize(total) };
+}
+
+/** Clip(x, min?, max?): `bounds` says which of min/max are bound (after x, in that order). */
+export function emitClip(total: number, bounds: { min: boolean; max: boolean }): EmittedKernel {
+  const binds = [{ name: 'x', access: 'read' as const }, ...(bounds.min ? [{ name: 'lo', access: 'read' as const }] : []),
+    ...(bounds.max ? [{ name: 'hi', access: 'read' as const }] : []), { name: 'y', access: 'read_write' as const }];
+  const code = `${declareBindings(binds)}\n${mainStart(total)}  var v = x[gid];\n` +
+    `${bounds.min ? '  v = max(v, lo[0]);\n' : ''}${bounds.max ? '  v = min(v, hi[0]);\n' : ''}  y[gid] = v;\n}\n`;
   return { code, wg: dispatchSize(total) };
 }

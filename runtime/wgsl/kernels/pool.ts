@@ -1,37 +1,48 @@
-// MaxPool / AveragePool (NCHW, pads excluded from the average unless count_include_pad) and
-// GlobalAveragePool: one thread per output element, window bounds baked into the source.
-import { declareBindings, dispatchSize, mainStart } from '../shader.ts';
+// N-D MaxPool (optionally with the flat argmax Indices output) / AveragePool and GlobalAveragePool: one
+// thread per output element, window bounds baked into the source. Along each axis tap k of output o reads
+// t = o*stride - padBegin + k*dilation: inside [0, in) it is an input element; inside the pads it counts
+// for count_include_pad; past the end pad (a ceil_mode window) it does not count at all.
+import { coords, declareBindings, dispatchSize, mainStart } from '../shader.ts';
 
 export interface PoolSpec {
   kind: 'max' | 'avg';
-  x: [number, number, number, number];
-  y: [number, number, number, number];
-  kernel: [number, number]; strides: [number, number]; dilations: [number, number];
-  pads: [number, number, number, number];
+  x: number[]; y: number[];
+  kernel: number[]; strides: number[]; dilations: number[];
+  /** [begin per spatial axis..., end per spatial axis...]. */
+  pads: number[];
   countIncludePad: boolean;
+  /** MaxPool's second output: flat index of the max in the input tensor. */
+  indices?: boolean;
 }
 
 export function emitPool(s: PoolSpec): { code: string; wg: [number, number] } {
-  const [, , H, W] = s.x; const [N, C, OH, OW] = s.y;
-  const total = N * C * OH * OW;
+  const r = s.x.length - 2, sp = s.x.slice(2);
+  const total = s.y.reduce((a, b) => a * b, 1);
   const init = s.kind === 'max' ? '-3.4028234663852886e38' : '0.0';
-  const acc = s.kind === 'max' ? 'acc = max(acc, v);' : 'acc += v;';
-  const fin = s.kind === 'max' ? 'acc' : `acc / f32(${s.countIncludePad ? s.kernel[0] * s.kernel[1] : 'cnt'})`;
-  const code = `${declareBindings([{ name: 'x', access: 'read' }, { name: 'y', access: 'read_write' }])}
-${mainStart(total)}  let ox = gid % ${OW}u; let oy = (gid / ${OW}u) % ${OH}u; let nc = gid / ${OW * OH}u;
-  var acc = ${init}; var cnt = 0u;
-  for (var ky = 0u; ky < ${s.kernel[0]}u; ky++) {
-    let iy = i32(oy * ${s.strides[0]}u + ky * ${s.dilations[0]}u) - ${s.pads[0]};
-    if (iy < 0 || iy >= ${H}) { continue; }
-    for (var kx = 0u; kx < ${s.kernel[1]}u; kx++) {
-      let ix = i32(ox * ${s.strides[1]}u + kx * ${s.dilations[1]}u) - ${s.pads[1]};
-      if (ix < 0 || ix >= ${W}) { continue; }
-      let v = x[(nc * ${H}u + u32(iy)) * ${W}u + u32(ix)];
-      ${acc} cnt++;
-    }
+  let body = '', idx = 'nc';
+  for (let a = 0; a < r; a++) {
+    const ind = '  ' + '  '.repeat(a), pb = s.pads[a]!, pe = s.pads[a + r]!;
+    body += `${ind}for (var k${a} = 0u; k${a} < ${s.kernel[a]}u; k${a}++) {\n` +
+      `${ind}  let t${a} = i32(o${a + 2} * ${s.strides[a]}u + k${a} * ${s.dilations[a]}u) - ${pb};\n` +
+      `${ind}  if (t${a} >= ${sp[a]! + pe}) { continue; }\n` +
+      `${ind}  let in${a} = t${a} >= 0 && t${a} < ${sp[a]};\n`;
+    idx = `(${idx} * ${sp[a]}u + u32(t${a}))`;
   }
-  y[gid] = ${fin};
-}
+  const ind = '  ' + '  '.repeat(r);
+  const take = s.kind === 'max'
+    ? `${ind}if (inside) { let v = x[${idx}]; if (v > acc) { acc = v; arg = ${idx}; } }\n`
+    : `${ind}if (inside) { acc += x[${idx}]; cnt += 1u; } else { pads += 1u; }\n`;
+  body += `${ind}let inside = ${Array.from({ length: r }, (_, a) => `in${a}`).join(' && ')};\n${take}`;
+  for (let a = r - 1; a >= 0; a--) body += `${'  ' + '  '.repeat(a)}}\n`;
+  const fin = s.kind === 'max' ? 'acc' : `acc / f32(${s.countIncludePad ? 'cnt + pads' : 'max(cnt, 1u)'})`;
+  const binds = [{ name: 'x', access: 'read' as const }, { name: 'y', access: 'read_write' as const },
+    ...(s.indices ? [{ name: 'ind', access: 'read_write' as const }] : [])];
+  const code = `${declareBindings(binds)}
+${mainStart(total)}${coords('gid', s.y, 'o')}
+  let nc = gid / ${s.y.slice(2).reduce((a, b) => a * b, 1)}u;
+  var acc = ${init}; var cnt = 0u; var pads = 0u; var arg = 0u;
+${body}  y[gid] = ${fin};
+${s.indices ? '  ind[gid] = f32(arg);\n' : ''}}
 `;
   return { code, wg: dispatchSize(total) };
 }
