@@ -3,7 +3,7 @@
 // Fashion-MNIST (the full set from the Debian package dataset-fashion-mnist when installed, else the
 // 2000/500 subset in examples/data), fold BatchNorm with the inference optimizer (-O2), evaluate the folded
 // inference graph on the test split, and print accuracy and images/s for training and inference per backend.
-// Options: --backend js|reference (default js), --epochs N (default 1), --train-images N (default 12000),
+// Options: --backend js|reference (default js), --epochs N (default 1), --train-images N (default 10000),
 // --batch N (default 64).
 import { register } from 'tsx/esm/api';
 
@@ -22,7 +22,7 @@ async function main() {
   const epochs = Number(arg('epochs', '1')), batch = Number(arg('batch', '64'));
   const data = loadDataset('fashion-mnist');
   // "Briefly": the first --train-images training images (all of the bundled subset); the whole test split.
-  const n = Math.min(Number(arg('train-images', '12000')), data.train.x.shape[0]);
+  const n = Math.min(Number(arg('train-images', '10000')), data.train.x.shape[0]);
   const rows = Uint32Array.from({ length: n }, (_, i) => i);
   const train = { x: gatherRows(data.train.x, rows), y: gatherRows(data.train.y, rows) };
   console.log(`LeNet-BN (examples/lenet_bn.layers), Fashion-MNIST from ${data.source}: ${n} training images x ${epochs} epoch(s), ` +

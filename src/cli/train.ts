@@ -33,6 +33,7 @@ export function register(program: Command): void {
     .option('--seed <s>', 'seed (shuffling, init, dropout)', Number, 0)
     .option('--freeze <pattern...>', 'freeze parameters / layers whose name matches (glob, * wildcard)')
     .option('--backend <name>', 'reference | js', 'reference')
+    .option('--threads <n>', 'JS backend worker threads (default: cores; 1 is faster on a busy machine)', Number)
     .requiredOption('--checkpoint <out>', 'safetensors checkpoint to write')
     .option('--log <file>', 'JSON log: per-step loss, per-epoch metrics')
     .option('--eval-every <n>', 'evaluate the test split every N epochs', Number, 1)
@@ -48,9 +49,12 @@ export function register(program: Command): void {
       const bar = new SingleBar({ format: 'train [{bar}] {value}/{total} steps | loss {loss} | {ips} img/s | ETA {eta_formatted}' }, Presets.shades_classic);
       let started = false;
       const result = await fit(model, data, {
-        loss, bnConvention, freeze: o.freeze, batch: o.batch, epochs: o.epochs, steps: o.steps, seed: o.seed, backend: o.backend,
+        loss, bnConvention, freeze: o.freeze, batch: o.batch, epochs: o.epochs, steps: o.steps, seed: o.seed, backend: o.backend, threads: o.threads,
         optimizer: { kind, lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay },
         checkpoint: o.checkpoint, modelPath, resume: o.resume, evalEvery: o.evalEvery,
+        onEpoch: (m) => {
+          if (!process.stdout.isTTY) console.log(`epoch ${m.epoch}: step ${m.step}, train loss ${m.trainLoss.toFixed(4)}${m.testAccuracy !== undefined ? `, test accuracy ${(100 * m.testAccuracy).toFixed(2)} %` : ''}${m.testLoss !== undefined ? `, test loss ${m.testLoss.toFixed(4)}` : ''}, ${m.seconds.toFixed(1)} s`);
+        },
         onStep: (s) => {
           if (!started) { bar.start(s.totalSteps, 0, { loss: '-', ips: '-' }); started = true; }
           bar.update(s.step, { loss: s.loss.toPrecision(5), ips: s.imagesPerSec.toFixed(0) });

@@ -18,6 +18,8 @@ export interface FitOptions extends SplitOptions {
   steps?: number;
   seed?: number;
   backend?: string;
+  /** Worker threads of the JS backend (default: the backend's own default). */
+  threads?: number;
   checkpoint?: string;
   /** Model path recorded in the checkpoint metadata (with its SHA-256). */
   modelPath?: string;
@@ -36,8 +38,8 @@ export function applyState(g: Graph, state: Map<string, Tensor>): void {
 }
 
 /** Mean loss and accuracy (classification) or MSE of the inference graph on a split. */
-export async function evaluate(g: Graph, split: Split, loss: 'mse' | 'cross-entropy', backend = 'reference', batch = 500): Promise<{ loss: number; accuracy?: number }> {
-  const model = await (await getBackend(backend)).compile(g);
+export async function evaluate(g: Graph, split: Split, loss: 'mse' | 'cross-entropy', backend = 'reference', batch = 500, threads?: number): Promise<{ loss: number; accuracy?: number }> {
+  const model = await (await getBackend(backend)).compile(g, { threads });
   let total = 0, correct = 0, count = 0;
   try {
     for (const b of batches(split, Math.min(batch, split.x.shape[0]), 0, 0, false)) {
@@ -63,7 +65,7 @@ export async function fit(model: Graph, data: Dataset, opts: FitOptions): Promis
   const program = buildTrainingGraph(model, { ...opts, seed: opts.seed ?? 0, batch: Math.min(opts.batch, data.train.x.shape[0]) });
   const inference = buildInferenceGraph(model);
   const seed = opts.seed ?? 0;
-  const trainer = await Trainer.create(program, opts.backend ?? 'reference', seed);
+  const trainer = await Trainer.create(program, opts.backend ?? 'reference', seed, opts.threads);
   if (opts.resume) { const ck = loadCheckpoint(opts.resume); trainer.loadState(ck.tensors, Number(ck.metadata.step ?? 0), opts.resume); }
   const perEpoch = Math.floor(data.train.x.shape[0] / Math.min(opts.batch, data.train.x.shape[0]));
   const totalSteps = opts.steps ?? perEpoch * opts.epochs!;
@@ -90,7 +92,7 @@ export async function fit(model: Graph, data: Dataset, opts: FitOptions): Promis
       const m: EpochMetrics = { epoch: epoch + 1, step: trainer.step, trainLoss: sum / Math.max(n, 1), seconds: (performance.now() - te) / 1000 };
       if (data.test && (!opts.evalEvery || (epoch + 1) % opts.evalEvery === 0)) {
         applyState(inference, trainer.state);
-        const r = await evaluate(inference, data.test, opts.loss, opts.backend);
+        const r = await evaluate(inference, data.test, opts.loss, opts.backend, 500, opts.threads);
         m.testLoss = r.loss; m.testAccuracy = r.accuracy;
       }
       epochs.push(m);

@@ -27,10 +27,10 @@ export class Trainer {
     for (const v of program.graph.inputs) if (v.const && !this.state.has(v.name)) this.state.set(v.name, v.const);
   }
 
-  static async create(program: TrainingProgram, backend = 'reference', seed = 0): Promise<Trainer> {
+  static async create(program: TrainingProgram, backend = 'reference', seed = 0, threads?: number): Promise<Trainer> {
     const frozen = program.graph.initializers.filter((v) => v.role && !program.next.has(v));
     stateAsInputs(program.graph, [...program.next.keys(), ...frozen]);
-    const compiled = await (await getBackend(backend)).compile(program.graph, { training: true, seed });
+    const compiled = await (await getBackend(backend)).compile(program.graph, { training: true, seed, threads });
     return new Trainer(program, compiled);
   }
 
