@@ -227,3 +227,14 @@ export function optimizeCopy(g: Graph, passes: string[], options?: Record<string
   verify(after);
   return { after, reports, report: formatReport(reports) };
 }
+
+/** onnxruntime-node's outputs for a serialized model (graph optimizations off: ORT must not hide our mistakes). */
+export async function runOrtBytes(bytes: Uint8Array, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled' });
+  const res = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor('float32', t.data as Float32Array, [...t.shape])])));
+  const out: Record<string, Tensor> = {};
+  for (const name of session.outputNames) out[name] = Tensor.fromArray('float32', res[name]!.dims as number[], res[name]!.data as Float32Array);
+  await session.release();
+  return out;
+}
