@@ -12,8 +12,8 @@ import { loadTrainableModel } from './load-model.ts';
 import { lcError } from '../diagnostics.ts';
 
 /** The model, with a checkpoint's state applied when `path` is a .safetensors file (model from --model or metadata). */
-export function modelWithState(path: string, modelPath?: string): Graph {
-  if (!path.endsWith('.safetensors')) return buildInferenceGraph(loadTrainableModel(path));
+export function modelWithState(path: string, modelPath?: string, seed = 0): Graph {
+  if (!path.endsWith('.safetensors')) return buildInferenceGraph(loadTrainableModel(path, seed));
   const ck = loadCheckpoint(path);
   const mp = modelPath ?? ck.metadata.model;
   if (!mp) throw lcError('LC070', [path, 'it does not name its model; pass --model MODEL']);
