@@ -80,7 +80,7 @@ export function formatBench(r: BenchResult): string {
   return lines.join('\n');
 }
 
-function positiveInt(name: string, s: string): number {
+export function positiveInt(name: string, s: string): number {
   const n = Number(s);
   if (!Number.isInteger(n) || n < 1) throw lcError('LC002', [`${name} must be a positive integer, got '${s}'`]);
   return n;

@@ -8,7 +8,7 @@ import { lcError, suggest } from '../diagnostics.ts';
 import { loadModel } from '../frontend/load.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { loadOptimizer, parseLevel } from './level.ts';
-import { fixInputShapes } from './bench.ts';
+import { fixInputShapes, positiveInt } from './bench.ts';
 
 type EmitModule = (g: Graph, o: { threads?: number }) => { name: string; data: Uint8Array | string }[];
 
@@ -52,12 +52,7 @@ export function register(program: Command): void {
     .option('--force', 'replace existing files in the output directory')
     .addHelpText('after', '\nExample:\n  layerc compile model.onnx --target js -O2 -o out/model\n  node -e "const m = await (await import(\'./out/model/model.mjs\')).load(); ..."')
     .action(async (path: string, o: { output: string; target: string; optLevel: string; threads: string; batch: string; force?: boolean }) => {
-      const n = (name: string, s: string) => {
-        const v = Number(s);
-        if (!Number.isInteger(v) || v < 1) throw lcError('LC002', [`${name} must be a positive integer, got '${s}'`]);
-        return v;
-      };
-      const files = await compileModel(path, { target: o.target, output: o.output, optLevel: parseLevel(o.optLevel), threads: n('--threads', o.threads), batch: n('--batch', o.batch), force: o.force });
+      const files = await compileModel(path, { target: o.target, output: o.output, optLevel: parseLevel(o.optLevel), threads: positiveInt('--threads', o.threads), batch: positiveInt('--batch', o.batch), force: o.force });
       for (const f of files) console.log(`wrote ${f}`);
     });
 }
