@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { exportOnnx } from '../export/onnx.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { modelWithState, trainingModeGraph } from '../train/export-graphs.ts';
+import { foldForInference } from '../train/fold-inference.ts';
 import { lcError } from '../diagnostics.ts';
 
 export function register(program: Command): void {
@@ -14,18 +15,19 @@ export function register(program: Command): void {
     .option('--model <model>', "the checkpoint's model (default: the path in its metadata)")
     .option('--no-fold', 'inference: keep BatchNormalization (with the trained running statistics)')
     .option('--force', 'replace an existing output')
+    .option('--seed <n>', '.layers model: seed of the weight initialization', Number, 0)
     .addHelpText('after', '\nExamples:\n  layerc export lenet.safetensors --mode inference -o lenet.onnx\n  layerc export lenet.safetensors --mode training -o lenet-train.onnx')
     .action(async (input: string, o) => {
       if (o.mode !== 'inference' && o.mode !== 'training') throw lcError('LC002', [`--mode must be inference or training, got '${o.mode}'`]);
-      let g = modelWithState(input, o.model);
+      let g = modelWithState(input, o.model, o.seed);
       if (o.mode === 'training') g = trainingModeGraph(g);
-      else if (o.fold) {
-        const passes = (await import('../../passes/index.ts' as string).catch(() => null)) as { optimize?(g: unknown): unknown } | null;
-        if (!passes?.optimize) throw lcError('LC069', ['BN folding needs the inference optimizer (passes/index.ts); use --no-fold']);
-        const r = passes.optimize(g) as { graph?: typeof g } | typeof g;
-        g = 'graph' in r && r.graph ? r.graph : (r as typeof g);
+      let note = o.mode === 'inference' && !o.fold ? ', BN kept' : '';
+      if (o.mode === 'inference' && o.fold) {
+        const r = foldForInference(g);
+        g = r.graph;
+        note = `, -O2: BatchNormalization ${r.bnBefore} -> ${r.bnAfter}${r.missingPasses.length ? `; passes not registered: ${r.missingPasses.join(', ')}` : ''}`;
       }
       writeFileAtomic(o.output, exportOnnx(g, { producer: 'layerc' }), { force: o.force, inputs: [input, o.model].filter(Boolean) });
-      console.log(`wrote ${o.output} (${o.mode}${o.mode === 'inference' && !o.fold ? ', BN kept' : ''})`);
+      console.log(`wrote ${o.output} (${o.mode}${note})`);
     });
 }
