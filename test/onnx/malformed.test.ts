@@ -36,6 +36,7 @@ describe('malformed ONNX', () => {
     expect(e.message).toContain('FrobnicateX');
     expect(e.message).toContain('opset 18');
     expect(e.context.node).toBe('frob');
+    expect(e.format()).toContain("--> m.onnx, node 'frob' (FrobnicateX)"); // what the CLI prints
   });
   it('wrong input count -> LC031 naming the node', () => {
     const e = importError(model([{ opType: 'Relu', name: 'r', input: ['x', 'x'], output: ['y'] }]));
