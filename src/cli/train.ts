@@ -27,8 +27,8 @@ export function register(program: Command): void {
     .option('--momentum <f>', 'momentum of the momentum optimizer', Number, 0.9)
     .option('--weight-decay <f>', 'L2 weight decay', Number, 0)
     .option('--batch <n>', 'batch size', Number, 64)
-    .option('--epochs <n>', 'epochs', Number)
-    .option('--steps <n>', 'optimizer steps', Number)
+    .option('--epochs <n>', 'epochs, counted from the start of training (also with --resume)', Number)
+    .option('--steps <n>', 'optimizer steps, counted from the start of training (also with --resume)', Number)
     .option('--bn-convention <c>', 'pytorch | keras | onnx', 'pytorch')
     .option('--seed <s>', 'seed (shuffling, init, dropout)', Number, 0)
     .option('--freeze <pattern...>', 'freeze parameters / layers whose name matches (glob, * wildcard)')
@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .requiredOption('--checkpoint <out>', 'safetensors checkpoint to write')
     .option('--log <file>', 'JSON log: per-step loss, per-epoch metrics')
     .option('--eval-every <n>', 'evaluate the test split every N epochs', Number, 1)
-    .option('--resume <ckpt>', 'start from a checkpoint of the same model')
+    .option('--resume <ckpt>', 'continue from a checkpoint of the same model, seed and batch size (bit-identical to an uninterrupted run)')
     .option('--plot <png>', 'write the test accuracy per epoch as a PNG chart')
     .addHelpText('after', '\nExample:\n  layerc train examples/lenet_bn.layers --data fashion-mnist --loss cross-entropy --optimizer momentum --lr 0.05 --batch 256 --epochs 10 --checkpoint lenet.safetensors --log lenet.json')
     .action(async (modelPath: string, o) => {
@@ -56,13 +56,13 @@ export function register(program: Command): void {
           if (!process.stdout.isTTY) console.log(`epoch ${m.epoch}: step ${m.step}, train loss ${m.trainLoss.toFixed(4)}${m.testAccuracy !== undefined ? `, test accuracy ${(100 * m.testAccuracy).toFixed(2)} %` : ''}${m.testLoss !== undefined ? `, test loss ${m.testLoss.toFixed(4)}` : ''}, ${m.seconds.toFixed(1)} s`);
         },
         onStep: (s) => {
-          if (!started) { bar.start(s.totalSteps, 0, { loss: '-', ips: '-' }); started = true; }
+          if (!started) { bar.start(s.totalSteps, s.step - 1, { loss: '-', ips: '-' }); started = true; }
           bar.update(s.step, { loss: s.loss.toPrecision(5), ips: s.imagesPerSec.toFixed(0) });
         },
       }).finally(() => bar.stop());
       const last = result.epochs.at(-1);
       const metric = last?.testAccuracy !== undefined ? `test accuracy ${(100 * last.testAccuracy).toFixed(2)} %, test loss ${last.testLoss!.toFixed(4)}`
-        : last?.testLoss !== undefined ? `test loss ${last.testLoss.toFixed(6)}` : `final train loss ${result.losses.at(-1)!.toPrecision(6)}`;
+        : last?.testLoss !== undefined ? `test loss ${last.testLoss.toFixed(6)}` : result.losses.length ? `final train loss ${result.losses.at(-1)!.toPrecision(6)}` : 'nothing left to train';
       console.log(`${result.losses.length} steps, ${result.imagesPerSec.toFixed(0)} images/s; ${metric}; checkpoint ${o.checkpoint}`);
       if (o.plot) writeFileAtomic(o.plot, accuracyPlot(result.epochs.map((e) => e.testAccuracy ?? 0)), { force: true });
       if (o.log) writeFileAtomic(o.log, JSON.stringify({ losses: result.losses, epochs: result.epochs, imagesPerSec: result.imagesPerSec }, null, 1), { force: true });

@@ -66,12 +66,23 @@ export async function fit(model: Graph, data: Dataset, opts: FitOptions): Promis
   const inference = buildInferenceGraph(model);
   const seed = opts.seed ?? 0;
   const trainer = await Trainer.create(program, opts.backend ?? 'reference', seed, opts.threads);
-  if (opts.resume) { const ck = loadCheckpoint(opts.resume); trainer.loadState(ck.tensors, Number(ck.metadata.step ?? 0), opts.resume); }
-  const perEpoch = Math.floor(data.train.x.shape[0] / Math.min(opts.batch, data.train.x.shape[0]));
+  const batch = Math.min(opts.batch, data.train.x.shape[0]);
+  if (opts.resume) {
+    const ck = loadCheckpoint(opts.resume);
+    // Bit-identical continuation needs the same batches: the seed and batch size decide the order.
+    for (const [key, want] of [['seed', seed], ['batch', batch]] as const) {
+      const got = ck.metadata[key];
+      if (got !== undefined && Number(got) !== want) throw lcError('LC070', [opts.resume, `it was trained with ${key} ${got}, this run uses ${want}`]);
+    }
+    trainer.loadState(ck.tensors, Number(ck.metadata.step ?? 0), opts.resume);
+  }
+  const perEpoch = Math.floor(data.train.x.shape[0] / batch);
+  // --steps / --epochs count from the start of training, so a resumed run stops where the uninterrupted one would.
   const totalSteps = opts.steps ?? perEpoch * opts.epochs!;
+  const startStep = trainer.step;
   const save = () => {
     if (!opts.checkpoint) return;
-    const metadata: Record<string, string> = { step: String(trainer.step), bn_convention: opts.bnConvention ?? 'pytorch', loss: opts.loss, optimizer: opts.optimizer.kind };
+    const metadata: Record<string, string> = { step: String(trainer.step), bn_convention: opts.bnConvention ?? 'pytorch', loss: opts.loss, optimizer: opts.optimizer.kind, seed: String(seed), batch: String(batch) };
     if (opts.modelPath) { metadata.model = opts.modelPath; metadata.model_sha256 = sha256(readFileSync(opts.modelPath)); }
     metadata.roles = JSON.stringify(Object.fromEntries([...program.next.keys()].map((v) => [v.name, v.role ?? ''])));
     saveCheckpoint(opts.checkpoint, { tensors: trainer.state, metadata }, { force: true, inputs: opts.modelPath ? [opts.modelPath] : [] });
@@ -80,14 +91,16 @@ export async function fit(model: Graph, data: Dataset, opts: FitOptions): Promis
   const t0 = performance.now();
   let images = 0;
   try {
-    for (let epoch = 0; losses.length < totalSteps; epoch++) {
+    for (let epoch = Math.floor(startStep / perEpoch); trainer.step < totalSteps; epoch++) {
       const te = performance.now();
       let sum = 0, n = 0;
-      for (const b of batches(data.train, opts.batch, seed, epoch)) {
-        if (losses.length >= totalSteps) break;
+      let skip = trainer.step - epoch * perEpoch; // batches of this epoch done before a resume
+      for (const b of batches(data.train, batch, seed, epoch)) {
+        if (skip > 0) { skip--; continue; }
+        if (trainer.step >= totalSteps) break;
         const loss = await trainer.trainStep(b.x, b.y);
         losses.push(loss); sum += loss; n++; images += b.x.shape[0];
-        opts.onStep?.({ step: losses.length, totalSteps, loss, imagesPerSec: images / ((performance.now() - t0) / 1000) });
+        opts.onStep?.({ step: trainer.step, totalSteps, loss, imagesPerSec: images / ((performance.now() - t0) / 1000) });
       }
       const m: EpochMetrics = { epoch: epoch + 1, step: trainer.step, trainLoss: sum / Math.max(n, 1), seconds: (performance.now() - te) / 1000 };
       if (data.test && (!opts.evalEvery || (epoch + 1) % opts.evalEvery === 0)) {

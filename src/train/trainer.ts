@@ -7,7 +7,9 @@ import type { Graph, Value } from '../ir/graph.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { getBackend, type CompiledModel } from '../../runtime/backend.ts';
 import type { TrainingProgram } from '../../passes/split-train-infer.ts';
-import { lcError } from '../diagnostics.ts';
+import { runGraph } from '../ir/interpret.ts';
+import { isFloat } from '../ir/dtype.ts';
+import { type LayercError, lcError } from '../diagnostics.ts';
 
 /** Moves every state initializer to the graph inputs (keeping its initial tensor in `const`). */
 export function stateAsInputs(g: Graph, state: Value[]): void {
@@ -41,14 +43,27 @@ export class Trainer {
     for (const [name, t] of this.state) feeds[name] = t;
     const out = await this.compiled.run(feeds);
     const loss = out[program.loss.name].data[0];
-    if (!Number.isFinite(loss)) throw lcError('LC067', [this.step + 1, `loss is ${loss}`]);
+    if (!Number.isFinite(loss)) throw this.diverged(feeds, `loss is ${loss}`);
     for (const [s, n] of program.next) {
-      const t = out[n.name];
-      if (!t.data.every(Number.isFinite)) throw lcError('LC067', [this.step + 1, `non-finite update of '${s.name}'`], { node: s.users[0]?.name });
+      if (!out[n.name].data.every(Number.isFinite)) throw this.diverged(feeds, `non-finite update of '${s.name}' (used by ${s.users.map((u) => `'${u.name}'`).slice(0, 2).join(', ')})`);
     }
     for (const [s, n] of program.next) this.state.set(s.name, out[n.name]);
     this.step++;
     return loss;
+  }
+
+  /**
+   * LC067 for the step about to be taken, naming the layer: the step is re-run on the reference interpreter
+   * (same semantics as every backend) to find the first node whose output holds NaN or Inf. Only on failure.
+   */
+  private diverged(feeds: Record<string, Tensor>, what: string): LayercError {
+    let first: string | null = null;
+    try {
+      runGraph(this.program.graph, feeds, { training: true, onValue: (name, t) => { if (!first && isFloat(t.dtype) && !t.data.every(Number.isFinite)) first = name; } });
+    } catch { /* the message below still names the step and the state */ }
+    const node = first ? this.program.graph.value(first)?.producer : null;
+    const where = node ? `; the first non-finite value is '${first}', output of node '${node.name}' (${node.op})` : '';
+    return lcError('LC067', [this.step + 1, `${what}${where}`], node ? { node: node.name, op: node.op } : {});
   }
 
   /** Replaces state from a checkpoint; every tensor must name known state with the same shape (LC070). */

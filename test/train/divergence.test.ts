@@ -1,4 +1,5 @@
-// Divergence: a step that produces NaN/Inf is reported as LC067 with the step and the state that went bad, and
+// Divergence: a step that produces NaN/Inf is reported as LC067 with the step and the first node (layer) whose
+// output went non-finite, and
 // the checkpoint on disk holds the last good (finite) state.
 import { join } from 'node:path';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -23,7 +24,13 @@ describe('divergence', () => {
     expect(err).toBeInstanceOf(LayercError);
     expect((err as LayercError).code).toBe('LC067');
     expect((err as LayercError).message).toMatch(/step \d+/);
+    // The layer: the first node whose output is not finite (here the squared error of the huge label).
+    expect((err as LayercError).message).toMatch(/first non-finite value .* output of node 'loss_sq' \(Mul\)/);
+    expect((err as LayercError).context.node).toBe('loss_sq');
     expect(existsSync(ck)).toBe(true);
-    for (const [name, t] of loadCheckpoint(ck).tensors) expect(t.data.every(Number.isFinite), name).toBe(true);
+    const saved = loadCheckpoint(ck);
+    for (const [name, t] of saved.tensors) expect(t.data.every(Number.isFinite), name).toBe(true);
+    const failed = Number(/step (\d+)/.exec((err as LayercError).message)![1]);
+    expect(Number(saved.metadata.step)).toBe(failed - 1);
   });
 });
