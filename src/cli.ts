@@ -13,6 +13,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--verbose', 'show stack traces for errors')
     .option('--allow-external-data', 'let ONNX models read tensor data from files inside their own directory')
     .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (msg, write) => write(asCatalogued(msg)) })
     .exitOverride();
   for (const register of COMMANDS) register(program);
   for (const cmd of program.commands) cmd.exitOverride();
@@ -22,6 +23,16 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return report(e, verbose, program);
   }
+}
+
+/** commander's usage errors reworded as catalogue errors: unknown option LC001, the rest LC002 (with suggestions). */
+function asCatalogued(msg: string): string {
+  const opt = /^error: unknown option '([^']*)'(?:\s*\(Did you mean ([^?]+)\?\))?/s.exec(msg);
+  if (opt) return new LayercError('LC001', [`'${opt[1]}'`, opt[2] ? ` (did you mean ${opt[2]}?)` : '']).format() + '\n';
+  const cmd = /^error: unknown command '([^']*)'(?:\s*\(Did you mean ([^?]+)\?\))?/s.exec(msg);
+  if (cmd) return new LayercError('LC002', [`unknown command '${cmd[1]}'${cmd[2] ? ` (did you mean ${cmd[2]}?)` : ''}`]).format() + '\n';
+  const other = /^error: (.*)/s.exec(msg.trim()); // missing argument, too many arguments, missing required option...
+  return other ? new LayercError('LC002', [other[1]]).format() + '\n' : msg;
 }
 
 function report(e: unknown, verbose: boolean, program: Command): number {

@@ -117,6 +117,10 @@ function build(m: onnx.onnx.ModelProto, c: Checked): G {
       continue;
     }
     const ins = r.inputs.map((n) => (n === '' ? null : g.value(n)!));
+    // '' marks an omitted optional input; the first `min` inputs of an op are required (ONNX schemas order them so).
+    const required = findOp(r.op, r.domain)?.inputs[0] ?? 0;
+    const missing = ins.slice(0, required).findIndex((v) => v === null);
+    if (missing >= 0) throw lcError('LC031', [`input ${missing} of ${r.op} is required but empty`], { node: r.name, op: r.op });
     try {
       g.addNode(r.op, ins, r.attrs, { name: r.name, domain: r.domain, outputNames: r.outputs.map((o) => o || g.uniqueName(`${r.name}_unused`)) });
     } catch (e) { throw isLayercError(e) ? e.within({ node: r.name, op: r.op }) : e; }
@@ -185,7 +189,9 @@ function attrValue(a: onnx.onnx.IAttributeProto, node: string, c: Checked): Attr
     case A.INTS: return (a.ints ?? []).map(toNumber);
     case A.FLOATS: return [...(a.floats ?? [])];
     case A.STRINGS: return (a.strings ?? []).map(dec);
-    case A.TENSOR: return readTensor(a.t!, `${node}.${a.name}`, c);
+    case A.TENSOR:
+      if (!a.t) throw lcError('LC030', [a.name ?? '', 'attribute of type TENSOR holds no tensor'], { node });
+      return readTensor(a.t, `${node}.${a.name}`, c);
     default: throw lcError('LC030', [a.name ?? '', `attribute type ${A[a.type ?? 0] ?? a.type} is not supported`], { node });
   }
 }

@@ -1,0 +1,22 @@
+// A fuzz worker process: runs `runs` seeded cases of one kind and reports each case before running it, so the
+// supervisor (supervise.ts) can name the case if this process hangs and has to be killed.
+import fc from 'fast-check';
+import { ARBITRARIES, runCase, type Kind } from './cases.ts';
+
+interface Job { kind: Kind; runs: number; seed: number }
+
+process.once('message', (job: Job) => {
+  const send = (m: unknown) => process.send!(m);
+  const codes: Record<string, number> = {};
+  let accepted = 0, rejected = 0, crashes = 0, i = 0;
+  fc.check(fc.property(ARBITRARIES[job.kind] as fc.Arbitrary<unknown>, (plan) => {
+    send({ t: 'case', i: i++, plan });
+    const r = runCase(job.kind, plan as never);
+    if (!r.ok) { crashes++; send({ t: 'crash', plan, error: r.error }); }
+    else if (r.accepted) accepted++;
+    else { rejected++; codes[r.code!] = (codes[r.code!] ?? 0) + 1; }
+    return true;
+  }), { numRuns: job.runs, seed: job.seed });
+  send({ t: 'done', accepted, rejected, crashes, codes, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) });
+  process.disconnect?.();
+});

@@ -1,0 +1,33 @@
+// Every crash the fuzz campaigns found, kept as a regression: the minimal input written out by hand, plus
+// the campaign's plan replayed exactly. Each must now end in a LayercError with a meaningful code.
+import { describe, expect, it } from 'vitest';
+import { importOnnx } from '../../src/frontend/onnx.ts';
+import { LayercError } from '../../src/diagnostics.ts';
+import { runCase, type Kind } from './cases.ts';
+import { model } from '../onnx/build.ts';
+
+function codeOf(bytes: Uint8Array): string {
+  try { importOnnx(bytes); } catch (e) { expect(e).toBeInstanceOf(LayercError); return (e as LayercError).code; }
+  return 'accepted';
+}
+
+const FOUND: { kind: Kind; code: string; what: string; plan: string }[] = [
+  { kind: 'onnx', code: 'LC031', what: 'a required input given as "" (omitted) reached shape inference as null',
+    plan: '{"src":539342144,"ops":[{"kind":"delInput","a":585236880,"b":1952440636,"c":2091096674},{"kind":"danglingInput","a":2019768032,"b":1479557968,"c":1112795328}]}' },
+  { kind: 'onnx', code: 'LC030', what: 'an attribute of type TENSOR without a tensor',
+    plan: '{"src":1752968052,"ops":[{"kind":"attrValue","a":1010396959,"b":555873627,"c":762379007},{"kind":"attrType","a":1021357474,"b":945451816,"c":2132170099}]}' },
+];
+
+describe('fuzz regressions', () => {
+  it('required input omitted ("") -> LC031', () => {
+    expect(codeOf(model([{ opType: 'Relu', name: 'r', input: [''], output: ['y'] }]))).toBe('LC031');
+  });
+  it('TENSOR attribute holding no tensor -> LC030', () => {
+    expect(codeOf(model([{ opType: 'Constant', name: 'c', output: ['y'], attribute: [{ name: 'value', type: 4 }] }]))).toBe('LC030');
+  });
+  for (const f of FOUND) {
+    it(`replay: ${f.what}`, () => {
+      expect(runCase(f.kind, JSON.parse(f.plan))).toEqual({ ok: true, accepted: false, code: f.code });
+    });
+  }
+});

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// `npm run fuzz -- [--runs N] [--seed S] [--kind onnx|dsl] [--timeout MS] [--workers W]`: a long fuzz
+// campaign over mutated ONNX models and DSL programs (test/fuzz/*.ts). N cases per kind (default 2000).
+// Prints cases run, accepted, rejected (LayercError) and every finding; exits 1 if there was any.
+import { register } from 'tsx/esm/api';
+
+register();
+const args = process.argv.slice(2);
+const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
+const { fuzz } = await import('./supervise.ts');
+const kind = opt('kind');
+const res = await fuzz({
+  kinds: kind ? [kind] : ['onnx', 'dsl'],
+  runs: Number(opt('runs', '2000')),
+  seed: Number(opt('seed', '1')),
+  timeoutMs: Number(opt('timeout', '10000')),
+  workers: Number(opt('workers', '1')),
+  log: (l) => console.log(l),
+});
+for (const s of res.stats) console.log(`${s.kind} rejection codes: ${Object.entries(s.codes).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+console.log(`${res.stats.reduce((n, s) => n + s.ran, 0)} cases in ${res.seconds.toFixed(1)} s, ${res.findings.length} findings (${res.findings.filter((f) => f.what === 'crash').length} crashes, ${res.findings.filter((f) => f.what === 'hang').length} hangs, ${res.findings.filter((f) => f.what === 'died').length} deaths)`);
+process.exitCode = res.findings.length ? 1 : 0;

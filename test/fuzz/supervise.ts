@@ -1,0 +1,86 @@
+// Runs a fuzz campaign in child processes with a per-case time limit: each child reports every case before it
+// runs it; a child silent for longer than `timeoutMs` is killed (SIGKILL) and its last case recorded as a hang,
+// and a fresh child continues with the remaining runs. Children run with a capped V8 heap, and report their
+// peak RSS, so runaway allocation shows as a dead child or a high peak instead of a swapping machine.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Kind } from './cases.ts';
+
+export interface FuzzOptions {
+  kinds: Kind[];
+  /** Cases per kind. */
+  runs: number;
+  seed: number;
+  timeoutMs: number;
+  /** Child processes per kind running at once (each gets an equal share of the runs). */
+  workers: number;
+  log?: (line: string) => void;
+}
+export interface Finding { kind: Kind; what: 'crash' | 'hang' | 'died'; plan: unknown; error: string }
+export interface KindStats { kind: Kind; ran: number; accepted: number; rejected: number; codes: Record<string, number>; maxRssMb: number }
+export interface FuzzResult { stats: KindStats[]; findings: Finding[]; seconds: number }
+
+const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+
+export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
+  const t0 = Date.now();
+  const findings: Finding[] = [];
+  const stats: KindStats[] = [];
+  for (const kind of o.kinds) {
+    const s: KindStats = { kind, ran: 0, accepted: 0, rejected: 0, codes: {}, maxRssMb: 0 };
+    const shares = Array.from({ length: o.workers }, (_, w) => Math.floor(o.runs / o.workers) + (w < o.runs % o.workers ? 1 : 0));
+    await Promise.all(shares.map((runs, w) => share(kind, runs, o.seed + w * 7919 + (kind === 'dsl' ? 1 : 0), o, s, findings)));
+    stats.push(s);
+    o.log?.(`${kind}: ${s.ran} cases, ${s.accepted} accepted, ${s.rejected} rejected with a LayercError, peak RSS ${s.maxRssMb} MB`);
+  }
+  return { stats, findings, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** Runs `runs` cases in one child at a time, restarting after a hang or a death with a derived seed. */
+async function share(kind: Kind, runs: number, seed: number, o: FuzzOptions, s: KindStats, findings: Finding[]): Promise<void> {
+  let left = runs;
+  for (let attempt = 0; left > 0; attempt++) {
+    const r = await oneChild(kind, left, seed + attempt * 1_000_003, o.timeoutMs);
+    s.ran += r.ran; s.accepted += r.accepted; s.rejected += r.rejected; s.maxRssMb = Math.max(s.maxRssMb, r.maxRssMb);
+    for (const [c, n] of Object.entries(r.codes)) s.codes[c] = (s.codes[c] ?? 0) + n;
+    for (const f of r.findings) { findings.push(f); o.log?.(`FINDING ${f.what} (${kind}): ${f.error}\n  plan: ${JSON.stringify(f.plan)}`); }
+    left -= Math.max(1, r.ran);
+  }
+}
+
+interface ChildResult { ran: number; accepted: number; rejected: number; codes: Record<string, number>; maxRssMb: number; findings: Finding[] }
+
+function oneChild(kind: Kind, runs: number, seed: number, timeoutMs: number): Promise<ChildResult> {
+  return new Promise((resolve) => {
+    const env = { ...process.env };
+    delete env.LAYERC_ALLOW_EXTERNAL_DATA;
+    for (const k of Object.keys(env)) if (k.startsWith('LAYERC_MAX_')) delete env[k];
+    const child = fork(CHILD, [], { execArgv: ['--import', 'tsx', '--max-old-space-size=1536', '--stack-size=984'], env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const r: ChildResult = { ran: 0, accepted: 0, rejected: 0, codes: {}, maxRssMb: 0, findings: [] };
+    let last: unknown;
+    let done = false;
+    let stderr = '';
+    child.stderr!.on('data', (d) => { stderr = (stderr + d).slice(-2000); });
+    let timer = setTimeout(onHang, timeoutMs * 4 + 20_000); // the first message waits for tsx to load the sources
+    function onHang() {
+      r.findings.push({ kind, what: 'hang', plan: last, error: `no progress for ${timeoutMs} ms` });
+      child.kill('SIGKILL');
+    }
+    child.on('message', (m: { t: string; plan?: unknown; error?: string } & Partial<ChildResult> & { accepted?: number; crashes?: number }) => {
+      clearTimeout(timer);
+      timer = setTimeout(onHang, timeoutMs);
+      if (m.t === 'case') { last = m.plan; r.ran++; }
+      else if (m.t === 'crash') r.findings.push({ kind, what: 'crash', plan: m.plan, error: m.error! });
+      else if (m.t === 'done') { done = true; Object.assign(r, { accepted: m.accepted, rejected: m.rejected, codes: m.codes, maxRssMb: m.maxRssMb }); }
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (!done && !r.findings.some((f) => f.what === 'hang')) r.findings.push({ kind, what: 'died', plan: last, error: `child exited (${code ?? signal}): ${stderr.trim().split('\n').slice(-3).join(' | ')}` });
+      if (!done) { // count what ran before the hang/death as rejected-or-accepted unknown: keep ran, attribute none
+        r.ran = Math.max(0, r.ran);
+      }
+      resolve(r);
+    });
+    child.send({ kind, runs, seed });
+  });
+}
