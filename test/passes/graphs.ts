@@ -10,6 +10,8 @@
 // the Lipschitz constants of the ops after it. Folding re-associates float32 roundings, each <= u * errScale
 // (u = 2^-24) at the point it happens, and later ops scale those errors by at most their Lipschitz constant.
 import fc from 'fast-check';
+import { expect } from 'vitest';
+import { runGraph } from '../../src/ir/interpret.ts';
 import { Graph, type Value } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
@@ -20,7 +22,7 @@ import { formatReport, type PassReport } from '../../passes/pass.ts';
 import '../../src/ops/index.ts';
 
 export const BASES = ['conv', 'convT', 'gemm', 'matmul'] as const;
-export const STEPS = ['bn', 'bn', 'act', 'act', 'res', 'bias', 'mul', 'fork', 'identity', 'dropout'] as const;
+export const STEPS = ['bn', 'bn', 'act', 'act', 'res', 'bias', 'mul', 'mulLast', 'scalar', 'fork', 'branch', 'identity', 'dropout'] as const;
 export type Step = (typeof STEPS)[number];
 
 export interface Case {
@@ -38,7 +40,7 @@ export const caseArb: fc.Arbitrary<Case> = fc.record({
   base: fc.constantFrom(...BASES),
   preBn: fc.boolean(),
   bn: fc.constantFrom(true, true, true, false),
-  tail: fc.array(fc.constantFrom(...STEPS), { maxLength: 4 }),
+  tail: fc.array(fc.constantFrom(...STEPS), { maxLength: 5 }),
   inputParams: fc.constantFrom(false, false, false, true),
   symbolicBatch: fc.boolean(),
   seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
@@ -161,7 +163,13 @@ export function buildCase(c: Case): Built {
       case 'res': { x = node('Add', [x, like('r', x)]); after(mag + 1); break; }
       case 'bias': { x = node('Add', rnd() < 0.5 ? [x, g.addConst('bias', tensor(channelShape(x), -1, 1))] : [g.addConst('bias', tensor(channelShape(x), -1, 1)), x]); after(mag + 1); break; }
       case 'mul': { x = node('Mul', [x, g.addConst('k', tensor(channelShape(x), -2, 2))]); after(2 * mag, 2); break; }
-      case 'fork': g.outputs.push(x); break;
+      case 'mulLast': { // broadcasts on the LAST axis: per channel only for Gemm/MatMul
+        const s = shapeOf(x);
+        x = node('Mul', [x, g.addConst('kl', tensor([s[s.length - 1] as number], -2, 2))]); after(2 * mag, 2); break;
+      }
+      case 'scalar': x = node(rnd() < 0.5 ? 'Mul' : 'Add', [x, g.addConst('sc', tensor(rnd() < 0.5 ? [] : [1], -2, 2))]); after(2 * mag + 2, 2); break;
+      case 'fork': g.outputs.push(x); break; // the value is also a graph output
+      case 'branch': g.outputs.push(node('Sigmoid', [x])); break; // the value gets a second consumer
       case 'identity': x = node('Identity', [x]); break;
       case 'dropout': x = node('Dropout', [x, g.addConst('ratio', Tensor.scalar('float32', 0.3))]); break;
     }
@@ -238,3 +246,41 @@ export async function runOrtBytes(bytes: Uint8Array, feeds: Record<string, Tenso
   await session.release();
   return out;
 }
+
+// ---- the equivalence check shared by the properties and the regressions ----
+
+const U = 2 ** -24;
+
+/** The largest |opt - ref| / tolerance over every output (<= 1 passes; tolerance in test/passes/props.test.ts). */
+export function worstRatio(ref: Record<string, Tensor>, opt: Record<string, Tensor>, errScale: number): number {
+  let worst = 0;
+  for (const [name, r] of Object.entries(ref)) {
+    const o = opt[name];
+    if (!o) throw new Error(`output ${name} missing after optimization (have ${Object.keys(opt)})`);
+    if (o.shape.join() !== r.shape.join()) throw new Error(`output ${name}: shape [${o.shape}] != [${r.shape}]`);
+    for (let i = 0; i < r.size; i++) {
+      const d = Math.abs(o.data[i]! - r.data[i]!);
+      if (Number.isNaN(d)) throw new Error(`output ${name}[${i}]: NaN (${o.data[i]} vs ${r.data[i]})`);
+      worst = Math.max(worst, d / (8 * U * errScale + 8 * U * Math.abs(r.data[i]!)));
+    }
+  }
+  return worst;
+}
+
+/** Every rewrite count seen by checkEquivalent in this test file (so a property cannot pass on untouched graphs). */
+export const rewritesSeen: Record<string, number> = {};
+
+/** Builds the case, optimizes a copy, checks verify(), output names and equivalence; returns the worst ratio. */
+export function checkEquivalent(c: Case, passes: { passes?: string[]; level?: 0 | 1 | 2 }): { g: Graph; ratio: number } {
+  const { graph, feeds, errScale } = buildCase(c);
+  const ref = runGraph(graph, feeds);
+  const names = graph.outputs.map((o) => o.name);
+  const g = cloneGraph(graph);
+  for (const r of optimize(g, passes).reports) for (const [k, n] of Object.entries(r.changes)) rewritesSeen[k] = (rewritesSeen[k] ?? 0) + n;
+  verify(g);
+  expect(g.outputs.map((o) => o.name)).toEqual(names);
+  const ratio = worstRatio(ref, runGraph(g, feeds), errScale);
+  expect(ratio).toBeLessThanOrEqual(1);
+  return { g, ratio };
+}
+

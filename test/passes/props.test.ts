@@ -12,48 +12,11 @@
 // (wrong channel, wrong axis, a dropped bias) is off by O(errScale), ~10^6 times more.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { runGraph } from '../../src/ir/interpret.ts';
-import { verify } from '../../src/ir/verify.ts';
 import { printGraph } from '../../src/ir/printer.ts';
-import { cloneGraph } from '../../src/train/clone-graph.ts';
-import type { Graph } from '../../src/ir/graph.ts';
-import type { Tensor } from '../../src/ir/tensor.ts';
 import { optimize } from '../../passes/index.ts';
-import { buildCase, caseArb, type Case } from './graphs.ts';
+import { buildCase, caseArb, checkEquivalent, rewritesSeen as seen } from './graphs.ts';
 
-const U = 2 ** -24;
 const MINE = ['simplify-inference', 'fold-batchnorm', 'fuse-epilogue'];
-
-/** The largest |opt - ref| / tolerance over every output (<= 1 passes); throws on a shape or NaN mismatch. */
-export function worstRatio(ref: Record<string, Tensor>, opt: Record<string, Tensor>, errScale: number): number {
-  let worst = 0;
-  for (const [name, r] of Object.entries(ref)) {
-    const o = opt[name];
-    if (!o) throw new Error(`output ${name} missing after optimization (have ${Object.keys(opt)})`);
-    if (o.shape.join() !== r.shape.join()) throw new Error(`output ${name}: shape [${o.shape}] != [${r.shape}]`);
-    for (let i = 0; i < r.size; i++) {
-      const d = Math.abs(o.data[i]! - r.data[i]!);
-      if (Number.isNaN(d)) throw new Error(`output ${name}[${i}]: NaN (${o.data[i]} vs ${r.data[i]})`);
-      worst = Math.max(worst, d / (8 * U * errScale + 8 * U * Math.abs(r.data[i]!)));
-    }
-  }
-  return worst;
-}
-
-const seen: Record<string, number> = {};
-
-export function checkEquivalent(c: Case, passes: { passes?: string[]; level?: 0 | 1 | 2 }): { g: Graph; ratio: number } {
-  const { graph, feeds, errScale } = buildCase(c);
-  const ref = runGraph(graph, feeds);
-  const names = graph.outputs.map((o) => o.name);
-  const g = cloneGraph(graph);
-  for (const r of optimize(g, passes).reports) for (const [k, n] of Object.entries(r.changes)) seen[k] = (seen[k] ?? 0) + n;
-  verify(g);
-  expect(g.outputs.map((o) => o.name)).toEqual(names);
-  const ratio = worstRatio(ref, runGraph(g, feeds), errScale);
-  expect(ratio).toBeLessThanOrEqual(1);
-  return { g, ratio };
-}
 
 let maxRatio = 0;
 
