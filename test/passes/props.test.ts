@@ -9,7 +9,8 @@
 // max|input| carried through every BN scale, and multiplied by the Lipschitz constant of each later op
 // (errors are never amplified more than that). simplify-inference's unfolded Mul/Add adds two roundings of
 // size u * |a*x| and u * |s|, also below u * errScale. Factor 8 covers those with a margin; a wrong fold
-// (wrong channel, wrong axis, a dropped bias) is off by O(errScale), ~10^6 times more.
+// (wrong channel, wrong axis, a dropped bias) is off by O(errScale); breaking each fold formula on purpose
+// makes the property fail (test/passes/regressions.test.ts keeps the shrunk cases).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { printGraph } from '../../src/ir/printer.ts';
