@@ -33,7 +33,9 @@ export async function getGpu(): Promise<GPU> {
   return nodeGpu;
 }
 
-export interface GpuContext { device: GPUDevice; adapterName: string }
+export interface GpuContext { device: GPUDevice; adapterName: string; /** A software (CPU) Vulkan/WebGPU implementation. */ cpu: boolean }
+
+const CPU_ADAPTERS = /llvmpipe|lavapipe|swiftshader/i;
 
 export async function openDevice(gpu?: GPU): Promise<GpuContext> {
   const g = gpu ?? (await getGpu());
@@ -43,5 +45,7 @@ export async function openDevice(gpu?: GPU): Promise<GpuContext> {
     requiredLimits: { maxStorageBuffersPerShaderStage: Math.min(10, adapter.limits.maxStorageBuffersPerShaderStage) },
   });
   const info = adapter.info;
-  return { device, adapterName: info?.device || info?.description || info?.vendor || 'unknown adapter' };
+  const adapterName = info?.device || info?.description || info?.vendor || 'unknown adapter';
+  const fallback = (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
+  return { device, adapterName, cpu: fallback || CPU_ADAPTERS.test(`${adapterName} ${info?.description ?? ''} ${info?.architecture ?? ''}`) };
 }

@@ -24,7 +24,11 @@ import { TRAINING_EMITTERS } from './emit-training.ts';
 /** A buffer a dispatch binds: a graph value, a per-node scratch buffer (shared by identity), or host-made data. */
 export type BindRef = Value | { scratch: string; floats: number } | { data: Float32Array };
 export interface Kernel { code: string; wg: number[]; bind: BindRef[] }
-export type Emitter = (n: Node) => Kernel[];
+export interface EmitOptions {
+  /** Use workgroup-memory tiling (GPUs); CPU adapters get direct kernels (see kernels/matmul.ts). */
+  tiled?: boolean;
+}
+export type Emitter = (n: Node, o: EmitOptions) => Kernel[];
 
 export const unsupported = (n: Node, why: string) => lcError('LC075', ['wgsl', `${n.name} (${n.op})`, why], { node: n.name, op: n.op });
 
@@ -59,7 +63,7 @@ function convKernel(n: Node, attrs: Record<string, unknown>, baseInputs: number,
   return { ...k, bind: [n.inputs[0]!, n.inputs[1]!, ...operands.map((o) => n.inputs[o.input]!), n.outputs[0]!] };
 }
 
-function matmulKernel(n: Node, attrs: Record<string, unknown>, op: string, baseInputs: number, epilogue: EpilogueStep[]): Kernel {
+function matmulKernel(n: Node, attrs: Record<string, unknown>, op: string, baseInputs: number, epilogue: EpilogueStep[], o: EmitOptions): Kernel {
   const a = shapeOf(n, n.inputs[0]), b = shapeOf(n, n.inputs[1]), y = shapeOf(n, n.outputs[0]);
   if (a.length < 2 || b.length < 2) throw unsupported(n, '1-D MatMul operands');
   const transA = op === 'Gemm' && !!attrs.transA, transB = op === 'Gemm' && !!attrs.transB;
@@ -72,7 +76,7 @@ function matmulKernel(n: Node, attrs: Record<string, unknown>, op: string, baseI
   operands.push(...epilogueOperands(n, baseInputs, epilogue));
   const M = y[y.length - 2]!, N = y[y.length - 1]!, K = transA ? a[a.length - 2]! : a[a.length - 1]!;
   const k = emitMatMul({ M, K, N, transA, transB, batchA: a.slice(0, -2), batchB: b.slice(0, -2), batch: y.slice(0, -2),
-    alpha: op === 'Gemm' ? Number(attrs.alpha ?? 1) : 1, operands, epilogue: steps });
+    alpha: op === 'Gemm' ? Number(attrs.alpha ?? 1) : 1, operands, epilogue: steps, tiled: o.tiled !== false });
   return { ...k, bind: [n.inputs[0]!, n.inputs[1]!, ...operands.map((o) => n.inputs[o.input]!), n.outputs[0]!] };
 }
 
@@ -102,7 +106,7 @@ function batchNormKernels(n: Node, attrs: Record<string, unknown>): Kernel[] {
 const io = (n: Node, k: { code: string; wg: number[] }, inputs: (Value | null | undefined)[]): Kernel[] =>
   [{ ...k, bind: [...inputs.filter((v): v is Value => !!v), ...n.outputs] }];
 
-const copy: Emitter = (n) => io(n, emitCopy(prod(shapeOf(n, n.outputs[0]))), [n.inputs[0]]);
+const copy = (n: Node): Kernel[] => io(n, emitCopy(prod(shapeOf(n, n.outputs[0]))), [n.inputs[0]]);
 
 /** The op table. Ops that move values may run on any dtype; the rest need float32 (see FLOAT_ONLY below). */
 const EMITTERS: Record<string, Emitter> = {
@@ -134,13 +138,13 @@ const EMITTERS: Record<string, Emitter> = {
   Clip: (n) => io(n, emitClip(prod(shapeOf(n, n.outputs[0])), { min: !!n.inputs[1], max: !!n.inputs[2] }), n.inputs),
   Conv: (n) => [convKernel(n, n.attrs, 3, [], false)],
   ConvTranspose: (n) => [convKernel(n, n.attrs, 3, [], true)],
-  MatMul: (n) => [matmulKernel(n, n.attrs, 'MatMul', 2, [])],
-  Gemm: (n) => [matmulKernel(n, n.attrs, 'Gemm', 3, [])],
-  Fused: (n) => {
+  MatMul: (n, o) => [matmulKernel(n, n.attrs, 'MatMul', 2, [], o)],
+  Gemm: (n, o) => [matmulKernel(n, n.attrs, 'Gemm', 3, [], o)],
+  Fused: (n, o) => {
     const f = fusedAttrs(n.attrs);
     const base = f.base_attrs as Record<string, unknown>;
     if (f.base === 'Conv' || f.base === 'ConvTranspose') return [convKernel(n, base, f.base_inputs, f.epilogue, f.base === 'ConvTranspose')];
-    if (f.base === 'MatMul' || f.base === 'Gemm') return [matmulKernel(n, base, f.base, f.base_inputs, f.epilogue)];
+    if (f.base === 'MatMul' || f.base === 'Gemm') return [matmulKernel(n, base, f.base, f.base_inputs, f.epilogue, o)];
     throw unsupported(n, `Fused base ${f.base}`);
   },
   MaxPool: (n) => poolKernel(n, n.attrs),
@@ -150,7 +154,7 @@ const EMITTERS: Record<string, Emitter> = {
   Softmax: (n) => softmax(n, false),
   LogSoftmax: (n) => softmax(n, true),
   BatchNormalization: (n) => batchNormKernels(n, n.attrs),
-  ...Object.fromEntries(REDUCE_OPS.map((op) => [op, (n: Node) => {
+  ...Object.fromEntries(REDUCE_OPS.map((op): [string, Emitter] => [op, (n: Node) => {
     const x = shapeOf(n, n.inputs[0]);
     const given = constNumbers(n, n.inputs[1], 'axes');
     if (!given?.length && n.attrs.noop_with_empty_axes) return copy(n);
@@ -168,12 +172,12 @@ function softmax(n: Node, log: boolean): Kernel[] {
 
 const ANY_DTYPE = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Concat', 'Pad', 'MaxPool', 'Clip']);
 
-export function emitNode(n: Node): Kernel[] {
+export function emitNode(n: Node, o: EmitOptions = {}): Kernel[] {
   if (!ANY_DTYPE.has(n.op) && n.outputs.some((o) => o.type.dtype !== 'float32')) throw unsupported(n, `${n.outputs[0]?.type.dtype} output (kernels compute in f32)`);
   if (n.outputs.some((o) => prod(shapeOf(n, o)) === 0)) throw unsupported(n, 'empty tensor');
   if (isBinary(n.op) && n.inputs.length === 2) return io(n, emitBinary(n.op, shapeOf(n, n.inputs[0]), shapeOf(n, n.inputs[1]), shapeOf(n, n.outputs[0])), n.inputs);
   if (isUnary(n.op) && n.inputs.length === 1) return io(n, emitUnary(n.op, n.attrs as Record<string, unknown>, prod(shapeOf(n, n.outputs[0]))), n.inputs);
   const e = EMITTERS[n.op];
   if (!e) throw unsupported(n, 'no WGSL kernel for this op');
-  return e(n);
+  return e(n, o);
 }

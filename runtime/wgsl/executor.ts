@@ -9,7 +9,7 @@ import { Tensor } from '../../src/ir/tensor.ts';
 import { isLayercError, lcError } from '../../src/diagnostics.ts';
 import type { CompiledModel } from '../backend.ts';
 import { compileShader } from './shader.ts';
-import { emitNode, type BindRef, type Kernel } from './emit-node.ts';
+import { emitNode, type BindRef, type EmitOptions, type Kernel } from './emit-node.ts';
 import { assignBuffers, floats, USAGE_STORAGE } from './buffers.ts';
 import { evalHost, toDtype } from './host.ts';
 
@@ -17,15 +17,15 @@ export interface ExecutorOptions {
   training?: boolean;
   seed?: number;
   /** Kernel emitter (tests swap it to inject a broken shader). */
-  emit?: (n: Node) => Kernel[];
+  emit?: (n: Node, o: EmitOptions) => Kernel[];
 }
 
 interface Dispatch { pipeline: GPUComputePipeline; group: GPUBindGroup; wg: number[] }
 type Step = { gpu: Dispatch[]; node: Node } | { host: Node };
 
 /** Reason a node runs on the host, or null when it has kernels. */
-function tryEmit(n: Node, emit: (n: Node) => Kernel[]): Kernel[] | string {
-  try { return emit(n); } catch (e) {
+function tryEmit(n: Node, emit: (n: Node, o: EmitOptions) => Kernel[], o: EmitOptions): Kernel[] | string {
+  try { return emit(n, o); } catch (e) {
     if (isLayercError(e) && e.code === 'LC075') return e.message;
     throw e;
   }
@@ -36,7 +36,7 @@ function mulberry(seed: number): () => number {
   return () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
 }
 
-export async function buildExecutor(graph: Graph, device: GPUDevice, adapterName: string, opts: ExecutorOptions = {}): Promise<CompiledModel> {
+export async function buildExecutor(graph: Graph, device: GPUDevice, adapterName: string, opts: ExecutorOptions = {}, cpuAdapter = false): Promise<CompiledModel> {
   const training = !!opts.training;
   const emit = opts.emit ?? emitNode;
   const { of, sizes, plan } = assignBuffers(graph, training);
@@ -66,7 +66,7 @@ export async function buildExecutor(graph: Graph, device: GPUDevice, adapterName
   try {
     for (const n of graph.nodes) {
       if (views.has(n.name)) continue;
-      const ks = tryEmit(n, emit);
+      const ks = tryEmit(n, emit, { tiled: !cpuAdapter });
       if (typeof ks === 'string') { steps.push({ host: n }); fallbacks.push(`${n.name} (${n.op})`); continue; }
       const gpu: Dispatch[] = [];
       for (const k of ks) {
@@ -115,7 +115,7 @@ export async function buildExecutor(graph: Graph, device: GPUDevice, adapterName
   };
   const random = mulberry(opts.seed ?? 1);
 
-  const info: Record<string, string | number> = { adapter: adapterName, kernels, pipelines: cache.size, buffers: buffers.length,
+  const info: Record<string, string | number> = { adapter: adapterName, matmul: cpuAdapter ? 'direct (CPU adapter)' : 'tiled', kernels, pipelines: cache.size, buffers: buffers.length,
     bufferBytes: sizes.reduce((a, b) => a + b, 0) };
   if (fallbacks.length) info.hostFallback = fallbacks.join(', ');
   return {

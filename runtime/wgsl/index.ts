@@ -39,9 +39,9 @@ async function compileStatic(graph: Graph, opts: WgslOptions): Promise<CompiledM
       async dispose() {},
     };
   }
-  const { device, adapterName } = await openDevice(opts.gpu);
+  const { device, adapterName, cpu } = await openDevice(opts.gpu);
   try {
-    const m = await buildExecutor(g, device, adapterName, opts);
+    const m = await buildExecutor(g, device, adapterName, opts, cpu);
     return { info: m.info, run: (f) => m.run(f), async dispose() { await m.dispose(); device.destroy(); } };
   } catch (e) { device.destroy(); throw e; }
 }

@@ -2,7 +2,7 @@
 // for probing a kernel outside a graph.
 import { compileShader, type ShaderOrigin } from './shader.ts';
 
-export async function runKernel(device: GPUDevice, code: string, wg: [number, number], inputs: Float32Array[], outLength: number,
+export async function runKernel(device: GPUDevice, code: string, wg: readonly number[], inputs: Float32Array[], outLength: number,
   origin: ShaderOrigin = { node: 'kernel', op: 'kernel' }): Promise<Float32Array> {
   const pipeline = await compileShader(device, code, origin);
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -19,7 +19,7 @@ export async function runKernel(device: GPUDevice, code: string, wg: [number, nu
   });
   const enc = device.createCommandEncoder();
   const pass = enc.beginComputePass();
-  pass.setPipeline(pipeline); pass.setBindGroup(0, group); pass.dispatchWorkgroups(wg[0], wg[1]);
+  pass.setPipeline(pipeline); pass.setBindGroup(0, group); pass.dispatchWorkgroups(wg[0]!, wg[1] ?? 1, wg[2] ?? 1);
   pass.end();
   enc.copyBufferToBuffer(out, 0, rb, 0, out.size);
   device.queue.submit([enc.finish()]);

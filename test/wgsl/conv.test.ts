@@ -41,7 +41,7 @@ describe.skipIf(!hasAdapter)('wgsl conv', () => {
         ...(c.act === 'none' ? [] : [{ kind: 'act' as const, name: c.act, params: c.act === 'Clip' ? { min: 0, max: 0.3 } : {} } as EpilogueStep])];
       const { code, wg } = emitConv({ x: [c.N, C, c.H, c.W], w: [M, c.cg, c.K, c.K], y: [c.N, M, OH, OW],
         strides: [c.s, c.s], dilations: [c.d, c.d], pads: [c.p, c.p, c.p, c.p], group: c.g,
-        operands: [{ per: 'chan' }, { per: 'chan' }], epilogue });
+        operands: [{ input: 2, index: 'chan' }, { input: 3, index: [M, 1, 1] }], epilogue });
       const got = await runKernel(device!, code, wg, [x, w, bias, scale], c.N * M * OH * OW);
       let err = 0, i = 0;
       for (let n = 0; n < c.N; n++) for (let m = 0; m < M; m++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {

@@ -26,7 +26,7 @@ function randomTensor(shape: number[], seed: number): Tensor {
 async function agree(g: Graph, feeds: Record<string, Tensor>, tol = 1e-5): Promise<void> {
   inferShapes(g);
   const want = runGraph(g, feeds);
-  const m = await compileWgsl(g, gpu!);
+  const m = await compileWgsl(g, { gpu: gpu! });
   try {
     const got = await m.run(feeds);
     for (const v of g.outputs) {
@@ -84,7 +84,7 @@ describe.skipIf(!hasAdapter)('wgsl elementwise', () => {
     const b = g.addNode('Relu', [a]).outputs[0]!;
     g.outputs.push(g.addNode('Sigmoid', [b]).outputs[0]!);
     inferShapes(g);
-    const m = await compileWgsl(g, gpu);
+    const m = await compileWgsl(g, { gpu });
     expect(m.info).toMatchObject({ kernels: 3, pipelines: 2 });
     await m.dispose();
   });
@@ -95,8 +95,8 @@ describe.skipIf(!hasAdapter)('wgsl elementwise', () => {
     const x = g.addInput('x', { dtype: 'float32', shape: [4] });
     g.outputs.push(g.addNode('Relu', [x], {}, { name: 'act1' }).outputs[0]!);
     inferShapes(g);
-    const broken = (n: Parameters<typeof emitNode>[0]) => { const k = emitNode(n); return { ...k, code: k.code.replace('max(v, f32(0.0))', 'max(v, nosuch(0.0))') }; };
-    const err = await compileWgsl(g, gpu, broken).then(() => null, (e: unknown) => e);
+    const broken = (n: Parameters<typeof emitNode>[0]) => emitNode(n).map((k) => ({ ...k, code: k.code.replace('max(v, f32(0.0))', 'max(v, nosuch(0.0))') }));
+    const err = await compileWgsl(g, { gpu, emit: broken }).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(LayercError);
     const e = err as LayercError;
     expect(e.code).toBe('LC081');
@@ -106,12 +106,18 @@ describe.skipIf(!hasAdapter)('wgsl elementwise', () => {
     expect(e.context.notes?.join('\n')).toContain('nosuch(0.0)');
   });
 
-  it('an op without a WGSL kernel is LC075', async () => {
+  it('a node without a WGSL kernel runs on the host between GPU kernels, and info names it', async () => {
     if (!gpu) return;
     const g = new Graph();
-    const x = g.addInput('x', { dtype: 'float32', shape: [4] });
-    g.outputs.push(g.addNode('Pad', [x, g.addConst('pads', Tensor.fromArray('int64', [2], [1, 1]))]).outputs[0]!);
-    await expect(compileWgsl(g, gpu)).rejects.toMatchObject({ code: 'LC075' });
+    const x = g.addInput('x', { dtype: 'float32', shape: [2, 5] });
+    const r = g.addNode('Relu', [x]).outputs[0]!;
+    const h = g.addNode('Hardmax', [r], {}, { name: 'hm' }).outputs[0]!;
+    g.outputs.push(g.addNode('Sigmoid', [g.addNode('Add', [h, r]).outputs[0]!]).outputs[0]!);
+    expect(() => emitNode(g.nodes[1]!)).toThrow(expect.objectContaining({ code: 'LC075' }));
+    await agree(g, { x: randomTensor([2, 5], 5) });
+    const m = await compileWgsl(g, { gpu });
+    expect(m.info?.hostFallback).toBe('hm (Hardmax)');
+    await m.dispose();
   });
 });
 
