@@ -147,9 +147,19 @@ export function register(program: Command): void {
     .option('-O, --opt-level <n>', 'optimization level of the right-hand panel (0: draw only the original)', '2')
     .option('--passes <list>', 'explicit comma-separated pass list for the right-hand panel (overrides -O)')
     .option('--force', 'replace an existing output')
+    .option('--feature-maps', 'instead of the graph: PNG grid of the first layers\' activations for one input (README "Training")')
+    .option('--checkpoint <ck>', 'with --feature-maps: trained weights (.safetensors)')
+    .option('--image <k>', 'with --feature-maps: Fashion-MNIST test image index (default 0)')
+    .option('--input <npy>', 'with --feature-maps: the input tensor instead of a test image')
     .addHelpText('after', '\nFused nodes are drawn as a cluster listing the base op and its epilogue steps.\n'
-      + '\nExample:\n  layerc viz resnet.onnx -O2 -o resnet.html\n  layerc viz model.onnx --passes fold-constants,eliminate-dead-code -o cleanup.svg')
-    .action(async (path: string, o: { output: string; optLevel: string; passes?: string; force?: boolean }) => {
+      + '\nExample:\n  layerc viz resnet.onnx -O2 -o resnet.html\n  layerc viz model.onnx --passes fold-constants,eliminate-dead-code -o cleanup.svg'
+      + '\n  layerc viz examples/lenet_bn.layers --feature-maps --checkpoint lenet.safetensors --image 0 -o maps.png')
+    .action(async (path: string, o: { output: string; optLevel: string; passes?: string; force?: boolean; featureMaps?: boolean; checkpoint?: string; image?: string; input?: string }) => {
+      if (o.featureMaps) {
+        const { writeFeatureMaps } = await import('../train/feature-maps-command.ts');
+        console.log(`wrote ${o.output} (rows: ${writeFeatureMaps(path, o).join(', ')})`);
+        return;
+      }
       const ext = extname(o.output).toLowerCase();
       if (ext !== '.svg' && ext !== '.html') throw lcError('LC006', [o.output, 'viz writes .svg or .html']);
       const level = parseLevel(String(o.optLevel));

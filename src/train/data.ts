@@ -59,10 +59,18 @@ function idxSplit(dir: string, prefix: string): Split {
   return { x, y: Tensor.fromArray('int64', [n], lab.data) };
 }
 
+/** The system package's directory when installed (full set), else the bundled subset's. */
+export function fashionMnistDir(spec = 'fashion-mnist'): string {
+  return spec === 'fashion-mnist' && existsSync(join(FASHION_MNIST_SYSTEM, 'train-images-idx3-ubyte.gz')) ? FASHION_MNIST_SYSTEM : FASHION_MNIST_BUNDLED;
+}
+
+/** Only the Fashion-MNIST test split (for one-image tools that need not unpack 60000 training images). */
+export function loadFashionMnistTest(): Split { return idxSplit(fashionMnistDir(), 't10k'); }
+
 /** `fashion-mnist` (system package, else the bundled subset), `fashion-mnist-subset`, or `X.npy,y.npy`. */
 export function loadDataset(spec: string): Dataset {
   if (spec === 'fashion-mnist' || spec === 'fashion-mnist-subset') {
-    const dir = spec === 'fashion-mnist' && existsSync(join(FASHION_MNIST_SYSTEM, 'train-images-idx3-ubyte.gz')) ? FASHION_MNIST_SYSTEM : FASHION_MNIST_BUNDLED;
+    const dir = fashionMnistDir(spec);
     return { train: idxSplit(dir, 'train'), test: idxSplit(dir, 't10k'), source: dir };
   }
   const parts = spec.split(',');

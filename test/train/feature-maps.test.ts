@@ -1,6 +1,11 @@
 // PNG encoder checked by an independent decoder (python zlib + struct: chunk CRCs, IHDR, scanlines) and the
 // feature-map grid layout (one row per 4-D activation, one min-max-normalized tile per channel).
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
+import { REPO_ROOT } from '../fixtures.ts';
 import { describe, expect, it } from 'vitest';
 import { encodePng } from '../../src/train/png.ts';
 import { featureMapGrid } from '../../src/train/feature-maps.ts';
@@ -41,6 +46,18 @@ describe('PNG and feature maps', () => {
     // input channel 1 holds 9..17: its tile (row 0, col 1, 1-pixel border) spans 0..255 linearly
     const tile = [0, 1, 2].flatMap((y) => [0, 1, 2].map((x) => d.px[(1 + y) * d.w + 5 + 1 + x]));
     expect(tile).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].map((k) => Math.round((255 * k) / 8)));
+  });
+
+  it('layerc viz --feature-maps: LeNet-BN on a Fashion-MNIST test image, first tile row is the image itself', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'layerc-fm-')), 'maps.png');
+    const log = execFileSync(join(REPO_ROOT, 'bin/layerc.js'), ['viz', join(REPO_ROOT, 'examples/lenet_bn.layers'), '--feature-maps', '--image', '2', '-o', out]).toString();
+    expect(log).toMatch(/rows: input, conv\d*, bn\d*, sigmoid\d*, maxpool\d*/);
+    const d = decode(readFileSync(out));
+    expect([d.w, d.h]).toEqual([6 * 58, 5 * 58]); // 6 channels wide, 5 rows; 28x28 tiles at scale 2 + border
+    // Independent of layerc's readers: the raw IDX bytes of test image 2, min-max scaled like the tile.
+    const img = gunzipSync(readFileSync(join(REPO_ROOT, 'examples/data/t10k-images-idx3-ubyte.gz'))).subarray(16 + 2 * 784, 16 + 3 * 784);
+    const lo = Math.min(...img), hi = Math.max(...img);
+    for (const [y, x] of [[5, 5], [14, 14], [20, 9]]) expect(d.px[(1 + 2 * y) * d.w + 1 + 2 * x]).toBe(Math.round((255 * (img[y * 28 + x] - lo)) / (hi - lo)));
   });
 
   it('the accuracy plot is an RGB PNG with a red dot at each epoch', () => {
