@@ -4,12 +4,17 @@
 // consumed_inputs) are removed. Each row is keyed by op and applies below the opset where the form changed.
 import type { AttrValue } from '../ir/graph.ts';
 import { Tensor } from '../ir/tensor.ts';
+import { lcError } from '../diagnostics.ts';
 
 export interface RawNode { op: string; inputs: string[]; attrs: Record<string, AttrValue> }
 /** Adds a constant and returns its value name. */
 export type AddConst = (base: string, t: Tensor) => string;
 
-const i64 = (v: number[]) => Tensor.fromArray('int64', [v.length], v);
+/** An attribute that became an int64 input; a file can give it any attribute type, so check it is a list of ints. */
+const i64 = (v: AttrValue, attr: string) => {
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number')) throw lcError('LC030', [attr, 'must be a list of integers (INTS)']);
+  return Tensor.fromArray('int64', [v.length], v as number[]);
+};
 
 function attrToInput(n: RawNode, attr: string, pos: number, make: (v: AttrValue) => Tensor, add: AddConst): void {
   const v = n.attrs[attr];
@@ -21,7 +26,7 @@ function attrToInput(n: RawNode, attr: string, pos: number, make: (v: AttrValue)
 
 type Rule = { below: number; apply(n: RawNode, add: AddConst): void };
 
-const axesRule = (below: number): Rule => ({ below, apply: (n, add) => attrToInput(n, 'axes', 1, (v) => i64(v as number[]), add) });
+const axesRule = (below: number): Rule => ({ below, apply: (n, add) => attrToInput(n, 'axes', 1, (v) => i64(v, 'axes'), add) });
 
 const RULES: Record<string, Rule[]> = {
   Clip: [{ below: 11, apply(n, add) {
@@ -33,7 +38,7 @@ const RULES: Record<string, Rule[]> = {
   Pad: [{ below: 11, apply(n, add) {
     const value = n.attrs.value as number | undefined;
     delete n.attrs.value;
-    attrToInput(n, 'pads', 1, (v) => i64(v as number[]), add);
+    attrToInput(n, 'pads', 1, (v) => i64(v, 'pads'), add);
     if (value !== undefined && value !== 0) n.inputs[2] = add('pad_value', Tensor.scalar('float32', value));
   } }],
   Squeeze: [axesRule(13)],
@@ -43,9 +48,9 @@ const RULES: Record<string, Rule[]> = {
   ReduceSumSquare: [axesRule(18)], ReduceL1: [axesRule(18)], ReduceL2: [axesRule(18)], ReduceLogSumExp: [axesRule(18)],
   Slice: [{ below: 10, apply(n, add) {
     const ends = n.attrs.ends as number[] | undefined;
-    attrToInput(n, 'starts', 1, (v) => i64(v as number[]), add);
-    attrToInput(n, 'ends', 2, (v) => i64(v as number[]), add);
-    attrToInput(n, 'axes', 3, (v) => i64(v as number[]), add);
+    attrToInput(n, 'starts', 1, (v) => i64(v, 'starts'), add);
+    attrToInput(n, 'ends', 2, (v) => i64(v, 'ends'), add);
+    attrToInput(n, 'axes', 3, (v) => i64(v, 'axes'), add);
     void ends;
   } }],
   Dropout: [{ below: 12, apply(n, add) {

@@ -103,7 +103,9 @@ function build(m: onnx.onnx.ModelProto, c: Checked): G {
     const attrs: Record<string, AttrValue> = {};
     for (const a of np.attribute ?? []) attrs[a.name!] = attrValue(a, name, c);
     const r: NamedRawNode = { op: np.opType!, inputs: [...(np.input ?? [])], attrs, name, outputs: [...(np.output ?? [])], domain };
-    if (domain === '') upgradeNode(r, ver ?? opset, addConst);
+    if (domain === '') {
+      try { upgradeNode(r, ver ?? opset, addConst); } catch (e) { throw isLayercError(e) ? e.within(ctx) : e; }
+    }
     return expandCoerced2D(r, ver ?? opset);
   });
 

@@ -17,14 +17,15 @@ export function dslSources(): string[] {
   return cached;
 }
 
-const OPS = ['del', 'dup', 'swap', 'number', 'name', 'insert', 'nest', 'pipeline', 'blocks'] as const;
+// Syntax-preserving operations come first and are drawn most often, so most cases reach the compiler's checks.
+const OPS = ['number', 'kwarg', 'name', 'swap', 'del', 'dup', 'insert', 'nest', 'pipeline', 'blocks'] as const;
 export type DslOp = { kind: (typeof OPS)[number]; a: number; b: number; c: number };
 export interface DslPlan { src: number; ops: DslOp[] }
 
 export const dslPlan: fc.Arbitrary<DslPlan> = fc.record({
   src: fc.nat(),
   ops: fc.array(fc.record({
-    kind: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...OPS.slice(0, 6)) }, { weight: 1, arbitrary: fc.constantFrom(...OPS.slice(6)) }),
+    kind: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...OPS.slice(0, 2)) }, { weight: 4, arbitrary: fc.constantFrom(...OPS.slice(2, 7)) }, { weight: 1, arbitrary: fc.constantFrom(...OPS.slice(7)) }),
     a: fc.nat(), b: fc.nat(), c: fc.nat(),
   }), { minLength: 1, maxLength: 4 }),
 });
@@ -33,6 +34,8 @@ const NUMBERS = ['0', '-1', '-0', '1e400', '99999999999', '1000000000', '0.5', '
 const NAMES = ['x', 'y', 'h', 'relu', 'conv2d', 'dense', 'batchnorm', 'maxpool', 'concat', 'basic', 'down', 'model', 'block', 'return',
   'kernel', 'stride', 'pad', 'name', 'trainable', 'true', 'false', 'channels', 'N', 'softmax', 'flatten', 'global_avgpool'];
 const PUNCT = ['(', ')', '{', '}', ',', '=', '|>', '+', '[', ']', ':', '"same"', '"', '#', '\n', 'f32', 'f16', '-'];
+const KWARGS = ['stride', 'kernel', 'pad', 'dilation', 'groups', 'bias', 'eps', 'momentum', 'alpha', 'axis', 'p', 'output_pad', 'trainable', 'name', 'scale', 'center'];
+const VALUES = ['0', '1', '2', '3', '-1', '100', '1e9', '0.5', '"same"', '"x"', '"conv1"', 'true', 'false', 'x'];
 const pick = <T>(xs: readonly T[], k: number): T => xs[k % xs.length];
 
 export function applyDslPlan(plan: DslPlan): string {
@@ -58,6 +61,16 @@ function mutate(tokens: string[], { kind, a, b, c }: DslOp): string[] {
       break;
     }
     case 'name': out[i] = pick(NAMES, b); break;
+    case 'kwarg': { // add a keyword argument with an odd value to a layer call
+      const layers = solid.filter((k) => /^[a-z]/.test(tokens[k]) && /\|>/.test(tokens[solid[solid.indexOf(k) - 1]] ?? ''));
+      if (!layers.length) break;
+      const k = layers[a % layers.length];
+      const kv = `${pick(KWARGS, b)}=${pick(VALUES, c)}`;
+      const next = solid[solid.indexOf(k) + 1];
+      if (next !== undefined && tokens[next] === '(') out[next] = `(${kv}, `;
+      else out[k] = `${tokens[k]}(${kv})`;
+      break;
+    }
     case 'insert': out.splice(i, 0, pick(PUNCT, b), ...(c % 2 ? [' '] : [])); break;
     case 'nest': { // wrap a name in many parentheses (stresses the parser's recursion)
       const names = solid.filter((k) => /^[a-z_]/i.test(tokens[k]));

@@ -16,6 +16,8 @@ const FOUND: { kind: Kind; code: string; what: string; plan: string }[] = [
     plan: '{"src":539342144,"ops":[{"kind":"delInput","a":585236880,"b":1952440636,"c":2091096674},{"kind":"danglingInput","a":2019768032,"b":1479557968,"c":1112795328}]}' },
   { kind: 'onnx', code: 'LC030', what: 'an attribute of type TENSOR without a tensor',
     plan: '{"src":1752968052,"ops":[{"kind":"attrValue","a":1010396959,"b":555873627,"c":762379007},{"kind":"attrType","a":1021357474,"b":945451816,"c":2132170099}]}' },
+  { kind: 'onnx', code: 'LC030', what: 'an attribute that becomes an input (axes) given as INT instead of INTS',
+    plan: '{"src":1444390934,"ops":[{"kind":"attrType","a":214798045,"b":1832455097,"c":709610687}]}' },
 ];
 
 describe('fuzz regressions', () => {
@@ -24,6 +26,11 @@ describe('fuzz regressions', () => {
   });
   it('TENSOR attribute holding no tensor -> LC030', () => {
     expect(codeOf(model([{ opType: 'Constant', name: 'c', output: ['y'], attribute: [{ name: 'value', type: 4 }] }]))).toBe('LC030');
+  });
+  it('ReduceMax axes as an INT attribute at opset 13 -> LC030 naming the node', () => {
+    const bytes = model([{ opType: 'ReduceMax', name: 'rm', input: ['x'], output: ['y'], attribute: [{ name: 'axes', type: 2, i: 1 }] }], { opset: 13 });
+    expect(codeOf(bytes)).toBe('LC030');
+    try { importOnnx(bytes); } catch (e) { expect((e as LayercError).context.node).toBe('rm'); }
   });
   for (const f of FOUND) {
     it(`replay: ${f.what}`, () => {
