@@ -40,7 +40,7 @@ export const CATALOGUE = {
   LC043: { exit: 6, message: 'argument {0} of {1} {2}' },
   LC044: { exit: 6, message: 'missing required argument {0} of {1}' },
   LC045: { exit: 6, message: 'undefined name {0}{1}' },
-  LC046: { exit: 6, message: 'duplicate binding {0} (first bound at line {1})' },
+  LC046: { exit: 6, message: 'duplicate name {0} (first defined at line {1})' },
   LC047: { exit: 6, message: 'recursive block {0} (call chain {1})' },
   LC048: { exit: 6, message: 'shape error in {0}: {1}' },
   LC049: { exit: 6, message: 'too many positional arguments for {0}: expected at most {1}, got {2}' },
