@@ -1,5 +1,5 @@
 // Random CNN-shaped graphs for the backend equivalence properties: chains of Conv (grouped, depthwise,
-// 1x1, large kernels, stride > kernel, dilation), Fused Conv/Gemm with epilogues, BatchNormalization,
+// 1x1 kernels and 1x1 images, prime sizes, kernels up to 11, stride > kernel, dilation), Fused Conv/Gemm with epilogues, BatchNormalization,
 // activations, residual and broadcast adds, pools (ceil mode, padding), Concat, and a classifier head.
 import fc from 'fast-check';
 import { Graph, type Value } from '../../src/ir/graph.ts';
@@ -24,7 +24,7 @@ export interface GraphCase { layers: (typeof LAYERS[number])[]; N: number; C: nu
 export const graphCase: fc.Arbitrary<GraphCase> = fc.record({
   layers: fc.array(fc.constantFrom(...LAYERS), { minLength: 1, maxLength: 6 }),
   N: fc.integer({ min: 1, max: 2 }), C: fc.integer({ min: 1, max: 6 }),
-  H: fc.integer({ min: 3, max: 13 }), W: fc.integer({ min: 3, max: 13 }),
+  H: fc.oneof(fc.constant(1), fc.integer({ min: 2, max: 13 })), W: fc.oneof(fc.constant(1), fc.integer({ min: 2, max: 13 })),
   head: fc.boolean(), seed: fc.integer({ min: 1, max: 1e9 }),
 });
 
@@ -49,7 +49,8 @@ export function buildCase(c: GraphCase): { graph: Graph; feeds: Record<string, T
   };
   const convAttrs = (H: number, W: number) => {
     for (;;) {
-      const k = int(1, 5), s = int(1, 3), p = int(0, Math.min(2, k - 1)), d = k > 1 ? int(1, 2) : 1;
+      // Mostly 1..5; sometimes a large kernel (up to 11, padded up to 5); strides up to 4 (stride > kernel).
+      const k = rnd() < 0.15 ? int(6, 11) : int(1, 5), s = int(1, 4), p = int(0, Math.min(k > 5 ? 5 : 2, k - 1)), d = k > 1 && k < 6 ? int(1, 2) : 1;
       const ext = (k - 1) * d + 1;
       if (H + 2 * p >= ext && W + 2 * p >= ext) return { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p], dilations: [d, d] };
     }
