@@ -54,7 +54,8 @@ function stage(s: State, r: number[]): string {
   }
 }
 
-export const arbProgram: fc.Arbitrary<string> = fc
+/** A random program and the output shape the generator computed for it by hand (batch N symbolic). */
+export const arbProgramWithShape: fc.Arbitrary<{ src: string; shape: (number | string)[] }> = fc
   .record({
     c: fc.integer({ min: 1, max: 4 }),
     hw: fc.integer({ min: 4, max: 12 }),
@@ -66,5 +67,8 @@ export const arbProgram: fc.Arbitrary<string> = fc
     const body = stages.map((r) => stage(s, r));
     const lines = [`model random(x: f32[N, ${c}, ${hw}, ${hw}]) {`, `  y = x |> ${body.join('\n      |> ')}`];
     // A residual add of the pipeline's output with itself passed through an activation (same shape).
-    return [...lines.slice(0, 2), ...(residual ? ['  z = y |> relu', '  return y + z'] : ['  return y']), '}'].join('\n') + '\n';
+    const src = [...lines.slice(0, 2), ...(residual ? ['  z = y |> relu', '  return y + z'] : ['  return y']), '}'].join('\n') + '\n';
+    return { src, shape: s.rank === 2 ? ['N', s.c] : ['N', s.c, s.h, s.w] };
   });
+
+export const arbProgram: fc.Arbitrary<string> = arbProgramWithShape.map((p) => p.src);
