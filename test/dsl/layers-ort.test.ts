@@ -54,9 +54,9 @@ describe('DSL layers agree with onnxruntime-node', () => {
     const g = compileDsl(MODELS[name], `${name}.layers`, { seed: 11 });
     // Non-trivial BN statistics, so a wrong epsilon/mean/var wiring cannot hide behind mean 0 / var 1.
     for (const v of g.initializers) {
-      if (v.role === 'running_mean') g.setConst(v, randomTensor(v.const!.shape, v.name.length, 0.5));
-      if (v.role === 'running_var') g.setConst(v, Tensor.fromArray('float32', v.const!.shape, Array.from(randomTensor(v.const!.shape, 3).data, (z) => 0.5 + Math.abs(z))));
-      if (v.name.endsWith('.bias') && v.role === 'param') g.setConst(v, randomTensor(v.const!.shape, 17, 0.3));
+      if (v.role === 'running_mean') g.setConst(v, randomTensor([...v.const!.shape], v.name.length, 0.5));
+      if (v.role === 'running_var') g.setConst(v, Tensor.fromArray('float32', [...v.const!.shape], Array.from(randomTensor([...v.const!.shape], 3).data, (z) => 0.5 + Math.abs(z))));
+      if (v.name.endsWith('.bias') && v.role === 'param') g.setConst(v, randomTensor([...v.const!.shape], 17, 0.3));
     }
     const x = g.inputs[0];
     const shape = x.type.shape!.map((d) => (typeof d === 'number' ? d : 2));

@@ -27,6 +27,15 @@ describe('DSL semantics', () => {
     expect(Array.from(out.c.data)).toEqual([0, 2, 0, 1, 2, 3, 4, 5, 4, 0, 6, 6, 7, 8, 9, 10]);
   });
 
+  it('return a, a gives two distinctly named outputs (an Identity copy), as ONNX requires', () => {
+    const g = compileDsl('model m(x: f32[N, 3]) {\n a = x |> relu\n return a, a\n}', 't');
+    verify(g);
+    expect(g.outputs.map((o) => o.name)).toEqual(['a', 'a_copy']);
+    expect(g.outputs[1].type.shape).toEqual(['N', 3]);
+    const out = runGraph(g, { x: Tensor.fromArray('float32', [1, 3], [-1, 2, -3]) });
+    expect(Array.from(out.a_copy.data)).toEqual(Array.from(out.a.data));
+  });
+
   it('blocks take positional/keyword params with defaults, nest, and prefix their layer names', () => {
     const src = `block act(x, kind = 1) {\n  return x |> relu\n}\nblock two(x) {\n  y = x |> act |> act(kind=2)\n  return y\n}\nmodel m(x: f32[N, 4]) {\n  return x |> two |> two(name="second")\n}`;
     const g = compileDsl(src, 't');

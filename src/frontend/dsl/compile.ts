@@ -59,11 +59,14 @@ export class DslCompiler {
       scope.vars.set(p.name, { val: { kind: 'tensor', v }, pos: p.pos });
     }
     const outs = this.body(model.body, scope, model.pos);
-    outs.forEach((o, i) => {
+    for (const o of outs) {
       const v = this.tensor(o.val, o.pos, 'return value');
-      this.graph.outputs.push(v);
-      void i;
-    });
+      if (!this.graph.outputs.includes(v)) { this.graph.outputs.push(v); continue; }
+      // `return a, a`: graph outputs need distinct names (ONNX), so the repeat is an Identity of the first.
+      const copy = this.graph.addNode('Identity', [v], {}, { name: this.graph.uniqueName(`${v.name}_copy`), span: this.span(o.pos) }).outputs[0];
+      copy.type = { ...v.type };
+      this.graph.outputs.push(copy);
+    }
     return this.graph;
   }
 
