@@ -58,6 +58,16 @@ describe('DSL examples', () => {
   });
 });
 
+describe('README', () => {
+  it('the DSL example in README.md compiles with every shape inferred', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const src = /```\n(block basic[\s\S]*?)```/.exec(readme.slice(readme.indexOf('## The DSL')))?.[1];
+    expect(src).toBeDefined();
+    const g = compileDsl(src!, 'README.md');
+    expect(g.outputs.map((o) => o.type.shape)).toEqual([['N', 16, 32, 32], ['N', 32, 32, 32]]);
+  });
+});
+
 describe('LeNet-BN fixture reproduction', () => {
   // The DSL names each layer after its index in the PyTorch nn.Sequential (`net.<i>`), so the fixture's
   // initializers (`net.0.weight`, `net.1.running_mean`, ...) load by name.
