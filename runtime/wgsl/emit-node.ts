@@ -4,13 +4,13 @@
 // Everything on the device is f32, so only float32 nodes get kernels, except ops that move or compare
 // values (exact in f32 for the small integers ONNX tests use): copies, Transpose, Concat, Pad, MaxPool, Clip.
 import type { Node, Value } from '../../src/ir/graph.ts';
-import { lcError } from '../../src/diagnostics.ts';
 import { fusedAttrs, type EpilogueStep } from '../../src/ops/fused.ts';
 import { readWindowAttrs, axisGeometry } from '../../src/ops/window.ts';
 import { convTransposeGeometry } from '../../src/ops/conv.ts';
 import { fullPads } from '../../src/ops/pad.ts';
 import { RAISE, normAxes } from '../../src/ops/dims.ts';
 import type { Operand } from './epilogue.ts';
+import { prod, shapeOf, unsupported, type BindRef, type EmitOptions, type Emitter, type Kernel } from './emit-util.ts';
 import { emitBinary, emitClip, emitUnary, isBinary, isUnary } from './kernels/elementwise.ts';
 import { emitConv } from './kernels/conv.ts';
 import { emitMatMul } from './kernels/matmul.ts';
@@ -21,23 +21,8 @@ import { emitBatchNormInference, emitBatchNormWithStats, emitChannelStats } from
 import { emitConcatPart, emitCopy, emitPad, emitTranspose } from './kernels/layout.ts';
 import { TRAINING_EMITTERS } from './emit-training.ts';
 
-/** A buffer a dispatch binds: a graph value, a per-node scratch buffer (shared by identity), or host-made data. */
-export type BindRef = Value | { scratch: string; floats: number } | { data: Float32Array };
-export interface Kernel { code: string; wg: number[]; bind: BindRef[] }
-export interface EmitOptions {
-  /** Use workgroup-memory tiling (GPUs); CPU adapters get direct kernels (see kernels/matmul.ts). */
-  tiled?: boolean;
-}
-export type Emitter = (n: Node, o: EmitOptions) => Kernel[];
+export type { BindRef, EmitOptions, Emitter, Kernel };
 
-export const unsupported = (n: Node, why: string) => lcError('LC075', ['wgsl', `${n.name} (${n.op})`, why], { node: n.name, op: n.op });
-
-export function shapeOf(n: Node, v: Value | null | undefined): number[] {
-  const s = v?.type.shape;
-  if (!s || s.some((d) => typeof d !== 'number')) throw unsupported(n, 'shapes must be static');
-  return s as number[];
-}
-export const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const constNumbers = (n: Node, v: Value | null | undefined, what: string): number[] | null => {
   if (!v) return null;
   if (!v.const) throw unsupported(n, `${what} must be a constant`);

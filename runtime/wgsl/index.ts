@@ -29,7 +29,9 @@ export async function compileWgsl(graph: Graph, opts: WgslOptions = {}): Promise
 }
 
 async function compileStatic(graph: Graph, opts: WgslOptions): Promise<CompiledModel> {
-  const g = opts.lower === false ? graph : lowerForJs(graph);
+  // Both paths copy the graph: a copy's inputs never carry constants (training state fed as inputs keeps its
+  // initial value in `const`), so they get buffers and are read from the feeds.
+  const g = opts.lower === false ? cloneGraph(graph) : lowerForJs(graph);
   const dynamic = g.nodes.flatMap((n) => n.outputs).find((v) => !isStatic(v.type.shape));
   if (dynamic) {
     const why = `value '${dynamic.name}' of ${dynamic.producer?.op} has a data-dependent shape`;

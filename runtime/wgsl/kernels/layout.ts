@@ -2,7 +2,7 @@
 // Pad. Pad's per-axis rule (constant / edge / reflect / wrap) is computed once on the host into a table of
 // source coordinates (src/ops/pad.ts sourceIndex, -1 = the fill value), bound as a small buffer; the kernel
 // only looks coordinates up, so every mode is the same WGSL.
-import { coords, declareBindings, dispatchSize, mainStart, stridesFor } from '../shader.ts';
+import { broadcastIndex, coords, declareBindings, dispatchSize, mainStart, stridesFor } from '../shader.ts';
 import { floatLiteral } from '../../../src/ops/activations.ts';
 import { sourceIndex } from '../../../src/ops/pad.ts';
 
@@ -12,6 +12,11 @@ const io = () => declareBindings([{ name: 'x', access: 'read' }, { name: 'y', ac
 
 export function emitCopy(total: number): Emitted {
   return { code: `${io()}\n${mainStart(total)}  y[gid] = x[gid];\n}\n`, wg: dispatchSize(total) };
+}
+
+/** Expand: x broadcast (numpy rules) to shape y. */
+export function emitBroadcast(x: readonly number[], y: readonly number[]): Emitted {
+  return { code: `${io()}\n${mainStart(prod(y))}  y[gid] = x[${broadcastIndex('gid', y, x)}];\n}\n`, wg: dispatchSize(prod(y)) };
 }
 
 export function emitTranspose(x: readonly number[], perm: readonly number[]): Emitted {

@@ -40,7 +40,7 @@ export function emitPool(s: PoolSpec): { code: string; wg: [number, number] } {
   const code = `${declareBindings(binds)}
 ${mainStart(total)}${coords('gid', s.y, 'o')}
   let nc = gid / ${s.y.slice(2).reduce((a, b) => a * b, 1)}u;
-  var acc = ${init}; var cnt = 0u; var pads = 0u; var arg = 0u;
+  var acc = ${init}; var cnt = 0u; var pads = 0u; var arg = 4294967295u;
 ${body}  y[gid] = ${fin};
 ${s.indices ? '  ind[gid] = f32(arg);\n' : ''}}
 `;
