@@ -6,9 +6,13 @@
 // per image with the reduction over p: A = dY_n as MR-row panels, B = Xcol_n transposed as NR-column panels
 // (k along the columns), accumulated into a per-thread partial dW (images split across threads), then the
 // partials are summed into dW.
+// ConvGradInput of any other conv (strided, or padding past the flipped window) is a GEMM and a scatter:
+// dXcol[k, p] = sum over m of W[m, k] * dY[n, m, p] (A = W transposed, packed in MR-row panels once per run;
+// B = dY_n read in place as a row-major [Mg, P] matrix), then col2im adds dXcol into dX, images split across
+// threads.
 import type { Node } from '../../../src/ir/graph.ts';
 import { emitGemm } from '../wasm/gemm.ts';
-import { split, staticShape, type KernelFactory } from '../kernel.ts';
+import { split, staticShape, type KernelBuild, type KernelFactory } from '../kernel.ts';
 import { buildConv, MR, NR, V, type ConvGeometry } from './conv.ts';
 
 interface GradAttrs { strides: number[]; pads: number[]; dilations: number[]; group: number }
@@ -28,10 +32,9 @@ export const convGradInputKernel: KernelFactory = (node, opts) => {
   const dy = staticShape(node.inputs[0]), w = staticShape(node.inputs[1]), dx = staticShape(node.outputs[0]);
   if (dy.length !== 4) return null;
   const a = gradAttrs(node);
-  if (a.strides.some((s) => s !== 1)) return null;
   const [KH, KW] = [w[2]!, w[3]!], [DH, DW] = a.dilations as [number, number];
   const PT = DH * (KH - 1) - a.pads[0]!, PL = DW * (KW - 1) - a.pads[1]!;
-  if (PT < 0 || PL < 0) return null;
+  if (a.strides.some((s) => s !== 1) || PT < 0 || PL < 0) return gradInputByGemm(node, a);
   const c: ConvGeometry = { N: dy[0]!, C: dy[1]!, H: dy[2]!, W: dy[3]!, M: dx[1]!, G: a.group, KH, KW, OH: dx[2]!, OW: dx[3]!,
     SH: 1, SW: 1, DH, DW, PT, PL };
   return buildConv(node, { c, x: node.inputs[0]!, y: node.outputs[0]!, steps: [], weights: { kind: 'runtime', value: node.inputs[1]!, flip: true }, kind: 'grad-input ' }, opts);
@@ -101,3 +104,59 @@ export const convGradWeightKernel: KernelFactory = (node, opts) => {
     },
   };
 };
+
+/** ConvGradInput as dXcol = W^T dY_n (wasm GEMM) and col2im, for any stride, padding, dilation and group. */
+function gradInputByGemm(node: Node, a: GradAttrs): KernelBuild {
+  const [N, M, OH, OW] = staticShape(node.inputs[0]) as [number, number, number, number];
+  const [, Cg, KH, KW] = staticShape(node.inputs[1]) as [number, number, number, number];
+  const [, C, H, W] = staticShape(node.outputs[0]) as [number, number, number, number];
+  const G = a.group, Mg = M / G, K = Cg * KH * KW, P = OH * OW;
+  const [SH, SW] = a.strides as [number, number], [DH, DW] = a.dilations as [number, number], [PT, PL] = a.pads as [number, number];
+  const mbs = Math.ceil(K / MR), panels = G * mbs * Mg * MR;
+  return {
+    kind: `conv grad-input gemm+col2im ${KH}x${KW}/${SH} ${M}->${C}${G > 1 ? ` g${G}` : ''} gemm ${K}x${Mg}x${P} per image`,
+    scratchBytes: K * P * 4,
+    sharedScratchBytes: panels * 4,
+    emit(ctx) {
+      const fn = ctx.wasmName('cgi');
+      const code = emitGemm({ M: K, N: P, K: Mg, MR, V, ldc: P, steps: [], rowsOuter: K > P, ldb: P });
+      const DY = ctx.at(node.inputs[0]) / 4, Wt = ctx.at(node.inputs[1]) / 4, DX = ctx.at(node.outputs[0]) / 4;
+      const PA = ctx.sharedScratch / 4, COL = `${ctx.scratch / 4} + tid * ${K * P}`;
+      return {
+        wasm: [{ name: fn, code }],
+        phases: [
+          // A[g][kb][m][r] = W[g*Mg + m, k = kb*MR + r] (zero past K), row panels split across threads.
+          { js: `${split(G * mbs)}
+    for (let q = lo; q < hi; q++) {
+      const g = (q / ${mbs}) | 0, kb = q - g * ${mbs}, d = ${PA} + q * ${Mg * MR};
+      for (let m = 0; m < ${Mg}; m++) for (let r = 0; r < ${MR}; r++) {
+        const k = kb * ${MR} + r;
+        F[d + m * ${MR} + r] = k < ${K} ? F[${Wt} + (g * ${Mg} + m) * ${K} + k] : 0;
+      }
+    }` },
+          { js: `${split(N, 'n0', 'n1')}
+    const col = ${COL};
+    for (let n = n0; n < n1; n++) {
+      F.fill(0, ${DX} + n * ${C * H * W}, ${DX} + (n + 1) * ${C * H * W});
+      for (let g = 0; g < ${G}; g++) {
+        W.${fn}(${PA * 4} + g * ${mbs * Mg * MR * 4}, (${DY} + (n * ${M} + g * ${Mg}) * ${P}) * 4, col * 4, 0, ${mbs}, 0, ${Math.ceil(P / NR)});
+        for (let k = 0; k < ${K}; k++) {
+          const ci = (k / ${KH * KW}) | 0, rr = k - ci * ${KH * KW}, ky = (rr / ${KW}) | 0, kx = rr - ky * ${KW};
+          const dst = ${DX} + (n * ${C} + g * ${Cg} + ci) * ${H * W}, src = col + k * ${P};
+          for (let oy = 0; oy < ${OH}; oy++) {
+            const iy = oy * ${SH} - ${PT} + ky * ${DH};
+            if (iy < 0 || iy >= ${H}) continue;
+            const row = dst + iy * ${W}, srow = src + oy * ${OW};
+            for (let ox = 0; ox < ${OW}; ox++) {
+              const ix = ox * ${SW} - ${PL} + kx * ${DW};
+              if (ix >= 0 && ix < ${W}) F[row + ix] += F[srow + ox];
+            }
+          }
+        }
+      }
+    }` },
+        ],
+      };
+    },
+  };
+}

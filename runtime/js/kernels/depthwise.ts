@@ -9,7 +9,7 @@ import { convGeometry, convParts } from './conv.ts';
 
 export const depthwiseKernel: KernelFactory = (node, opts) => {
   const parts = convParts(node);
-  if (!parts || !opts.simd || !node.inputs[1]?.const) return null;
+  if (!parts || !opts.simd) return null; // weights may be constants or computed (a training step's parameters)
   if ([...node.inputs, ...node.outputs].some((v) => v && v.type.dtype !== 'float32')) return null;
   const c = convGeometry(node, parts.attrs);
   if (!c || c.G !== c.C || c.G === 1 || c.M % c.C) return null;
