@@ -10,6 +10,7 @@ import { LOSSES, type LossKind } from '../train/losses.ts';
 import { OPTIMIZERS, type OptimizerKind } from '../train/optimizers.ts';
 import { BN_CONVENTIONS, type BnConvention } from '../train/batchnorm-train.ts';
 import { lcError } from '../diagnostics.ts';
+import { guardOutputs } from './outputs.ts';
 
 function choice<T extends string>(name: string, v: string, allowed: readonly T[]): T {
   if (!allowed.includes(v as T)) throw lcError('LC002', [`${name} must be one of ${allowed.join(', ')}, got '${v}'`]);
@@ -39,11 +40,16 @@ export function register(program: Command): void {
     .option('--eval-every <n>', 'evaluate the test split every N epochs', Number, 1)
     .option('--resume <ckpt>', 'continue from a checkpoint of the same model, seed and batch size (bit-identical to an uninterrupted run)')
     .option('--plot <png>', 'write the test accuracy per epoch as a PNG chart')
+    .option('--force', 'replace an existing checkpoint, log or plot')
     .addHelpText('after', '\nExample:\n  layerc train examples/lenet_bn.layers --data fashion-mnist --loss cross-entropy --optimizer momentum --lr 0.05 --batch 256 --epochs 10 --checkpoint lenet.safetensors --log lenet.json')
     .action(async (modelPath: string, o) => {
       const loss = choice<LossKind>('--loss', o.loss, LOSSES);
       const kind = choice<OptimizerKind>('--optimizer', o.optimizer, OPTIMIZERS);
       const bnConvention = choice<BnConvention>('--bn-convention', o.bnConvention, BN_CONVENTIONS);
+      const dataFiles = /^fashion-mnist/.test(o.data) ? [] : String(o.data).split(',');
+      const inputs: string[] = [modelPath, ...dataFiles, o.resume].filter(Boolean);
+      guardOutputs([o.checkpoint], inputs, !!o.force, [o.resume]); // --resume ck --checkpoint ck continues in place
+      guardOutputs([o.log, o.plot], inputs, !!o.force);
       const model = loadTrainableModel(modelPath, o.seed);
       const data = loadDataset(o.data);
       const bar = new SingleBar({ format: 'train [{bar}] {value}/{total} steps | loss {loss} | {ips} img/s | ETA {eta_formatted}' }, Presets.shades_classic);
@@ -64,7 +70,7 @@ export function register(program: Command): void {
       const metric = last?.testAccuracy !== undefined ? `test accuracy ${(100 * last.testAccuracy).toFixed(2)} %, test loss ${last.testLoss!.toFixed(4)}`
         : last?.testLoss !== undefined ? `test loss ${last.testLoss.toFixed(6)}` : result.losses.length ? `final train loss ${result.losses.at(-1)!.toPrecision(6)}` : 'nothing left to train';
       console.log(`${result.losses.length} steps, ${result.imagesPerSec.toFixed(0)} images/s; ${metric}; checkpoint ${o.checkpoint}`);
-      if (o.plot) writeFileAtomic(o.plot, accuracyPlot(result.epochs.map((e) => e.testAccuracy ?? 0)), { force: true });
-      if (o.log) writeFileAtomic(o.log, JSON.stringify({ losses: result.losses, epochs: result.epochs, imagesPerSec: result.imagesPerSec }, null, 1), { force: true });
+      if (o.plot) writeFileAtomic(o.plot, accuracyPlot(result.epochs.map((e) => e.testAccuracy ?? 0)), { force: true, inputs });
+      if (o.log) writeFileAtomic(o.log, JSON.stringify({ losses: result.losses, epochs: result.epochs, imagesPerSec: result.imagesPerSec }, null, 1), { force: true, inputs });
     });
 }

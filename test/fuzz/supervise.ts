@@ -55,6 +55,9 @@ function oneChild(kind: Kind, runs: number, seed: number, timeoutMs: number): Pr
     const env = { ...process.env };
     delete env.LAYERC_ALLOW_EXTERNAL_DATA;
     for (const k of Object.keys(env)) if (k.startsWith('LAYERC_MAX_')) delete env[k];
+    // Cases must stay small to be timed: a mutated dim can legally ask for a 100M-element weight (allowed by the
+    // default limit, and seconds of weight init). 2^24 elements still exercises every limit check.
+    env.LAYERC_MAX_TENSOR_ELEMENTS = String(2 ** 24);
     const child = fork(CHILD, [], { execArgv: ['--import', 'tsx', '--max-old-space-size=1536', '--stack-size=984'], env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     const r: ChildResult = { ran: 0, accepted: 0, rejected: 0, codes: {}, maxRssMb: 0, findings: [] };
     let last: unknown;
