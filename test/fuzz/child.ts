@@ -15,6 +15,7 @@ process.once('message', (job: Job) => {
     if (!r.ok) { crashes++; send({ t: 'crash', plan, error: r.error }); }
     else if (r.accepted) accepted++;
     else { rejected++; codes[r.code!] = (codes[r.code!] ?? 0) + 1; }
+    if (r.ok) send({ t: 'outcome', code: r.accepted ? undefined : r.code }); // counted even if a later case hangs
     return true;
   }), { numRuns: job.runs, seed: job.seed });
   send({ t: 'done', accepted, rejected, crashes, codes, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) });

@@ -73,15 +73,15 @@ function oneChild(kind: Kind, runs: number, seed: number, timeoutMs: number): Pr
       clearTimeout(timer);
       timer = setTimeout(onHang, timeoutMs);
       if (m.t === 'case') { last = m.plan; r.ran++; }
-      else if (m.t === 'crash') r.findings.push({ kind, what: 'crash', plan: m.plan, error: m.error! });
-      else if (m.t === 'done') { done = true; Object.assign(r, { accepted: m.accepted, rejected: m.rejected, codes: m.codes, maxRssMb: m.maxRssMb }); }
+      else if (m.t === 'outcome') {
+        const code = (m as { code?: string }).code;
+        if (code) { r.rejected++; r.codes[code] = (r.codes[code] ?? 0) + 1; } else r.accepted++;
+      } else if (m.t === 'crash') r.findings.push({ kind, what: 'crash', plan: m.plan, error: m.error! });
+      else if (m.t === 'done') { done = true; r.maxRssMb = m.maxRssMb ?? 0; }
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (!done && !r.findings.some((f) => f.what === 'hang')) r.findings.push({ kind, what: 'died', plan: last, error: `child exited (${code ?? signal}): ${stderr.trim().split('\n').slice(-3).join(' | ')}` });
-      if (!done) { // count what ran before the hang/death as rejected-or-accepted unknown: keep ran, attribute none
-        r.ran = Math.max(0, r.ran);
-      }
       resolve(r);
     });
     child.send({ kind, runs, seed });
