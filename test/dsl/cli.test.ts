@@ -99,6 +99,20 @@ describe('source spans', () => {
   });
 });
 
+describe('DSL errors on the command line', () => {
+  it('inspect of a broken .layers prints code, file:line:column, the line and a caret; exit status 6', async () => {
+    const model = join(tmp, 'typo.layers');
+    writeFileSync(model, 'model m(x: f32[N, 4]) {\n  y = x |> dense(3) |> rellu\n  return y\n}\n');
+    const r = await cli('inspect', model);
+    expect(r.code).toBe(6);
+    expect(r.err).toContain("error[LC041]: unknown layer or block 'rellu' (did you mean 'relu'?)");
+    expect(r.err).toContain('typo.layers:2:24');
+    expect(r.err).toContain(' 2 |   y = x |> dense(3) |> rellu');
+    expect(r.err).toMatch(/\| {24}\^{5}\n/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe('weights and seed on the command line', () => {
   const fixture = join(MODELS, 'lenet_bn');
   const input = join(fixture, 'test_data_set_0/input_0.pb');
