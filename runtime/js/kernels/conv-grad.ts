@@ -67,25 +67,32 @@ export const convGradWeightKernel: KernelFactory = (node, opts) => {
           const s = ${DY} + (n * ${M} + g * ${Mg} + m) * ${P};
           for (let p = 0; p < ${P}; p++) F[d + p * ${MR}] = F[s + p];
         }`;
-      const packB = `for (let kb = 0; kb < ${kbs}; kb++) for (let j = 0; j < ${NR}; j++) {
-          const k = kb * ${NR} + j, d = sb + kb * ${P * NR} + j;
-          if (k >= ${K}) { for (let p = 0; p < ${P}; p++) F[d + p * ${NR}] = 0; continue; }
+      // Column k of B (one tap of one input channel) for every output position; the in-bounds span of a row,
+      // [oxa, oxb), is computed once per tap so the copy loop has no bounds checks. Columns past K stay zero
+      // (written once per run, below).
+      const packB = `for (let k = 0; k < ${K}; k++) {
+          const d = sb + ((k / ${NR}) | 0) * ${P * NR} + (k % ${NR});
           const ci = (k / ${KH * KW}) | 0, rr = k - ci * ${KH * KW}, ky = (rr / ${KW}) | 0, kx = rr - ky * ${KW};
-          const src = ${X} + (n * ${C} + g * ${Cg} + ci) * ${H * W};
-          for (let oy = 0, p = 0; oy < ${OH}; oy++) {
-            const iy = oy * ${SH} - ${PT} + ky * ${DH}, rowOk = iy >= 0 && iy < ${H};
-            for (let ox = 0; ox < ${OW}; ox++, p++) {
-              const ix = ox * ${SW} - ${PL} + kx * ${DW};
-              F[d + p * ${NR}] = rowOk && ix >= 0 && ix < ${W} ? F[src + iy * ${W} + ix] : 0;
-            }
+          const src = ${X} + (n * ${C} + g * ${Cg} + ci) * ${H * W} - ${PL} + kx * ${DW};
+          const oxa = Math.min(${OW}, Math.max(0, Math.ceil((${PL} - kx * ${DW}) / ${SW}))), oxb = Math.max(oxa, Math.min(${OW}, Math.ceil((${W + PL} - kx * ${DW}) / ${SW})));
+          for (let oy = 0; oy < ${OH}; oy++) {
+            const iy = oy * ${SH} - ${PT} + ky * ${DH}, dd = d + oy * ${OW * NR};
+            if (iy < 0 || iy >= ${H}) { for (let ox = 0; ox < ${OW}; ox++) F[dd + ox * ${NR}] = 0; continue; }
+            const sr = src + iy * ${W};
+            let ox = 0;
+            for (; ox < oxa; ox++) F[dd + ox * ${NR}] = 0;
+            for (; ox < oxb; ox++) F[dd + ox * ${NR}] = F[sr + ox * ${SW}];
+            for (; ox < ${OW}; ox++) F[dd + ox * ${NR}] = 0;
           }
         }`;
+      const zeroPadColumns = K % NR ? `for (let k = ${K}; k < ${kbs * NR}; k++) for (let p = 0, d = sb + ${(kbs - 1) * P * NR} + (k % ${NR}); p < ${P}; p++) F[d + p * ${NR}] = 0;` : '';
       return {
         wasm: [{ name: fn, code }],
         phases: [
           { js: `${split(N, 'n0', 'n1')}
     const sa = ${base}, sb = sa + ${aFloats}, sc = sb + ${bFloats};
     F.fill(0, sc, sc + ${part});
+    ${zeroPadColumns}
     for (let n = n0; n < n1; n++) for (let g = 0; g < ${G}; g++) {
         ${packA}
         ${packB}
