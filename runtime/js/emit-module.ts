@@ -1,6 +1,7 @@
 // `layerc compile --target js`: the Program written out as files a user can read and load without layerc:
 //   model.mjs   an ES module: layout (memory size, input/output offsets), the phase functions with every
-//               shape and address baked in, and a small loader/runner (worker threads in Node when asked)
+//               shape and address baked in, and a small loader/runner (worker threads in Node, Web Workers in
+//               a cross-origin isolated page, when compiled with threads > 1)
 //   model.wasm  the SIMD kernels
 //   weights.bin the weights region of the memory, as laid out by the plan
 //   plan.json   the memory plan and the kernel chosen per node
@@ -8,7 +9,7 @@
 import type { Graph } from '../../src/ir/graph.ts';
 import { lcError } from '../../src/diagnostics.ts';
 import { compileProgram } from './index.ts';
-import { WORKER_SOURCE, barrierJs } from './worker-source.ts';
+import { BROWSER_WORKER_SOURCE, WORKER_SOURCE, barrierJs } from './worker-source.ts';
 import { describePlan } from '../plan.ts';
 
 export interface EmittedFile { name: string; data: Uint8Array | string }
@@ -36,7 +37,10 @@ export function emitModule(graph: Graph, opts: EmitOptions = {}): EmittedFile[] 
 ${kernels}
 //
 // Usage (Node): const m = await load(); const out = await m.run({ ${p.inputs.map((i) => `'${i.name}': Float32Array`).join(', ')} }); await m.dispose();
-// In a browser pass { wasm: ArrayBuffer, weights: ArrayBuffer } to load() (threads are Node-only here).
+// In a browser, load() fetches model.wasm and weights.bin beside this file (or pass { wasm, weights } buffers).
+// Compiled with threads > 1 it runs on that many Web Workers over shared memory, which browsers allow only on
+// a cross-origin isolated page (headers Cross-Origin-Opener-Policy: same-origin and
+// Cross-Origin-Embedder-Policy: require-corp); the page's own thread only waits for them.
 
 export const layout = ${JSON.stringify(layout, null, 2)};
 
@@ -48,12 +52,19 @@ ${p.source.split('\n').map((l) => `  ${l}`).join('\n')}
 export async function load(files = {}) {
   const node = typeof process !== 'undefined' && !!process.versions?.node;
   let wasm = files.wasm, weights = files.weights;
-  if (!wasm || !weights) {
+  if ((!wasm || !weights) && node) {
     const { readFile } = await import('node:fs/promises');
     wasm = wasm ?? await readFile(new URL('./model.wasm', import.meta.url));
     weights = weights ?? await readFile(new URL('./weights.bin', import.meta.url));
   }
-  const nt = node ? layout.threads : 1;
+  const fetchBytes = async (name) => new Uint8Array(await (await fetch(new URL(name, import.meta.url))).arrayBuffer());
+  wasm = wasm ?? await fetchBytes('./model.wasm');
+  weights = weights ?? await fetchBytes('./weights.bin');
+  const nt = layout.threads;
+  const webWorkers = !node && nt > 1;
+  if (webWorkers && !globalThis.crossOriginIsolated) {
+    throw new Error('this module was compiled for ' + nt + ' threads: in a browser that needs shared memory, i.e. a cross-origin isolated page (COOP same-origin + COEP require-corp)');
+  }
   const pages = layout.memoryBytes / 65536;
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: nt > 1 });
   new Uint8Array(memory.buffer).set(new Uint8Array(weights.buffer ?? weights, weights.byteOffset ?? 0, weights.byteLength), layout.weightsOffset);
@@ -63,9 +74,17 @@ export async function load(files = {}) {
   const I32 = new Int32Array(memory.buffer, 0, 16);
   const phases = makePhases();
   const workers = [];
-  if (nt > 1) {
+  const source = '"use strict";\\n' + makePhases.toString().replace(/^[^{]*{/, '').replace(/}\\s*$/, '');
+  if (webWorkers) {
+    const url = URL.createObjectURL(new Blob([BROWSER_WORKER_SOURCE], { type: 'text/javascript' }));
+    for (let tid = 0; tid < nt; tid++) {
+      const w = new Worker(url);
+      workers.push(w);
+      await new Promise((res, rej) => { w.onmessage = res; w.onerror = rej; w.postMessage({ memory, module, source, tid, nt }); });
+    }
+    URL.revokeObjectURL(url);
+  } else if (nt > 1) {
     const { Worker } = await import('node:worker_threads');
-    const source = '"use strict";\\n' + makePhases.toString().replace(/^[^{]*{/, '').replace(/}\\s*$/, '');
     for (let tid = 1; tid < nt; tid++) {
       const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { memory, module, source, tid, nt } });
       w.unref();
@@ -81,8 +100,16 @@ export async function load(files = {}) {
         if (!x) throw new Error(\`missing input \${io.name}\`);
         F.set(x.data ?? x, io.offset / 4);
       }
-      if (nt > 1) { Atomics.add(I32, 0, 1); Atomics.notify(I32, 0); }
-      for (const ph of phases) { ph(F, W, 0, nt); if (nt > 1) barrier(); }
+      if (webWorkers) {
+        Atomics.store(I32, 4, 0);
+        const done = new Promise((res) => { workers[0].onmessage = res; });
+        Atomics.add(I32, 0, 1); Atomics.notify(I32, 0);
+        await done;
+        if (Atomics.load(I32, 4)) throw new Error('a worker threw while running a kernel (see the console)');
+      } else {
+        if (nt > 1) { Atomics.add(I32, 0, 1); Atomics.notify(I32, 0); }
+        for (const ph of phases) { ph(F, W, 0, nt); if (nt > 1) barrier(); }
+      }
       const out = {};
       for (const io of layout.outputs) out[io.name] = F.slice(io.offset / 4, io.offset / 4 + io.shape.reduce((a, b) => a * b, 1));
       return out;
@@ -96,6 +123,7 @@ export async function load(files = {}) {
 }
 
 const WORKER_SOURCE = ${JSON.stringify(WORKER_SOURCE)};
+const BROWSER_WORKER_SOURCE = ${JSON.stringify(BROWSER_WORKER_SOURCE)};
 `;
   const planJson = {
     peakBytes: p.plan.peakBytes, lowerBound: p.plan.lowerBound, largestTwo: p.plan.largestTwo, arenaOffset: p.arena,

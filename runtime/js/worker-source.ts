@@ -3,6 +3,8 @@
 // the shared wasm module on the shared memory, builds the phase functions from the program source and
 // waits for the main thread to bump the `go` word; it then runs every phase for its thread id, meeting
 // the others at a barrier after each one. Fallback phases (numbers) run on thread 0 only.
+// In a browser (BROWSER_WORKER_SOURCE, Web Workers) the page's main thread may not block in Atomics.wait, so
+// it does not take part: workers 0..nt-1 run every phase and worker 0 posts 'done' after the last barrier.
 
 /** A sense-counting barrier over Int32 control words 1 (arrivals) and 2 (generation): spin, then sleep. */
 export const barrierJs = `function barrier() {
@@ -16,9 +18,8 @@ export const barrierJs = `function barrier() {
   for (let spin = 0; Atomics.load(I32, 2) === g; spin++) if (spin > 200000) Atomics.wait(I32, 2, g, 1);
 }`;
 
-export const WORKER_SOURCE = `
-const { workerData, parentPort } = require('node:worker_threads');
-const { memory, module, source, tid, nt } = workerData;
+/** The worker's loop, given memory, module, source, tid, nt and post(message); `onRun` runs after each run. */
+const workerLoop = (onRun: string) => `
 const instance = new WebAssembly.Instance(module, { env: { memory } });
 const W = instance.exports;
 const F = new Float32Array(memory.buffer);
@@ -26,7 +27,7 @@ const I32 = new Int32Array(memory.buffer, 0, 16);
 const phases = new Function(source)();
 ${barrierJs}
 let go = Atomics.load(I32, 0);
-parentPort.postMessage('ready');
+post('ready');
 for (;;) {
   Atomics.wait(I32, 0, go);
   go = Atomics.load(I32, 0);
@@ -37,5 +38,21 @@ for (;;) {
     }
     barrier();
   }
-}
+  ${onRun}
+}`;
+
+export const WORKER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { memory, module, source, tid, nt } = workerData;
+const post = (m) => parentPort.postMessage(m);
+${workerLoop('')}
+`;
+
+export const BROWSER_WORKER_SOURCE = `
+self.onmessage = (e) => {
+  const { memory, module, source, tid, nt } = e.data;
+  const post = (m) => self.postMessage(m);
+  ${workerLoop("if (tid === 0) post('done');").replace(/\n/g, '\n  ')}
+  self.close();
+};
 `;
