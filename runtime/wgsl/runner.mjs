@@ -22,7 +22,7 @@ export async function createRunner(gpu, plan, readText, weights) {
     requiredLimits: { maxStorageBuffersPerShaderStage: Math.min(10, adapter.limits.maxStorageBuffersPerShaderStage) },
   });
   const info = adapter.info ?? {};
-  const adapterName = info.device || info.description || info.vendor || 'unknown adapter';
+  const adapterName = [...new Set([info.vendor, info.architecture, info.device, info.description].filter(Boolean))].join(' ') || 'unknown adapter';
   const cpu = adapter.isFallbackAdapter || CPU_ADAPTERS.test(`${adapterName} ${info.description ?? ''} ${info.architecture ?? ''}`);
   const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
   const make = (bytes) => device.createBuffer({ size: Math.max(4, bytes), usage: STORAGE });
