@@ -15,7 +15,7 @@ import { expandCoerced2D, upgradeNode, type NamedRawNode } from './onnx-upgrade.
 import { checkModelOpset, checkOpVersion } from './onnx-versions.ts';
 import { inlineExternalData } from './onnx-external.ts';
 import { checkTensorProto, checkValueDims, type ByteBudget } from './onnx-checks.ts';
-import { currentLimits, exceed, type Limits } from '../limits.ts';
+import { checkShape, currentLimits, exceed, type Limits } from '../limits.ts';
 import '../ops/index.ts';
 
 const P = onnx.onnx;
@@ -133,12 +133,24 @@ function build(m: onnx.onnx.ModelProto, c: Checked): G {
     g.outputs.push(v);
   }
   inferShapes(g);
+  checkInferredShapes(g, c.limits);
   // value_info only fills what inference could not derive (it is advisory in ONNX and often stale).
   for (const vi of gp.valueInfo ?? []) {
     const v = vi.name ? g.value(vi.name) : undefined;
     if (v && v.type.shape === null && vi.type?.tensorType) v.type = typeOf(vi, fresh, c.limits);
   }
   return g;
+}
+
+/** A value's inferred static shape is what a backend will allocate: hold it to the same limits as the file's tensors. */
+function checkInferredShapes(g: G, limits: Limits): void {
+  for (const n of g.nodes) {
+    for (const v of n.outputs) {
+      const s = v.type.shape;
+      if (!s || !s.every((d): d is number => typeof d === 'number')) continue;
+      try { checkShape(s, `value ${v.name}`, limits); } catch (e) { throw isLayercError(e) ? e.within({ node: n.name, op: n.op }) : e; }
+    }
+  }
 }
 
 /** Kahn's algorithm over value names; names not produced by a node must already exist in the graph. */

@@ -1,5 +1,5 @@
 // One fuzz case = one mutated input through a front end (and, when accepted, verify + export, which walk
-// everything the importer built). The only acceptable failures are LayercErrors; a LayercError that merely
+// everything the importer built, and a run on the reference interpreter when the graph is small). The only acceptable failures are LayercErrors; a LayercError that merely
 // wraps a JS exception (the importer's "unexpected structure" net, a shape rule's "internal error") is a
 // finding too, because it means a check is missing at the source.
 import { importOnnx } from '../../src/frontend/onnx.ts';
@@ -8,6 +8,8 @@ import { exportOnnx } from '../../src/export/onnx.ts';
 import { verify } from '../../src/ir/verify.ts';
 import { isLayercError } from '../../src/diagnostics.ts';
 import type { Graph } from '../../src/ir/graph.ts';
+import { Tensor } from '../../src/ir/tensor.ts';
+import { runGraph } from '../../src/ir/interpret.ts';
 import { applyOnnxPlan, onnxPlan, type OnnxPlan } from './mutate-onnx.ts';
 import { applyDslPlan, dslPlan, type DslPlan } from './mutate-dsl.ts';
 
@@ -33,7 +35,27 @@ export function runCase(kind: Kind, plan: OnnxPlan | DslPlan): Outcome {
   } catch (e) {
     if (!isLayercError(e)) return { ok: false, error: `export of an accepted graph threw ${describe(e)}` };
   }
+  const feeds = smallFeeds(g);
+  if (feeds) {
+    try { runGraph(g, feeds); } catch (e) {
+      if (!isLayercError(e)) return { ok: false, error: `the reference interpreter threw on an accepted graph: ${describe(e)}` };
+    }
+  }
   return { ok: true, accepted: true };
+}
+
+/** Deterministic inputs (symbolic dims = 2) when every value of the graph is small; else undefined (not run). */
+function smallFeeds(g: Graph): Record<string, Tensor> | undefined {
+  const size = (s: readonly (number | string)[]) => s.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 2), 1);
+  if (g.nodes.some((n) => n.outputs.some((v) => !v.type.shape || size(v.type.shape) > 1e6))) return undefined;
+  const feeds: Record<string, Tensor> = {};
+  for (const v of g.inputs) {
+    if (!v.type.shape || size(v.type.shape) > 1e5) return undefined;
+    const t = Tensor.zeros(v.type.dtype, v.type.shape.map((d) => (typeof d === 'number' ? d : 2)));
+    for (let i = 0; i < t.size; i++) t.data[i] = ((i * 7919) % 13) - 6;
+    feeds[v.name] = t;
+  }
+  return feeds;
 }
 
 function classify(e: unknown): Outcome {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../../src/frontend/onnx.ts';
 import { LayercError } from '../../src/diagnostics.ts';
 import { runCase, type Kind } from './cases.ts';
-import { model } from '../onnx/build.ts';
+import { model, vi } from '../onnx/build.ts';
 
 function codeOf(bytes: Uint8Array): string {
   try { importOnnx(bytes); } catch (e) { expect(e).toBeInstanceOf(LayercError); return (e as LayercError).code; }
@@ -16,6 +16,8 @@ const FOUND: { kind: Kind; code: string; what: string; plan: string }[] = [
     plan: '{"src":539342144,"ops":[{"kind":"delInput","a":585236880,"b":1952440636,"c":2091096674},{"kind":"danglingInput","a":2019768032,"b":1479557968,"c":1112795328}]}' },
   { kind: 'onnx', code: 'LC030', what: 'an attribute of type TENSOR without a tensor',
     plan: '{"src":1752968052,"ops":[{"kind":"attrValue","a":1010396959,"b":555873627,"c":762379007},{"kind":"attrType","a":1021357474,"b":945451816,"c":2132170099}]}' },
+  { kind: 'onnx', code: 'LC085', what: 'an inferred output shape far beyond the element limit',
+    plan: '{"src":54517732,"ops":[{"kind":"valueDims","a":1619074217,"b":1799002993,"c":1948221449},{"kind":"attrValue","a":1812008722,"b":314600753,"c":1295333396}]}' },
   { kind: 'onnx', code: 'LC030', what: 'an attribute that becomes an input (axes) given as INT instead of INTS',
     plan: '{"src":1444390934,"ops":[{"kind":"attrType","a":214798045,"b":1832455097,"c":709610687}]}' },
 ];
@@ -31,6 +33,11 @@ describe('fuzz regressions', () => {
     const bytes = model([{ opType: 'ReduceMax', name: 'rm', input: ['x'], output: ['y'], attribute: [{ name: 'axes', type: 2, i: 1 }] }], { opset: 13 });
     expect(codeOf(bytes)).toBe('LC030');
     try { importOnnx(bytes); } catch (e) { expect((e as LayercError).context.node).toBe('rm'); }
+  });
+  it('ConvTranspose whose output_shape asks for 10^24 elements -> LC085 at import (the interpreter used to hit a RangeError)', () => {
+    const bytes = model([{ opType: 'ConvTranspose', name: 'ct', input: ['x', 'w'], output: ['y'], attribute: [{ name: 'output_shape', type: 7, ints: [2 ** 31, 1e15] }, { name: 'strides', type: 7, ints: [3, 2] }] }],
+      { inputs: [vi('x', [1, 1, 3, 3]), vi('w', [1, 2, 3, 3])], outputs: [vi('y', [1, 2, 9, 7])] });
+    expect(codeOf(bytes)).toBe('LC085');
   });
   for (const f of FOUND) {
     it(`replay: ${f.what}`, () => {

@@ -92,6 +92,11 @@ describe('limits: DSL', () => {
     expect(e.code).toBe('LC085');
     expect(e.context.span?.line).toBe(2);
   });
+  it('a layer whose static output shape exceeds the element limit is refused at that layer', () => {
+    const e = errorOf(() => compileDsl(prog('1, 3, 60000, 60000'), 'o.layers'));
+    expect(e.code).toBe('LC085');
+    expect(e.context.span?.line).toBe(2);
+  });
   it('block nesting depth (LAYERC_MAX_BLOCK_DEPTH)', () => {
     const blocks = Array.from({ length: 5 }, (_, i) => `block b${i}(x) {\n  return x |> ${i === 4 ? 'relu' : `b${i + 1}`}\n}\n`).join('');
     const src = `${blocks}model m(x: f32[N, 4]) {\n  y = x |> b0\n  return y\n}\n`;

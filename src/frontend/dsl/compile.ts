@@ -8,7 +8,7 @@ import { spanAt } from './span.ts';
 import { COMMON_PARAMS, LAYERS, type ArgValue, type Args, type LayerDef, type ParamSpec } from './layers.ts';
 import { LayerBuilder, type PendingParam } from './builder.ts';
 import type { DType } from '../../ir/dtype.ts';
-import { currentLimits, exceed, type Limits } from '../../limits.ts';
+import { checkShape, currentLimits, exceed, type Limits } from '../../limits.ts';
 import { LayercError } from '../../diagnostics.ts';
 
 type Val = { kind: 'tensor'; v: Value } | { kind: 'lit'; value: ArgValue };
@@ -188,6 +188,11 @@ export class DslCompiler {
     const b = this.builder(layer.prefix, c.callee, c.calleePos, scope, args.trainable as boolean, name || undefined);
     if (name && this.graph.value(b.name)) throw this.err('LC043', [`'name'`, c.callee, `"${name}" is already used by another layer`], c.pos);
     const out = layer.build(b, tensors, args);
+    // Output shapes are what a backend allocates: a huge input dim must fail here, at the layer, not at run time.
+    for (const v of b.nodes.flatMap((n) => n.outputs)) {
+      const s = v.type.shape;
+      if (s && s.every((d): d is number => typeof d === 'number')) this.withSpan(c.calleePos, () => checkShape(s, `the output of ${c.callee}`, this.limits));
+    }
     if (this.graph.nodes.length > this.limits.maxNodes) this.withSpan(c.calleePos, () => exceed(`the graph has ${this.graph.nodes.length} nodes`, 'maxNodes', this.limits));
     return out;
   }
