@@ -1,7 +1,8 @@
 // The js kernels of the backward graph's ops against their reference implementations, one small graph per
 // op on odd shapes (primes, size-1 axes, rank 2 and 4), at 1 and 2 threads: BatchNormTrain (each running-stat
 // convention, with and without scale), BatchNormTrainGrad, ReduceSum/ReduceMean/ReduceSumLike, MaxPoolGrad
-// and AveragePoolGrad (overlapping, padded, dilated, count_include_pad), ReluGrad, Pow, the cross-entropy loss.
+// and AveragePoolGrad (overlapping, padded, dilated, count_include_pad), ReluGrad, Pow, the cross-entropy loss,
+// DropoutTrain (the same mask bits as the reference for a given seed and step).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Graph, type Value } from '../../src/ir/graph.ts';
@@ -13,6 +14,7 @@ import '../../src/train/batchnorm-train.ts';
 import '../../src/train/grad-ops.ts';
 import '../../src/train/conv-grad.ts';
 import '../../src/train/losses.ts';
+import '../../src/train/dropout-train.ts';
 import { lcg, randomTensor, toleranceRatio } from './graphs.ts';
 
 type Build = (g: Graph, input: (name: string, t: Tensor) => Value) => Value[];
@@ -108,6 +110,13 @@ describe('js kernels of training ops', () => {
         const x = inp('x', feeds.x), labels = inp('labels', feeds.labels), dl = inp('dl', feeds.dl);
         return [node(g, 'SoftmaxCrossEntropy', [x, labels], {})[0]!, node(g, 'SoftmaxCrossEntropyGrad', [x, labels, dl], {})[0]!];
       });
+    });
+  }
+
+  for (const [ratio, step] of [[0.3, 0], [0.5, 7], [0.9, 123]] as const) {
+    it(`DropoutTrain (ratio ${ratio}, step ${step})`, async () => {
+      const feeds = { x: randomTensor([3, 5, 7], rnd), step: Tensor.fromArray('float32', [], [step]) };
+      await check(feeds, (g, inp) => node(g, 'DropoutTrain', [inp('x', feeds.x), inp('step', feeds.step)], { ratio, seed: 4 }, 2), 1e-12, 0);
     });
   }
 });

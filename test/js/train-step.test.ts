@@ -2,7 +2,7 @@
 // models (MLP-BN with MSE, LeNet-BN with cross-entropy) and a small CNN with relu, padded average pooling,
 // overlapping max pooling and dropout: loss, every updated parameter, running statistic and optimizer moment.
 // Then random small CNNs (fast-check: prime sizes, 1x1 and large kernels, stride > kernel, padded pools).
-// Also: which training ops still run through the per-node reference fallback (only DropoutTrain).
+// Also: every training op of these models runs on a kernel (none through the per-node reference fallback).
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -95,12 +95,12 @@ describe('one training step: js backend == reference', () => {
     });
   }
 
-  it('runs every training op of these models on a kernel except DropoutTrain', () => {
+  it('runs every training op of these models on a kernel', () => {
     for (const c of CASES) {
       const p = buildTrainingGraph(withBatch(c), { loss: c.loss, optimizer: c.optimizer });
       stateAsInputs(p.graph, [...p.next.keys(), ...p.graph.initializers.filter((v) => v.role && !p.next.has(v))]);
       const fallbacks = compileProgram(p.graph, { threads: 2 }).kernels.filter((k) => k.kind === 'reference').map((k) => k.op);
-      expect(fallbacks.filter((op) => op !== 'DropoutTrain'), c.name).toEqual([]);
+      expect(fallbacks, c.name).toEqual([]);
     }
   });
 });

@@ -14,6 +14,7 @@ import { reduceKernel } from './reduce.ts';
 import { batchNormTrainKernel, batchNormTrainGradKernel } from './batchnorm-train.ts';
 import { poolGradKernel } from './pool-grad.ts';
 import { crossEntropyKernel } from './cross-entropy.ts';
+import { dropoutTrainKernel } from './dropout-train.ts';
 
 export const KERNELS: KernelFactory[] = [convKernel, depthwiseKernel, gemmKernel, elementwiseKernel, batchNormKernel, poolKernel, softmaxKernel, concatKernel,
-  convGradInputKernel, convGradWeightKernel, reduceKernel, batchNormTrainKernel, batchNormTrainGradKernel, poolGradKernel, crossEntropyKernel];
+  convGradInputKernel, convGradWeightKernel, reduceKernel, batchNormTrainKernel, batchNormTrainGradKernel, poolGradKernel, crossEntropyKernel, dropoutTrainKernel];
