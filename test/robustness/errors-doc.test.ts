@@ -2,7 +2,7 @@
 // message template; no stale codes), and each runnable example in it triggers exactly its code: `sh` examples
 // through the CLI's main() in a directory of prepared files, `onnx-json` through the importer, `layers` through
 // the DSL compiler.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +10,10 @@ import onnx from 'onnx-proto';
 import { CATALOGUE, LayercError } from '../../src/diagnostics.ts';
 import { importOnnx } from '../../src/frontend/onnx.ts';
 import { compileDsl } from '../../src/frontend/dsl.ts';
-import { main } from '../../src/cli.ts';
+import { runCli } from './helpers/cli.ts';
 import { encodeCheckpoint } from '../../src/train/checkpoint.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
+import { encodeNpy } from '../../src/io/npy.ts';
 import { MODELS, NODE_TESTS, REPO_ROOT } from '../fixtures.ts';
 
 interface Entry { code: string; exit: number; message: string; examples: { lang: string; body: string }[] }
@@ -43,6 +44,9 @@ beforeAll(() => {
   const bad = new Uint8Array(ck);
   bad[bad.length - 2] ^= 0x10;
   writeFileSync(join(dir, 'corrupt.safetensors'), bad);
+  const x = new Float32Array(64).map((_, i) => Math.sin(i)), y = new Float32Array(32).map((_, i) => Math.cos(i));
+  writeFileSync(join(dir, 'X.npy'), encodeNpy(new Tensor('float32', [32, 2], x)));
+  writeFileSync(join(dir, 'y.npy'), encodeNpy(new Tensor('float32', [32, 1], y)));
   process.chdir(dir);
 });
 afterAll(() => { process.chdir(cwd); rmSync(dir, { recursive: true, force: true }); });
@@ -53,20 +57,7 @@ async function runSh(line: string): Promise<{ status: number; stderr: string }> 
   const env: Record<string, string> = {};
   while (/^[A-Z_]+=/.test(words[0])) { const [k, v] = words.shift()!.split('='); env[k] = v; }
   expect(words.shift()).toBe('layerc');
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  let stderr = '';
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-  const out = vi.spyOn(console, 'log').mockImplementation(() => {});
-  try {
-    const status = await main(words);
-    return { status, stderr };
-  } finally {
-    err.mockRestore(); out.mockRestore();
-    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
-    process.exitCode = undefined;
-  }
+  return runCli(words, env);
 }
 
 function codeOfSync(f: () => unknown): string {
