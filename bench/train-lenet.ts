@@ -1,10 +1,10 @@
-// Benchmark: LeNet-BN training throughput (images/s), layerc vs TensorFlow.js with its wasm backend, same
-// model (d2l LeNet-BN, sigmoid), batch 256, plain SGD, on the Fashion-MNIST training images, in one run on the
-// same machine. Prints the median of the timed steps of each and the ratio. Usage:
-//   npx tsx bench/train-lenet.ts [--steps 20] [--backend js]
-// KNOWN ISSUE: the installed @tensorflow/tfjs-backend-wasm has no 'Conv2DBackpropFilter' kernel, so its
-// trainOnBatch fails on this model; how the DESIGN figure (884 images/s) was obtained is still to be found out.
-// The layerc half needs Conv/BatchNormalization/Gemm/MaxPool ops (and the js backend for speed).
+// Benchmark: LeNet-BN training throughput (images/s): layerc (reference interpreter, js backend at 1 and 2
+// threads) vs TensorFlow.js (@tensorflow/tfjs with its wasm backend, and its pure-JS cpu backend), the same
+// model (d2l 5.10 LeNet-BN, sigmoid), batch 256, plain SGD, softmax cross-entropy, on the same Fashion-MNIST
+// batches, in one run on the same machine. Every runtime does WARMUP untimed steps, then the median of the
+// timed steps is reported with the ratio layerc-js / each tfjs backend. A backend that cannot train the model
+// is reported with its error instead of a number. Usage:
+//   npx tsx bench/train-lenet.ts [--steps 12] [--reference-steps 3] [--only js1,js2,reference,tfjs-wasm,tfjs-cpu]
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { compileDslFile } from '../src/frontend/dsl.ts';
@@ -13,14 +13,25 @@ import { buildTrainingGraph } from '../passes/split-train-infer.ts';
 import { Trainer } from '../src/train/trainer.ts';
 
 const arg = (name: string, def: string) => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? process.argv[i + 1] : def; };
-const STEPS = Number(arg('steps', '20')), BATCH = 256, WARMUP = 3;
-const backend = arg('backend', 'js');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const STEPS = Number(arg('steps', '12')), REF_STEPS = Number(arg('reference-steps', '3')), BATCH = 256, WARMUP = 2;
+const ONLY = arg('only', 'js1,js2,reference,tfjs-wasm,tfjs-cpu').split(',');
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const data = loadDataset('fashion-mnist');
 const batchList = [...batches(data.train, BATCH, 0, 0)].slice(0, STEPS + WARMUP);
 
-async function tfjsWasm(): Promise<number> {
-  await tf.setBackend('wasm');
+/** Median images/s over the timed steps of `step` (steps WARMUP.. of `n`). */
+async function timeSteps(n: number, step: (k: number) => Promise<void>): Promise<number> {
+  const times: number[] = [];
+  for (let k = 0; k < n + WARMUP; k++) {
+    const t0 = performance.now();
+    await step(k);
+    if (k >= WARMUP) times.push(performance.now() - t0);
+  }
+  return BATCH / (median(times) / 1000);
+}
+
+async function tfjs(backend: 'wasm' | 'cpu'): Promise<number> {
+  await tf.setBackend(backend);
   await tf.ready();
   const sig = () => tf.layers.activation({ activation: 'sigmoid' });
   const bn = () => tf.layers.batchNormalization({ axis: -1 });
@@ -30,33 +41,39 @@ async function tfjsWasm(): Promise<number> {
     tf.layers.flatten(), tf.layers.dense({ units: 120 }), bn(), sig(), tf.layers.dense({ units: 84 }), bn(), sig(), tf.layers.dense({ units: 10 }),
   ] });
   model.compile({ optimizer: tf.train.sgd(0.1), loss: tf.losses.softmaxCrossEntropy });
-  const times: number[] = [];
-  for (const [k, b] of batchList.entries()) {
-    const x = tf.tensor4d(b.x.data as Float32Array, [BATCH, 1, 28, 28]).transpose([0, 2, 3, 1]);
-    const y = tf.oneHot(tf.tensor1d(Array.from(b.y.data), 'int32'), 10);
-    const t0 = performance.now();
-    await model.trainOnBatch(x, y);
-    if (k >= WARMUP) times.push(performance.now() - t0);
-    tf.dispose([x, y]);
-  }
-  return BATCH / (median(times) / 1000);
+  // NHWC inputs and one-hot labels prepared outside the timed region (layerc gets its batches ready-made too).
+  const xs = batchList.map((b) => tf.tensor4d(b.x.data as Float32Array, [BATCH, 28, 28, 1]));
+  const ys = batchList.map((b) => tf.oneHot(tf.tensor1d(Array.from(b.y.data), 'int32'), 10));
+  try {
+    return await timeSteps(backend === 'cpu' ? REF_STEPS : STEPS, async (k) => { await model.trainOnBatch(xs[k], ys[k]); });
+  } finally { tf.dispose([...xs, ...ys]); model.dispose(); }
 }
 
-async function layerc(): Promise<number> {
+async function layerc(backend: string, threads?: number, steps = STEPS): Promise<number> {
   const model = compileDslFile(new URL('../examples/lenet_bn.layers', import.meta.url).pathname, { seed: 0 });
-  const trainer = await Trainer.create(buildTrainingGraph(model, { loss: 'cross-entropy', optimizer: { kind: 'sgd', lr: 0.1 } }), backend);
-  const times: number[] = [];
-  for (const [k, b] of batchList.entries()) {
-    const t0 = performance.now();
-    await trainer.trainStep(b.x, b.y);
-    if (k >= WARMUP) times.push(performance.now() - t0);
-  }
-  await trainer.dispose();
-  return BATCH / (median(times) / 1000);
+  const program = buildTrainingGraph(model, { loss: 'cross-entropy', optimizer: { kind: 'sgd', lr: 0.1 }, batch: BATCH });
+  const trainer = await Trainer.create(program, backend, 0, threads);
+  try {
+    return await timeSteps(steps, async (k) => { await trainer.trainStep(batchList[k].x, batchList[k].y); });
+  } finally { await trainer.dispose(); }
 }
 
-const tfjs = await tfjsWasm();
-console.log(`tfjs-wasm   LeNet-BN training: ${tfjs.toFixed(0)} images/s (median of ${STEPS} steps, batch ${BATCH})`);
-const ours = await layerc();
-console.log(`layerc ${backend.padEnd(5)} LeNet-BN training: ${ours.toFixed(0)} images/s`);
-console.log(`ratio layerc / tfjs-wasm: ${(ours / tfjs).toFixed(2)}x (target >= 4x)`);
+const RUNS: [string, () => Promise<number>][] = [
+  ['js1', () => layerc('js', 1)], ['js2', () => layerc('js', 2)], ['reference', () => layerc('reference', undefined, REF_STEPS)],
+  ['tfjs-wasm', () => tfjs('wasm')], ['tfjs-cpu', () => tfjs('cpu')],
+];
+const results = new Map<string, number>();
+console.log(`LeNet-BN training, batch ${BATCH}, SGD, Fashion-MNIST (${data.source}); median of the timed steps after ${WARMUP} warm-up steps`);
+for (const [name, run] of RUNS.filter(([n]) => ONLY.includes(n))) {
+  try {
+    const ips = await run();
+    results.set(name, ips);
+    console.log(`${name.padEnd(10)} ${ips.toFixed(0).padStart(6)} images/s`);
+  } catch (e) {
+    console.log(`${name.padEnd(10)} cannot train this model: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+const best = Math.max(results.get('js1') ?? 0, results.get('js2') ?? 0);
+for (const peer of ['tfjs-wasm', 'tfjs-cpu']) {
+  if (best && results.has(peer)) console.log(`ratio layerc js (best of 1/2 threads) / ${peer}: ${(best / results.get(peer)!).toFixed(2)}x${peer === 'tfjs-wasm' ? ' (target >= 4x)' : ''}`);
+}
