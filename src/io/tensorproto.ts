@@ -3,8 +3,9 @@
 // int64 is held as JS numbers (exact to 2^53). Unsupported element types are refused by name (LC012).
 import onnx from 'onnx-proto';
 import { allocArray, byteSize, type DType } from '../ir/dtype.ts';
-import { Tensor, sizeOf } from '../ir/tensor.ts';
+import { Tensor } from '../ir/tensor.ts';
 import { isLayercError, lcError } from '../diagnostics.ts';
+import { checkShape } from '../limits.ts';
 
 const P = onnx.onnx;
 const T = P.TensorProto.DataType;
@@ -41,7 +42,7 @@ export function tensorFromProto(t: onnx.onnx.ITensorProto, what = t.name || '<un
   const dtype = dtypeFromOnnx(t.dataType ?? 0, what);
   const shape = (t.dims ?? []).map(toNumber);
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw lcError('LC017', [what, `bad dims [${shape}]`]);
-  const n = sizeOf(shape);
+  const n = checkShape(shape, `tensor ${what}`); // limits before allocating: a .pb input can declare any dims
   const out = allocArray(dtype, n);
   const raw = t.rawData;
   if (raw && raw.length > 0) {

@@ -6,6 +6,9 @@ import { compileDsl } from '../../src/frontend/dsl.ts';
 import { LayercError } from '../../src/diagnostics.ts';
 import { DEFAULT_LIMITS, currentLimits, type Limits } from '../../src/limits.ts';
 import { model, vi } from '../onnx/build.ts';
+import onnx from 'onnx-proto';
+import { decodeTensorProto } from '../../src/io/tensorproto.ts';
+import { decodeNpy } from '../../src/io/npy.ts';
 
 function code(f: () => unknown): string {
   try { f(); } catch (e) {
@@ -75,6 +78,19 @@ describe('limits: ONNX importer', () => {
     expect(currentLimits().maxDim).toBe(100);
     expect(currentLimits().maxRank).toBe(DEFAULT_LIMITS.maxRank);
     expect(currentLimits({ maxDim: 7 }).maxDim).toBe(7);
+  });
+});
+
+describe('limits: tensor files (layerc run --input)', () => {
+  it('a TensorProto .pb declaring 2^52 elements -> LC085 before allocating (was a RangeError)', () => {
+    const bytes = onnx.onnx.TensorProto.encode({ name: 'x', dataType: 1, dims: [2 ** 40, 2 ** 12], rawData: new Uint8Array(4) }).finish();
+    expect(code(() => decodeTensorProto(bytes, 'x.pb'))).toBe('LC085');
+  });
+  it('a .npy whose header declares more data than the file has -> LC017', () => {
+    const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 4096), }";
+    const pad = header + ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+    const bytes = new Uint8Array([0x93, ...Buffer.from('NUMPY'), 1, 0, pad.length & 255, pad.length >> 8, ...Buffer.from(pad), 0, 0, 0, 0]);
+    expect(code(() => decodeNpy(bytes, 'x.npy'))).toBe('LC017');
   });
 });
 
