@@ -10,10 +10,11 @@ export function declareBindings(bindings: readonly Binding[]): string {
   return bindings.map((b, i) => `@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${b.type ?? 'f32'}>;`).join('\n');
 }
 
-/** Entry point over a flat index `gid` with the bounds guard every kernel needs (dispatch rounds up). */
-export function mainStart(total: number): string {
+/** Entry point over a flat index `gid` with the bounds guard every kernel needs (dispatch rounds up).
+ *  `total` may be a WGSL expression (e.g. `arrayLength(&y)`) so one pipeline serves every size. */
+export function mainStart(total: number | string): string {
   return `@compute @workgroup_size(${WORKGROUP})\nfn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {\n` +
-    `  let gid = id.x + id.y * nw.x * ${WORKGROUP}u;\n  if (gid >= ${total}u) { return; }\n`;
+    `  let gid = id.x + id.y * nw.x * ${WORKGROUP}u;\n  if (gid >= ${typeof total === 'number' ? `${total}u` : total}) { return; }\n`;
 }
 
 /** Workgroup counts for `total` threads, folded into y when x would pass the 65535 limit. */

@@ -21,7 +21,7 @@ function rand(n: number, seed: number): Float32Array {
 }
 
 const convCase = fc.record({
-  N: fc.integer({ min: 1, max: 2 }), g: fc.integer({ min: 1, max: 3 }), cg: fc.integer({ min: 1, max: 3 }), mg: fc.integer({ min: 1, max: 3 }),
+  N: fc.integer({ min: 1, max: 2 }), g: fc.integer({ min: 1, max: 3 }), cg: fc.integer({ min: 1, max: 3 }), mg: fc.integer({ min: 1, max: 5 }),
   H: fc.integer({ min: 3, max: 9 }), W: fc.integer({ min: 3, max: 9 }), K: fc.integer({ min: 1, max: 3 }),
   s: fc.integer({ min: 1, max: 2 }), d: fc.integer({ min: 1, max: 2 }), p: fc.integer({ min: 0, max: 2 }),
   act: fc.constantFrom('Relu', 'Sigmoid', 'Clip', 'none'), seed: fc.integer({ min: 1, max: 1e6 }),

@@ -26,15 +26,21 @@ export function emitUnary(op: string, attrs: Record<string, unknown>, total: num
     const p = Object.fromEntries(Object.entries(activationParams(a, attrs)).map(([k, v]) => [k, floatLiteral(v)]));
     expr = a.wgsl('v', 'f32', p);
   }
-  const code = `${declareBindings([{ name: 'x', access: 'read' }, { name: 'y', access: 'read_write' }])}\n${mainStart(total)}` +
+  // The bound comes from the binding's length (the executor binds exact sizes): one pipeline per op and
+  // parameters, whatever the tensor size (training graphs run dozens of same-op updates of different sizes).
+  const code = `${declareBindings([{ name: 'x', access: 'read' }, { name: 'y', access: 'read_write' }])}\n${mainStart('arrayLength(&y)')}` +
     `  let v = x[gid];\n  y[gid] = ${expr};\n}\n`;
   return { code, wg: dispatchSize(total) };
 }
 
 export function emitBinary(op: string, a: readonly number[], b: readonly number[], out: readonly number[]): EmittedKernel {
   const total = out.reduce((x, y) => x * y, 1);
+  // Same-shape or scalar operands: size-independent source (see emitUnary).
+  const simple = (s: readonly number[]) => s.reduce((x, y) => x * y, 1) === 1 ? '0u' : s.join() === out.join() ? 'gid' : null;
+  const ia = simple(a) ?? broadcastIndex('gid', out, a), ib = simple(b) ?? broadcastIndex('gid', out, b);
+  const bound = simple(a) && simple(b) ? 'arrayLength(&y)' : total;
   const code = `${declareBindings([{ name: 'a', access: 'read' }, { name: 'b', access: 'read' }, { name: 'y', access: 'read_write' }])}\n` +
-    `${mainStart(total)}  y[gid] = ${BINARY[op]!(`a[${broadcastIndex('gid', out, a)}]`, `b[${broadcastIndex('gid', out, b)}]`)};\n}\n`;
+    `${mainStart(bound)}  y[gid] = ${BINARY[op]!(`a[${ia}]`, `b[${ib}]`)};\n}\n`;
   return { code, wg: dispatchSize(total) };
 }
 
