@@ -3,10 +3,19 @@
 import fc from 'fast-check';
 import { ARBITRARIES, runCase, type Kind } from './cases.ts';
 
-interface Job { kind: Kind; runs: number; seed: number }
+/** `replay`: run just this plan (the supervisor re-checks a suspected hang in a fresh process). */
+interface Job { kind: Kind; runs: number; seed: number; replay?: unknown }
 
 process.once('message', (job: Job) => {
   const send = (m: unknown) => process.send!(m);
+  if (job.replay !== undefined) {
+    send({ t: 'case', i: 0, plan: job.replay });
+    const r = runCase(job.kind, job.replay as never);
+    send(r.ok ? { t: 'outcome', code: r.accepted ? undefined : r.code } : { t: 'crash', plan: job.replay, error: r.error });
+    send({ t: 'done', maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) });
+    process.disconnect?.();
+    return;
+  }
   const codes: Record<string, number> = {};
   let accepted = 0, rejected = 0, crashes = 0, i = 0;
   fc.check(fc.property(ARBITRARIES[job.kind] as fc.Arbitrary<unknown>, (plan) => {

@@ -19,4 +19,5 @@ const res = await fuzz({
 });
 for (const s of res.stats) console.log(`${s.kind} rejection codes: ${Object.entries(s.codes).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ')}`);
 console.log(`${res.stats.reduce((n, s) => n + s.ran, 0)} cases in ${res.seconds.toFixed(1)} s, ${res.findings.length} findings (${res.findings.filter((f) => f.what === 'crash').length} crashes, ${res.findings.filter((f) => f.what === 'hang').length} hangs, ${res.findings.filter((f) => f.what === 'died').length} deaths)`);
+if (res.slow.length) console.log(`${res.slow.length} slow cases (timed out under load, fine when replayed alone)`);
 process.exitCode = res.findings.length ? 1 : 0;

@@ -18,39 +18,48 @@ export interface FuzzOptions {
 }
 export interface Finding { kind: Kind; what: 'crash' | 'hang' | 'died'; plan: unknown; error: string }
 export interface KindStats { kind: Kind; ran: number; accepted: number; rejected: number; codes: Record<string, number>; maxRssMb: number }
-export interface FuzzResult { stats: KindStats[]; findings: Finding[]; seconds: number }
+/** `slow`: cases that timed out but finished in time when replayed alone (a stall of a busy machine, not a hang). */
+export interface FuzzResult { stats: KindStats[]; findings: Finding[]; slow: Finding[]; seconds: number }
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 
 export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   const t0 = Date.now();
   const findings: Finding[] = [];
+  const slow: Finding[] = [];
   const stats: KindStats[] = [];
   for (const kind of o.kinds) {
     const s: KindStats = { kind, ran: 0, accepted: 0, rejected: 0, codes: {}, maxRssMb: 0 };
     const shares = Array.from({ length: o.workers }, (_, w) => Math.floor(o.runs / o.workers) + (w < o.runs % o.workers ? 1 : 0));
-    await Promise.all(shares.map((runs, w) => share(kind, runs, o.seed + w * 7919 + (kind === 'dsl' ? 1 : 0), o, s, findings)));
+    await Promise.all(shares.map((runs, w) => share(kind, runs, o.seed + w * 7919 + (kind === 'dsl' ? 1 : 0), o, s, findings, slow)));
     stats.push(s);
     o.log?.(`${kind}: ${s.ran} cases, ${s.accepted} accepted, ${s.rejected} rejected with a LayercError, peak RSS ${s.maxRssMb} MB`);
   }
-  return { stats, findings, seconds: (Date.now() - t0) / 1000 };
+  return { stats, findings, slow, seconds: (Date.now() - t0) / 1000 };
 }
 
 /** Runs `runs` cases in one child at a time, restarting after a hang or a death with a derived seed. */
-async function share(kind: Kind, runs: number, seed: number, o: FuzzOptions, s: KindStats, findings: Finding[]): Promise<void> {
+async function share(kind: Kind, runs: number, seed: number, o: FuzzOptions, s: KindStats, findings: Finding[], slow: Finding[]): Promise<void> {
   let left = runs;
   for (let attempt = 0; left > 0; attempt++) {
     const r = await oneChild(kind, left, seed + attempt * 1_000_003, o.timeoutMs);
     s.ran += r.ran; s.accepted += r.accepted; s.rejected += r.rejected; s.maxRssMb = Math.max(s.maxRssMb, r.maxRssMb);
     for (const [c, n] of Object.entries(r.codes)) s.codes[c] = (s.codes[c] ?? 0) + n;
-    for (const f of r.findings) { findings.push(f); o.log?.(`FINDING ${f.what} (${kind}): ${f.error}\n  plan: ${JSON.stringify(f.plan)}`); }
+    for (const f of r.findings) {
+      if (f.what === 'hang' && f.plan !== undefined) { // confirm alone in a fresh process before calling it a hang
+        const again = await oneChild(kind, 1, seed, o.timeoutMs, f.plan);
+        if (!again.findings.length) { slow.push(f); o.log?.(`slow case (timed out under load, ${o.timeoutMs} ms; fine when replayed): ${JSON.stringify(f.plan)}`); continue; }
+      }
+      findings.push(f);
+      o.log?.(`FINDING ${f.what} (${kind}): ${f.error}\n  plan: ${JSON.stringify(f.plan)}`);
+    }
     left -= Math.max(1, r.ran);
   }
 }
 
 interface ChildResult { ran: number; accepted: number; rejected: number; codes: Record<string, number>; maxRssMb: number; findings: Finding[] }
 
-function oneChild(kind: Kind, runs: number, seed: number, timeoutMs: number): Promise<ChildResult> {
+function oneChild(kind: Kind, runs: number, seed: number, timeoutMs: number, replay?: unknown): Promise<ChildResult> {
   return new Promise((resolve) => {
     const env = { ...process.env };
     delete env.LAYERC_ALLOW_EXTERNAL_DATA;
@@ -84,6 +93,6 @@ function oneChild(kind: Kind, runs: number, seed: number, timeoutMs: number): Pr
       if (!done && !r.findings.some((f) => f.what === 'hang')) r.findings.push({ kind, what: 'died', plan: last, error: `child exited (${code ?? signal}): ${stderr.trim().split('\n').slice(-3).join(' | ')}` });
       resolve(r);
     });
-    child.send({ kind, runs, seed });
+    child.send({ kind, runs, seed, replay });
   });
 }
