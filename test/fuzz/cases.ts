@@ -12,13 +12,17 @@ import { Tensor } from '../../src/ir/tensor.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { applyOnnxPlan, onnxPlan, type OnnxPlan } from './mutate-onnx.ts';
 import { applyDslPlan, dslPlan, type DslPlan } from './mutate-dsl.ts';
+import { applyTensorPlan, tensorPlan, type TensorPlan } from './mutate-tensor.ts';
+import { decodeTensorProto } from '../../src/io/tensorproto.ts';
+import { decodeNpy } from '../../src/io/npy.ts';
 
-export type Kind = 'onnx' | 'dsl';
+export type Kind = 'onnx' | 'dsl' | 'tensor';
 export type Outcome = { ok: true; accepted: boolean; code?: string } | { ok: false; error: string };
 
-export const ARBITRARIES = { onnx: onnxPlan, dsl: dslPlan };
+export const ARBITRARIES = { onnx: onnxPlan, dsl: dslPlan, tensor: tensorPlan };
 
-export function runCase(kind: Kind, plan: OnnxPlan | DslPlan): Outcome {
+export function runCase(kind: Kind, plan: OnnxPlan | DslPlan | TensorPlan): Outcome {
+  if (kind === 'tensor') return runTensorCase(plan as TensorPlan);
   let g: Graph;
   try {
     g = kind === 'onnx' ? importOnnx(applyOnnxPlan(plan as OnnxPlan), { file: 'fuzz.onnx' }) : compileDsl(applyDslPlan(plan as DslPlan), 'fuzz.layers');
@@ -41,6 +45,13 @@ export function runCase(kind: Kind, plan: OnnxPlan | DslPlan): Outcome {
       if (!isLayercError(e)) return { ok: false, error: `the reference interpreter threw on an accepted graph: ${describe(e)}` };
     }
   }
+  return { ok: true, accepted: true };
+}
+
+/** A tensor file (`--input`): decoded to a Tensor or refused with a LayercError. */
+function runTensorCase(plan: TensorPlan): Outcome {
+  const bytes = applyTensorPlan(plan);
+  try { if (plan.npy) decodeNpy(bytes, 'fuzz.npy'); else decodeTensorProto(bytes, 'fuzz.pb'); } catch (e) { return classify(e); }
   return { ok: true, accepted: true };
 }
 

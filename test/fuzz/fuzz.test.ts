@@ -1,12 +1,12 @@
-// The CI-sized fuzz run: seeded, a few hundred cases per front end, each in a child process with a per-case
+// The CI-sized fuzz run: seeded, a few hundred cases per input kind (ONNX, DSL, .pb/.npy tensor files), each in a child process with a per-case
 // time limit (supervise.ts). Zero findings allowed: no exception other than a LayercError, no LayercError
 // wrapping a JS exception, no hang, no dead child. `npm run fuzz -- --runs 100000` is the long campaign.
 import { describe, expect, it } from 'vitest';
 import { fuzz } from './supervise.ts';
 
 describe('fuzz (seeded, bounded)', () => {
-  it('mutated ONNX models and DSL programs: only LayercErrors, no hangs, bounded memory', async () => {
-    const res = await fuzz({ kinds: ['onnx', 'dsl'], runs: 250, seed: 20261123, timeoutMs: 10_000, workers: 1, log: (l) => console.log(l) });
+  it('mutated ONNX models, DSL programs and tensor files: only LayercErrors, no hangs, bounded memory', async () => {
+    const res = await fuzz({ kinds: ['onnx', 'dsl', 'tensor'], runs: 250, seed: 20261123, timeoutMs: 10_000, workers: 1, log: (l) => console.log(l) });
     console.log(`fuzz: ${res.stats.map((s) => `${s.kind} ${s.ran} ran / ${s.rejected} rejected / ${s.accepted} accepted`).join('; ')} in ${res.seconds.toFixed(1)} s`);
     expect(res.findings.map((f) => `${f.what}: ${f.error} ${JSON.stringify(f.plan)}`)).toEqual([]);
     for (const s of res.stats) {

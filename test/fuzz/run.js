@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run fuzz -- [--runs N] [--seed S] [--kind onnx|dsl] [--timeout MS] [--workers W]`: a long fuzz
-// campaign over mutated ONNX models and DSL programs (test/fuzz/*.ts). N cases per kind (default 2000).
+// `npm run fuzz -- [--runs N] [--seed S] [--kind onnx|dsl|tensor] [--timeout MS] [--workers W]`: a long fuzz
+// campaign over mutated ONNX models, DSL programs and tensor files (test/fuzz/*.ts). N cases per kind (default 2000).
 // Prints cases run, accepted, rejected (LayercError) and every finding; exits 1 if there was any.
 import { register } from 'tsx/esm/api';
 
@@ -10,7 +10,7 @@ const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0
 const { fuzz } = await import('./supervise.ts');
 const kind = opt('kind');
 const res = await fuzz({
-  kinds: kind ? [kind] : ['onnx', 'dsl'],
+  kinds: kind ? [kind] : ['onnx', 'dsl', 'tensor'],
   runs: Number(opt('runs', '2000')),
   seed: Number(opt('seed', '1')),
   timeoutMs: Number(opt('timeout', '10000')),

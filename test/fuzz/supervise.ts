@@ -31,7 +31,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   for (const kind of o.kinds) {
     const s: KindStats = { kind, ran: 0, accepted: 0, rejected: 0, codes: {}, maxRssMb: 0 };
     const shares = Array.from({ length: o.workers }, (_, w) => Math.floor(o.runs / o.workers) + (w < o.runs % o.workers ? 1 : 0));
-    await Promise.all(shares.map((runs, w) => share(kind, runs, o.seed + w * 7919 + (kind === 'dsl' ? 1 : 0), o, s, findings, slow)));
+    await Promise.all(shares.map((runs, w) => share(kind, runs, o.seed + w * 7919 + ['onnx', 'dsl', 'tensor'].indexOf(kind), o, s, findings, slow)));
     stats.push(s);
     o.log?.(`${kind}: ${s.ran} cases, ${s.accepted} accepted, ${s.rejected} rejected with a LayercError, peak RSS ${s.maxRssMb} MB`);
   }
