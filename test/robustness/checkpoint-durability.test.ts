@@ -33,7 +33,7 @@ describe('checkpoint durability', () => {
     const path = join(dir, 'big.safetensors');
     const n = 8 << 20; // 32 MB of float32
     saveCheckpoint(path, { tensors: new Map([['layer.weight', new Tensor('float32', [n], new Float32Array(n))], ['layer.bias', new Tensor('float32', [1024], new Float32Array(1024))]]), metadata: { step: '0' } });
-    const delays = fc.sample(fc.integer({ min: 0, max: 8 }), { numRuns: 3, seed: 8 });
+    const delays = fc.sample(fc.integer({ min: 0, max: 3 }), { numRuns: 3, seed: 8 }); // ms after the temp file appears: inside the write even on tmpfs
     let interrupted = 0;
     for (const delay of delays) {
       const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/robustness/helpers/checkpoint-writer.ts'), path, String(n)], { stdio: 'ignore', cwd: REPO_ROOT });
