@@ -73,7 +73,7 @@ describe('js backend vs reference', () => {
     const r = g.addNode('Relu', [t]).outputs[0]!;
     g.outputs = [r];
     inferShapes(g);
-    expect(compileProgram(g, { threads: 1 }).kernels.map((k) => k.kind)).toEqual(['reference', 'Relu 24']);
+    expect(compileProgram(g, { threads: 1 }).kernels.map((k) => k.kind)).toEqual(['reference', 'Relu 24 simd']);
     const feeds = { x: randomTensor([2, 3, 4], rnd) };
     expect(toleranceRatio((await runJs(g, feeds, 2))[r.name]!, runGraph(g, feeds)[r.name]!)).toBeLessThanOrEqual(1);
   });

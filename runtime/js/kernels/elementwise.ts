@@ -1,11 +1,14 @@
 // Elementwise kernels as generated JS: unary activations from the shared table's `js` snippets (plus a
-// few math ops), and binary arithmetic with numpy broadcasting. Broadcasting is compiled away: adjacent
-// axes that broadcast alike are merged, leaving a few nested loops with constant strides (a per-channel
-// add becomes rows of one scalar). Threads split the outermost merged axis. Each element is read before
-// it is written, so these kernels may run in place (program.ts asks the planner for that).
+// few math ops; activations with a SIMD form run as a wasm loop instead), and binary arithmetic with numpy
+// broadcasting. Broadcasting is compiled away: adjacent axes that broadcast alike are merged, leaving a few
+// nested loops with constant strides (a per-channel add becomes rows of one scalar). Threads split the
+// outermost merged axis. Each element is read before it is written, so these kernels may run in place
+// (program.ts asks the planner for that).
 import type { Node } from '../../../src/ir/graph.ts';
 import { ACTIVATIONS, activationParams } from '../../../src/ops/activations.ts';
 import { lit, prod, split, staticShape, type KernelFactory } from '../kernel.ts';
+import { hasSimdActivation } from '../wasm/simd-act.ts';
+import { emitUnary } from '../wasm/unary.ts';
 
 const MATH: Record<string, (x: string) => string> = {
   Neg: (x) => `-${x}`, Abs: (x) => `Math.abs(${x})`, Exp: (x) => `Math.exp(${x})`, Log: (x) => `Math.log(${x})`,
@@ -83,7 +86,7 @@ function loopsJs(dims: number[], strides: number[][], bases: number[], expr: (xs
   return code;
 }
 
-export const elementwiseKernel: KernelFactory = (node) => {
+export const elementwiseKernel: KernelFactory = (node, opts) => {
   if ((node.domain && node.domain !== 'ai.layerc') || node.outputs.length !== 1 || !isF32(node)) return null;
   const out = staticShape(node.outputs[0]);
   const bin = node.domain ? LAYERC_BINARY[node.op] : BINARY[node.op];
@@ -99,6 +102,21 @@ export const elementwiseKernel: KernelFactory = (node) => {
   const probe = unaryExpr(node, 'x');
   if (probe === null) return null;
   const n = prod(out);
+  const act = ACTIVATIONS[node.op];
+  if (opts.simd && act && node.op !== 'Clip' && hasSimdActivation(node.op)) {
+    // Whole vectors in wasm SIMD (each thread a multiple of 4 elements), the last n % 4 in JS.
+    const step = { name: node.op, params: activationParams(act, node.attrs as Record<string, unknown>) };
+    return {
+      kind: `${node.op} ${n} simd`,
+      emit: (ctx) => {
+        const fn = ctx.wasmName('act');
+        const y = ctx.at(node.outputs[0]) / 4, x = ctx.at(node.inputs[0]) / 4, n4 = Math.floor(n / 4);
+        return { wasm: [{ name: fn, code: emitUnary(step) }], phases: [{ js: `${split(n4)}
+    W.${fn}((${x} + lo * 4) * 4, (${y} + lo * 4) * 4, hi - lo);
+    if (tid === nt - 1) for (let i = ${n4 * 4}; i < ${n}; i++) { const x = F[${x} + i]; F[${y} + i] = ${probe}; }` }] };
+      },
+    };
+  }
   return {
     kind: `${node.op} ${n}`,
     emit: (ctx) => {
