@@ -2,7 +2,8 @@
 // threads) vs TensorFlow.js (@tensorflow/tfjs with its wasm backend, and its pure-JS cpu backend), the same
 // model (d2l 5.10 LeNet-BN, sigmoid), batch 256, plain SGD, softmax cross-entropy, on the same Fashion-MNIST
 // batches, in one run on the same machine. Every runtime does WARMUP untimed steps, then the median of the
-// timed steps is reported with the ratio layerc-js / each tfjs backend. A backend that cannot train the model
+// timed steps is reported with the ratio layerc-js / each tfjs backend. tfjs-wasm lacks one training kernel
+// (Conv2DBackpropFilter); bench/tfjs-wasm-shim.ts supplies it from tfjs-wasm's own Conv2D and Transpose. A backend that cannot train the model
 // is reported with its error instead of a number. Usage:
 //   npx tsx bench/train-lenet.ts [--steps 12] [--reference-steps 3] [--only js1,js2,reference,tfjs-wasm,tfjs-cpu]
 import * as tf from '@tensorflow/tfjs';
@@ -11,6 +12,7 @@ import { compileDslFile } from '../src/frontend/dsl.ts';
 import { loadDataset, batches } from '../src/train/data.ts';
 import { buildTrainingGraph } from '../passes/split-train-infer.ts';
 import { Trainer } from '../src/train/trainer.ts';
+import { registerWasmConvFilterGrad } from './tfjs-wasm-shim.ts';
 
 const arg = (name: string, def: string) => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? process.argv[i + 1] : def; };
 const STEPS = Number(arg('steps', '12')), REF_STEPS = Number(arg('reference-steps', '3')), BATCH = 256, WARMUP = 2;
@@ -33,6 +35,7 @@ async function timeSteps(n: number, step: (k: number) => Promise<void>): Promise
 async function tfjs(backend: 'wasm' | 'cpu'): Promise<number> {
   await tf.setBackend(backend);
   await tf.ready();
+  if (backend === 'wasm') registerWasmConvFilterGrad(); // see tfjs-wasm-shim.ts: the one kernel wasm lacks
   const sig = () => tf.layers.activation({ activation: 'sigmoid' });
   const bn = () => tf.layers.batchNormalization({ axis: -1 });
   const model = tf.sequential({ layers: [
