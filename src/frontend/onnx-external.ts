@@ -34,7 +34,10 @@ export function inlineExternalData(t: onnx.onnx.ITensorProto, what: string, decl
   if (!location) throw lcError('LC086', [what, "''", 'is missing']);
   if (isAbsolute(location) || /^[A-Za-z]:[\\/]/.test(location) || location.includes('\0')) throw lcError('LC086', [what, `'${location}'`, 'is an absolute path (only paths relative to the model directory are allowed)']);
   if (!opts.file) throw lcError('LC086', [what, `'${location}'`, 'cannot be resolved: the model was not loaded from a file']);
-  const modelDir = realpathSync(dirname(resolve(opts.file)));
+  let modelDir: string;
+  try { modelDir = realpathSync(dirname(resolve(opts.file))); } catch (e) {
+    throw lcError('LC086', [what, `'${location}'`, `cannot be resolved: the model's directory is not readable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`]);
+  }
   let real: string;
   try { real = realpathSync(resolve(modelDir, location)); } catch (e) {
     // Judge containment on the unresolved path first, so a traversal attempt is named as such even if missing.

@@ -2,12 +2,13 @@
 // symlinks, inside the model's directory (LC086) and offset/length must fit the file and the tensor (LC087).
 // The valid case is checked against onnxruntime-node, which reads the same external file independently.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
-import { loadOnnxFile } from '../../src/frontend/onnx.ts';
+import fc from 'fast-check';
+import { importOnnx, loadOnnxFile } from '../../src/frontend/onnx.ts';
 import { LayercError } from '../../src/diagnostics.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
@@ -82,6 +83,11 @@ describe('external data', () => {
     expect(e.code).toBe('LC086');
     expect(e.message).toMatch(/after symlinks/);
   });
+  it('imported from bytes: no file, or a file name whose directory does not exist -> LC086', () => {
+    const bytes = readFileSync(write('bytes.onnx', 'w.bin'));
+    expect(errorOf(() => importOnnx(bytes, { allowExternalData: true })).message).toMatch(/not loaded from a file/);
+    expect(errorOf(() => importOnnx(bytes, { allowExternalData: true, file: join(root, 'nowhere', 'm.onnx') })).code).toBe('LC086');
+  });
   it('a missing file or a directory -> LC086', () => {
     expect(errorOf(allow(write('m2.onnx', 'missing.bin'))).message).toMatch(/cannot be opened \(ENOENT\)/);
     expect(errorOf(allow(write('d.onnx', 'sub'))).message).toMatch(/not a regular file/);
@@ -91,6 +97,25 @@ describe('external data', () => {
     expect(errorOf(allow(write('o2.onnx', 'sub/packed.bin', { offset: '40', length: '24' }))).message).toMatch(/beyond the end of the file \(48 bytes\)/);
     expect(errorOf(allow(write('o3.onnx', 'w.bin', { length: '12' }))).message).toMatch(/does not match the 24 bytes/);
     expect(errorOf(allow(write('o4.onnx', 'w.bin', { offset: '-4' }))).code).toBe('LC087');
+  });
+  it('property: any location/offset/length either loads the right bytes from inside the directory or is refused', () => {
+    const part = fc.constantFrom('..', '.', 'sub', 'w.bin', 'packed.bin', 'link.bin', 'inner-link.bin', '', 'etc', 'passwd', '%2e%2e', '..\\..', '~', 'model', 'w.bin\u0000x');
+    const num = fc.oneof(fc.constantFrom('0', '16', '24', '-1', '1e3', '0x10', '99999999999999999999', ''), fc.nat({ max: 64 }).map(String));
+    fc.assert(fc.property(fc.array(part, { minLength: 1, maxLength: 5 }), fc.boolean(), fc.option(num), fc.option(num), (parts, abs, offset, length) => {
+      const location = (abs ? '/' : '') + parts.join('/');
+      const extra: Record<string, string> = {};
+      if (offset !== null) extra.offset = offset;
+      if (length !== null) extra.length = length;
+      const path = write('prop.onnx', location, extra);
+      try {
+        const g = loadOnnxFile(path, { allowExternalData: true });
+        // Loaded: only possible for the real weights, so the values are W exactly.
+        expect(Array.from(g.initializers[0].const!.data)).toEqual(Array.from(W));
+      } catch (e) {
+        expect(e).toBeInstanceOf(LayercError);
+        expect(['LC086', 'LC087']).toContain((e as LayercError).code);
+      }
+    }), { numRuns: 150, seed: 11 });
   });
   it('the CLI flag: `layerc inspect` refuses, `--allow-external-data` loads, traversal still refused', () => {
     const path = write('cli.onnx', 'w.bin');
