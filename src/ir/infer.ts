@@ -5,6 +5,7 @@ import type { Dim, Graph, Node, TensorType, Value } from './graph.ts';
 import { Tensor } from './tensor.ts';
 import { getOp, resolveAttrs, type InferContext } from './registry.ts';
 import { LayercError, lcError } from '../diagnostics.ts';
+import { currentLimits, exceed } from '../limits.ts';
 
 export function inferNode(graph: Graph, node: Node): TensorType[] {
   const def = getOp(node);
@@ -23,7 +24,12 @@ export function inferNode(graph: Graph, node: Node): TensorType[] {
     attrs: resolveAttrs(node, def),
     inputs: node.inputs.map((v) => (v ? v.type : null)),
     constInput: (i) => knownValue(node.inputs[i] ?? null),
-    freshDim: (hint) => `${hint}_${node.name}_${fresh++}`,
+    freshDim: (hint) => {
+      // A rule makes one fresh dim per unknown output dim, so more than rank x outputs means a rank taken from
+      // hostile data (Reshape to a shape input of length 2^28): stop before building it (robustness fuzz).
+      if (fresh >= 32 && fresh >= currentLimits().maxRank * Math.max(4, node.outputs.length)) exceed(`${node.op} output of rank > ${fresh}`, 'maxRank', currentLimits());
+      return `${hint}_${node.name}_${fresh++}`;
+    },
     fail: (code, args) => { throw lcError(code, args, ctxErr); },
   };
   try {

@@ -18,6 +18,8 @@ const FOUND: { kind: Kind; code: string; what: string; plan: string }[] = [
     plan: '{"src":1752968052,"ops":[{"kind":"attrValue","a":1010396959,"b":555873627,"c":762379007},{"kind":"attrType","a":1021357474,"b":945451816,"c":2132170099}]}' },
   { kind: 'onnx', code: 'LC085', what: 'an inferred output shape far beyond the element limit',
     plan: '{"src":54517732,"ops":[{"kind":"valueDims","a":1619074217,"b":1799002993,"c":1948221449},{"kind":"attrValue","a":1812008722,"b":314600753,"c":1295333396}]}' },
+  { kind: 'onnx', code: 'LC085', what: 'a graph input of 2^28+1 int64 values used as a Reshape target shape (hang)',
+    plan: '{"src":390544023,"ops":[{"kind":"valueDims","a":447923296,"b":940664130,"c":565756627}]}' },
   { kind: 'onnx', code: 'LC030', what: 'an attribute that becomes an input (axes) given as INT instead of INTS',
     plan: '{"src":1444390934,"ops":[{"kind":"attrType","a":214798045,"b":1832455097,"c":709610687}]}' },
 ];
@@ -37,6 +39,11 @@ describe('fuzz regressions', () => {
   it('ConvTranspose whose output_shape asks for 10^24 elements -> LC085 at import (the interpreter used to hit a RangeError)', () => {
     const bytes = model([{ opType: 'ConvTranspose', name: 'ct', input: ['x', 'w'], output: ['y'], attribute: [{ name: 'output_shape', type: 7, ints: [2 ** 31, 1e15] }, { name: 'strides', type: 7, ints: [3, 2] }] }],
       { inputs: [vi('x', [1, 1, 3, 3]), vi('w', [1, 2, 3, 3])], outputs: [vi('y', [1, 2, 9, 7])] });
+    expect(codeOf(bytes)).toBe('LC085');
+  });
+  it('Reshape to a shape input of length 2^27 -> LC085 at once (the shape rule used to build a 2^27-rank shape: a hang)', () => {
+    const bytes = model([{ opType: 'Reshape', name: 'rs', input: ['x', 'shape'], output: ['y'] }],
+      { inputs: [vi('x', [2, 3]), vi('shape', [2 ** 27], 7)], outputs: [vi('y', [6])] });
     expect(codeOf(bytes)).toBe('LC085');
   });
   for (const f of FOUND) {
