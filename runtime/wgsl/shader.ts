@@ -11,10 +11,13 @@ export function declareBindings(bindings: readonly Binding[]): string {
 }
 
 /** Entry point over a flat index `gid` with the bounds guard every kernel needs (dispatch rounds up).
+ *  It also defines `rt0`, a zero the shader compiler cannot see through (from num_workgroups): loops bounded
+ *  by `n + rt0` keep their baked trip count but are not fully unrolled, which cuts pipeline compilation on
+ *  lavapipe/LLVM from ~0.5 s to ~50 ms per kernel (the test suites compile hundreds of kernels).
  *  `total` may be a WGSL expression (e.g. `arrayLength(&y)`) so one pipeline serves every size. */
 export function mainStart(total: number | string): string {
   return `@compute @workgroup_size(${WORKGROUP})\nfn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {\n` +
-    `  let gid = id.x + id.y * nw.x * ${WORKGROUP}u;\n  if (gid >= ${typeof total === 'number' ? `${total}u` : total}) { return; }\n`;
+    `  let gid = id.x + id.y * nw.x * ${WORKGROUP}u; let rt0 = min(nw.z, 1u) - 1u;\n  if (gid >= ${typeof total === 'number' ? `${total}u` : total}) { return; }\n`;
 }
 
 /** Workgroup counts for `total` threads, folded into y when x would pass the 65535 limit. */

@@ -12,7 +12,7 @@ const w = (name: string): Binding => ({ name, access: 'read_write' });
 type Emitted = { code: string; wg: [number, number] };
 
 function eachElement(N: number, C: number, S: number, body: string): string {
-  return `  for (var n = 0u; n < ${N}u; n++) {\n    let base = (n * ${C}u + gid) * ${S}u;\n    for (var i = 0u; i < ${S}u; i++) { let at = base + i; ${body} }\n  }\n`;
+  return `  for (var n = 0u; n < ${N}u + rt0; n++) {\n    let base = (n * ${C}u + gid) * ${S}u;\n    for (var i = 0u; i < ${S}u + rt0; i++) { let at = base + i; ${body} }\n  }\n`;
 }
 
 export interface BnTrainOutputs { running: boolean; saved: boolean }

@@ -21,7 +21,7 @@ ${mainStart(total)}  let c = (gid / ${spatial}u) % ${C}u;
 /** Bindings: x, [running mean, running var in, running mean, running var out when `running`], stats (scratch [2C]). */
 export function emitChannelStats(N: number, C: number, spatial: number, running: { momentum: number } | null): { code: string; wg: [number, number] } {
   const binds = [...read('x'), ...(running ? [...read('rm', 'rv'), ...write('rm_out', 'rv_out')] : []), ...write('stats')];
-  const each = (body: string) => `  for (var n = 0u; n < ${N}u; n++) {\n    let base = (n * ${C}u + gid) * ${spatial}u;\n    for (var i = 0u; i < ${spatial}u; i++) { let v = x[base + i]; ${body} }\n  }\n`;
+  const each = (body: string) => `  for (var n = 0u; n < ${N}u + rt0; n++) {\n    let base = (n * ${C}u + gid) * ${spatial}u;\n    for (var i = 0u; i < ${spatial}u + rt0; i++) { let v = x[base + i]; ${body} }\n  }\n`;
   const m = running ? floatLiteral(running.momentum) : '';
   const code = `${declareBindings(binds)}
 ${mainStart(C)}  var s = 0.0;

@@ -36,7 +36,7 @@ export function emitConv(s: ConvSpec): { code: string; wg: [number, number] } {
   for (let a = 0; a < r; a++) {
     const pad = s.pads[a]!, st = s.strides[a]!, dl = s.dilations[a]!;
     const ind = '    ' + '  '.repeat(a);
-    body += `${ind}for (var k${a} = 0u; k${a} < ${kSp[a]}u; k${a}++) {\n`;
+    body += `${ind}for (var k${a} = 0u; k${a} < ${kSp[a]}u; k${a}++) {\n`; // taps: unrolled (few, and hot)
     if (s.transpose) {
       body += `${ind}  let t${a} = i32(o${a + 2}) + ${pad} - i32(k${a} * ${dl}u);\n` +
         `${ind}  if (t${a} < 0 || t${a} % ${st} != 0 || t${a} / ${st} >= ${inSp[a]}) { continue; }\n` +
@@ -60,7 +60,7 @@ ${mainStart(total)}${coords('gid', s.y, 'o')}
   let n = o0; let m = o1;
   let c0 = (m / ${Mg}u) * ${Cg}u;
   var acc = 0.0;
-  for (var c = 0u; c < ${Cg}u; c++) {
+  for (var c = 0u; c < ${Cg}u + rt0; c++) {
 ${body}  }
   var value = acc;
 ${emitEpilogue(s.epilogue, s.operands, 'gid', 'm', s.y, '  ')}
@@ -81,7 +81,7 @@ ${mainStart(threads)}${coords('gid', grid, 'o')}
   let c0 = (m / ${Mg}u) * ${Cg}u;
   let sp = gid % ${S}u;
   var acc = vec4<f32>(0.0);
-  for (var c = 0u; c < ${Cg}u; c++) {
+  for (var c = 0u; c < ${Cg}u + rt0; c++) {
 ${body}  }
   for (var j = 0u; j < 4u; j++) {
     let mj = m + j;

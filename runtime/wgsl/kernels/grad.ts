@@ -24,11 +24,11 @@ export function emitConvGradWeight(x: number[], wShape: number[], y: number[], g
 ${mainStart(total)}${coords('gid', wShape, 'k')}
   let m = k0; let c = (m / ${Mg}u) * ${Cg}u + k1;
   var acc = 0.0;
-  for (var n = 0u; n < ${N}u; n++) {
-    for (var oh = 0u; oh < ${OH}u; oh++) {
+  for (var n = 0u; n < ${N}u + rt0; n++) {
+    for (var oh = 0u; oh < ${OH}u + rt0; oh++) {
       let ih = i32(oh * ${g.strides[0]}u + k2 * ${g.dilations[0]}u) - ${g.pads[0]};
       if (ih < 0 || ih >= ${H}) { continue; }
-      for (var ow = 0u; ow < ${OW}u; ow++) {
+      for (var ow = 0u; ow < ${OW}u + rt0; ow++) {
         let iw = i32(ow * ${g.strides[1]}u + k3 * ${g.dilations[1]}u) - ${g.pads[1]};
         if (iw < 0 || iw >= ${W}) { continue; }
         acc += dy[((n * ${M}u + m) * ${OH}u + oh) * ${OW}u + ow] * x[((n * ${C}u + c) * ${H}u + u32(ih)) * ${W}u + u32(iw)];
@@ -53,10 +53,10 @@ export function emitPoolGradGather(kind: 'max' | 'avg', x: number[], y: number[]
   const code = `${declareBindings(binds)}
 ${mainStart(total)}  let iw = i32(gid % ${W}u); let ih = i32((gid / ${W}u) % ${H}u); let nc = gid / ${H * W}u;
   var acc = 0.0;
-  for (var kh = 0; kh < ${kernel[0]}; kh++) {
+  for (var kh = 0; kh < ${kernel[0]} + i32(rt0); kh++) {
     let th = ih + ${g.pads[0]} - kh * ${g.dilations[0]};
     if (th < 0 || th % ${g.strides[0]} != 0 || th / ${g.strides[0]} >= ${OH}) { continue; }
-    for (var kw = 0; kw < ${kernel[1]}; kw++) {
+    for (var kw = 0; kw < ${kernel[1]} + i32(rt0); kw++) {
       let tw = iw + ${g.pads[1]} - kw * ${g.dilations[1]};
       if (tw < 0 || tw % ${g.strides[1]} != 0 || tw / ${g.strides[1]} >= ${OW}) { continue; }
       let yi = (nc * ${OH}u + u32(th / ${g.strides[0]})) * ${OW}u + u32(tw / ${g.strides[1]});
@@ -76,9 +76,9 @@ export function emitAvgPoolScale(x: number[], y: number[], kernel: number[], g: 
   const code = `${declareBindings([r('dy'), w('g')])}
 ${mainStart(total)}  let ow = i32(gid % ${OW}u); let oh = i32((gid / ${OW}u) % ${OH}u);
   var cnt = 0.0;
-  for (var kh = 0; kh < ${kernel[0]}; kh++) {
+  for (var kh = 0; kh < ${kernel[0]} + i32(rt0); kh++) {
     let ih = oh * ${g.strides[0]} - ${g.pads[0]} + kh * ${g.dilations[0]};
-    for (var kw = 0; kw < ${kernel[1]}; kw++) {
+    for (var kw = 0; kw < ${kernel[1]} + i32(rt0); kw++) {
       let iw = ow * ${g.strides[1]} - ${g.pads[1]} + kw * ${g.dilations[1]};
       let inside = ih >= 0 && ih < ${H} && iw >= 0 && iw < ${W};
       let inPad = ih >= -${g.pads[0]} && ih < ${H + g.pads[2]!} && iw >= -${g.pads[1]} && iw < ${W + g.pads[3]!};
@@ -95,12 +95,12 @@ ${mainStart(total)}  let ow = i32(gid % ${OW}u); let oh = i32((gid / ${OW}u) % $
 export function emitSoftmaxCrossEntropy(N: number, K: number): Emitted {
   const code = `${declareBindings([r('x'), r('labels'), w('loss')])}
 ${mainStart(1)}  var total = 0.0;
-  for (var row = 0u; row < ${N}u; row++) {
+  for (var row = 0u; row < ${N}u + rt0; row++) {
     let base = row * ${K}u;
     var mx = -3.4028234663852886e38;
-    for (var j = 0u; j < ${K}u; j++) { mx = max(mx, x[base + j]); }
+    for (var j = 0u; j < ${K}u + rt0; j++) { mx = max(mx, x[base + j]); }
     var s = 0.0;
-    for (var j = 0u; j < ${K}u; j++) { s += exp(x[base + j] - mx); }
+    for (var j = 0u; j < ${K}u + rt0; j++) { s += exp(x[base + j] - mx); }
     total += log(s) - (x[base + u32(labels[row])] - mx);
   }
   loss[0] = total / f32(${N});
@@ -114,12 +114,12 @@ export function emitSoftmaxCrossEntropyGrad(N: number, K: number): Emitted {
   const code = `${declareBindings([r('x'), r('labels'), r('dl'), w('dx')])}
 ${mainStart(N)}  let base = gid * ${K}u;
   var mx = -3.4028234663852886e38;
-  for (var j = 0u; j < ${K}u; j++) { mx = max(mx, x[base + j]); }
+  for (var j = 0u; j < ${K}u + rt0; j++) { mx = max(mx, x[base + j]); }
   var s = 0.0;
-  for (var j = 0u; j < ${K}u; j++) { s += exp(x[base + j] - mx); }
+  for (var j = 0u; j < ${K}u + rt0; j++) { s += exp(x[base + j] - mx); }
   let k = dl[0] / f32(${N});
   let label = u32(labels[gid]);
-  for (var j = 0u; j < ${K}u; j++) { dx[base + j] = k * (exp(x[base + j] - mx) / s - select(0.0, 1.0, j == label)); }
+  for (var j = 0u; j < ${K}u + rt0; j++) { dx[base + j] = k * (exp(x[base + j] - mx) / s - select(0.0, 1.0, j == label)); }
 }
 `;
   return { code, wg: dispatchSize(N) };

@@ -22,7 +22,7 @@ export function emitPool(s: PoolSpec): { code: string; wg: [number, number] } {
   let body = '', idx = 'nc';
   for (let a = 0; a < r; a++) {
     const ind = '  ' + '  '.repeat(a), pb = s.pads[a]!, pe = s.pads[a + r]!;
-    body += `${ind}for (var k${a} = 0u; k${a} < ${s.kernel[a]}u; k${a}++) {\n` +
+    body += `${ind}for (var k${a} = 0u; k${a} < ${s.kernel[a]}u + rt0; k${a}++) {\n` +
       `${ind}  let t${a} = i32(o${a + 2} * ${s.strides[a]}u + k${a} * ${s.dilations[a]}u) - ${pb};\n` +
       `${ind}  if (t${a} >= ${sp[a]! + pe}) { continue; }\n` +
       `${ind}  let in${a} = t${a} >= 0 && t${a} < ${sp[a]};\n`;
@@ -51,7 +51,7 @@ ${s.indices ? '  ind[gid] = f32(arg);\n' : ''}}
 export function emitRowMean(outer: number, inner: number): { code: string; wg: [number, number] } {
   const code = `${declareBindings([{ name: 'x', access: 'read' }, { name: 'y', access: 'read_write' }])}
 ${mainStart(outer)}  var acc = 0.0;
-  for (var i = 0u; i < ${inner}u; i++) { acc += x[gid * ${inner}u + i]; }
+  for (var i = 0u; i < ${inner}u + rt0; i++) { acc += x[gid * ${inner}u + i]; }
   y[gid] = acc / f32(${inner});
 }
 `;

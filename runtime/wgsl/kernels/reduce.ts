@@ -28,7 +28,7 @@ export function emitReduce(op: string, x: readonly number[], axes: readonly numb
   const code = `${declareBindings([{ name: 'x', access: 'read' }, { name: 'y', access: 'read_write' }])}
 ${mainStart(total)}  let base = ${base};
   var acc = ${f.init};
-  for (var j = 0u; j < ${n}u; j++) { let v = x[base + ${off}]; ${f.step} }
+  for (var j = 0u; j < ${n}u + rt0; j++) { let v = x[base + ${off}]; ${f.step} }
   y[gid] = ${f.fin(n)};
 }
 `;

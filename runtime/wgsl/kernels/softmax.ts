@@ -8,10 +8,10 @@ export function emitSoftmax(outer: number, n: number, inner = 1, log = false): {
   const code = `${declareBindings([{ name: 'x', access: 'read' }, { name: 'y', access: 'read_write' }])}
 ${mainStart(rows)}  let base = (gid / ${inner}u) * ${n * inner}u + gid % ${inner}u;
   var mx = -3.4028234663852886e38;
-  for (var i = 0u; i < ${n}u; i++) { mx = max(mx, x[base + i * ${inner}u]); }
+  for (var i = 0u; i < ${n}u + rt0; i++) { mx = max(mx, x[base + i * ${inner}u]); }
   var sum = 0.0;
-  for (var i = 0u; i < ${n}u; i++) { let e = exp(x[base + i * ${inner}u] - mx); y[base + i * ${inner}u] = e; sum += e; }
-  for (var i = 0u; i < ${n}u; i++) { ${fin.replaceAll('at(i)', `base + i * ${inner}u`)} }
+  for (var i = 0u; i < ${n}u + rt0; i++) { let e = exp(x[base + i * ${inner}u] - mx); y[base + i * ${inner}u] = e; sum += e; }
+  for (var i = 0u; i < ${n}u + rt0; i++) { ${fin.replaceAll('at(i)', `base + i * ${inner}u`)} }
 }
 `;
   return { code, wg: dispatchSize(rows) };
