@@ -4,7 +4,7 @@
 // 2000/500 subset in examples/data), fold BatchNorm with the inference optimizer (-O2), evaluate the folded
 // inference graph on the test split, and print accuracy and images/s for training and inference per backend.
 // Options: --backend js|reference (default js), --epochs N (default 1), --train-images N (default 10000),
-// --batch N (default 64).
+// --batch N (default 64), --threads N (JS backend workers; default: cores, 1 is faster on a busy machine).
 import { register } from 'tsx/esm/api';
 
 register();
@@ -20,6 +20,7 @@ async function main() {
   const here = new URL('.', import.meta.url).pathname;
   const backend = arg('backend', process.env.LAYERC_BACKEND ?? 'js');
   const epochs = Number(arg('epochs', '1')), batch = Number(arg('batch', '64'));
+  const threads = arg('threads') ? Number(arg('threads')) : undefined;
   const data = loadDataset('fashion-mnist');
   // "Briefly": the first --train-images training images (all of the bundled subset); the whole test split.
   const n = Math.min(Number(arg('train-images', '10000')), data.train.x.shape[0]);
@@ -30,7 +31,7 @@ async function main() {
 
   const model = compileDslFile(`${here}lenet_bn.layers`, { seed: 0 });
   const result = await fit(model, { train, test: data.test, source: data.source }, {
-    loss: 'cross-entropy', optimizer: { kind: 'momentum', lr: 0.05, momentum: 0.9 }, batch, epochs, seed: 0, backend,
+    loss: 'cross-entropy', optimizer: { kind: 'momentum', lr: 0.05, momentum: 0.9 }, batch, epochs, seed: 0, backend, threads,
     onEpoch: (m) => console.log(`  epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)}, test accuracy (BN unfolded) ${(100 * m.testAccuracy).toFixed(2)} %, ${m.seconds.toFixed(1)} s`),
   });
   console.log(`training (${backend}): ${result.imagesPerSec.toFixed(0)} images/s`);
@@ -44,7 +45,7 @@ async function main() {
     // The reference interpreter is the oracle, not the fast path: it evaluates the first 1000 test images only.
     const test = b === backend ? data.test : { x: gatherRows(data.test.x, Uint32Array.from({ length: 1000 }, (_, i) => i)), y: gatherRows(data.test.y, Uint32Array.from({ length: 1000 }, (_, i) => i)) };
     const t0 = performance.now();
-    const r = await evaluate(fold.graph, test, 'cross-entropy', b);
+    const r = await evaluate(fold.graph, test, 'cross-entropy', b, 500, threads);
     const secs = (performance.now() - t0) / 1000;
     console.log(`inference (${b}, ${fold.bnAfter ? 'BN not folded' : 'BN folded'}): test accuracy ${(100 * r.accuracy).toFixed(2)} % on ${test.x.shape[0]} images, ${(test.x.shape[0] / secs).toFixed(0)} images/s`);
   }

@@ -116,7 +116,11 @@ function activateDropout(g: Graph, next: Map<Value, Value>, seed: number): void 
 /** The training graph runs on fixed-size batches: a symbolic batch dim of the first input becomes `batch`. */
 function fixBatch(g: Graph, batch: number | undefined): void {
   const t = g.inputs[0]?.type;
-  if (!batch || !t?.shape?.length || typeof t.shape[0] === 'number') return;
+  if (!batch || !t?.shape?.length) return;
+  if (typeof t.shape[0] === 'number') {
+    if (t.shape[0] !== batch) throw lcError('LC069', [`input '${g.inputs[0].name}' of the model has a fixed batch of ${t.shape[0]}; train with --batch ${t.shape[0]}`]);
+    return;
+  }
   t.shape = [batch, ...t.shape.slice(1)];
   inferShapes(g);
 }
@@ -136,9 +140,10 @@ export function buildTrainingGraph(model: Graph, opts: SplitOptions): TrainingPr
   const next = new Map<Value, Value>();
   for (const node of g.nodes.filter(isBn)) {
     const [x, scale, bias, mean, varr] = node.inputs;
-    // Frozen BN (running stats, no update): its name matches --freeze, or its running statistics are marked
-    // trainable=false (a frozen DSL layer). A non-trainable gamma alone means scale=false, not a frozen layer.
-    if (isFrozenName(node.name, freeze) || mean?.trainable === false || varr?.trainable === false) continue;
+    // Frozen BN (running stats, no update): --freeze matches its node name or its running statistics' names,
+    // or they are marked trainable=false (a frozen DSL layer). A non-trainable gamma alone means scale=false.
+    const frozen = [node.name, mean!.name, varr!.name].some((n) => isFrozenName(n, freeze));
+    if (frozen || mean?.trainable === false || varr?.trainable === false) continue;
     const onnxM = node.attrs.momentum as number | undefined;
     const momentum = onnxM === undefined ? DEFAULT_MOMENTUM[conv] : conv === 'pytorch' ? 1 - onnxM : onnxM;
     const bt = g.addNode('BatchNormTrain', [x, scale, bias, mean, varr],

@@ -11,6 +11,8 @@ import { Tensor } from '../../src/ir/tensor.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { backward } from '../../src/train/autodiff.ts';
 import '../../src/train/batchnorm-train.ts';
+import { compileDsl } from '../../src/frontend/dsl.ts';
+import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
 import '../../src/train/losses.ts';
 import '../../src/ops/index.ts';
 
@@ -84,5 +86,19 @@ describe('softmax cross-entropy vs numpy', () => {
     const want = JSON.parse(execFileSync('python3', ['-c', PY_CE, JSON.stringify({ z, t, n, k })]).toString());
     close(out[loss.name].data, [want.loss], 1e-12, 1e-12);
     close(out[grad.name].data, want.grad, 1e-12, 1e-12);
+  });
+});
+
+describe('per-layer BN momentum and eps from the DSL', () => {
+  it('batchnorm(momentum=0.3, eps=0.01) reaches BatchNormTrain in each convention\'s own meaning', () => {
+    const src = 'model m(x: f32[N, 2]) {\n  y = x |> dense(3) |> batchnorm(momentum=0.3, eps=0.01)\n  return y\n}';
+    const want = { pytorch: 0.3, onnx: 0.7, keras: 0.7 } as const; // DSL momentum is PyTorch's (weight of the new value)
+    for (const conv of ['pytorch', 'onnx', 'keras'] as const) {
+      const p = buildTrainingGraph(compileDsl(src, 'm.layers', { seed: 0 }), { loss: 'mse', optimizer: { kind: 'sgd', lr: 0.1 }, bnConvention: conv, batch: 4 });
+      const bt = p.graph.nodes.find((n) => n.op === 'BatchNormTrain')!;
+      expect(bt.attrs.momentum as number, conv).toBeCloseTo(want[conv], 6);
+      expect(bt.attrs.epsilon as number).toBeCloseTo(0.01, 8);
+      expect(bt.attrs.convention).toBe(conv);
+    }
   });
 });

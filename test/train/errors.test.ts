@@ -33,6 +33,15 @@ describe('training errors', () => {
     expect(codeOf(() => loadDataset(`${p},${p}`))).toBe('LC068');
   });
 
+  it('LC069: a batch size the model cannot take (its input batch is fixed)', async () => {
+    const g = new Graph('g');
+    g.outputs = [g.addNode('Identity', [g.addInput('x', { dtype: 'float32', shape: [4, 1] })]).outputs[0]];
+    const data = { train: { x: Tensor.zeros('float32', [8, 1]), y: Tensor.zeros('float32', [8, 1]) }, source: 't' };
+    const err = await fit(g, data, { loss: 'mse', optimizer: { kind: 'sgd', lr: 1 }, batch: 2, steps: 1 }).catch((e) => e);
+    expect((err as LayercError).code).toBe('LC069');
+    expect((err as LayercError).message).toMatch(/fixed batch of 4; train with --batch 4/);
+  });
+
   it('LC069: --epochs and --steps together', async () => {
     const g = new Graph('g');
     g.outputs = [g.addNode('Identity', [g.addInput('x', { dtype: 'float32', shape: [2, 1] })]).outputs[0]];

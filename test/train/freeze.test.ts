@@ -1,8 +1,12 @@
 // Frozen layers: --freeze patterns leave parameters untouched; a frozen BatchNorm keeps its running statistics
 // (and, in the training graph, stays an eval-mode BatchNormalization instead of BatchNormTrain).
 import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { loadCheckpoint } from '../../src/train/checkpoint.ts';
 import { describe, expect, it } from 'vitest';
-import { MODELS } from '../fixtures.ts';
+import { MODELS, REPO_ROOT } from '../fixtures.ts';
 import { readNpy } from './npy.ts';
 import { buildMlpEval } from './mlp-graph.ts';
 import { buildTrainingGraph, isFrozenName } from '../../passes/split-train-infer.ts';
@@ -83,4 +87,19 @@ describe('frozen and scale-less BatchNorm from the DSL', () => {
     expect(now('bnp.running_mean')).not.toEqual(before.get('bnp.running_mean'));
     await trainer.dispose();
   });
+});
+
+describe('layerc train --freeze', () => {
+  it('net.0.* freezes a Gemm, net.4.* a whole BN (params and running stats); the others move', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'layerc-freeze-'));
+    const ck = join(dir, 'ck.safetensors');
+    execFileSync(join(REPO_ROOT, 'bin/layerc.js'), ['train', join(MODELS, 'mlp_train_sgd/model.onnx'), '--data', `${join(REF, 'X.npy')},${join(REF, 'y.npy')}`,
+      '--loss', 'mse', '--optimizer', 'sgd', '--lr', '0.05', '--batch', '1000', '--steps', '3', '--freeze', 'net.0.*', 'net.4.*', '--checkpoint', ck], { stdio: 'pipe' });
+    const state = loadCheckpoint(ck).tensors;
+    const init = (n: string) => Array.from(readNpy(join(REF, 'state_initial', `${n}.npy`)).data);
+    for (const n of ['net.0.weight', 'net.0.bias', 'net.4.weight', 'net.4.running_mean', 'net.4.running_var']) {
+      expect(Array.from(state.get(n)?.data ?? []), n).toEqual(init(n));
+    }
+    for (const n of ['net.3.weight', 'net.1.running_mean']) expect(Array.from(state.get(n)!.data), n).not.toEqual(init(n));
+  }, 60_000);
 });
