@@ -11,3 +11,8 @@ export { loadModel } from './frontend/load.ts';
 export { importOnnx, loadOnnxFile } from './frontend/onnx.ts';
 export { exportOnnx } from './export/onnx.ts';
 export { readTensorFile, writeTensorFile } from './io/tensor-file.ts';
+// Training (README "Training"): `train` is the loop behind `layerc train`.
+export { fit as train, evaluate, type FitOptions, type FitResult } from './train/fit.ts';
+export { buildTrainingGraph, buildInferenceGraph } from '../passes/split-train-infer.ts';
+export { saveCheckpoint, loadCheckpoint } from './train/checkpoint.ts';
+export { loadDataset } from './train/data.ts';
