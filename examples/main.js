@@ -3,7 +3,7 @@
 // Fashion-MNIST (the full set from the Debian package dataset-fashion-mnist when installed, else the
 // 2000/500 subset in examples/data), fold BatchNorm with the inference optimizer (-O2), evaluate the folded
 // inference graph on the test split, and print accuracy and images/s for training and inference per backend.
-// Options: --backend js|reference (default js), --epochs N (default 1), --train-images N (default 10000),
+// Options: --data fashion-mnist|fashion-mnist-subset, --backend js|reference (default js), --epochs N (default 1), --train-images N (default 10000),
 // --batch N (default 64), --threads N (JS backend workers; default: cores, 1 is faster on a busy machine).
 import { register } from 'tsx/esm/api';
 
@@ -21,7 +21,7 @@ async function main() {
   const backend = arg('backend', process.env.LAYERC_BACKEND ?? 'js');
   const epochs = Number(arg('epochs', '1')), batch = Number(arg('batch', '64'));
   const threads = arg('threads') ? Number(arg('threads')) : undefined;
-  const data = loadDataset('fashion-mnist');
+  const data = loadDataset(arg('data', 'fashion-mnist')); // or fashion-mnist-subset: only the bundled files
   // "Briefly": the first --train-images training images (all of the bundled subset); the whole test split.
   const n = Math.min(Number(arg('train-images', '10000')), data.train.x.shape[0]);
   const rows = Uint32Array.from({ length: n }, (_, i) => i);
