@@ -1,4 +1,4 @@
-// Gradients of the network ops (Conv with stride/pad/dilation/groups, MaxPool, AveragePool, Gemm, Softmax)
+// Gradients of the network ops (Conv with stride/pad/dilation/groups, MaxPool, AveragePool, Gemm, MatMul, GlobalAveragePool, Softmax, BN eval and 4-D train)
 // vs central finite differences in float64 through the forward ops' own reference implementations. Each
 // forward op comes from src/ops (conv.ts, pool.ts, linalg.ts, softmax.ts, normalization).
 import fc from 'fast-check';
@@ -9,6 +9,7 @@ import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { backward } from '../../src/train/autodiff.ts';
 import '../../src/ops/index.ts';
+import '../../src/train/batchnorm-train.ts';
 
 function check(build: (g: Graph, t: (s: number[]) => Value) => Value, seedVals: number[]): void {
   let k = 0;
@@ -71,6 +72,22 @@ describe('network op gradients vs finite differences', () => {
         return node(g, 'BatchNormalization', [t([2, 2, 3, 1]), t([2]), t([2]), rm, rv], { epsilon: 1e-3 });
       }, v);
     }), { numRuns: 5, seed: 6 });
+  });
+  it('batched MatMul, GlobalAveragePool, Flatten, Log', () => {
+    fc.assert(fc.property(vals, (v) => {
+      check((g, t) => node(g, 'MatMul', [t([2, 3, 4]), t([2, 4, 2])]), v);
+      check((g, t) => node(g, 'Flatten', [node(g, 'GlobalAveragePool', [t([2, 3, 2, 3])])], { axis: 1 }), v);
+      check((g, t) => node(g, 'Log', [node(g, 'Add', [node(g, 'Mul', [t([2, 3]), t([2, 3])]), g.addConst('one', Tensor.fromArray('float64', [], [1]))])]), v);
+    }), { numRuns: 5, seed: 7 });
+  });
+  it('BatchNormTrain on 4-D NCHW input (batch statistics, full gradient)', () => {
+    fc.assert(fc.property(vals, (v) => {
+      check((g, t) => {
+        const rm = g.addConst('rm', Tensor.fromArray('float64', [2], [0, 0]), 'running_mean');
+        const rv = g.addConst('rv', Tensor.fromArray('float64', [2], [1, 1]), 'running_var');
+        return g.addNode('BatchNormTrain', [t([3, 2, 2, 2]), t([2]), t([2]), rm, rv], { epsilon: 1e-3 }, { domain: 'ai.layerc', numOutputs: 5 }).outputs[0];
+      }, v);
+    }), { numRuns: 5, seed: 8 });
   });
   it('Softmax', () => {
     fc.assert(fc.property(vals, (v) => { check((g, t) => node(g, 'Softmax', [t([2, 3])], { axis: -1 }), v); }), { numRuns: 5, seed: 4 });
