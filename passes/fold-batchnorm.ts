@@ -17,6 +17,7 @@
 import type { Graph, Node, Value } from '../src/ir/graph.ts';
 import { Tensor } from '../src/ir/tensor.ts';
 import type { Pass, PassContext } from './pass.ts';
+import { Rewriter } from './rewriter.ts';
 import { batchNormBlocker, batchNormScaleShift, fromBatchNorm } from './simplify-inference.ts';
 
 interface Affine { a: Float64Array; s: Float64Array }
@@ -114,15 +115,15 @@ function outputSite(p: Node): Site | string {
 const f32 = (shape: number[], n: number, f: (i: number) => number) => new Tensor('float32', shape, Float32Array.from({ length: n }, (_, i) => f(i)));
 
 /** Rewires the chain's users to `out` and drops the chain and any constants left unused. */
-function dropChain(g: Graph, chain: Chain, out: Value, extra: (Value | null | undefined)[]): void {
-  g.replaceAllUses(chain.last, out);
-  const consts = [...chain.links.flatMap((n) => n.inputs.filter((v) => v?.const)), ...extra];
-  for (const n of [...chain.links].reverse()) g.removeNode(n);
-  for (const v of consts) if (v) g.removeConstIfUnused(v);
+function dropChain(rw: Rewriter, chain: Chain, out: Value, extra: (Value | null | undefined)[]): void {
+  rw.g.replaceAllUses(chain.last, out);
+  for (const n of chain.links) rw.remove(n);
+  for (const v of extra) rw.dropIfUnused(v);
 }
 
 /** Folds `chain` (after p's output) into p's constants. Returns false when there is nothing to fold. */
-function foldIntoProducer(g: Graph, p: Node, chain: Chain): boolean {
+function foldIntoProducer(rw: Rewriter, p: Node, chain: Chain): boolean {
+  const g = rw.g;
   const { a, s } = chain;
   const C = a.length, w = p.inputs[1]!, W = w.const!, b = p.inputs[2] ?? null;
   const hasShift = s.some((x) => x !== 0) || !!b;
@@ -134,7 +135,7 @@ function foldIntoProducer(g: Graph, p: Node, chain: Chain): boolean {
       : (i: number) => Math.floor(Math.floor(i / (Mg * per)) / Cg) * Mg + (Math.floor(i / per) % Mg);
     g.setInput(p, 1, g.addConst(`${w.name}_folded`, f32([...W.shape], W.size, (i) => W.data[i]! * a[chan(i)]!)));
     if (hasShift) g.setInput(p, 2, g.addConst(`${p.name}_bias_folded`, f32([C], C, (o) => (b ? nums(b)[o]! : 0) * a[o]! + s[o]!)));
-    dropChain(g, chain, p.outputs[0]!, [w, oldB]);
+    dropChain(rw, chain, p.outputs[0]!, [w, oldB]);
     return true;
   }
   if (p.op === 'Gemm') {
@@ -150,7 +151,7 @@ function foldIntoProducer(g: Graph, p: Node, chain: Chain): boolean {
       g.setInput(p, 2, g.addConst(`${p.name}_c_folded`, t));
       p.attrs = { ...p.attrs, beta: 1 };
     }
-    dropChain(g, chain, p.outputs[0]!, [w, oldB]);
+    dropChain(rw, chain, p.outputs[0]!, [w, oldB]);
     return true;
   }
   // MatMul with a constant 2-D weight [K, N]: scale the columns; a shift needs a bias somewhere.
@@ -159,22 +160,20 @@ function foldIntoProducer(g: Graph, p: Node, chain: Chain): boolean {
   const wf = g.addConst(`${w.name}_folded`, f32([...W.shape], W.size, (i) => W.data[i]! * a[i % C]!));
   const shift = hasShift ? g.addConst(`${p.name}_bias_folded`, f32([C], C, (o) => s[o]!)) : null;
   if (shift && rank === 2) {
-    const gemm = g.addNode('Gemm', [p.inputs[0]!, wf, shift], {}, { name: `${p.name}_gemm` }, p);
-    gemm.outputs[0]!.type = { ...chain.last.type };
-    dropChain(g, chain, gemm.outputs[0]!, []);
-    g.removeNode(p);
-    g.removeConstIfUnused(w);
+    const gemm = rw.addNode('Gemm', [p.inputs[0]!, wf, shift], {}, { name: `${p.name}_gemm` }, p, chain.last);
+    dropChain(rw, chain, gemm.outputs[0]!, []);
+    rw.remove(p);
     return true;
   }
   g.setInput(p, 1, wf);
-  const out = shift ? g.addNode('Add', [p.outputs[0]!, shift], {}, { name: `${p.name}_bias` }, chain.links[0]).outputs[0]! : p.outputs[0]!;
-  out.type = { ...chain.last.type };
-  dropChain(g, chain, out, [w]);
+  const out = shift ? rw.addNode('Add', [p.outputs[0]!, shift], {}, { name: `${p.name}_bias` }, chain.links[0]!, chain.last).outputs[0]! : p.outputs[0]!;
+  dropChain(rw, chain, out, [w]);
   return true;
 }
 
 /** Folds `chain` (before conv's input 0) into the conv's weights and bias, when exact. */
-function foldIntoConsumer(g: Graph, conv: Node, chain: Chain): string | null {
+function foldIntoConsumer(rw: Rewriter, conv: Node, chain: Chain): string | null {
+  const g = rw.g;
   const { a, s } = chain;
   const pads = (conv.attrs.pads as number[] | undefined) ?? [];
   const autoPad = String(conv.attrs.auto_pad ?? 'NOTSET');
@@ -193,9 +192,9 @@ function foldIntoConsumer(g: Graph, conv: Node, chain: Chain): string | null {
   g.setInput(conv, 0, chain.first);
   g.setInput(conv, 1, g.addConst(`${w.name}_folded`, new Tensor('float32', [...W.shape], wd)));
   if (hasShift) g.setInput(conv, 2, g.addConst(`${conv.name}_bias_folded`, f32([M], M, (m) => (b ? nums(b)[m]! : 0) + bias[m]!)));
-  const consts = chain.links.flatMap((n) => n.inputs.filter((v) => v?.const));
-  for (const n of [...chain.links].reverse()) g.removeNode(n);
-  for (const v of [...consts, w, b]) if (v) g.removeConstIfUnused(v);
+  for (const n of chain.links) rw.remove(n);
+  rw.dropIfUnused(w);
+  rw.dropIfUnused(b);
   return null;
 }
 
@@ -214,7 +213,8 @@ export const foldBatchnorm: Pass = {
   run(g, ctx) {
     const why = new Map<Node, string>(); // BN -> why it was not folded
     const note = (n: Node | null | undefined, reason: string) => { const bn = n && bnOf(n); if (bn && !why.has(bn)) why.set(bn, reason); };
-    const alive = (n: Node) => n.outputs[0]!.producer === n; // removeNode clears the producer
+    const rw = new Rewriter(g);
+    const alive = (n: Node) => n.outputs[0]!.producer === n && !rw.isRemoved(n);
     for (const p of [...g.nodes]) {
       if (p.domain || !BASES.has(p.op) || !alive(p)) continue;
       // Input side first (a chain before this Conv whose own producer could not take it), then output side.
@@ -222,7 +222,7 @@ export const foldBatchnorm: Pass = {
         const x = p.inputs[0]!, W = p.inputs[1]!.const!;
         const chain = chainBefore(g, x, { axis: 1, C: W.shape[1]! * Number(p.attrs.group ?? 1), rank: x.type.shape!.length });
         if (chain) {
-          const blocked = foldIntoConsumer(g, p, chain);
+          const blocked = foldIntoConsumer(rw, p, chain);
           if (blocked) chain.links.forEach((n) => note(n, blocked));
           else countFolds(ctx, chain.links, `${p.op} (input side)`);
         }
@@ -244,8 +244,9 @@ export const foldBatchnorm: Pass = {
         if (!(u.op === 'BatchNormalization' && batchNormBlocker(u))) note(u, `BatchNormalization channel axis 1 is not ${p.op}'s output channel axis`);
         continue;
       }
-      if (foldIntoProducer(g, p, chain)) countFolds(ctx, chain.links, p.op);
+      if (foldIntoProducer(rw, p, chain)) countFolds(ctx, chain.links, p.op);
     }
+    rw.flush();
     const left = new Set<Node>();
     for (const n of g.nodes) { const bn = bnOf(n); if (bn) left.add(bn); }
     for (const bn of left) ctx.skip(why.get(bn) ?? (bn.op === 'BatchNormalization' && alive(bn) ? batchNormBlocker(bn) : null) ?? 'not next to a Conv, ConvTranspose, Gemm or MatMul');

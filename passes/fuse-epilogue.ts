@@ -12,10 +12,11 @@
 // ConvTranspose is a base only with the option `conv-transpose` (default off): no backend has a
 // ConvTranspose kernel yet, so fusing it would only move the epilogue's elementwise kernels into the
 // reference fallback. The reference op and the ONNX export handle Fused(ConvTranspose) either way.
-import type { Dim, Graph, Node, Value } from '../src/ir/graph.ts';
+import type { Dim, Node, Value } from '../src/ir/graph.ts';
 import { ACTIVATIONS, activationParams } from '../src/ops/activations.ts';
 import { fusedAttrs, type EpilogueStep } from '../src/ops/fused.ts';
 import type { Pass } from './pass.ts';
+import { Rewriter } from './rewriter.ts';
 
 interface Pending { base: string; baseAttrs: Record<string, unknown>; baseInputs: number; inputs: (Value | null)[]; epilogue: EpilogueStep[] }
 
@@ -60,7 +61,8 @@ function stepFor(u: Node, x: Value, out: Dim[], base: string): { step: EpilogueS
   return { step: { kind: u.op === 'Add' ? 'add' : 'mul', input: -1 }, operand: other };
 }
 
-function fuseFrom(g: Graph, p: Node, convTranspose: boolean): Node[] {
+function fuseFrom(rw: Rewriter, p: Node, convTranspose: boolean): Node[] {
+  const g = rw.g;
   const f = asPending(p, convTranspose);
   const out = p.outputs[0]!.type;
   if (!f || out.dtype !== 'float32' || !out.shape || p.outputs.length !== 1) return [];
@@ -80,12 +82,11 @@ function fuseFrom(g: Graph, p: Node, convTranspose: boolean): Node[] {
   if (!chain.length) return [];
   // Placed where the last step was: every operand (a residual may be computed after p) is defined by then.
   const last = chain.at(-1)!;
-  const fused = g.addNode('Fused', f.inputs, { base: f.base, base_attrs: f.baseAttrs as never, base_inputs: f.baseInputs, epilogue: f.epilogue as never },
-    { name: p.op === 'Fused' ? p.name : `${p.name}_fused`, domain: 'ai.layerc' }, last);
-  fused.outputs[0]!.type = { ...last.outputs[0]!.type };
+  const fused = rw.addNode('Fused', f.inputs, { base: f.base, base_attrs: f.baseAttrs as never, base_inputs: f.baseInputs, epilogue: f.epilogue as never },
+    { name: p.op === 'Fused' ? p.name : `${p.name}_fused`, domain: 'ai.layerc' }, last, last.outputs[0]!);
   g.replaceAllUses(last.outputs[0]!, fused.outputs[0]!);
-  for (const n of [...chain].reverse()) g.removeNode(n);
-  g.removeNode(p);
+  for (const n of chain) rw.remove(n);
+  rw.remove(p);
   return chain;
 }
 
@@ -95,16 +96,18 @@ export const fuseEpilogue: Pass = {
   options: { 'conv-transpose': { default: false, doc: 'also fuse into ConvTranspose (no backend kernel for it yet)' } },
   run(g, ctx) {
     const convTranspose = ctx.options['conv-transpose'] === true;
+    const rw = new Rewriter(g);
     for (const p of [...g.nodes]) {
-      if (p.outputs[0]?.producer !== p) continue; // removed earlier in this sweep
+      if (rw.isRemoved(p)) continue;
       const out = p.outputs[0]!;
       if (asPending(p, convTranspose) && (out.users.length > 1 || g.outputs.includes(out)) && out.users.some((u) => ACTIVATIONS[u.op] || u.op === 'Add')) {
         ctx.skip(`${p.op} output has other consumers or is a graph output`);
       }
-      const chain = fuseFrom(g, p, convTranspose);
+      const chain = fuseFrom(rw, p, convTranspose);
       if (!chain.length) continue;
       ctx.count(`${p.op === 'Fused' ? fusedAttrs(p.attrs).base : p.op} fused with its epilogue`);
       ctx.count('epilogue steps', chain.length);
     }
+    rw.flush();
   },
 };

@@ -11,6 +11,7 @@ import type { Graph, Node, Value } from '../src/ir/graph.ts';
 import { Tensor } from '../src/ir/tensor.ts';
 import { batchNormAffine } from '../src/ops/normalization.ts';
 import type { Pass, PassContext } from './pass.ts';
+import { Rewriter } from './rewriter.ts';
 
 const ORIGIN = new WeakMap<Node, Node>();
 
@@ -36,7 +37,8 @@ export function batchNormScaleShift(bn: Node): { a: Float64Array; s: Float64Arra
   return { a, s: b };
 }
 
-function rewriteBatchNorm(g: Graph, bn: Node, ctx: PassContext): void {
+function rewriteBatchNorm(rw: Rewriter, bn: Node, ctx: PassContext): void {
+  const g = rw.g;
   const why = batchNormBlocker(bn);
   if (why) { ctx.skip(why); return; }
   const x = bn.inputs[0]!;
@@ -44,16 +46,13 @@ function rewriteBatchNorm(g: Graph, bn: Node, ctx: PassContext): void {
   const shape = [a.length, ...new Array<number>(x.type.shape!.length - 2).fill(1)];
   const scale = g.addConst(`${bn.name}_scale`, new Tensor('float32', shape, Float32Array.from(a)));
   const shift = g.addConst(`${bn.name}_shift`, new Tensor('float32', shape, Float32Array.from(s)));
-  const mul = g.addNode('Mul', [x, scale], {}, { name: `${bn.name}_scale` }, bn);
-  const add = g.addNode('Add', [mul.outputs[0]!, shift], {}, { name: `${bn.name}_shift` }, bn);
-  mul.outputs[0]!.type = { ...x.type };
-  add.outputs[0]!.type = { ...bn.outputs[0]!.type };
+  // Typed at once: a later BN in this sweep reads its input's rank.
+  const mul = rw.addNode('Mul', [x, scale], {}, { name: `${bn.name}_scale` }, bn, x);
+  const add = rw.addNode('Add', [mul.outputs[0]!, shift], {}, { name: `${bn.name}_shift` }, bn, bn.outputs[0]!);
   ORIGIN.set(mul, bn);
   ORIGIN.set(add, bn);
-  const params = bn.inputs.slice(1) as Value[];
   g.replaceAllUses(bn.outputs[0]!, add.outputs[0]!);
-  g.removeNode(bn);
-  for (const p of params) g.removeConstIfUnused(p);
+  rw.remove(bn);
   ctx.count('BatchNormalization rewritten as scale/shift');
 }
 
@@ -65,7 +64,8 @@ function inferenceDropout(g: Graph, n: Node): boolean {
   return !mask || (mask.users.length === 0 && !g.outputs.includes(mask));
 }
 
-function removePassThrough(g: Graph, n: Node, ctx: PassContext): void {
+function removePassThrough(rw: Rewriter, n: Node, ctx: PassContext): void {
+  const g = rw.g;
   const x = n.inputs[0]!, y = n.outputs[0]!;
   // A graph output keeps its name: x can take it only if x is a plain intermediate (not an input, a
   // constant or another output), which is exactly when replaceAllUses renames.
@@ -74,9 +74,7 @@ function removePassThrough(g: Graph, n: Node, ctx: PassContext): void {
     return;
   }
   g.replaceAllUses(y, x);
-  const consts = n.inputs.slice(1).filter((v): v is Value => !!v);
-  g.removeNode(n);
-  for (const c of consts) g.removeConstIfUnused(c);
+  rw.remove(n);
   ctx.count(`${n.op} removed`);
 }
 
@@ -84,14 +82,16 @@ export const simplifyInference: Pass = {
   name: 'simplify-inference',
   summary: 'inference BatchNormalization -> per-channel Mul/Add; Dropout (inference) and Identity removed',
   run(g, ctx) {
+    const rw = new Rewriter(g);
     for (const n of [...g.nodes]) {
       if (n.domain) continue;
-      if (n.op === 'BatchNormalization') rewriteBatchNorm(g, n, ctx);
-      else if (n.op === 'Identity') removePassThrough(g, n, ctx);
+      if (n.op === 'BatchNormalization') rewriteBatchNorm(rw, n, ctx);
+      else if (n.op === 'Identity') removePassThrough(rw, n, ctx);
       else if (n.op === 'Dropout') {
-        if (inferenceDropout(g, n)) removePassThrough(g, n, ctx);
+        if (inferenceDropout(g, n)) removePassThrough(rw, n, ctx);
         else ctx.skip('Dropout in training mode or its mask is used');
       }
     }
+    rw.flush();
   },
 };
