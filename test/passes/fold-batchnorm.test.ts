@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { printGraph } from '../../src/ir/printer.ts';
 import type { Graph, Value } from '../../src/ir/graph.ts';
-import { builder, maxDiff, opList, optimizeCopy } from './graphs.ts';
+import { exportOnnx } from '../../src/export/onnx.ts';
+import { builder, maxDiff, opList, optimizeCopy, runOrtBytes } from './graphs.ts';
 
 const BOTH = ['simplify-inference', 'fold-batchnorm'];
 const TOL = 1e-4;
@@ -60,7 +61,7 @@ describe('fold-batchnorm: output side', () => {
     expect(after.outputs[0]!.type.shape).toEqual(g.outputs[0]!.type.shape);
   });
 
-  it('ConvTranspose (groups 2, stride 2, output_padding) + BN: output channels on weight axis 1 per group', () => {
+  it('ConvTranspose (groups 2, stride 2, output_padding) + BN: output channels on weight axis 1 per group', async () => {
     const b = builder(11);
     const x = b.input('x', [1, 4, 3, 3]);
     const w = b.konst('w', [4, 3, 2, 2]); // [C, M/group, k, k], M = 6
@@ -69,6 +70,8 @@ describe('fold-batchnorm: output side', () => {
     const { after, report } = folds(g, b.feeds);
     expect(opList(after)).toEqual(['ConvTranspose']);
     expect(report).toContain('1 BatchNormalization folded into ConvTranspose');
+    // onnxruntime runs the folded model and agrees with the reference run of the original.
+    expect(maxDiff(runGraph(g, b.feeds), await runOrtBytes(exportOnnx(after), b.feeds))).toBeLessThan(TOL);
   });
 
   for (const transB of [0, 1]) {

@@ -15,7 +15,11 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { printGraph } from '../../src/ir/printer.ts';
 import { optimize } from '../../passes/index.ts';
-import { buildCase, caseArb, checkEquivalent, rewritesSeen as seen } from './graphs.ts';
+import { runGraph } from '../../src/ir/interpret.ts';
+import { inferShapes } from '../../src/ir/infer.ts';
+import { verify } from '../../src/ir/verify.ts';
+import { cloneGraph } from '../../src/train/clone-graph.ts';
+import { buildCase, builder, caseArb, checkEquivalent, maxDiff, rewritesSeen as seen } from './graphs.ts';
 
 const MINE = ['simplify-inference', 'fold-batchnorm', 'fuse-epilogue'];
 
@@ -43,6 +47,24 @@ describe('optimizer properties', () => {
       optimize(graph, { level: 2 });
       expect(printGraph(graph)).toBe(once);
     }), { seed: 99, numRuns: 60 });
+  });
+
+  it('a long chain (300 Conv -> BN -> Relu blocks) folds and fuses every block, in topological order', () => {
+    const b = builder(21);
+    let x = b.input('x', [1, 3, 4, 4]);
+    for (let i = 0; i < 300; i++) {
+      const conv = b.g.addNode('Conv', [x, b.konst('w', [3, 3, 1, 1], -0.7, 0.7)], { kernel_shape: [1, 1] }).outputs[0]!;
+      x = b.g.addNode('Relu', [b.g.addNode('BatchNormalization', [conv, ...b.bnParams(3)]).outputs[0]!]).outputs[0]!;
+    }
+    const g = b.out(x);
+    inferShapes(g);
+    const after = cloneGraph(g);
+    optimize(after, { level: 2 });
+    verify(after);
+    expect(after.nodes.map((n) => n.op)).toEqual(new Array(300).fill('Fused'));
+    expect(after.initializers.length).toBe(600);
+    // A coarse check (roundings compound over 300 layers); the per-fold bound is the property above.
+    expect(maxDiff(runGraph(g, b.feeds), runGraph(after, b.feeds))).toBeLessThan(1e-4 * (1 + Math.max(...runGraph(g, b.feeds)[x.name]!.data.map(Math.abs))));
   });
 
   it('reports the worst error seen (relative to the tolerance)', () => {

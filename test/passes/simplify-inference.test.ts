@@ -48,6 +48,16 @@ describe('simplify-inference', () => {
     }
   });
 
+  it('float64 BN is left alone (only float32 is folded)', () => {
+    const b = builder(6);
+    const x = b.g.addInput('x', { dtype: 'float64', shape: [2, 2] });
+    const params = [[1, 2], [0, 1], [0.5, 0], [1, 2]].map((v, i) => b.g.addConst(`p${i}`, Tensor.fromArray('float64', [2], v)));
+    const g = b.out(b.node('BatchNormalization', [x, ...params]));
+    const { after, report } = optimizeCopy(g, PASS);
+    expect(printGraph(after)).toBe(printGraph(g));
+    expect(report).toContain('1 skipped (not float32)');
+  });
+
   it('symbolic batch: the rewrite needs only the rank', () => {
     const b = builder(5);
     const x = b.input('x', ['N', 2, 3], [3, 2, 3]);
