@@ -9,6 +9,7 @@ import type { AttrValue, Graph, Node, Value } from '../src/ir/graph.ts';
 import type { Tensor } from '../src/ir/tensor.ts';
 import { findOp } from '../src/ir/registry.ts';
 import type { Pass, PassContext } from './pass.ts';
+import { Rewriter } from './rewriter.ts';
 
 /** Ops whose two inputs may be swapped (elementwise with broadcasting: the result does not depend on order). */
 const COMMUTATIVE = new Set(['Add', 'Mul', 'Max', 'Min', 'Sum', 'And', 'Or', 'Xor', 'Equal']);
@@ -18,12 +19,14 @@ export const eliminateCommonSubexpressions: Pass = {
   summary: 'merges nodes computing the same thing, and equal small initializers',
   options: { maxConstElements: { default: 4096, doc: 'largest initializer compared by value' } },
   run(g, ctx) {
-    mergeEqualConstants(g, ctx, ctx.options.maxConstElements as number);
-    mergeEqualNodes(g, ctx);
+    const rw = new Rewriter(g);
+    mergeEqualConstants(g, rw, ctx, ctx.options.maxConstElements as number);
+    mergeEqualNodes(g, rw, ctx);
+    rw.flush();
   },
 };
 
-function mergeEqualConstants(g: Graph, ctx: PassContext, maxElements: number): void {
+function mergeEqualConstants(g: Graph, rw: Rewriter, ctx: PassContext, maxElements: number): void {
   const seen = new Map<string, Value[]>();
   const outputs = new Set(g.outputs);
   for (const c of [...g.initializers]) {
@@ -34,12 +37,12 @@ function mergeEqualConstants(g: Graph, ctx: PassContext, maxElements: number): v
     const same = bucket.find((b) => equalData(b.const!, t));
     if (!same) { bucket.push(c); seen.set(key, bucket); continue; }
     g.replaceAllUses(c, same);
-    g.removeConstIfUnused(c);
+    rw.dropIfUnused(c);
     ctx.count('equal initializers merged');
   }
 }
 
-function mergeEqualNodes(g: Graph, ctx: PassContext): void {
+function mergeEqualNodes(g: Graph, rw: Rewriter, ctx: PassContext): void {
   const ids = new Map<Value, number>();
   const id = (v: Value | null) => {
     if (!v) return -1;
@@ -60,7 +63,7 @@ function mergeEqualNodes(g: Graph, ctx: PassContext): void {
     if (!first) { firstOf.set(key, node); continue; }
     if (!mergeable(g, node, first)) { ctx.skip('both are graph outputs'); continue; }
     node.outputs.forEach((o, i) => g.replaceAllUses(o, first.outputs[i]!));
-    g.removeNode(node);
+    rw.remove(node);
     ctx.count(`duplicate nodes merged`);
   }
 }

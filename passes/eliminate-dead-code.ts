@@ -4,6 +4,7 @@
 // inputs and outputs are never removed, even when unused: they are the model's interface.
 import type { Node } from '../src/ir/graph.ts';
 import type { Pass } from './pass.ts';
+import { Rewriter } from './rewriter.ts';
 
 export const eliminateDeadCode: Pass = {
   name: 'eliminate-dead-code',
@@ -16,12 +17,19 @@ export const eliminateDeadCode: Pass = {
       if (!live.has(n)) continue;
       for (const v of n.inputs) if (v?.producer) live.add(v.producer);
     }
+    const rw = new Rewriter(g);
     for (let i = g.nodes.length - 1; i >= 0; i--) {
       const n = g.nodes[i]!;
       if (live.has(n)) continue;
-      g.removeNode(n);
+      rw.remove(n);
       ctx.count('dead nodes removed');
     }
-    for (const v of [...g.initializers]) if (g.removeConstIfUnused(v)) ctx.count('unused initializers removed');
+    const outputs = new Set(g.outputs), inputs = new Set(g.inputs);
+    for (const v of g.initializers) {
+      if (v.users.length || outputs.has(v) || inputs.has(v)) continue;
+      rw.dropIfUnused(v);
+      ctx.count('unused initializers removed');
+    }
+    rw.flush();
   },
 };

@@ -9,6 +9,7 @@ import type { Dim, Graph, Node, Value } from '../src/ir/graph.ts';
 import { isStatic } from '../src/ir/graph.ts';
 import { ONNX_DTYPES } from '../src/ops/shape.ts';
 import type { Pass } from './pass.ts';
+import { Rewriter } from './rewriter.ts';
 
 type Rule = (n: Node, g: Graph) => Value | null;
 
@@ -78,17 +79,17 @@ export const eliminateIdentity: Pass = {
   name: 'eliminate-identity',
   summary: 'removes Identity, inference Dropout, no-op Reshape/Transpose/Squeeze/Cast/Pad/Concat, x*1 and x+0',
   run(g, ctx) {
+    const rw = new Rewriter(g);
     for (const n of [...g.nodes]) {
       const rule = n.domain ? undefined : RULES[n.op];
       const src = rule?.(n, g);
       if (!src) continue;
       const why = refusal(g, n, src);
       if (why) { ctx.skip(why); continue; }
-      const consts = n.args.filter((v) => v.isConst);
       g.replaceAllUses(n.outputs[0]!, src);
-      g.removeNode(n);
-      for (const c of consts) g.removeConstIfUnused(c);
+      rw.remove(n);
       ctx.count(`${n.op} removed`);
     }
+    rw.flush();
   },
 };

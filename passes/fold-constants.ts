@@ -11,6 +11,7 @@ import { findOp, resolveAttrs } from '../src/ir/registry.ts';
 import { inferNode } from '../src/ir/infer.ts';
 import { LayercError } from '../src/diagnostics.ts';
 import type { Pass, PassContext } from './pass.ts';
+import { Rewriter } from './rewriter.ts';
 
 export const DEFAULT_MAX_ELEMENTS = 1 << 20;
 
@@ -29,15 +30,19 @@ const NO_COUNTER: Counter = { count() {}, skip() {} };
 export function foldConstantsInPlace(g: Graph, opts: FoldOptions = {}, ctx: Counter = NO_COUNTER): number {
   const max = opts.maxElements ?? DEFAULT_MAX_ELEMENTS;
   let folded = 0;
+  const rw = new Rewriter(g);
+  const renames: [Value, string][] = [];
   for (const node of [...g.nodes]) {
     const types = inferNode(g, node);
     node.outputs.forEach((o, i) => { if (types[i]) o.type = types[i]!; });
     const result = evaluate(g, node, max, ctx);
     if (!result) continue;
-    replaceByConstants(g, node, result);
-    folded++;
     ctx.count(node.op === 'Shape' && !node.inputs[0]!.isConst ? 'Shape of a static shape folded' : 'nodes folded to constants');
+    renames.push(...replaceByConstants(g, rw, node, result));
+    folded++;
   }
+  rw.flush();
+  for (const [c, name] of renames) g.rename(c, name);
   return folded;
 }
 
@@ -85,17 +90,19 @@ function staticShapeSlice(node: Node): Tensor | null {
   return Tensor.fromArray('int64', [dims.length], dims);
 }
 
-/** Each output becomes an initializer carrying the output's name, so names downstream stay stable. */
-function replaceByConstants(g: Graph, node: Node, outs: Tensor[]): void {
-  const inputs = node.args;
+/**
+ * Each output becomes an initializer; it takes the output's name once the node is gone (names downstream stay
+ * stable), so the (constant, name) pairs are returned for after the rewriter's flush.
+ */
+function replaceByConstants(g: Graph, rw: Rewriter, node: Node, outs: Tensor[]): [Value, string][] {
   const made = node.outputs.map((o, i) => {
     const c = g.addConst(`${o.name}_folded`, outs[i]!);
     g.replaceAllUses(o, c);
-    return [c, o.name] as const;
+    return [c, o.name] as [Value, string];
   });
-  g.removeNode(node);
-  for (const [c, name] of made) g.rename(c, name);
-  for (const v of new Set(inputs)) if (v.isConst) g.removeConstIfUnused(v);
+  for (const v of node.args) rw.dropIfUnused(v);
+  rw.remove(node);
+  return made;
 }
 
 export const foldConstants: Pass = {
