@@ -12,11 +12,14 @@ import { readTensorFile } from '../../src/io/tensor-file.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { exportOnnx } from '../../src/export/onnx.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
+import { loadModel } from '../../src/frontend/load.ts';
+import { cloneGraph } from '../../src/train/clone-graph.ts';
+import { Tensor as T } from '../../src/ir/tensor.ts';
 import { optimize } from '../../passes/index.ts';
 import { formatReport } from '../../passes/pass.ts';
 import { main } from '../../src/cli.ts';
 import { MODELS, REPO_ROOT } from '../fixtures.ts';
-import { runOrtBytes } from './graphs.ts';
+import { lcg, maxDiff, runOrtBytes } from './graphs.ts';
 
 interface Case { dir: string; name: string; training: boolean; tol: { rtol: number; atol: number } }
 
@@ -75,6 +78,28 @@ describe('optimizer on the fixture models', () => {
     expect(report).toContain('fuse-epilogue: 2 Conv fused with its epilogue');
     expect(report).toMatch(/nodes: 16 -> 8$/);
   });
+});
+
+describe('optimizer on the example .layers models (DSL-compiled, seeded weights, running statistics as initialized)', () => {
+  for (const name of ['lenet_bn', 'mlp_bn', 'mobilenet_block', 'resnet_mini']) {
+    it(`${name}: -O2 leaves no BN; exported, onnxruntime matches the reference run of the original`, async () => {
+      const g = await loadModel(join(REPO_ROOT, 'examples', `${name}.layers`));
+      const after = cloneGraph(g);
+      optimize(after, { level: 2 });
+      expect(count(after, 'BatchNormalization')).toBe(0);
+      expect(count(after, 'Fused')).toBeGreaterThan(0);
+      const rnd = lcg(7);
+      const feeds = Object.fromEntries(g.inputs.map((v) => {
+        const shape = v.type.shape!.map((d) => (typeof d === 'number' ? d : 2));
+        return [v.name, T.fromArray('float32', shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rnd() * 2 - 1))];
+      }));
+      const ref = runGraph(g, feeds);
+      const scale = Math.max(1, ...Object.values(ref).flatMap((t) => Array.from(t.data, Math.abs)));
+      // float32 re-association only (see test/passes/props.test.ts); 1e-5 relative to the largest output.
+      expect(maxDiff(ref, runGraph(after, feeds))).toBeLessThan(1e-5 * scale);
+      expect(maxDiff(ref, await runOrtBytes(exportOnnx(after), feeds))).toBeLessThan(1e-5 * scale);
+    }, 60_000);
+  }
 });
 
 describe('layerc optimize', () => {
