@@ -6,6 +6,8 @@
 //     kernel instead of sending the whole graph to the interpreter;
 //   fold-batchnorm: BatchNormalization (inference, constant statistics) folded into the adjacent Conv/Gemm;
 //   fuse-epilogue: activations, bias/residual Adds and per-channel Muls absorbed into ai.layerc::Fused.
+// Then the backend's own step, which the optimizer has no equivalent of (it would need every backend to run
+// arbitrary JS): chains of elementwise ops merged into one loop each (./fuse-elementwise.ts).
 // Every rewrite needs the producer's output to have one user and not be a graph output, so a training graph
 // (whose backward ops read the forward activations) keeps its forward ops separate. After `-O2` there is
 // usually nothing left to do here.
@@ -16,11 +18,13 @@ import { foldBatchnorm } from '../../passes/fold-batchnorm.ts';
 import { fuseEpilogue } from '../../passes/fuse-epilogue.ts';
 import { runPasses } from '../../passes/pass.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
+import { fuseElementwise } from './fuse-elementwise.ts';
 
 /** A lowered copy of `graph` (the input graph is not changed). */
 export function lowerForJs(graph: Graph): Graph {
   const g = cloneGraph(graph);
   if (foldConstantsInPlace(g)) inferShapes(g);
   runPasses(g, [foldBatchnorm, fuseEpilogue]);
+  fuseElementwise(g);
   return g;
 }

@@ -1,13 +1,17 @@
 // The js backend's lowering: Conv+BN+Relu(+residual Add) becomes one Fused node (one kernel), a conv
 // whose output has two users is left alone, the caller's graph is not changed, and results match the
-// reference interpreter on the original graph.
+// reference interpreter on the original graph. Elementwise chains become one JsElementwise node, never
+// through a value with a second user or a graph output; random elementwise DAGs agree (fast-check).
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { Value } from '../../src/ir/graph.ts';
 import { Graph } from '../../src/ir/graph.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { lowerForJs } from '../../runtime/js/lower.ts';
 import { compileJs } from '../../runtime/js/index.ts';
 import { lcg, randomTensor, toleranceRatio } from './graphs.ts';
+import '../../src/train/grad-ops.ts';
 
 function block(extraUser: boolean) {
   const rnd = lcg(21);
@@ -41,5 +45,58 @@ describe('js lowering', () => {
   it('leaves a conv whose output is also a graph output unfused', () => {
     const { g } = block(true);
     expect(lowerForJs(g).nodes.map((n) => n.op)).toEqual(['Conv', 'BatchNormalization', 'Relu', 'Add']);
+  });
+
+  it('merges the sigmoid gradient dY * y * (1 - y) into one chain node; a shared or output value stays a leaf', async () => {
+    const rnd = lcg(4);
+    const g = new Graph('chain');
+    const dy = g.addInput('dy', { dtype: 'float32', shape: [3, 5] }), y = g.addInput('y', { dtype: 'float32', shape: [3, 5] });
+    const one = g.addConst('one', randomTensor([], rnd, 1, 1));
+    const omy = g.addNode('Sub', [one, y]).outputs[0]!;
+    const yy = g.addNode('Mul', [y, omy]).outputs[0]!;
+    const grad = g.addNode('Mul', [dy, yy]).outputs[0]!;
+    const shared = g.addNode('Exp', [grad]).outputs[0]!;
+    const a = g.addNode('Add', [shared, shared]).outputs[0]!;
+    g.outputs = [a, omy];
+    inferShapes(g);
+    const low = lowerForJs(g);
+    // omy is a graph output and `shared` has two uses: both stay values; Sub (output), Mul+Mul+Exp, Add remain.
+    expect(low.nodes.map((n) => n.op)).toEqual(['Sub', 'JsElementwise', 'Add']);
+    const feeds = { dy: randomTensor([3, 5], rnd), y: randomTensor([3, 5], rnd) };
+    const m = await compileJs(g, { threads: 2 });
+    const got = await m.run(feeds);
+    await m.dispose();
+    const ref = runGraph(g, feeds);
+    for (const v of g.outputs) expect(toleranceRatio(got[v.name]!, ref[v.name]!)).toBeLessThanOrEqual(1);
+  });
+
+  it('random elementwise DAGs with broadcasting agree with the reference (fast-check)', async () => {
+    const OPS = ['Add', 'Sub', 'Mul', 'Div', 'Max', 'Neg', 'Abs', 'Exp', 'Tanh', 'Sigmoid', 'Sqrt', 'LeakyRelu', 'ReluGrad'];
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 2, max: 9 }), async (seed, count) => {
+      const rnd = lcg(seed);
+      const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
+      const g = new Graph('dag');
+      const full = [2, 3, 5];
+      const values: Value[] = [g.addInput('x', { dtype: 'float32', shape: full }), g.addInput('c', { dtype: 'float32', shape: [3, 1] }), g.addConst('k', randomTensor([5], rnd, 0.5, 2))];
+      for (let i = 0; i < count; i++) {
+        const op = pick(OPS);
+        const a = pick(values), b = pick(values);
+        const x = op === 'Sqrt' ? g.addNode('Abs', [a]).outputs[0]! : a;
+        const n = ['Add', 'Sub', 'Mul', 'Div', 'Max'].includes(op) ? g.addNode(op, [x, op === 'Div' ? g.addNode('Add', [g.addNode('Abs', [b]).outputs[0]!, values[2]!]).outputs[0]! : b])
+          : op === 'ReluGrad' ? g.addNode(op, [x, g.addNode('Tanh', [x]).outputs[0]!], {}, { domain: 'ai.layerc' }) : g.addNode(op, [x], op === 'LeakyRelu' ? { alpha: 0.3 } : {});
+        values.push(n.outputs[0]!);
+        inferShapes(g);
+      }
+      const last = values.at(-1)!;
+      g.outputs = rnd() < 0.5 ? [last] : [last, pick(values.slice(3))];
+      g.outputs = [...new Set(g.outputs)];
+      inferShapes(g);
+      const feeds = { x: randomTensor(full, rnd, -2, 2), c: randomTensor([3, 1], rnd, -2, 2) };
+      const ref = runGraph(g, feeds);
+      const m = await compileJs(g, { threads: 1 });
+      const got = await m.run(feeds);
+      await m.dispose();
+      for (const v of g.outputs) expect(toleranceRatio(got[v.name]!, ref[v.name]!)).toBeLessThanOrEqual(1);
+    }), { numRuns: 60, seed: 13 });
   });
 });

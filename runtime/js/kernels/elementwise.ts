@@ -26,8 +26,15 @@ const LAYERC_BINARY: Record<string, (a: string, b: string) => string> = {
 
 const isF32 = (n: Node) => [...n.inputs, ...n.outputs].every((v) => !v || v.type.dtype === 'float32');
 
+/** The JS expression of binary op `n` on `a` and `b` (no broadcasting involved), or null. */
+export function binaryExpr(n: Node, a: string, b: string): string | null {
+  const f = n.domain === 'ai.layerc' ? LAYERC_BINARY[n.op] : n.domain ? undefined : BINARY[n.op];
+  return f ? `(${f(a, b)})` : null;
+}
+
 /** The JS expression of unary op `n` applied to `x`, or null. */
-function unaryExpr(n: Node, x: string): string | null {
+export function unaryExpr(n: Node, x: string): string | null {
+  if (n.domain) return null;
   const a = ACTIVATIONS[n.op];
   if (a && n.op !== 'Clip') {
     const p = activationParams(a, n.attrs as Record<string, unknown>);
@@ -43,7 +50,7 @@ function unaryExpr(n: Node, x: string): string | null {
 }
 
 /** Strides of `shape` broadcast onto `out` (0 along broadcast axes). */
-function broadcastStrides(shape: number[], out: number[]): number[] {
+export function broadcastStrides(shape: number[], out: number[]): number[] {
   const a = [...new Array(out.length - shape.length).fill(1), ...shape];
   const st = new Array<number>(out.length).fill(0);
   let acc = 1;
@@ -52,7 +59,7 @@ function broadcastStrides(shape: number[], out: number[]): number[] {
 }
 
 /** Merges adjacent axes whose strides stay consistent for every operand; drops size-1 axes. */
-function coalesce(out: number[], strides: number[][]): { dims: number[]; strides: number[][] } {
+export function coalesce(out: number[], strides: number[][]): { dims: number[]; strides: number[][] } {
   const dims: number[] = [], sts: number[][] = strides.map(() => []);
   out.forEach((d, i) => {
     if (d === 1) return;
@@ -69,8 +76,9 @@ function coalesce(out: number[], strides: number[][]): { dims: number[]; strides
   return { dims, strides: sts };
 }
 
-/** Nested loops over `dims` (outermost split across threads) evaluating `expr(operands)` into y. */
-function loopsJs(dims: number[], strides: number[][], bases: number[], expr: (xs: string[]) => string): string {
+/** Nested loops over `dims` (outermost split across threads) evaluating `expr(operands)` into y, after the
+ *  statements `pre(operands)` if given. */
+export function loopsJs(dims: number[], strides: number[][], bases: number[], expr: (xs: string[]) => string, pre?: (xs: string[]) => string): string {
   const r = dims.length, nIn = bases.length - 1;
   const idx = (j: number) => `i${j}`;
   let code = `${split(dims[0]!)}\n`;
@@ -82,7 +90,7 @@ function loopsJs(dims: number[], strides: number[][], bases: number[], expr: (xs
     open.push(`for (let ${v} = ${d === 0 ? 'lo' : 0}, ${inits}; ${v} < ${d === 0 ? 'hi' : dims[d]}; ${v}++${steps}) {`);
   }
   const xs = Array.from({ length: nIn }, (_, j) => `F[${idx(j + 1)}_${r - 1}]`);
-  code += open.join('\n') + `\n  F[${idx(0)}_${r - 1}] = ${expr(xs)};\n` + '}'.repeat(r);
+  code += open.join('\n') + `\n  ${pre ? pre(xs) : ''}F[${idx(0)}_${r - 1}] = ${expr(xs)};\n` + '}'.repeat(r);
   return code;
 }
 

@@ -15,6 +15,7 @@ import { batchNormTrainKernel, batchNormTrainGradKernel } from './batchnorm-trai
 import { poolGradKernel } from './pool-grad.ts';
 import { crossEntropyKernel } from './cross-entropy.ts';
 import { dropoutTrainKernel } from './dropout-train.ts';
+import { jsElementwiseKernel } from './js-elementwise.ts';
 
 export const KERNELS: KernelFactory[] = [convKernel, depthwiseKernel, gemmKernel, elementwiseKernel, batchNormKernel, poolKernel, softmaxKernel, concatKernel,
-  convGradInputKernel, convGradWeightKernel, reduceKernel, batchNormTrainKernel, batchNormTrainGradKernel, poolGradKernel, crossEntropyKernel, dropoutTrainKernel];
+  convGradInputKernel, convGradWeightKernel, reduceKernel, batchNormTrainKernel, batchNormTrainGradKernel, poolGradKernel, crossEntropyKernel, dropoutTrainKernel, jsElementwiseKernel];
