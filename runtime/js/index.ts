@@ -8,7 +8,7 @@ import { runGraph } from '../../src/ir/interpret.ts';
 import { cloneGraph } from '../../src/train/clone-graph.ts';
 import { buildProgram, type Program } from './program.ts';
 import { runProgram } from './executor.ts';
-import { lowerForJs } from './lower.ts';
+import { lowerForJsKernels } from './lower.ts';
 
 export const SIMD_AVAILABLE = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
 
@@ -26,7 +26,7 @@ function buildOptions(opts: JsOptions) {
 }
 
 export function compileProgram(graph: Graph, opts: JsOptions = {}): Program {
-  return buildProgram(opts.lower === false ? graph : lowerForJs(graph), buildOptions(opts));
+  return buildProgram(opts.lower === false ? graph : lowerForJsKernels(graph), buildOptions(opts));
 }
 
 export async function compileJs(graph: Graph, opts: JsOptions = {}): Promise<CompiledModel> {
@@ -37,7 +37,7 @@ export async function compileJs(graph: Graph, opts: JsOptions = {}): Promise<Com
 /** Every value's shape is known: kernels. A shape that depends on input values (Pad with computed pads,
  *  Reshape to a computed shape): the whole graph runs on the reference interpreter, and info says so. */
 async function compileStatic(graph: Graph, opts: JsOptions): Promise<CompiledModel> {
-  const g = opts.lower === false ? graph : lowerForJs(graph);
+  const g = opts.lower === false ? graph : lowerForJsKernels(graph);
   const dynamic = g.nodes.flatMap((n) => n.outputs).find((v) => !isStatic(v.type.shape));
   if (!dynamic) return runProgram(buildProgram(g, buildOptions(opts)), { training: opts.training, seed: opts.seed });
   const why = `value '${dynamic.name}' of ${dynamic.producer?.op} has a data-dependent shape`;

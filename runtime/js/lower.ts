@@ -6,8 +6,9 @@
 //     kernel instead of sending the whole graph to the interpreter;
 //   fold-batchnorm: BatchNormalization (inference, constant statistics) folded into the adjacent Conv/Gemm;
 //   fuse-epilogue: activations, bias/residual Adds and per-channel Muls absorbed into ai.layerc::Fused.
-// Then the backend's own step, which the optimizer has no equivalent of (it would need every backend to run
-// arbitrary JS): chains of elementwise ops merged into one loop each (./fuse-elementwise.ts).
+// The WGSL backend runs the same lowering (lowerForJs). The js backend then adds its own step, which the
+// optimizer has no equivalent of (it would need every backend to run arbitrary JS): chains of elementwise
+// ops merged into one loop each (./fuse-elementwise.ts; lowerForJsKernels).
 // Every rewrite needs the producer's output to have one user and not be a graph output, so a training graph
 // (whose backward ops read the forward activations) keeps its forward ops separate. After `-O2` there is
 // usually nothing left to do here.
@@ -25,6 +26,12 @@ export function lowerForJs(graph: Graph): Graph {
   const g = cloneGraph(graph);
   if (foldConstantsInPlace(g)) inferShapes(g);
   runPasses(g, [foldBatchnorm, fuseEpilogue]);
+  return g;
+}
+
+/** lowerForJs plus the js kernels' elementwise chains. */
+export function lowerForJsKernels(graph: Graph): Graph {
+  const g = lowerForJs(graph);
   fuseElementwise(g);
   return g;
 }
