@@ -125,6 +125,20 @@ function fixBatch(g: Graph, batch: number | undefined): void {
   inferShapes(g);
 }
 
+/**
+ * Drops nodes no graph output depends on. A vjp rule emits every input's gradient (Conv its dX), and autodiff
+ * keeps only those that reach a parameter, so e.g. the first conv's ConvGradInput would otherwise run for nothing.
+ */
+function removeDeadNodes(g: Graph): void {
+  const live = new Set<Value>(g.outputs);
+  const dead: Node[] = [];
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const n = g.nodes[i];
+    if (n.outputs.some((o) => live.has(o))) { for (const v of n.inputs) if (v) live.add(v); } else dead.push(n);
+  }
+  for (const n of dead) g.removeNode(n); // reverse topological order: users go before their producers
+}
+
 export function buildInferenceGraph(model: Graph): Graph {
   const g = cloneGraph(model, `${model.name}_inference`);
   ownRunningStats(g);
@@ -165,5 +179,6 @@ export function buildTrainingGraph(model: Graph, opts: SplitOptions): TrainingPr
   for (const [p, d] of addOptimizer(g, grads, opts.optimizer)) next.set(p, d);
   inferShapes(g);
   g.outputs = [loss, output, ...next.values()];
+  removeDeadNodes(g);
   return { graph: g, input, labels, output, loss, next, grads };
 }
