@@ -1,12 +1,13 @@
 // The issue's acceptance command: `layerc train mlp_train_sgd/model.onnx --loss mse --optimizer sgd --lr 0.05
 // --batch 1000 --steps 200 --bn-convention pytorch` reproduces PyTorch's losses (rtol 1e-4) and final state
 // (atol 1e-4, running stats included) in float32, and the inference graph with the trained state gives the
-// eval-mode MSE 0.028292 (rtol 1e-3).
+// eval-mode MSE 0.028292 (rtol 1e-3), and so does its `layerc export --mode inference` model in onnxruntime-node.
 import { join } from 'node:path';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
 import { MODELS, REPO_ROOT } from '../fixtures.ts';
 import { readNpy } from './npy.ts';
 import { loadCheckpoint } from '../../src/train/checkpoint.ts';
@@ -44,5 +45,14 @@ describe('layerc train on mlp_train_sgd', () => {
     applyState(inference, state);
     const { loss } = await evaluate(inference, { x: readNpy(join(REF, 'X.npy')), y: readNpy(join(REF, 'y.npy')) }, 'mse', 'reference', 1000);
     expect(Math.abs(loss - 0.028292) / 0.028292).toBeLessThanOrEqual(1e-3);
+    // The exported inference model (BN folded), run by onnxruntime-node, gives the same eval MSE.
+    const onnx = join(tmp, 'trained.onnx');
+    execFileSync(join(REPO_ROOT, 'bin/layerc.js'), ['export', ck, '--mode', 'inference', '-o', onnx], { stdio: 'pipe' });
+    const session = await ort.InferenceSession.create(onnx);
+    const X = readNpy(join(REF, 'X.npy')), Y = readNpy(join(REF, 'y.npy'));
+    const out = (await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', X.data as Float32Array, X.shape) }))[session.outputNames[0]].data as Float32Array;
+    let se = 0;
+    for (let i = 0; i < Y.size; i++) se += (out[i] - Y.data[i]) ** 2;
+    expect(Math.abs(se / Y.size - 0.028292) / 0.028292).toBeLessThanOrEqual(1e-3);
   }, 300_000);
 });
