@@ -160,13 +160,13 @@ function foldIntoProducer(rw: Rewriter, p: Node, chain: Chain): boolean {
   const wf = g.addConst(`${w.name}_folded`, f32([...W.shape], W.size, (i) => W.data[i]! * a[i % C]!));
   const shift = hasShift ? g.addConst(`${p.name}_bias_folded`, f32([C], C, (o) => s[o]!)) : null;
   if (shift && rank === 2) {
-    const gemm = rw.addNode('Gemm', [p.inputs[0]!, wf, shift], {}, { name: `${p.name}_gemm` }, p, chain.last);
+    const gemm = rw.addNode('Gemm', [p.inputs[0]!, wf, shift], {}, { name: `${p.name}_gemm`, span: p.span }, p, chain.last);
     dropChain(rw, chain, gemm.outputs[0]!, []);
     rw.remove(p);
     return true;
   }
   g.setInput(p, 1, wf);
-  const out = shift ? rw.addNode('Add', [p.outputs[0]!, shift], {}, { name: `${p.name}_bias` }, chain.links[0]!, chain.last).outputs[0]! : p.outputs[0]!;
+  const out = shift ? rw.addNode('Add', [p.outputs[0]!, shift], {}, { name: `${p.name}_bias`, span: p.span }, chain.links[0]!, chain.last).outputs[0]! : p.outputs[0]!;
   dropChain(rw, chain, out, [w]);
   return true;
 }

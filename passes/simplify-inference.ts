@@ -47,8 +47,8 @@ function rewriteBatchNorm(rw: Rewriter, bn: Node, ctx: PassContext): void {
   const scale = g.addConst(`${bn.name}_scale`, new Tensor('float32', shape, Float32Array.from(a)));
   const shift = g.addConst(`${bn.name}_shift`, new Tensor('float32', shape, Float32Array.from(s)));
   // Typed at once: a later BN in this sweep reads its input's rank.
-  const mul = rw.addNode('Mul', [x, scale], {}, { name: `${bn.name}_scale` }, bn, x);
-  const add = rw.addNode('Add', [mul.outputs[0]!, shift], {}, { name: `${bn.name}_shift` }, bn, bn.outputs[0]!);
+  const mul = rw.addNode('Mul', [x, scale], {}, { name: `${bn.name}_scale`, span: bn.span }, bn, x);
+  const add = rw.addNode('Add', [mul.outputs[0]!, shift], {}, { name: `${bn.name}_shift`, span: bn.span }, bn, bn.outputs[0]!);
   ORIGIN.set(mul, bn);
   ORIGIN.set(add, bn);
   g.replaceAllUses(bn.outputs[0]!, add.outputs[0]!);
