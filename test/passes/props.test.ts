@@ -35,6 +35,12 @@ describe('optimizer properties', () => {
     }), { seed: 4242, numRuns: 150 });
   });
 
+  it('the same with BN folded directly (no simplify-inference: the JS/WGSL lowering runs fold-batchnorm + fuse-epilogue)', () => {
+    fc.assert(fc.property(caseArb, (c) => {
+      maxRatio = Math.max(maxRatio, checkEquivalent(c, { passes: ['fold-batchnorm', 'fuse-epilogue'] }).ratio);
+    }), { seed: 1234, numRuns: 100 });
+  });
+
   it('the same with the full -O2 pipeline', () => {
     fc.assert(fc.property(caseArb, (c) => { maxRatio = Math.max(maxRatio, checkEquivalent(c, { level: 2 }).ratio); }), { seed: 77, numRuns: 60 });
   });
