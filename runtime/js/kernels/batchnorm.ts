@@ -1,6 +1,6 @@
 // BatchNormalization in inference form with constant statistics: folded at compile time to one
 // multiply-add per element, y = a[c] * x + b[c] (src/ops/normalization.ts's closed form), rows split
-// across threads. Training-mode BN is a separate kernel (./train.ts) or the reference.
+// across threads. Training-mode BN (ai.layerc::BatchNormTrain) has its own kernel (./batchnorm-train.ts).
 import { batchNormAffine } from '../../../src/ops/normalization.ts';
 import { prod, split, staticShape, type KernelFactory } from '../kernel.ts';
 
