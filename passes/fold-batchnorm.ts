@@ -10,6 +10,8 @@
 //   Input side (chain -> Conv), input channel c:  W[o, c, ...] *= a[c],  b[o] += sum_{c,k} W[o, c, k] * s[c].
 //     Exact only when the Conv reads no zero padding (pads all 0, auto_pad NOTSET/VALID): a padded tap reads 0,
 //     not s[c]. A pure scale (s == 0) commutes with zero padding and folds regardless.
+//   Input side (chain -> Gemm with transA 0, A's columns k are the channels): row k of B *= a[k],
+//     C' = beta * C + alpha * (s B), beta' = 1. Always exact (no padding).
 // Preconditions (a chain is left alone otherwise, and every BN left in the graph is reported with a reason):
 // the producer's output and every link's output have exactly one user and are not graph outputs; weights,
 // biases and BN parameters are float32 constants; the channel axis of the map is the op's channel axis.
@@ -198,6 +200,31 @@ function foldIntoConsumer(rw: Rewriter, conv: Node, chain: Chain): string | null
   return null;
 }
 
+/** Folds `chain` (before input A of a Gemm with transA 0) into B and C. */
+function foldIntoGemmInput(rw: Rewriter, gemm: Node, chain: Chain): void {
+  const g = rw.g;
+  const { a, s } = chain;
+  const w = gemm.inputs[1]!, B = w.const!, c = gemm.inputs[2] ?? null;
+  const transB = Number(gemm.attrs.transB ?? 0), alpha = Number(gemm.attrs.alpha ?? 1), beta = Number(gemm.attrs.beta ?? 1);
+  const K = a.length, N = B.size / K;
+  const kOf = transB ? (i: number) => i % K : (i: number) => Math.floor(i / N);
+  const nOf = transB ? (i: number) => Math.floor(i / K) : (i: number) => i % N;
+  const sB = new Float64Array(N);
+  for (let i = 0; i < B.size; i++) sB[nOf(i)]! += s[kOf(i)]! * B.data[i]!;
+  g.setInput(gemm, 0, chain.first);
+  g.setInput(gemm, 1, g.addConst(`${w.name}_folded`, f32([...B.shape], B.size, (i) => B.data[i]! * a[kOf(i)]!)));
+  if (c || s.some((x) => x !== 0)) {
+    const cs = c ? [1, 1, ...c.const!.shape].slice(-2) : [1, 1];
+    const rows = cs[0]!, cc = cs[1]!;
+    const at = (r: number, n: number) => (c ? nums(c)[r * cc + (cc === 1 ? 0 : n)]! : 0);
+    g.setInput(gemm, 2, g.addConst(`${gemm.name}_c_folded`, f32(rows === 1 ? [N] : [rows, N], rows * N, (i) => beta * at(Math.floor(i / N), i % N) + alpha * sB[i % N]!)));
+    gemm.attrs = { ...gemm.attrs, beta: 1 };
+  }
+  for (const n of chain.links) rw.remove(n);
+  rw.dropIfUnused(w);
+  rw.dropIfUnused(c);
+}
+
 function countFolds(ctx: PassContext, links: Node[], into: string): void {
   const seen = new Set<Node>();
   for (const n of links) {
@@ -226,6 +253,11 @@ export const foldBatchnorm: Pass = {
           if (blocked) chain.links.forEach((n) => note(n, blocked));
           else countFolds(ctx, chain.links, `${p.op} (input side)`);
         }
+      }
+      if (p.op === 'Gemm' && !Number(p.attrs.transA ?? 0) && isF32Const(p.inputs[1]) && (!p.inputs[2] || isF32Const(p.inputs[2])) && p.inputs[0]!.type.shape?.length === 2) {
+        const B = p.inputs[1]!.const!;
+        const chain = chainBefore(g, p.inputs[0]!, { axis: 1, C: B.shape[Number(p.attrs.transB ?? 0) ? 1 : 0]!, rank: 2 });
+        if (chain) { foldIntoGemmInput(rw, p, chain); countFolds(ctx, chain.links, 'Gemm (input side)'); }
       }
       const out = p.outputs[0]!;
       const site = outputSite(p);

@@ -138,6 +138,28 @@ describe('fold-batchnorm: input side (BN before a Conv)', () => {
   });
 });
 
+describe('fold-batchnorm: input side of a Gemm (BN1d before a Linear)', () => {
+  for (const transB of [0, 1]) {
+    it(`BN on A's columns folds into B's rows and C (transB=${transB}, alpha -2, beta 0.5)`, () => {
+      const b = builder(20 + transB);
+      const a = b.input('a', [3, 4]);
+      const bn = b.node('BatchNormalization', [a, ...b.bnParams(4)]);
+      const g = b.out(b.node('Gemm', [bn, b.konst('B', transB ? [5, 4] : [4, 5]), b.konst('C', [5])], { transB, alpha: -2, beta: 0.5 }));
+      const { after, report } = folds(g, b.feeds);
+      expect(opList(after)).toEqual(['Gemm']);
+      expect(after.nodes[0]!.inputs[0]!.name).toBe('a');
+      expect(report).toContain('1 BatchNormalization folded into Gemm (input side)');
+    });
+  }
+  it('transA=1 (A is [K, M]: BN channels are not the reduced axis) is left alone', () => {
+    const b = builder(22);
+    const a = b.input('a', [4, 3]);
+    const bn = b.node('BatchNormalization', [a, ...b.bnParams(3)]);
+    const g = b.out(b.node('Gemm', [bn, b.konst('B', [4, 5])], { transA: 1 }));
+    unchanged(g, 'not next to a Conv, ConvTranspose, Gemm or MatMul');
+  });
+});
+
 describe('fold-batchnorm: must leave unchanged', () => {
   const convBn = (f: (b: ReturnType<typeof builder>, conv: Value, bn: Value) => void, opts: { bnInputs?: boolean; wInput?: boolean } = {}) => {
     const b = builder(9);

@@ -1,6 +1,6 @@
 // Random graphs for the optimizer properties: a linear op (Conv with random groups/depthwise, kernel, stride,
 // dilation, padding, bias or not; ConvTranspose with groups; Gemm with transA/transB/alpha/beta and every C
-// broadcast; MatMul of rank 2 or 3 with a constant weight), optionally a BatchNormalization before a conv,
+// broadcast; MatMul of rank 2 or 3 with a constant weight), optionally a BatchNormalization before a conv or Gemm,
 // then a random tail of BNs (random eps, tiny variances), activations, residual and bias Adds, per-channel
 // Muls, Identity/Dropout, and forks (an intermediate that is also a graph output). Structure comes from
 // fast-check (so it shrinks), numbers from a seeded generator.
@@ -133,7 +133,8 @@ export function buildCase(c: Case): Built {
     const M = int(1, 4), K = int(1, 6), Nn = int(1, 5);
     const transA = int(0, 1), transB = int(0, 1), alpha = pick([1, 0.5, -1.5]), beta = pick([1, 2, 0.5]);
     const cShape = pick([null, [Nn], [1, Nn], [M, Nn], [], [M, 1]]);
-    const a = input('a', transA ? [K, M] : [M, K]);
+    let a = input('a', transA ? [K, M] : [M, K]);
+    if (c.preBn) a = bn(a); // channels of A are its columns when transA = 0 (foldable), rows otherwise (not)
     const b = param('B', tensor(transB ? [Nn, K] : [K, Nn], -1, 1));
     x = node('Gemm', [a, b, cShape ? param('C', tensor(cShape, -1, 1)) : null], { transA, transB, alpha, beta });
     after(Math.abs(alpha) * K * mag + Math.abs(beta));

@@ -78,7 +78,7 @@ describe('optimizer properties', () => {
     expect(maxRatio).toBeLessThanOrEqual(1);
     // The properties must have exercised every fold and fusion, not passed on graphs left alone.
     for (const k of ['BatchNormalization folded into Conv', 'BatchNormalization folded into ConvTranspose', 'BatchNormalization folded into Gemm',
-      'BatchNormalization folded into MatMul', 'BatchNormalization folded into Conv (input side)', 'Conv fused with its epilogue', 'Gemm fused with its epilogue',
+      'BatchNormalization folded into MatMul', 'BatchNormalization folded into Conv (input side)', 'BatchNormalization folded into Gemm (input side)', 'Conv fused with its epilogue', 'Gemm fused with its epilogue',
       'MatMul fused with its epilogue', 'Identity removed', 'Dropout removed']) expect(seen[k] ?? 0, k).toBeGreaterThan(3);
   });
 });
