@@ -20,6 +20,8 @@ describe('optimizer regressions', () => {
     ['ConvTranspose with groups: output channel g*(M/group)+m', { base: 'convT', preBn: false, bn: true, tail: [], inputParams: false, symbolicBatch: false, seed: 1185592694 }],
     ['Conv + BN: weights scaled per output channel', { base: 'conv', preBn: false, bn: true, tail: [], inputParams: false, symbolicBatch: false, seed: 75498530 }],
     ['Gemm: C scaled by beta before the BN scale', { base: 'gemm', preBn: false, bn: true, tail: [], inputParams: false, symbolicBatch: false, seed: 10 }],
+    ['BN before a Gemm: C gets alpha * (s B)', { base: 'gemm', preBn: true, bn: true, tail: [], inputParams: false, symbolicBatch: false, seed: 1 }],
+    ['BN before a Gemm with transB: row k of B is column k of the stored [N, K]', { base: 'gemm', preBn: true, bn: true, tail: [], inputParams: false, symbolicBatch: false, seed: 2111667687 }],
     ['BN before a padded Conv: not folded (padding reads 0, not the shift)', { base: 'conv', preBn: true, bn: true, tail: [], inputParams: false, symbolicBatch: false, seed: 1 }],
   ];
   for (const [what, c] of mutants) {
