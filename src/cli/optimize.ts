@@ -40,7 +40,7 @@ export function register(program: Command): void {
       const g = await loadModel(input);
       const { graph, reports } = optimize(g, passes ? { passes } : { level });
       writeFileAtomic(o.output, exportOnnx(graph, { producer: 'layerc optimize' }), { force: o.force, inputs: [input] });
-      if (o.report) console.log(formatReport(reports));
+      if (o.report) console.log(reports.length ? formatReport(reports) : `no passes ran; nodes: ${graph.nodes.length}`);
       console.log(`wrote ${o.output} (${passes ? `passes ${passes.join(',')}` : `-O${level}`}, ${graph.nodes.length} nodes)`);
     });
 }
