@@ -12,6 +12,7 @@
 // threads.
 import type { Node } from '../../../src/ir/graph.ts';
 import { emitGemm } from '../wasm/gemm.ts';
+import { emitStridedCopy } from '../wasm/strided-copy.ts';
 import { split, staticShape, type KernelBuild, type KernelFactory } from '../kernel.ts';
 import { buildConv, MR, NR, V, type ConvGeometry } from './conv.ts';
 
@@ -56,7 +57,7 @@ export const convGradWeightKernel: KernelFactory = (node, opts) => {
     kind: `conv grad-weight ${KH}x${KW}/${SH} ${C}->${M}${G > 1 ? ` g${G}` : ''} gemm ${Mg}x${P}x${K} per image`,
     scratchBytes: perThread * 4,
     emit(ctx) {
-      const fn = ctx.wasmName('cgw');
+      const fn = ctx.wasmName('cgw'), copy = ctx.wasmName('copy');
       // C[Mg, K] += A[Mg, P] * B[P, K]; the partial sum itself is the 'full' operand of the add.
       const code = emitGemm({ M: Mg, N: K, K: P, MR, V, ldc: K, steps: [{ kind: 'add', per: 'full' }], rowsOuter: false });
       const DY = ctx.at(node.inputs[0]) / 4, X = ctx.at(node.inputs[1]) / 4, DW_ = ctx.at(node.outputs[0]) / 4;
@@ -81,13 +82,13 @@ export const convGradWeightKernel: KernelFactory = (node, opts) => {
             const sr = src + iy * ${W};
             let ox = 0;
             for (; ox < oxa; ox++) F[dd + ox * ${NR}] = 0;
-            for (; ox < oxb; ox++) F[dd + ox * ${NR}] = F[sr + ox * ${SW}];
-            for (; ox < ${OW}; ox++) F[dd + ox * ${NR}] = 0;
+            W.${copy}((sr + oxa * ${SW}) * 4, (dd + oxa * ${NR}) * 4, oxb - oxa);
+            for (ox = oxb; ox < ${OW}; ox++) F[dd + ox * ${NR}] = 0;
           }
         }`;
       const zeroPadColumns = K % NR ? `for (let k = ${K}; k < ${kbs * NR}; k++) for (let p = 0, d = sb + ${(kbs - 1) * P * NR} + (k % ${NR}); p < ${P}; p++) F[d + p * ${NR}] = 0;` : '';
       return {
-        wasm: [{ name: fn, code }],
+        wasm: [{ name: fn, code }, { name: copy, code: emitStridedCopy(SW, NR) }],
         phases: [
           { js: `${split(N, 'n0', 'n1')}
     const sa = ${base}, sb = sa + ${aFloats}, sc = sb + ${bFloats};
