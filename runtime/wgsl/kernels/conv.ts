@@ -4,12 +4,11 @@
 // constant bounds the WGSL compiler can unroll. Conv gathers: tap k of output o reads input
 // o*stride - padBegin + k*dilation. ConvTranspose inverts that map: output o receives input i from tap k
 // when o + padBegin - k*dilation = i*stride, so each output thread gathers instead of scattering.
-// When a group has a multiple of 4 output channels, each thread computes 4 channels at one position in a
-// vec4 accumulator: every input element read serves 4 multiply-adds (~2x faster on lavapipe), and the
-// epilogue then runs per channel on the scalar `value` as the contract says.
+// When a group has a multiple of 4 output channels, conv-blocked.ts computes 4 channels x 4 positions per thread.
 import { coords, declareBindings, dispatchSize, mainStart } from '../shader.ts';
 import { emitEpilogue, operandBindings, type Operand } from '../epilogue.ts';
 import type { EpilogueStep } from '../../../src/ops/fused.ts';
+import { emitConvBlocked } from './conv-blocked.ts';
 
 export interface ConvSpec {
   x: number[]; w: number[]; y: number[];
@@ -29,7 +28,7 @@ export function emitConv(s: ConvSpec): { code: string; wg: [number, number] } {
   const inSp = s.x.slice(2), kSp = s.w.slice(2);
   const Cg = s.transpose ? C / s.group : s.w[1]!;
   const Mg = M / s.group;
-  const quad = !s.transpose && Mg % 4 === 0;
+  if (!s.transpose && Mg % 4 === 0) return emitConvBlocked(s, [{ name: 'x', access: 'read' }, { name: 'w', access: 'read' }, ...operandBindings(s.operands), { name: 'y', access: 'read_write' }], Cg, Mg);
   const binds = [{ name: 'x', access: 'read' as const }, { name: 'w', access: 'read' as const }, ...operandBindings(s.operands), { name: 'y', access: 'read_write' as const }];
   let body = '';
   let xIdx = `(n * ${C}u + c0 + c)`, wIdx = s.transpose ? `((c0 + c) * ${Mg}u + m % ${Mg}u)` : `(m * ${Cg}u + c)`;
@@ -49,12 +48,8 @@ export function emitConv(s: ConvSpec): { code: string; wg: [number, number] } {
     xIdx = `(${xIdx} * ${inSp[a]}u + i${a})`;
     wIdx = `(${wIdx} * ${kSp[a]}u + k${a})`;
   }
-  const wStride = Cg * kSp.reduce((a, b) => a * b, 1);
-  body += quad
-    ? `${'    ' + '  '.repeat(r)}let wi = ${wIdx};\n${'    ' + '  '.repeat(r)}acc += x[${xIdx}] * vec4<f32>(w[wi], w[wi + ${wStride}u], w[wi + ${2 * wStride}u], w[wi + ${3 * wStride}u]);\n`
-    : `${'    ' + '  '.repeat(r)}acc += x[${xIdx}] * w[${wIdx}];\n`;
+  body += `${'    ' + '  '.repeat(r)}acc += x[${xIdx}] * w[${wIdx}];\n`;
   for (let a = r - 1; a >= 0; a--) body += `${'    ' + '  '.repeat(a)}}\n`;
-  if (quad) return emitQuad(s, binds, body, total, Cg, Mg);
   const code = `${declareBindings(binds)}
 ${mainStart(total)}${coords('gid', s.y, 'o')}
   let n = o0; let m = o1;
@@ -70,27 +65,3 @@ ${emitEpilogue(s.epilogue, s.operands, 'gid', 'm', s.y, '  ')}
   return { code, wg: dispatchSize(total) };
 }
 
-/** The 4-channels-per-thread form: threads cover [N, M/4, spatial...]; lane j is channel 4q + j. */
-function emitQuad(s: ConvSpec, binds: Parameters<typeof declareBindings>[0], body: string, total: number, Cg: number, Mg: number): { code: string; wg: [number, number] } {
-  const M = s.y[1]!, S = total / (s.y[0]! * M);
-  const threads = total / 4;
-  const grid = [s.y[0]!, M / 4, ...s.y.slice(2)];
-  const code = `${declareBindings(binds)}
-${mainStart(threads)}${coords('gid', grid, 'o')}
-  let n = o0; let m = o1 * 4u;
-  let c0 = (m / ${Mg}u) * ${Cg}u;
-  let sp = gid % ${S}u;
-  var acc = vec4<f32>(0.0);
-  for (var c = 0u; c < ${Cg}u + rt0; c++) {
-${body}  }
-  for (var j = 0u; j < 4u; j++) {
-    let mj = m + j;
-    let flat = (n * ${M}u + mj) * ${S}u + sp;
-    var value = acc[j];
-${emitEpilogue(s.epilogue, s.operands, 'flat', 'mj', s.y, '    ')}
-    y[flat] = value;
-  }
-}
-`;
-  return { code, wg: dispatchSize(threads) };
-}
