@@ -1,5 +1,6 @@
 // A fuzz worker process: runs `runs` seeded cases of one kind and reports each case before running it, so the
-// supervisor (supervise.ts) can name the case if this process hangs and has to be killed.
+// supervisor (supervise.ts) can name the case if this process hangs and has to be killed. The supervisor closes
+// the IPC channel after 'done' (disconnecting here could drop messages still queued: a Node internal error).
 import fc from 'fast-check';
 import { ARBITRARIES, runCase, type Kind } from './cases.ts';
 
@@ -13,7 +14,6 @@ process.once('message', (job: Job) => {
     const r = runCase(job.kind, job.replay as never);
     send(r.ok ? { t: 'outcome', code: r.accepted ? undefined : r.code } : { t: 'crash', plan: job.replay, error: r.error });
     send({ t: 'done', maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) });
-    process.disconnect?.();
     return;
   }
   const codes: Record<string, number> = {};
@@ -28,5 +28,4 @@ process.once('message', (job: Job) => {
     return true;
   }), { numRuns: job.runs, seed: job.seed });
   send({ t: 'done', accepted, rejected, crashes, codes, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) });
-  process.disconnect?.();
 });

@@ -86,11 +86,11 @@ function oneChild(kind: Kind, runs: number, seed: number, timeoutMs: number, rep
         const code = (m as { code?: string }).code;
         if (code) { r.rejected++; r.codes[code] = (r.codes[code] ?? 0) + 1; } else r.accepted++;
       } else if (m.t === 'crash') r.findings.push({ kind, what: 'crash', plan: m.plan, error: m.error! });
-      else if (m.t === 'done') { done = true; r.maxRssMb = m.maxRssMb ?? 0; }
+      else if (m.t === 'done') { done = true; r.maxRssMb = m.maxRssMb ?? 0; child.disconnect(); }
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      if (!done && !r.findings.some((f) => f.what === 'hang')) r.findings.push({ kind, what: 'died', plan: last, error: `child exited (${code ?? signal}): ${stderr.trim().split('\n').slice(-3).join(' | ')}` });
+      if (!done && !r.findings.some((f) => f.what === 'hang')) r.findings.push({ kind, what: 'died', plan: last, error: `child exited (${code ?? signal}): ${stderr.trim().split('\n').slice(-12).join(' | ')}` });
       resolve(r);
     });
     child.send({ kind, runs, seed, replay });
