@@ -115,4 +115,20 @@ describe('js backend vs reference', () => {
       for (const threads of [1, 2]) expect(toleranceRatio((await runJs(g, feeds, threads))[y.name]!, ref)).toBeLessThanOrEqual(1);
     }
   });
+
+  it('strided convs on wide images (interior im2col panels packed in wasm, border panels in JS), 1 and 2 images', async () => {
+    const rnd = lcg(23);
+    for (const [N, C, H, W, k, st, p, d, group] of [[1, 3, 29, 37, 3, 2, 1, 1, 1], [2, 2, 40, 45, 7, 2, 3, 1, 1], [1, 4, 33, 41, 3, 3, 0, 2, 2], [1, 5, 21, 50, 5, 4, 2, 1, 1]] as const) {
+      const g = new Graph('strided');
+      const x = g.addInput('x', { dtype: 'float32', shape: [N, C, H, W] });
+      const y = g.addNode('Conv', [x, g.addConst('w', randomTensor([6, C / group, k, k], rnd)), g.addConst('b', randomTensor([6], rnd))],
+        { strides: [st, st], pads: [p, p, p, p], dilations: [d, d], group }).outputs[0]!;
+      g.outputs = [y];
+      inferShapes(g);
+      expect(compileProgram(g, { threads: 1 }).kernels[0]!.kind).toMatch(/^conv/);
+      const feeds = { x: randomTensor([N, C, H, W], rnd) };
+      const ref = runGraph(g, feeds)[y.name]!;
+      for (const threads of [1, 2]) expect(toleranceRatio((await runJs(g, feeds, threads))[y.name]!, ref)).toBeLessThanOrEqual(1);
+    }
+  });
 });

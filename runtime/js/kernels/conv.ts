@@ -11,6 +11,7 @@ import { axisGeometry, readWindowAttrs } from '../../../src/ops/window.ts';
 import { RAISE } from '../../../src/ops/dims.ts';
 import { emitGemm } from '../wasm/gemm.ts';
 import { emitDirect } from '../wasm/direct.ts';
+import { emitPackPanel } from '../wasm/pack-panel.ts';
 import { operandSteps, splitEpilogue, tailPassJs } from '../epilogue.ts';
 import { split, staticShape, type BuildOptions, type EmitContext, type Emitted, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
 
@@ -61,11 +62,11 @@ function packWeights(w: ArrayLike<number>, G: number, Mg: number, K: number): Fl
 
 /**
  * JS that packs image `n`, group `g`, panels nb in [plo, phi) of the im2col matrix into [nb][K][NR] at
- * float index `dst`. Panel-major, so writes are sequential. A panel whose NR columns lie in one output row
- * with every tap inside the input copies NR strided values straight (the common interior case); other
- * panels check bounds per column.
+ * float index `dst`. Panel-major, so writes are sequential. A panel whose taps all lie inside the input and
+ * whose NR columns lie in one output row (the common interior case) is packed by one wasm call
+ * (../wasm/pack-panel.ts); other panels copy straight per tap where they can and check bounds per column.
  */
-function packJs(c: ConvGeometry, K: number, x: number): string {
+function packJs(c: ConvGeometry, K: number, x: number, panel: string): string {
   const { H, W, KH, KW, OH, OW, SH, SW, DH, DW, PT, PL } = c;
   const Cg = c.C / c.G, P = OH * OW;
   const straight = Array.from({ length: NR }, (_, j) => `F[d + ${j}] = F[s + ${j * SW}];`).join(' ');
@@ -73,6 +74,12 @@ function packJs(c: ConvGeometry, K: number, x: number): string {
       const col0 = nb * ${NR}, oy = (col0 / ${OW}) | 0, ox0 = col0 - oy * ${OW};
       const oneRow = ox0 + ${NR} <= ${OW};
       let d = dst + nb * ${K * NR};
+      const iy0 = oy * ${SH} - ${PT}, ix0 = ox0 * ${SW} - ${PL};
+      // Interior panel (every tap inside the input): the whole panel in one wasm call.
+      if (oneRow && iy0 >= 0 && iy0 + ${(KH - 1) * DH} < ${H} && ix0 >= 0 && ix0 + ${(KW - 1) * DW + (NR - 1) * SW} < ${W}) {
+        W.${panel}((${x / 4} + (n * ${c.C} + g * ${Cg}) * ${H * W} + iy0 * ${W} + ix0) * 4, d * 4);
+        continue;
+      }
       for (let ci = 0; ci < ${Cg}; ci++) {
         const src = ${x / 4} + (n * ${c.C} + g * ${Cg} + ci) * ${H * W};
         for (let ky = 0; ky < ${KH}; ky++) for (let kx = 0; kx < ${KW}; kx++, d += ${NR}) {
@@ -183,7 +190,8 @@ export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): Kerne
       const call = (mb: string, nb: string, scratch: string) =>
         `W.${fn}(${wAddr} + g * ${panelBytes}, ${scratch}, ${yAt} + (n * ${c.M} + g * ${Mg}) * ${P * 4}, ${mb}, ${nb}${opArgs.map((a) => `, ${a}`).join('')});`;
       const phases: Phase[] = [];
-      const pack = packJs(c, K, xAt);
+      const panelFn = ctx.wasmName('panel');
+      const pack = packJs(c, K, xAt, panelFn);
       const xImage = `${xAt} + (n * ${c.C} + g * ${Cg}) * ${P * 4}`;
       if (direct) {
         // No packing: images (or, with fewer images than threads, GEMM blocks) split across threads.
@@ -208,7 +216,8 @@ export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): Kerne
       if (ep.tail.length) {
         phases.push({ js: `${split(c.N * c.M)}\n    ${tailPassJs(ep.tail, { y: String(yAt / 4), cols: P, channels: c.M, operand: (i) => String(ctx.at(node.inputs[i]) / 4) })}` });
       }
-      return withW({ phases, wasm: [{ name: fn, code }] });
+      const panel = direct ? [] : [{ name: panelFn, code: emitPackPanel({ Cg, KH: c.KH, KW: c.KW, NR, H: c.H, W: c.W, SW: c.SW, DH: c.DH, DW: c.DW }) }];
+      return withW({ phases, wasm: [{ name: fn, code }, ...panel] });
     },
   };
   return build;
