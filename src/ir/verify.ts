@@ -15,6 +15,7 @@ export function verify(graph: Graph): void {
   }
   for (const v of graph.initializers) if (!v.const) fail(`initializer '${v.name}' has no tensor`);
   const nodeNames = new Set<string>();
+  const inGraph = new Set(graph.nodes); // membership by Set: verify runs after every pass, so it must stay linear
   for (const node of graph.nodes) {
     if (nodeNames.has(node.name)) fail(`node name '${node.name}' is used twice`, node);
     nodeNames.add(node.name);
@@ -31,12 +32,11 @@ export function verify(graph: Graph): void {
       names.add(o.name);
       defined.add(o);
       for (const u of o.users) if (!u.inputs.includes(o)) fail(`'${o.name}' lists user '${u.name}' that does not use it`, node);
-      for (const u of o.users) if (!graph.nodes.includes(u)) fail(`'${o.name}' lists user '${u.name}' that is not in the graph`, node);
+      for (const u of o.users) if (!inGraph.has(u)) fail(`'${o.name}' lists user '${u.name}' that is not in the graph`, node);
     }
   }
   for (const o of graph.outputs) if (!defined.has(o)) fail(`graph output '${o.name}' is not defined`);
   // Use lists of graph inputs and initializers (node outputs are checked above, at their producer).
-  const inGraph = new Set(graph.nodes);
   for (const v of [...graph.inputs, ...graph.initializers]) {
     for (const u of v.users) {
       if (!u.inputs.includes(v)) fail(`'${v.name}' lists user '${u.name}' that does not use it`);
