@@ -72,7 +72,8 @@ export const NN_RULES: Record<string, Rule> = {
     const dx = op(c, 'ConvGradInput', [dy, w], { ...g, x_shape: xs }, 'ai.layerc');
     const dw = op(c, 'ConvGradWeight', [dy, x], { ...g, w_shape: ws }, 'ai.layerc');
     const db = bias ? op(c, 'ReduceSum', [dy, ints(c, [0, 2, 3])], { keepdims: 0 }) : null;
-    return [dx, dw, db];
+    // One gradient per input: a Conv without bias has two inputs (padNull trims/pads to the node's arity).
+    return padNull(c, [dx, dw, db]);
   },
   MaxPool: (c) => {
     const x = c.node.inputs[0]!;
@@ -105,6 +106,20 @@ export const NN_RULES: Record<string, Rule> = {
     const dscale = op(c, 'ReduceSum', [op(c, 'Mul', [dy, xhat]), others], { keepdims: 0 });
     const dbias = op(c, 'ReduceSum', [dy, others], { keepdims: 0 });
     return [dx, dscale, dbias, null, null];
+  },
+  // Each input's gradient is its slice of dY along the axis (sizes must be static along it).
+  Concat: (c) => {
+    const dy = c.dOut[0]!;
+    const r = rankOf(c, dy);
+    const axis = (((c.attrs.axis as number) % r) + r) % r;
+    let off = 0;
+    return c.node.inputs.map((v) => {
+      if (!v) return null;
+      const size = staticShape(c, v)[axis];
+      const g = op(c, 'Slice', [dy, ints(c, [off]), ints(c, [off + size]), ints(c, [axis])]);
+      off += size;
+      return g;
+    });
   },
   // dX = y * (dY - sum(dY * y, axis))
   Softmax: (c) => {

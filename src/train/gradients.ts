@@ -49,7 +49,33 @@ const RULES: Record<string, Rule> = {
   Tanh: (c) => { const y = c.node.outputs[0]; return [op(c, 'Mul', c.dOut[0], op(c, 'Sub', scalar(c, y, 1), op(c, 'Mul', y, y)))]; },
   // d sigmoid(x) = y (1 - y) dx
   Sigmoid: (c) => { const y = c.node.outputs[0]; return [op(c, 'Mul', c.dOut[0], op(c, 'Mul', y, op(c, 'Sub', scalar(c, y, 1), y)))]; },
-  Relu: (c) => [c.emit('ReluGrad', [c.dOut[0], c.node.outputs[0]], {}, 1, 'ai.layerc')[0]],
+  Relu: (c) => [reluGrad(c, c.dOut[0]!, c.node.outputs[0])],
+  // The piecewise-linear activations reuse ReluGrad as their mask (no new backend kernels): ReluGrad(g, v) is g
+  // where v > 0. LeakyRelu: dx = alpha dy + (1 - alpha) [x > 0] dy.
+  LeakyRelu: (c) => {
+    const x = c.node.inputs[0]!, g = c.dOut[0]!, alpha = (c.attrs.alpha as number | undefined) ?? 0.01;
+    return [op(c, 'Add', op(c, 'Mul', g, scalar(c, x, alpha)), op(c, 'Mul', reluGrad(c, g, x), scalar(c, x, 1 - alpha)))];
+  },
+  // Clip (relu6): dx = dy where min < x < max (as PyTorch's hardtanh; the bounds get no gradient — they are
+  // constants in every model layerc trains).
+  Clip: (c) => {
+    const [x, lo, hi] = c.node.inputs as [Value, Value | null, Value | null];
+    let g = c.dOut[0]!;
+    if (lo) g = reluGrad(c, g, op(c, 'Sub', x, lo));
+    if (hi) g = reluGrad(c, g, op(c, 'Sub', hi, x));
+    return onlyFirst(c, g);
+  },
+  // HardSigmoid y = clip(alpha x + beta, 0, 1): dx = alpha dy where 0 < y < 1.
+  HardSigmoid: (c) => {
+    const y = c.node.outputs[0], alpha = (c.attrs.alpha as number | undefined) ?? 0.2;
+    return [op(c, 'Mul', insideUnit(c, c.dOut[0]!, y), scalar(c, y, alpha))];
+  },
+  // HardSwish y = x h(x), h = clip(x/6 + 1/2, 0, 1): dx = dy h + dy x / 6 where 0 < h < 1.
+  HardSwish: (c) => {
+    const x = c.node.inputs[0]!, g = c.dOut[0]!;
+    const h = c.emit('HardSigmoid', [x], { alpha: 1 / 6, beta: 0.5 })[0];
+    return [op(c, 'Add', op(c, 'Mul', g, h), op(c, 'Mul', insideUnit(c, g, h), op(c, 'Div', x, scalar(c, x, 6))))];
+  },
   // Shape-only ops: reshape the gradient back to the input's shape.
   Reshape: (c) => onlyFirst(c, reshapeBack(c)),
   Flatten: (c) => onlyFirst(c, reshapeBack(c)),
@@ -77,6 +103,11 @@ const RULES: Record<string, Rule> = {
 };
 
 const onnxCode = (d: DType) => Number(Object.entries(ONNX_DTYPES).find(([, v]) => v === d)![0]);
+
+const reluGrad = (c: VjpContext, g: Value, v: Value) => c.emit('ReluGrad', [g, v], {}, 1, 'ai.layerc')[0];
+
+/** g where 0 < y < 1. */
+const insideUnit = (c: VjpContext, g: Value, y: Value) => reluGrad(c, reluGrad(c, g, y), op(c, 'Sub', scalar(c, y, 1), y));
 
 /** The gradient flows to input 0 only (the others are shapes/axes). */
 function onlyFirst(c: VjpContext, g: Value): (Value | null)[] {

@@ -1,4 +1,5 @@
-// Gradients of the network ops (Conv with stride/pad/dilation/groups, MaxPool, AveragePool, Gemm, MatMul, GlobalAveragePool, Softmax, BN eval and 4-D train)
+// Gradients of the network ops (Conv with stride/pad/dilation/groups, with and without bias; LeakyRelu, Clip,
+// HardSigmoid, HardSwish; Concat, Reshape, broadcasting Add/Mul; MaxPool, AveragePool, Gemm, MatMul, GlobalAveragePool, Softmax, BN eval and 4-D train)
 // vs central finite differences in float64 through the forward ops' own reference implementations. Each
 // forward op comes from src/ops (conv.ts, pool.ts, linalg.ts, softmax.ts, normalization).
 import fc from 'fast-check';
@@ -52,6 +53,13 @@ describe('network op gradients vs finite differences', () => {
         { strides: [stride, stride], pads: [pad, pad, pad, pad], dilations: [dil, dil], group }), v);
     }), { numRuns: 8, seed: 1 });
   });
+  it('Conv without bias (2 inputs): dense, grouped and depthwise, strided, as in resnet_mini / mobilenet_block', () => {
+    fc.assert(fc.property(vals, fc.constantFrom(1, 2), fc.constantFrom(1, 2, 4), (v, stride, group) => {
+      // 4 input channels; group 4 is depthwise (one input channel per output channel).
+      check((g, t) => node(g, 'Conv', [t([2, 4, 4, 4]), t([4, 4 / group, 3, 3])],
+        { strides: [stride, stride], pads: [1, 1, 1, 1], group }), v);
+    }), { numRuns: 6, seed: 9 });
+  });
   it('MaxPool and AveragePool', () => {
     fc.assert(fc.property(vals, fc.constantFrom(0, 1), (v, pad) => {
       check((g, t) => node(g, 'MaxPool', [t([1, 2, 4, 4])], { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0] }), v);
@@ -88,6 +96,25 @@ describe('network op gradients vs finite differences', () => {
         return g.addNode('BatchNormTrain', [t([3, 2, 2, 2]), t([2]), t([2]), rm, rv], { epsilon: 1e-3 }, { domain: 'ai.layerc', numOutputs: 5 }).outputs[0];
       }, v);
     }), { numRuns: 5, seed: 8 });
+  });
+  it('LeakyRelu, Clip (relu6, one-sided), HardSigmoid, HardSwish across their kinks', () => {
+    const k = (g: Graph, x: number) => g.addConst('k', Tensor.fromArray('float64', [], [x]));
+    // Inputs scaled by 4 (HardSwish by 5) so every linear piece is visited; a kink within 1e-6 of a value
+    // would need a seeded draw to land on it.
+    fc.assert(fc.property(vals, (v) => {
+      check((g, t) => node(g, 'LeakyRelu', [node(g, 'Mul', [t([2, 3]), k(g, 4)])], { alpha: 0.1 }), v);
+      check((g, t) => node(g, 'Clip', [node(g, 'Mul', [t([2, 3]), k(g, 4)]), k(g, 0), k(g, 6)]), v);
+      check((g, t) => node(g, 'Clip', [node(g, 'Mul', [t([2, 3]), k(g, 4)]), null as unknown as Value, k(g, 1)]), v);
+      check((g, t) => node(g, 'HardSigmoid', [node(g, 'Mul', [t([2, 3]), k(g, 4)])], { alpha: 0.3, beta: 0.4 }), v);
+      check((g, t) => node(g, 'HardSwish', [node(g, 'Mul', [t([2, 3]), k(g, 5)])]), v);
+    }), { numRuns: 6, seed: 10 });
+  });
+  it('Concat (two parameters along axis 1), Reshape, broadcasting Add/Mul against [C, 1, 1]', () => {
+    fc.assert(fc.property(vals, (v) => {
+      check((g, t) => node(g, 'Concat', [t([2, 1, 3]), t([2, 2, 3])], { axis: 1 }), v);
+      check((g, t) => node(g, 'Reshape', [t([2, 3, 2]), g.addConst('s', Tensor.fromArray('int64', [2], [4, 3]))]), v);
+      check((g, t) => node(g, 'Mul', [node(g, 'Add', [t([2, 3, 2, 2]), t([3, 1, 1])]), t([3, 1, 1])]), v);
+    }), { numRuns: 5, seed: 11 });
   });
   it('Softmax', () => {
     fc.assert(fc.property(vals, (v) => { check((g, t) => node(g, 'Softmax', [t([2, 3])], { axis: -1 }), v); }), { numRuns: 5, seed: 4 });
