@@ -12,6 +12,7 @@ import { compileShader } from './shader.ts';
 import { emitNode, type BindRef, type EmitOptions, type Kernel } from './emit-node.ts';
 import { assignBuffers, floats, USAGE_STORAGE } from './buffers.ts';
 import { evalHost, toDtype } from './host.ts';
+import { mulberry32 } from '../../src/random.ts';
 
 export interface ExecutorOptions {
   training?: boolean;
@@ -31,10 +32,6 @@ function tryEmit(n: Node, emit: (n: Node, o: EmitOptions) => Kernel[], o: EmitOp
   }
 }
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
 
 export async function buildExecutor(graph: Graph, device: GPUDevice, adapterName: string, opts: ExecutorOptions = {}, cpuAdapter = false): Promise<CompiledModel> {
   const training = !!opts.training;
@@ -113,7 +110,7 @@ export async function buildExecutor(graph: Graph, device: GPUDevice, adapterName
     }
     return out;
   };
-  const random = mulberry(opts.seed ?? 1);
+  const random = mulberry32(opts.seed ?? 1);
 
   const info: Record<string, string | number> = { adapter: adapterName, matmul: cpuAdapter ? 'direct (CPU adapter)' : 'tiled', kernels, pipelines: cache.size, buffers: buffers.length,
     bufferBytes: sizes.reduce((a, b) => a + b, 0) };

@@ -8,6 +8,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Tensor } from '../ir/tensor.ts';
 import { lcError } from '../diagnostics.ts';
+import { mulberry32 } from '../random.ts';
 
 export interface Split { x: Tensor; y: Tensor }
 export interface Dataset { train: Split; test?: Split; source: string }
@@ -80,16 +81,6 @@ export function loadDataset(spec: string): Dataset {
   return { train: { x, y }, source: spec };
 }
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Rows `idx` of a tensor, as a new tensor. */
 export function gatherRows(t: Tensor, idx: ArrayLike<number>): Tensor {

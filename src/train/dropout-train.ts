@@ -4,7 +4,7 @@
 // draws the same masks. Output 1 is the scaled mask (0 or 1/(1-ratio)); the gradient is dY * mask.
 import { defineOp } from '../ir/registry.ts';
 import { Tensor } from '../ir/tensor.ts';
-import { mulberry32 } from './data.ts';
+import { mulberry32 } from '../random.ts';
 
 defineOp({
   name: 'DropoutTrain',

@@ -7,6 +7,7 @@ import { Graph, Tensor, inferShapes, runGraph, type TensorType } from '../../src
 import { findOp } from '../../src/ir/registry.ts';
 import type { AttrValue } from '../../src/ir/graph.ts';
 import type { DType } from '../../src/ir/dtype.ts';
+import { mulberry32 } from '../../src/random.ts';
 
 export interface NodeCase {
   op: string;
@@ -132,16 +133,7 @@ export function runRef(c: NodeCase): { outputs: Tensor[]; types: TensorType[] } 
 }
 
 /** A small deterministic generator (mulberry32) for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 /** Random data of a dtype: floats in [-lo, hi), integers over a small range that still exercises wrapping. */
 export function randomTensor(dtype: DType, shape: number[], rand: () => number, range = 4): Tensor {

@@ -2,7 +2,7 @@
 // generator, so thread 0 draws it alone, in element order: the generator's own source (mulberry32, the
 // function the reference calls) is inlined into the phase, seeded from the step state exactly as the
 // reference seeds it, so js and reference masks are the same bits.
-import { mulberry32 } from '../../../src/train/data.ts';
+import { mulberry32 } from '../../../src/random.ts';
 import { lit, prod, staticShape, type KernelFactory } from '../kernel.ts';
 
 export const dropoutTrainKernel: KernelFactory = (node) => {

@@ -4,6 +4,7 @@
 // drawn in creation order from one mulberry32 stream, so the same program and seed give the same bits.
 import type { Node } from '../../ir/graph.ts';
 import type { PendingParam } from './builder.ts';
+import { mulberry32 } from '../../random.ts';
 
 const RELU_FAMILY = new Set(['Relu', 'LeakyRelu', 'Clip']);
 
@@ -30,13 +31,3 @@ function feedsRelu(node: Node | undefined): boolean {
   return false;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
