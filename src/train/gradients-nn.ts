@@ -90,7 +90,10 @@ export const NN_RULES: Record<string, Rule> = {
     const x = c.node.inputs[0]!;
     const xs = staticShape(c, x);
     const area = xs.slice(2).reduce((p, d) => p * d, 1);
-    return [op(c, 'Expand', [op(c, 'Div', [c.dOut[0], scalar(c, x, area)]), op(c, 'Shape', [x])])];
+    // dX = dY [N, C, 1, 1] * (1/area) [1, 1, H, W]: one broadcasting Mul, which every backend has a kernel for
+    // (an Expand of dY ran as the JS backend's reference fallback).
+    const spread = c.graph.addConst('grad_gap_spread', Tensor.fromArray(x.type.dtype, [1, 1, ...xs.slice(2)], new Array(area).fill(1 / area)));
+    return [op(c, 'Mul', [c.dOut[0], spread])];
   },
   // Eval-mode BatchNorm (a frozen BN in a training graph) is affine per channel:
   //   dX = dY * scale * invstd, dScale = sum dY * (x - mean) * invstd, dBias = sum dY (running stats: constants).

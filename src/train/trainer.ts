@@ -77,5 +77,8 @@ export class Trainer {
     this.step = step;
   }
 
+  /** What the backend reports about the compiled step (JS: kernel and fallback counts). */
+  get compileInfo(): Record<string, string | number> | undefined { return this.compiled.info; }
+
   async dispose(): Promise<void> { await this.compiled.dispose(); }
 }

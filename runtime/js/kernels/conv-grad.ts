@@ -38,7 +38,9 @@ export const convGradInputKernel: KernelFactory = (node, opts) => {
   if (a.strides.some((s) => s !== 1) || PT < 0 || PL < 0) return gradInputByGemm(node, a);
   const c: ConvGeometry = { N: dy[0]!, C: dy[1]!, H: dy[2]!, W: dy[3]!, M: dx[1]!, G: a.group, KH, KW, OH: dx[2]!, OW: dx[3]!,
     SH: 1, SW: 1, DH, DW, PT, PL };
-  return buildConv(node, { c, x: node.inputs[0]!, y: node.outputs[0]!, steps: [], weights: { kind: 'runtime', value: node.inputs[1]!, flip: true }, kind: 'grad-input ' }, opts);
+  // buildConv declines depthwise convs (their forward kernel is depthwise.ts): those take the GEMM + col2im path.
+  return buildConv(node, { c, x: node.inputs[0]!, y: node.outputs[0]!, steps: [], weights: { kind: 'runtime', value: node.inputs[1]!, flip: true }, kind: 'grad-input ' }, opts)
+    ?? gradInputByGemm(node, a);
 };
 
 export const convGradWeightKernel: KernelFactory = (node, opts) => {
