@@ -13,6 +13,12 @@ import { backward } from '../../src/train/autodiff.ts';
 import '../../src/train/batchnorm-train.ts';
 import { compileDsl } from '../../src/frontend/dsl.ts';
 import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+import type { BnConvention } from '../../src/train/batchnorm-train.ts';
+import { importOnnx, loadOnnxFile } from '../../src/frontend/onnx.ts';
+import { exportOnnx } from '../../src/export/onnx.ts';
+import { join } from 'node:path';
+import { MODELS } from '../fixtures.ts';
 import '../../src/train/losses.ts';
 import '../../src/ops/index.ts';
 
@@ -102,3 +108,42 @@ describe('per-layer BN momentum and eps from the DSL', () => {
     }
   });
 });
+
+describe('BN momentum: the layer\'s own only when written, else the convention\'s default', () => {
+  const build = (g: Graph, conv: BnConvention) =>
+    buildTrainingGraph(g, { loss: 'mse', optimizer: { kind: 'sgd', lr: 0.1 }, bnConvention: conv, batch: fixedBatch(g) ?? 4 });
+  const fixedBatch = (g: Graph) => { const d = g.inputs[0].type.shape![0]; return typeof d === 'number' ? d : undefined; };
+  const momenta = (g: Graph, conv: BnConvention) => build(g, conv).graph.nodes.filter((n) => n.op === 'BatchNormTrain').map((n) => n.attrs.momentum as number);
+  const plain = 'model m(x: f32[N, 2]) {\n  y = x |> dense(3) |> batchnorm\n  return y\n}';
+
+  it('DSL batchnorm without momentum= gets 0.1 (pytorch), 0.99 (keras), 0.9 (onnx); with momentum= its own', () => {
+    for (const [conv, want] of [['pytorch', 0.1], ['keras', 0.99], ['onnx', 0.9]] as const) {
+      expect(momenta(compileDsl(plain, 'm.layers', { seed: 0 }), conv)[0], conv).toBeCloseTo(want, 12);
+    }
+    const own = plain.replace('batchnorm', 'batchnorm(momentum=0.1)');
+    expect(momenta(compileDsl(own, 'm.layers', { seed: 0 }), 'keras')[0]).toBeCloseTo(0.9, 12);
+  });
+
+  it('keras default 0.99 in the running mean after one step: 0.99 old + 0.01 batch mean', async () => {
+    const p = build(compileDsl(plain, 'm.layers', { seed: 0 }), 'keras');
+    const t = await Trainer.create(p, 'reference');
+    const xs = [0.5, -1, 2, 0.25, -0.75, 1.5, 1, -2];
+    const x = Tensor.fromArray('float32', [4, 2], xs);
+    await t.trainStep(x, Tensor.fromArray('float32', [4, 3], new Array(12).fill(0)));
+    // The dense layer's output (the BN input) from the initial weights, computed here by hand.
+    const w = p.graph.value('dense1.weight')!.const!, b = p.graph.value('dense1.bias')!.const!;
+    const mean = [0, 1, 2].map((j) => [0, 1, 2, 3].reduce((acc, r) => acc + xs[2 * r] * w.data[2 * j] + xs[2 * r + 1] * w.data[2 * j + 1] + b.data[j], 0) / 4);
+    const rm = t.state.get('bn1.running_mean')!;
+    mean.forEach((m, j) => expect(rm.data[j]).toBeCloseTo(0.01 * m, 5)); // old running mean is 0
+    await t.dispose();
+  });
+
+  it('ONNX: an explicit momentum attribute wins, an absent one takes the convention default', () => {
+    const explicit = loadOnnxFile(join(MODELS, 'mlp_train_sgd/model.onnx')); // written by PyTorch: momentum 0.9
+    expect(momenta(explicit, 'keras').every((m) => Math.abs(m - 0.9) < 1e-6)).toBe(true);
+    const absent = importOnnx(exportOnnx(compileDsl(plain, 'm.layers', { seed: 0 })));
+    expect(absent.nodes.find((n) => n.op === 'BatchNormalization')!.attrs.momentum).toBeUndefined();
+    expect(momenta(absent, 'keras')[0]).toBeCloseTo(0.99, 12);
+  });
+});
+

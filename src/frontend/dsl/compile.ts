@@ -5,7 +5,7 @@ import { Graph, type Value } from '../../ir/graph.ts';
 import { lcError, suggest, type SourceSpan } from '../../diagnostics.ts';
 import type * as A from './ast.ts';
 import { spanAt } from './span.ts';
-import { COMMON_PARAMS, LAYERS, type ArgValue, type Args, type LayerDef, type ParamSpec } from './layers.ts';
+import { COMMON_PARAMS, DEFAULTED_ARGS, LAYERS, type ArgValue, type Args, type LayerDef, type ParamSpec } from './layers.ts';
 import { LayerBuilder, type PendingParam } from './builder.ts';
 import type { DType } from '../../ir/dtype.ts';
 import { checkShape, currentLimits, exceed, type Limits } from '../../limits.ts';
@@ -215,11 +215,14 @@ export class DslCompiler {
       seen.add(spec.name);
       out[spec.name] = this.checkType(val, spec, c.callee, arg.value.pos);
     }
+    const defaulted = new Set<string>();
     for (const s of specs) {
       if (s.name in out) continue;
       if (s.default === undefined) throw this.err('LC044', [`'${s.name}'`, c.callee], c.pos);
       out[s.name] = typeof s.default === 'function' ? s.default(out) : s.default;
+      defaulted.add(s.name);
     }
+    DEFAULTED_ARGS.set(out, defaulted);
     return out;
   }
 

@@ -9,6 +9,10 @@ export type ArgValue = number | string | boolean;
 export interface ParamSpec { name: string; type: ParamType; default?: ArgValue | ((a: Args) => ArgValue) }
 export type Args = Record<string, ArgValue>;
 
+/** Names of the arguments of a call that took their default (not written in the source); bindArgs records them. */
+export const DEFAULTED_ARGS = new WeakMap<Args, Set<string>>();
+const written = (a: Args, k: string): boolean => !DEFAULTED_ARGS.get(a)?.has(k);
+
 export interface LayerDef {
   /** Name stem for auto-named instances: conv1, conv2, bn1, ... */
   prefix: string;
@@ -124,7 +128,10 @@ export const LAYERS: Record<string, LayerDef> = {
       const mean = b.param('running_mean', [c], 'running_mean', 'zeros');
       const v = b.param('running_var', [c], 'running_var', 'ones');
       // DSL momentum is PyTorch's (weight of the NEW batch statistic); ONNX's weighs the OLD running value.
-      return b.node('BatchNormalization', [x, gamma, beta, mean, v], { epsilon: num(a, 'eps'), momentum: 1 - m });
+      // Only a momentum written in the source becomes an attribute: without one, the training convention's
+      // default applies (--bn-convention keras: 0.99), and ONNX's default 0.9 (= PyTorch's 0.1) elsewhere.
+      const momentum: Record<string, number> = written(a, 'momentum') ? { momentum: 1 - m } : {};
+      return b.node('BatchNormalization', [x, gamma, beta, mean, v], { epsilon: num(a, 'eps'), ...momentum });
     },
   },
   relu: unary('relu', 'Relu', true),
