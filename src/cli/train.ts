@@ -33,7 +33,9 @@ export function register(program: Command): void {
     .option('--bn-convention <c>', 'pytorch | keras | onnx', 'pytorch')
     .option('--seed <s>', 'seed (shuffling, init, dropout)', Number, 0)
     .option('--freeze <pattern...>', 'freeze parameters / layers whose name matches (glob, * wildcard)')
-    .option('--backend <name>', 'reference | js', 'reference')
+    // js is the default: tests check it step for step against the reference interpreter (LeNet-BN, MobileNet
+    // block) and against PyTorch's 200-step mlp_train_sgd run (cli-train.test.ts runs the default).
+    .option('--backend <name>', 'js (default; checked equal to reference) | reference (the interpreter, slow) | wgsl (WebGPU)', 'js')
     .option('--threads <n>', 'JS backend worker threads (default: cores; 1 is faster on a busy machine)', Number)
     .requiredOption('--checkpoint <out>', 'safetensors checkpoint to write')
     .option('--log <file>', 'JSON log: per-step loss, per-epoch metrics')
@@ -41,7 +43,8 @@ export function register(program: Command): void {
     .option('--resume <ckpt>', 'continue from a checkpoint of the same model, seed and batch size (bit-identical to an uninterrupted run)')
     .option('--plot <png>', 'write the test accuracy per epoch as a PNG chart')
     .option('--force', 'replace an existing checkpoint, log or plot')
-    .addHelpText('after', '\nExample:\n  layerc train examples/lenet_bn.layers --data fashion-mnist --loss cross-entropy --optimizer momentum --lr 0.05 --batch 256 --epochs 10 --checkpoint lenet.safetensors --log lenet.json')
+    .addHelpText('after', '\nExample:\n  layerc train examples/lenet_bn.layers --data fashion-mnist --loss cross-entropy --optimizer momentum --lr 0.05 --batch 256 --epochs 10 --checkpoint lenet.safetensors --log lenet.json' +
+      '\n\nThe training step runs on the JS backend unless --backend says otherwise; --backend reference runs the\nreference interpreter (the semantics every backend is tested against), --backend wgsl the WebGPU backend.')
     .action(async (modelPath: string, o) => {
       const loss = choice<LossKind>('--loss', o.loss, LOSSES);
       const kind = choice<OptimizerKind>('--optimizer', o.optimizer, OPTIMIZERS);

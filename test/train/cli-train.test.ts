@@ -1,3 +1,4 @@
+// (The CLI runs its default backend, js: this is also the JS training path checked against PyTorch.)
 // The issue's acceptance command: `layerc train mlp_train_sgd/model.onnx --loss mse --optimizer sgd --lr 0.05
 // --batch 1000 --steps 200 --bn-convention pytorch` reproduces PyTorch's losses (rtol 1e-4) and final state
 // (atol 1e-4, running stats included) in float32, and the inference graph with the trained state gives the
