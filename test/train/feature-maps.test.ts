@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../fixtures.ts';
 import { describe, expect, it } from 'vitest';
 import { encodePng } from '../../src/train/png.ts';
 import { featureMapGrid } from '../../src/train/feature-maps.ts';
-import { accuracyPlot } from '../../src/train/plot.ts';
+import { PLOT_MARGIN, accuracyPlot } from '../../src/train/plot.ts';
 import { Graph } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import '../../src/ops/index.ts';
@@ -60,12 +60,28 @@ describe('PNG and feature maps', () => {
     for (const [y, x] of [[5, 5], [14, 14], [20, 9]]) expect(d.px[(1 + 2 * y) * d.w + 1 + 2 * x]).toBe(Math.round((255 * (img[y * 28 + x] - lo)) / (hi - lo)));
   });
 
-  it('the accuracy plot is an RGB PNG with a red dot at each epoch', () => {
+  it('the accuracy plot is an RGB PNG with a red dot at each epoch, tick labels and axis titles', () => {
     const d = decode(accuracyPlot([0.5, 0.75, 0.9], 200, 120));
     expect([d.w, d.h, d.ctype]).toEqual([200, 120, 2]);
-    const at = (x: number, y: number) => d.px.slice((y * 200 + x) * 3, (y * 200 + x) * 3 + 3);
-    // epoch 2 (90 %): x = 24 + 152, y = 24 + 0.1 * 72
-    expect(at(176, Math.round(24 + 0.1 * 72))).toEqual([200, 40, 40]);
-    expect(at(5, 5)).toEqual([255, 255, 255]);
+    const at = (x: number, y: number) => Array.from(d.px.slice((y * 200 + x) * 3, (y * 200 + x) * 3 + 3));
+    const { left, right, top, bottom } = PLOT_MARGIN;
+    const w = 200 - left - right, h = 120 - top - bottom;
+    // epoch 3 (90 %) is the last point: x = left + w, y = top + 0.1 h
+    expect(at(left + w, Math.round(top + 0.1 * h))).toEqual([200, 40, 40]);
+    expect(at(199, 119)).toEqual([255, 255, 255]);
+    // "100" right-aligned 6 px left of the axis, centred on the 100 % line, glyphs 3x5 at scale 2 (8 px apart):
+    // its last glyph '0' is a ring — corner set, centre of the second row clear.
+    const x0 = left - 6 - 22, y0 = top - 5;
+    expect(at(x0 + 16, y0)).toEqual([0, 0, 0]);
+    expect(at(x0 + 16 + 2, y0 + 2)).toEqual([255, 255, 255]);
+    expect(at(x0 + 16 + 4, y0 + 8)).toEqual([0, 0, 0]);
+    // "EPOCH" under the x tick labels, "TEST ACCURACY %" above the y axis: black pixels in both bands.
+    const dark = (x1: number, x2: number, y1: number, y2: number) => {
+      let n = 0;
+      for (let y = y1; y < y2; y++) for (let x = x1; x < x2; x++) if (at(x, y).every((c) => c === 0)) n++;
+      return n;
+    };
+    expect(dark(left, 200, top + h + 19, 120)).toBeGreaterThan(20);
+    expect(dark(0, 200, 0, top - 6)).toBeGreaterThan(40);
   });
 });
