@@ -37,6 +37,7 @@ describe('JS backend training step vs the reference interpreter', () => {
     const [b1, b2] = [...batches(data.train, BATCH, 7, 0)].slice(0, 2);
     const ref = await trainerOn('reference'), js = await trainerOn('js');
     try {
+      expect(js.compileInfo?.fallbacks).toBe(0);
       for (const b of [b1, b2]) {
         const lr = await ref.trainStep(b.x, b.y), lj = await js.trainStep(b.x, b.y);
         expect(Math.abs(lj - lr)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(lr)));
