@@ -97,16 +97,19 @@ describe('network op gradients vs finite differences', () => {
       }, v);
     }), { numRuns: 5, seed: 8 });
   });
-  it('LeakyRelu, Clip (relu6, one-sided), HardSigmoid, HardSwish across their kinks', () => {
+  it('LeakyRelu, Clip (relu6, one-sided), HardSigmoid, HardSwish on every linear piece', () => {
     const k = (g: Graph, x: number) => g.addConst('k', Tensor.fromArray('float64', [], [x]));
-    // Inputs scaled by 4 (HardSwish by 5) so every linear piece is visited; a kink within 1e-6 of a value
-    // would need a seeded draw to land on it.
+    // x = ramp + p with |p| <= 1.06: each ramp entry keeps its element on one known piece (at least 0.2 from a
+    // kink, so the finite differences stay on it) whatever fast-check draws, and every piece is visited.
+    const onRamp = (g: Graph, p: Value, ramp: number[]) => node(g, 'Add', [p, g.addConst('ramp', Tensor.fromArray('float64', [2, 3], ramp))]);
+    const around0 = [-4, -2, 2.5, 3.5, 4.5, 8]; // LeakyRelu kink 0; relu6 kinks 0 and 6; Clip(max=1) kink 1
     fc.assert(fc.property(vals, (v) => {
-      check((g, t) => node(g, 'LeakyRelu', [node(g, 'Mul', [t([2, 3]), k(g, 4)])], { alpha: 0.1 }), v);
-      check((g, t) => node(g, 'Clip', [node(g, 'Mul', [t([2, 3]), k(g, 4)]), k(g, 0), k(g, 6)]), v);
-      check((g, t) => node(g, 'Clip', [node(g, 'Mul', [t([2, 3]), k(g, 4)]), null as unknown as Value, k(g, 1)]), v);
-      check((g, t) => node(g, 'HardSigmoid', [node(g, 'Mul', [t([2, 3]), k(g, 4)])], { alpha: 0.3, beta: 0.4 }), v);
-      check((g, t) => node(g, 'HardSwish', [node(g, 'Mul', [t([2, 3]), k(g, 5)])]), v);
+      check((g, t) => node(g, 'LeakyRelu', [onRamp(g, t([2, 3]), around0)], { alpha: 0.1 }), v);
+      check((g, t) => node(g, 'Clip', [onRamp(g, t([2, 3]), around0), k(g, 0), k(g, 6)]), v);
+      check((g, t) => node(g, 'Clip', [onRamp(g, t([2, 3]), around0), null as unknown as Value, k(g, 1)]), v);
+      // HardSigmoid(0.3, 0.4) kinks at -4/3 and 2; HardSwish kinks at -3 and 3.
+      check((g, t) => node(g, 'HardSigmoid', [onRamp(g, t([2, 3]), [-4, -3, 0.3, 0.6, 4, 5])], { alpha: 0.3, beta: 0.4 }), v);
+      check((g, t) => node(g, 'HardSwish', [onRamp(g, t([2, 3]), [-6, -5, -1, 0.5, 5, 6])]), v);
     }), { numRuns: 6, seed: 10 });
   });
   it('Concat (two parameters along axis 1), Reshape, broadcasting Add/Mul against [C, 1, 1]', () => {
