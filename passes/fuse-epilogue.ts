@@ -9,9 +9,9 @@
 // Each step's input must have exactly one user and not be a graph output; the result is float32 and keeps the
 // output shape (no broadcast that grows it). Operand shapes are the ones the backends' epilogues take
 // (runtime/js/epilogue.ts classifyOperand; per-row Gemm operands are left out): anything else is left for a standalone kernel.
-// ConvTranspose is a base only with the option `conv-transpose` (default off): no backend has a
-// ConvTranspose kernel yet, so fusing it would only move the epilogue's elementwise kernels into the
-// reference fallback. The reference op and the ONNX export handle Fused(ConvTranspose) either way.
+// ConvTranspose is a base only with the option `conv-transpose` (default off): the WGSL backend runs
+// Fused(ConvTranspose), but the JS backend has no ConvTranspose kernel, so there fusing it would only move
+// the epilogue's elementwise kernels into the reference fallback. The reference op and the ONNX export handle Fused(ConvTranspose) either way.
 import type { Dim, Node, Value } from '../src/ir/graph.ts';
 import { ACTIVATIONS, activationParams } from '../src/ops/activations.ts';
 import { fusedAttrs, type EpilogueStep } from '../src/ops/fused.ts';
@@ -93,7 +93,7 @@ function fuseFrom(rw: Rewriter, p: Node, convTranspose: boolean): Node[] {
 export const fuseEpilogue: Pass = {
   name: 'fuse-epilogue',
   summary: 'Conv/Gemm/MatMul followed by bias/residual Add, per-channel Mul and activations -> one ai.layerc::Fused node',
-  options: { 'conv-transpose': { default: false, doc: 'also fuse into ConvTranspose (no backend kernel for it yet)' } },
+  options: { 'conv-transpose': { default: false, doc: 'also fuse into ConvTranspose (WGSL runs it; the JS backend has no ConvTranspose kernel)' } },
   run(g, ctx) {
     const convTranspose = ctx.options['conv-transpose'] === true;
     const rw = new Rewriter(g);
