@@ -6,7 +6,6 @@ import { importOnnx } from '../../src/frontend/onnx.ts';
 import { LayercError } from '../../src/diagnostics.ts';
 import { NODE_TESTS } from '../fixtures.ts';
 import * as ort from 'onnxruntime-node';
-import { findOp } from '../../src/ir/registry.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { floatTensor, model, vi } from './build.ts';
@@ -123,8 +122,7 @@ describe('import features', () => {
   });
 });
 
-// Runs once the Softmax op (engineer A1) is registered.
-describe.skipIf(!findOp('Softmax'))('opset < 13 Softmax coerces to 2-D', () => {
+describe('opset < 13 Softmax coerces to 2-D', () => {
   it('axis=1 on a rank-3 input becomes Flatten -> Softmax(axis=1) -> Reshape(Shape(x)), matching ORT', async () => {
     const g = importOnnx(model([{ opType: 'Softmax', name: 's', input: ['x'], output: ['y'], attribute: [{ name: 'axis', type: 2, i: 1 }] }],
       { opset: 11, inputs: [vi('x', [2, 3, 4])], outputs: [vi('y', [2, 3, 4])] }));
