@@ -2,9 +2,13 @@
 // numpy users can read them: an 8-byte little-endian header length, a JSON header mapping each tensor name to
 // { dtype, shape, data_offsets } plus `__metadata__` (string -> string), then the raw little-endian data.
 // Tensor names are layerc state names (parameters, running_mean/var, optimizer moments, step). Metadata:
-//   format: "layerc-checkpoint/1", step, bn_convention, model (path as given), model_sha256 (of the model
-//   file), data_sha256 (SHA-256 of the data section, verified on load: a mismatch is LC065), roles (JSON
-//   name -> role). Written atomically (temp file + rename) through writeFileAtomic.
+//   format: "layerc-checkpoint/2", step, bn_convention, model (path as given), model_sha256 (of the model
+//   file), roles (JSON name -> role), and sha256: the SHA-256 of the header in canonical form (keys sorted,
+//   without the sha256 field itself) followed by the data section. It covers names, dtypes, shapes, offsets and
+//   metadata as well as the bytes, so a flipped bit anywhere is LC065 rather than a silently different
+//   checkpoint. Version 1 files (data_sha256 over the data only) still load. Foreign safetensors files (no
+//   layerc format) load without a checksum, but every entry is validated. Written atomically through
+//   writeFileAtomic.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Tensor } from '../ir/tensor.ts';
@@ -56,7 +60,11 @@ export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
     header[n] = { dtype: ST_DTYPE[t.dtype], shape: [...t.shape], data_offsets: [off, off + parts[i].byteLength] };
     off += parts[i].byteLength;
   });
-  header.__metadata__ = { ...ck.metadata, format: 'layerc-checkpoint/1', data_sha256: sha256(data) };
+  const metadata: Record<string, string> = { ...ck.metadata, format: FORMAT };
+  delete metadata.sha256;
+  delete metadata.data_sha256;
+  header.__metadata__ = metadata;
+  metadata.sha256 = checksum(header, data);
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (json.length % 8)) % 8); // the spec allows trailing spaces; keeps data 8-aligned
   const head = new TextEncoder().encode(json);
@@ -72,22 +80,54 @@ export function decodeCheckpoint(bytes: Uint8Array, path = 'checkpoint'): Checkp
   if (bytes.byteLength < 8) bad('file is shorter than the 8-byte header length');
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
   if (8 + n > bytes.byteLength) bad(`header length ${n} exceeds the file size`);
-  type Entry = { dtype: string; shape: number[]; data_offsets: [number, number] };
-  let header: Record<string, unknown>;
-  try { header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))); } catch { return bad('header is not valid JSON'); }
+  let header: unknown;
+  try { header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n))); } catch { return bad('header is not valid JSON'); }
+  if (!isRecord(header)) return bad('header is not a JSON object');
   const data = bytes.subarray(8 + n);
-  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
-  if (metadata.data_sha256 && metadata.data_sha256 !== sha256(data)) bad('SHA-256 of the data section does not match __metadata__.data_sha256');
+  const metadata = header.__metadata__ ?? {};
+  if (!isRecord(metadata) || !Object.values(metadata).every((v) => typeof v === 'string')) return bad('__metadata__ is not a string -> string map');
+  const meta = metadata as Record<string, string>;
+  if (meta.sha256 !== undefined) {
+    if (meta.sha256 !== checksum(header, data)) bad('SHA-256 of the header and data does not match __metadata__.sha256');
+  } else if (meta.data_sha256 !== undefined) {
+    if (meta.data_sha256 !== sha256(data)) bad('SHA-256 of the data section does not match __metadata__.data_sha256');
+  } else if (meta.format?.startsWith('layerc-checkpoint')) {
+    bad('a layerc checkpoint without its checksum');
+  }
   const tensors = new Map<string, Tensor>();
   for (const [name, entry] of Object.entries(header)) {
-    const e = entry as Entry;
     if (name === '__metadata__') continue;
-    const dtype = FROM_ST[e.dtype] ?? bad(`tensor '${name}' has unsupported dtype ${e.dtype}`);
-    const [b, end] = e.data_offsets;
-    if (!(b >= 0 && end >= b && end <= data.byteLength)) bad(`tensor '${name}' has offsets outside the data section`);
-    tensors.set(name, fromBytes(dtype, e.shape, data.subarray(b, end)));
+    if (!isRecord(entry)) return bad(`tensor '${name}' has no {dtype, shape, data_offsets} entry`);
+    const dtype = FROM_ST[String(entry.dtype)] ?? bad(`tensor '${name}' has unsupported dtype ${String(entry.dtype)}`);
+    const { shape, data_offsets: offsets } = entry;
+    if (!Array.isArray(shape) || !shape.every(isCount)) return bad(`tensor '${name}' has a malformed shape`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) return bad(`tensor '${name}' has malformed data_offsets`);
+    const [b, end] = offsets as [number, number];
+    if (!(end >= b && end <= data.byteLength)) bad(`tensor '${name}' has offsets outside the data section`);
+    const size = (shape as number[]).reduce((p, d) => p * d, 1);
+    if (size * ITEM_BYTES[dtype] !== end - b) bad(`tensor '${name}' declares ${size} ${dtype} elements but holds ${end - b} bytes`);
+    tensors.set(name, fromBytes(dtype, shape as number[], data.subarray(b, end)));
   }
-  return { tensors, metadata };
+  return { tensors, metadata: meta };
+}
+
+const FORMAT = 'layerc-checkpoint/2';
+const ITEM_BYTES: Record<DType, number> = { float32: 4, float64: 8, int64: 8, int32: 4, int8: 1, uint8: 1, bool: 1 };
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** JSON with object keys sorted at every level: the same header gives the same text however it was written. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (isRecord(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/** SHA-256 over the canonical header without its own sha256 field, then the data section. */
+function checksum(header: Record<string, unknown>, data: Uint8Array): string {
+  const meta = { ...(header.__metadata__ as Record<string, string>) };
+  delete meta.sha256;
+  return createHash('sha256').update(canonical({ ...header, __metadata__: meta })).update(data).digest('hex');
 }
 
 export function saveCheckpoint(path: string, ck: Checkpoint, opts: WriteOptions = {}): void { writeFileAtomic(path, encodeCheckpoint(ck), opts); }

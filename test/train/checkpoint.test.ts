@@ -57,7 +57,7 @@ e = h['net.1.running_mean']; a = np.frombuffer(d[e['data_offsets'][0]:e['data_of
 print(json.dumps({'v': a.tolist(), 'meta': h['__metadata__']}))`;
     const out = JSON.parse(execFileSync('python3', ['-c', py, path]).toString());
     expect(out.v).toEqual(bits(a.state.get('net.1.running_mean')!));
-    expect(out.meta.format).toBe('layerc-checkpoint/1');
+    expect(out.meta.format).toBe('layerc-checkpoint/2');
   });
 
   it('a flipped data byte is LC065', async () => {
