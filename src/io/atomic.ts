@@ -1,7 +1,7 @@
 // Every file layerc writes goes through here: written to a temporary file in the same directory, fsynced,
 // then renamed over the target, so a crash or kill mid-write leaves the previous file intact. It refuses to
 // overwrite one of the command's own inputs, and an existing output unless `force` is set.
-import { closeSync, existsSync, fsyncSync, openSync, realpathSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, realpathSync, renameSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { lcError } from '../diagnostics.ts';
 
@@ -24,6 +24,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, opts: W
   } catch (e) {
     throw lcError('LC007', [path, (e as Error).message]);
   }
+  removeStaleTemps(dir, basename(target));
   const tmp = join(dir, `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
   let fd: number | undefined;
   try {
@@ -40,6 +41,21 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, opts: W
     try { unlinkSync(tmp); } catch { /* may not exist */ }
     throw lcError('LC007', [path, (e as Error).message]);
   }
+}
+
+/** Temp files of earlier writes to the same target whose process is gone (killed mid-write) are removed. */
+function removeStaleTemps(dir: string, name: string): void {
+  const prefix = `.${name}.`;
+  let entries: string[];
+  try { entries = readdirSync(dir); } catch { return; }
+  for (const e of entries) {
+    const m = e.startsWith(prefix) ? /^(\d+)\.\d+\.tmp$/.exec(e.slice(prefix.length)) : null;
+    if (m && !alive(Number(m[1]))) try { unlinkSync(join(dir, e)); } catch { /* another writer got there first */ }
+  }
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 function samePath(a: string, b: string): boolean {
