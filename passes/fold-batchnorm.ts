@@ -1,6 +1,6 @@
 // fold-batchnorm: a per-channel affine map y = a[c] * x + s[c] next to a linear op is folded into that op's
 // constants (float64 arithmetic, rounded to float32 once). The affine map is a chain of links, each a
-// BatchNormalization (inference, constant parameters), a Mul by a per-channel constant or an Add of a
+// BatchNormalization (inference, constant parameters), a Mul/Div by a per-channel constant or an Add/Sub of a
 // per-channel constant (what simplify-inference makes of a BN, or a plain bias/scale).
 //   Output side (P -> chain), channel o of P's output:
 //     Conv           W[o, ...] *= a[o]                 b[o] = b[o] * a[o] + s[o]
@@ -12,6 +12,14 @@
 //     not s[c]. A pure scale (s == 0) commutes with zero padding and folds regardless.
 //   Input side (chain -> Gemm with transA 0, A's columns k are the channels): row k of B *= a[k],
 //     C' = beta * C + alpha * (s B), beta' = 1. Always exact (no padding).
+//   Input side (chain -> Gemm with transA 1, A is [K, M]): the same on A's rows (a Mul/Add shaped [K, 1]; a BN
+//     maps A's columns, which are the output's rows, and stays).
+//   Input side (chain -> MatMul with a constant 2-D weight [K, N], channels on A's last axis): row k of W *= a[k],
+//     bias sW (exact: no padding); the bias joins the output-side chain, or gives Gemm (2-D) / MatMul + Add(sW).
+//   Not folded: a chain before a ConvTranspose (a shift is exact only without padding/cropping, and then
+//     reaches only some outputs; a pure scale would fold, left for later).
+// Sub and Div by a constant count as links: x - c = x + (-c), c - x = -x + c, x / c = x * (1/c) when no c is 0
+// (and 1/c is a finite float32); c / x is not affine and stops the chain.
 // Preconditions (a chain is left alone otherwise, and every BN left in the graph is reported with a reason):
 // the producer's output and every link's output have exactly one user and are not graph outputs; weights,
 // biases and BN parameters are float32 constants; the channel axis of the map is the op's channel axis.
@@ -42,9 +50,11 @@ function linkAffine(n: Node, x: Value, site: Site): Affine | null {
     if (n.inputs[0] !== x || axis !== 1 || batchNormBlocker(n) || n.inputs[1]!.const!.size !== C) return null;
     return batchNormScaleShift(n);
   }
-  if ((n.op !== 'Mul' && n.op !== 'Add') || n.inputs.length !== 2) return null;
+  if (!['Mul', 'Add', 'Sub', 'Div'].includes(n.op) || n.inputs.length !== 2) return null;
   const k = n.inputs[0] === x ? n.inputs[1] : n.inputs[1] === x ? n.inputs[0] : null;
   if (!isF32Const(k) || k === x || x.type.dtype !== 'float32') return null;
+  // c / x is not affine in x; x / c is x * (1/c) only when every 1/c is a finite float32.
+  if (n.op === 'Div' && (n.inputs[0] !== x || !Array.from(nums(k)).every((v) => v !== 0 && Number.isFinite(Math.fround(1 / v))))) return null;
   const ks = k.const!.shape;
   if (ks.length > rank) return null;
   const off = rank - ks.length;
@@ -52,7 +62,14 @@ function linkAffine(n: Node, x: Value, site: Site): Affine | null {
   const vals = nums(k), perChannel = k.const!.size === C && C > 1;
   const at = (c: number) => vals[perChannel ? c : 0]!;
   const a = new Float64Array(C).fill(1), s = new Float64Array(C);
-  for (let c = 0; c < C; c++) (n.op === 'Mul' ? a : s)[c] = at(c);
+  const reversed = n.inputs[0] !== x; // c - x = -x + c
+  for (let c = 0; c < C; c++) {
+    const v = at(c);
+    if (n.op === 'Mul') a[c] = v;
+    else if (n.op === 'Div') a[c] = 1 / v;
+    else if (n.op === 'Add') s[c] = v;
+    else if (reversed) { a[c] = -1; s[c] = v; } else s[c] = -v;
+  }
   return { a, s };
 }
 
@@ -66,7 +83,7 @@ function compose(links: Node[], first: Value, site: Site): Chain | null {
     const f = linkAffine(u, cur, site);
     if (!f) return null;
     for (let c = 0; c < site.C; c++) { a[c]! *= f.a[c]!; s[c] = s[c]! * f.a[c]! + f.s[c]!; }
-    scales ||= u.op !== 'Add';
+    scales ||= !(u.op === 'Add' || (u.op === 'Sub' && u.inputs[0] === cur)); // a pure shift (x + c, x - c)
     cur = u.outputs[0]!;
   }
   return links.length ? { a, s, links, first, last: cur, scales } : null;
@@ -225,6 +242,42 @@ function foldIntoGemmInput(rw: Rewriter, gemm: Node, chain: Chain): void {
   rw.dropIfUnused(c);
 }
 
+/**
+ * Folds `chain` (on the last axis of a MatMul's A, the reduced axis K) into the constant 2-D weight [K, N]:
+ * (a*x + s) W = x (a W) + s W, so row k of W *= a[k] and the shift becomes a bias sW on the output's last axis.
+ * That bias joins the output-side chain when there is one (s' = s_out + a_out * sW), else it becomes
+ * Gemm(x, W', sW) for a 2-D output or MatMul + Add(sW). Returns the output-side chain it folded, null if none,
+ * or false when there was no bias (p stays, its output side is handled as usual).
+ */
+function foldIntoMatMulInput(rw: Rewriter, p: Node, chain: Chain): Chain | null | false {
+  const g = rw.g;
+  const { a, s } = chain;
+  const w = p.inputs[1]!, W = w.const!, K = W.shape[0]!, N = W.shape[1]!;
+  const bias = new Float64Array(N);
+  for (let i = 0; i < W.size; i++) bias[i % N]! += s[Math.floor(i / N)]! * W.data[i]!;
+  const wf = g.addConst(`${w.name}_folded`, f32([K, N], W.size, (i) => W.data[i]! * a[Math.floor(i / N)]!));
+  g.setInput(p, 0, chain.first);
+  g.setInput(p, 1, wf);
+  for (const n of chain.links) rw.remove(n);
+  rw.dropIfUnused(w);
+  if (!bias.some((v) => v !== 0)) return false;
+  const out = p.outputs[0]!, rank = out.type.shape!.length;
+  const after = single(g, out) ? chainAfter(g, out, { axis: rank - 1, C: N, rank }) : null;
+  if (after) {
+    for (let n = 0; n < N; n++) after.s[n]! += after.a[n]! * bias[n]!;
+    after.scales = true; // the bias must land even when the chain after is a pure shift
+    foldIntoProducer(rw, p, after);
+    return after;
+  }
+  const b = g.addConst(`${p.name}_bias_folded`, f32([N], N, (n) => bias[n]!));
+  const opts = { name: `${p.name}_folded`, span: p.span };
+  const y = rank === 2 ? rw.addNode('Gemm', [chain.first, wf, b], {}, opts, p, out).outputs[0]!
+    : rw.addNode('Add', [rw.addNode('MatMul', [chain.first, wf], {}, opts, p, out).outputs[0]!, b], {}, { name: `${p.name}_bias`, span: p.span }, p, out).outputs[0]!;
+  g.replaceAllUses(out, y);
+  rw.remove(p);
+  return null;
+}
+
 function countFolds(ctx: PassContext, links: Node[], into: string): void {
   const seen = new Set<Node>();
   for (const n of links) {
@@ -258,6 +311,22 @@ export const foldBatchnorm: Pass = {
         const B = p.inputs[1]!.const!;
         const chain = chainBefore(g, p.inputs[0]!, { axis: 1, C: B.shape[Number(p.attrs.transB ?? 0) ? 1 : 0]!, rank: 2 });
         if (chain) { foldIntoGemmInput(rw, p, chain); countFolds(ctx, chain.links, 'Gemm (input side)'); }
+      }
+      // transA 1: A is [K, M], its rows are the reduced axis; a per-row Mul/Add ([K, 1]) folds the same way
+      // (a BN's channels are A's columns, the output's rows, so a BN stays).
+      if (p.op === 'Gemm' && Number(p.attrs.transA ?? 0) && isF32Const(p.inputs[1]) && (!p.inputs[2] || isF32Const(p.inputs[2])) && p.inputs[0]!.type.shape?.length === 2) {
+        const B = p.inputs[1]!.const!;
+        const chain = chainBefore(g, p.inputs[0]!, { axis: 0, C: B.shape[Number(p.attrs.transB ?? 0) ? 1 : 0]!, rank: 2 });
+        if (chain) { foldIntoGemmInput(rw, p, chain); countFolds(ctx, chain.links, 'Gemm (input side)'); }
+      }
+      if (p.op === 'MatMul' && isF32Const(p.inputs[1]) && p.inputs[1]!.const!.shape.length === 2 && (p.inputs[0]!.type.shape?.length ?? 0) >= 2) {
+        const rank = p.inputs[0]!.type.shape!.length;
+        const chain = chainBefore(g, p.inputs[0]!, { axis: rank - 1, C: p.inputs[1]!.const!.shape[0]!, rank });
+        if (chain) {
+          countFolds(ctx, chain.links, 'MatMul (input side)');
+          const after = foldIntoMatMulInput(rw, p, chain);
+          if (after !== false) { if (after) countFolds(ctx, after.links, 'MatMul'); continue; }
+        }
       }
       const out = p.outputs[0]!;
       const site = outputSite(p);

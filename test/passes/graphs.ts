@@ -1,8 +1,9 @@
 // Random graphs for the optimizer properties: a linear op (Conv with random groups/depthwise, kernel, stride,
 // dilation, padding, bias or not; ConvTranspose with groups; Gemm with transA/transB/alpha/beta and every C
-// broadcast; MatMul of rank 2 or 3 with a constant weight), optionally a BatchNormalization before a conv or Gemm,
+// broadcast; MatMul of rank 2 or 3 with a constant weight), optionally a BatchNormalization before a conv, Gemm or
+// 2-D MatMul (a per-row Sub before a transA Gemm, Mul + Sub/Div on the last axis before a 3-D MatMul),
 // then a random tail of BNs (random eps, tiny variances), activations, residual and bias Adds, per-channel
-// Muls, Identity/Dropout, and forks (an intermediate that is also a graph output). Structure comes from
+// Muls, Subs (x - c and c - x) and Divs (by constants away from 0), Identity/Dropout, and forks (an intermediate that is also a graph output). Structure comes from
 // fast-check (so it shrinks), numbers from a seeded generator.
 //
 // Alongside the graph the builder tracks `errScale`, a bound used for the float32 tolerance: the largest
@@ -22,7 +23,7 @@ import { formatReport, type PassReport } from '../../passes/pass.ts';
 import '../../src/ops/index.ts';
 
 export const BASES = ['conv', 'convT', 'gemm', 'matmul'] as const;
-export const STEPS = ['bn', 'bn', 'act', 'act', 'res', 'bias', 'mul', 'mulLast', 'scalar', 'fork', 'branch', 'identity', 'dropout'] as const;
+export const STEPS = ['bn', 'bn', 'act', 'act', 'res', 'bias', 'mul', 'mulLast', 'scalar', 'sub', 'sub', 'div', 'div', 'fork', 'branch', 'identity', 'dropout'] as const;
 export type Step = (typeof STEPS)[number];
 
 export interface Case {
@@ -111,6 +112,22 @@ export function buildCase(c: Case): Built {
     return [s[s.length - 1] as number];
   };
 
+  /** x - c or c - x (c in [-1, 1] of `shape`). */
+  const sub = (x: Value, shape: number[]): Value => {
+    const k = g.addConst('sb', tensor(shape, -1, 1));
+    const y = node('Sub', rnd() < 0.7 ? [x, k] : [k, x]);
+    after(mag + 1);
+    return y;
+  };
+  /** x / c with 0.5 <= |c| <= 2. */
+  const div = (x: Value, shape: number[]): Value => {
+    const t = tensor(shape, 0.5, 2);
+    for (let i = 0; i < t.size; i++) if (rnd() < 0.5) t.data[i] = -t.data[i]!;
+    const y = node('Div', [x, g.addConst('dv', t)]);
+    after(2 * mag, 2);
+    return y;
+  };
+
   let x: Value;
   if (c.base === 'conv' || c.base === 'convT') {
     const group = c.base === 'conv' ? pick([1, 1, 2, 0]) : pick([1, 2]); // 0: depthwise
@@ -134,13 +151,21 @@ export function buildCase(c: Case): Built {
     const transA = int(0, 1), transB = int(0, 1), alpha = pick([1, 0.5, -1.5]), beta = pick([1, 2, 0.5]);
     const cShape = pick([null, [Nn], [1, Nn], [M, Nn], [], [M, 1]]);
     let a = input('a', transA ? [K, M] : [M, K]);
-    if (c.preBn) a = bn(a); // channels of A are its columns when transA = 0 (foldable), rows otherwise (not)
+    // channels of A are its columns when transA = 0 (foldable), rows otherwise (not); a per-row Sub ([K, 1]) folds either way
+    if (c.preBn) a = transA && rnd() < 0.5 ? sub(a, [K, 1]) : bn(a);
     const b = param('B', tensor(transB ? [Nn, K] : [K, Nn], -1, 1));
     x = node('Gemm', [a, b, cShape ? param('C', tensor(cShape, -1, 1)) : null], { transA, transB, alpha, beta });
     after(Math.abs(alpha) * K * mag + Math.abs(beta));
   } else {
     const rank = pick([2, 3]), M = int(1, 4), K = int(1, 6), Nn = int(1, 5);
-    const a = input('a', rank === 2 ? [M, K] : [N, M, K]);
+    let a = input('a', rank === 2 ? [M, K] : [N, M, K]);
+    // A's last axis is the reduced one: a BN (axis 1) only lines up with it for 2-D A.
+    if (c.preBn && rank === 2) a = bn(a);
+    else if (c.preBn) {
+      a = node('Mul', [a, g.addConst('k', tensor([K], -2, 2))]);
+      after(2 * mag, 2);
+      a = (rnd() < 0.5 ? div : sub)(a, [K]);
+    }
     x = node('MatMul', [a, param('B', tensor([K, Nn], -1, 1))]);
     after(K * mag);
   }
@@ -169,6 +194,8 @@ export function buildCase(c: Case): Built {
         x = node('Mul', [x, g.addConst('kl', tensor([s[s.length - 1] as number], -2, 2))]); after(2 * mag, 2); break;
       }
       case 'scalar': x = node(rnd() < 0.5 ? 'Mul' : 'Add', [x, g.addConst('sc', tensor(rnd() < 0.5 ? [] : [1], -2, 2))]); after(2 * mag + 2, 2); break;
+      case 'sub': x = sub(x, channelShape(x)); break;
+      case 'div': x = div(x, channelShape(x)); break;
       case 'fork': g.outputs.push(x); break; // the value is also a graph output
       case 'branch': g.outputs.push(node('Sigmoid', [x])); break; // the value gets a second consumer
       case 'identity': x = node('Identity', [x]); break;
