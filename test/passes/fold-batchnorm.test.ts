@@ -7,6 +7,7 @@ import { runGraph } from '../../src/ir/interpret.ts';
 import { printGraph } from '../../src/ir/printer.ts';
 import type { Graph, Value } from '../../src/ir/graph.ts';
 import { exportOnnx } from '../../src/export/onnx.ts';
+import { Tensor } from '../../src/ir/tensor.ts';
 import { builder, maxDiff, opList, optimizeCopy, runOrtBytes } from './graphs.ts';
 
 const BOTH = ['simplify-inference', 'fold-batchnorm'];
@@ -202,5 +203,112 @@ describe('fold-batchnorm: must leave unchanged', () => {
     const conv = b.node('Conv', [x, b.konst('w', [3, 3, 1, 1])], { kernel_shape: [1, 1] });
     const g = b.out(b.node('BatchNormalization', [conv, ...b.bnParams(3)], { training_mode: 1 }));
     unchanged(g, 'training-mode BatchNormalization');
+  });
+});
+
+describe('fold-batchnorm: Sub and Div by constants (x - c = x + (-c), c - x = -x + c, x / c = x * (1/c))', () => {
+  it('Conv -> Sub [C,1,1] -> Div [1,C,1,1] -> one Conv with a bias', () => {
+    const b = builder(30);
+    const x = b.input('x', [2, 3, 5, 5]);
+    const conv = b.node('Conv', [x, b.konst('w', [4, 3, 3, 3]), b.konst('b', [4])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    const g = b.out(b.node('Div', [b.node('Sub', [conv, b.konst('c', [4, 1, 1])]), b.konst('d', [1, 4, 1, 1], 0.5, 2)]));
+    const { after, report } = folds(g, b.feeds, ['fold-batchnorm']);
+    expect(opList(after)).toEqual(['Conv']);
+    expect(report).toContain('1 Sub folded into Conv, 1 Div folded into Conv');
+  });
+
+  it('Gemm -> (c - x) -> x / scalar -> Gemm; ConvTranspose -> Div -> ConvTranspose', () => {
+    const b = builder(31);
+    const gemm = b.node('Gemm', [b.input('a', [3, 4]), b.konst('B', [5, 4]), b.konst('C', [5])], { transB: 1, beta: 0.5 });
+    const g = b.out(b.node('Div', [b.node('Sub', [b.konst('c', [5]), gemm]), b.scalar('d', -0.75)]));
+    const r = folds(g, b.feeds, ['fold-batchnorm']);
+    expect(opList(r.after)).toEqual(['Gemm']);
+    expect(r.report).toContain('1 Sub folded into Gemm, 1 Div folded into Gemm');
+
+    const b2 = builder(32);
+    const ct = b2.node('ConvTranspose', [b2.input('x', [1, 2, 3, 3]), b2.konst('w', [2, 3, 2, 2])], { strides: [2, 2] });
+    const g2 = b2.out(b2.node('Div', [ct, b2.konst('d', [3, 1, 1], 0.5, 2)]));
+    expect(opList(folds(g2, b2.feeds, ['fold-batchnorm']).after)).toEqual(['ConvTranspose']);
+  });
+
+  const convDiv = (divisor: (b: ReturnType<typeof builder>) => Value, divisorFirst = false) => {
+    const b = builder(33);
+    const conv = b.node('Conv', [b.input('x', [1, 2, 4, 4]), b.konst('w', [3, 2, 1, 1])], { kernel_shape: [1, 1] });
+    const d = divisor(b);
+    return b.out(b.node('Div', divisorFirst ? [d, conv] : [conv, d]));
+  };
+  const untouched = (g: Graph) => expect(printGraph(optimizeCopy(g, ['fold-batchnorm']).after)).toBe(printGraph(g));
+
+  it('leaves a Div by a tensor containing 0 alone (x / 0 is inf or NaN, x * (1/0) * w is not the same)', () => {
+    untouched(convDiv((b) => b.g.addConst('d', Tensor.fromArray('float32', [3, 1, 1], [2, 0, -1]))));
+    untouched(convDiv((b) => b.scalar('d', 0)));
+  });
+  it('leaves c / x (not affine in x) and a Sub/Div by a non-constant operand alone', () => {
+    untouched(convDiv((b) => b.konst('d', [3, 1, 1], 0.5, 2), true));
+    untouched(convDiv((b) => b.input('d', [3, 1, 1])));
+    const b = builder(34);
+    const conv = b.node('Conv', [b.input('x', [1, 2, 4, 4]), b.konst('w', [3, 2, 1, 1])], { kernel_shape: [1, 1] });
+    untouched(b.out(b.node('Sub', [conv, b.input('y', [1, 3, 4, 4])])));
+  });
+});
+
+describe('fold-batchnorm: input side of a MatMul with a constant 2-D weight', () => {
+  it('BN before a 2-D MatMul -> Gemm(a, W\', sW): rows of W scaled, the shift becomes C', () => {
+    const b = builder(40);
+    const a = b.input('a', [3, 4]);
+    const g = b.out(b.node('MatMul', [b.node('BatchNormalization', [a, ...b.bnParams(4)]), b.konst('W', [4, 5])]));
+    for (const passes of [BOTH, ['fold-batchnorm']]) {
+      const { after, report } = folds(g, b.feeds, passes);
+      expect(opList(after)).toEqual(['Gemm']);
+      expect(after.nodes[0]!.inputs[0]!.name).toBe('a');
+      expect(report).toContain('1 BatchNormalization folded into MatMul (input side)');
+    }
+  });
+
+  it('BN before and BN after a 2-D MatMul -> one Gemm', () => {
+    const b = builder(41);
+    const mm = b.node('MatMul', [b.node('BatchNormalization', [b.input('a', [3, 4]), ...b.bnParams(4)]), b.konst('W', [4, 5])]);
+    const g = b.out(b.node('Relu', [b.node('BatchNormalization', [mm, ...b.bnParams(5)])]));
+    const { after, report } = folds(g, b.feeds);
+    expect(opList(after)).toEqual(['Gemm', 'Relu']);
+    expect(report).toContain('1 BatchNormalization folded into MatMul (input side), 1 BatchNormalization folded into MatMul');
+  });
+
+  it('Mul and Sub on the last axis before a 3-D MatMul -> MatMul + Add (a pure scale leaves no Add)', () => {
+    const b = builder(42);
+    const pre = b.node('Sub', [b.node('Mul', [b.input('a', [2, 3, 4]), b.konst('k', [4])]), b.konst('c', [1, 1, 4])]);
+    const g = b.out(b.node('MatMul', [pre, b.konst('W', [4, 5])]));
+    const r = folds(g, b.feeds, ['fold-batchnorm']);
+    expect(opList(r.after)).toEqual(['MatMul', 'Add']);
+    expect(r.report).toContain('1 Mul folded into MatMul (input side), 1 Sub folded into MatMul (input side)');
+    expect(printGraph(optimizeCopy(r.after, ['fold-batchnorm']).after)).toBe(printGraph(r.after)); // idempotent
+
+    const b2 = builder(43);
+    const g2 = b2.out(b2.node('MatMul', [b2.node('Div', [b2.input('a', [2, 3, 4]), b2.konst('d', [4], 0.5, 2)]), b2.konst('W', [4, 5])]));
+    expect(opList(folds(g2, b2.feeds, ['fold-batchnorm']).after)).toEqual(['MatMul']);
+  });
+
+  it('a per-row Div ([K, 1]) before a transA=1 Gemm folds into B\'s rows', () => {
+    const b = builder(44);
+    const a = b.node('Div', [b.input('a', [4, 3]), b.konst('d', [4, 1], 0.5, 2)]);
+    const g = b.out(b.node('Gemm', [a, b.konst('B', [4, 5]), b.konst('C', [5])], { transA: 1, alpha: 1.5 }));
+    const { after, report } = folds(g, b.feeds, ['fold-batchnorm']);
+    expect(opList(after)).toEqual(['Gemm']);
+    expect(report).toContain('1 Div folded into Gemm (input side)');
+  });
+
+  it('leaves alone: BN before a MatMul whose weight is a graph input; BN on axis 1 of a 3-D MatMul input (not K)', () => {
+    const b = builder(45);
+    const g = b.out(b.node('MatMul', [b.node('BatchNormalization', [b.input('a', [3, 4]), ...b.bnParams(4)]), b.input('W', [4, 5])]));
+    unchanged(g, 'not next to a Conv, ConvTranspose, Gemm or MatMul');
+    const b3 = builder(46);
+    const g3 = b3.out(b3.node('MatMul', [b3.node('BatchNormalization', [b3.input('a', [2, 3, 4]), ...b3.bnParams(3)]), b3.konst('W', [4, 5])]));
+    unchanged(g3, 'not next to a Conv, ConvTranspose, Gemm or MatMul');
+  });
+
+  it('leaves alone: BN before a ConvTranspose (not folded on the input side)', () => {
+    const b = builder(47);
+    const bn = b.node('BatchNormalization', [b.input('x', [1, 2, 3, 3]), ...b.bnParams(2)]);
+    unchanged(b.out(b.node('ConvTranspose', [bn, b.konst('w', [2, 3, 2, 2])], { strides: [2, 2] })), 'not next to a Conv, ConvTranspose, Gemm or MatMul');
   });
 });
