@@ -1,5 +1,5 @@
 // Emitters for the training graph's ops (src/train: BatchNormTrain(+Grad), ConvGradInput/Weight, pool
-// gradients, SoftmaxCrossEntropy(+Grad), ReduceSumLike, ReluGrad; Expand as a broadcast copy). The
+// gradients, SoftmaxCrossEntropy(+Grad), ReduceSumLike, ReluGrad, DropoutTrain; Expand as a broadcast copy). The
 // optimizer updates (SGD, momentum, Adam) are ordinary elementwise ops and Gemm/MatMul backward is Gemm with
 // transposes, so those already have kernels. ConvGradInput is a transposed convolution of dY with W.
 import type { Node } from '../../src/ir/graph.ts';
@@ -13,6 +13,7 @@ import { emitConv } from './kernels/conv.ts';
 import { emitPool } from './kernels/pool.ts';
 import { emitReduce } from './kernels/reduce.ts';
 import { emitBroadcast } from './kernels/layout.ts';
+import { emitDropoutTrain, seedIsExact } from './kernels/dropout-train.ts';
 
 const ints = (v: unknown, d: number[]) => (Array.isArray(v) && v.length ? (v as number[]) : d);
 
@@ -58,6 +59,13 @@ export const TRAINING_EMITTERS: Record<string, Emitter> = {
   Expand: (n) => {
     const x = shapeOf(n, n.inputs[0]), y = shapeOf(n, n.outputs[0]);
     return [{ ...emitBroadcast(x, y), bind: [n.inputs[0]!, n.outputs[0]!] }];
+  },
+  DropoutTrain: (n) => {
+    const seed = Number(n.attrs.seed ?? 0), ratio = Number(n.attrs.ratio ?? 0.5);
+    if (n.outputs.length !== 2) throw unsupported(n, 'DropoutTrain without its mask output');
+    if (!seedIsExact(seed)) throw unsupported(n, `seed ${seed}: the reference's seed arithmetic leaves exact doubles`);
+    const k = emitDropoutTrain(prod(shapeOf(n, n.outputs[0])), ratio, seed);
+    return [{ ...k, bind: [n.inputs[0]!, n.inputs[1]!, n.outputs[0]!, n.outputs[1]!] }];
   },
   ReluGrad: (n) => [{ ...emitReluGrad(prod(shapeOf(n, n.outputs[0]))), bind: [n.inputs[0]!, n.inputs[1]!, n.outputs[0]!] }],
   ConvGradInput: (n) => {
