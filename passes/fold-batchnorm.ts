@@ -107,7 +107,8 @@ function chainBefore(g: Graph, x: Value, site: Site): Chain | null {
   while (cur.producer && single(g, cur)) {
     const p = cur.producer;
     const data = p.inputs.find((v) => v && !v.const) ?? null;
-    if (!data || !linkAffine(p, data, site)) break;
+    // The map must not broadcast its input up (x [3, 1] + c [1, 4]): the consumer would then read a smaller tensor.
+    if (!data || JSON.stringify(data.type.shape) !== JSON.stringify(cur.type.shape) || !linkAffine(p, data, site)) break;
     links.unshift(p);
     cur = data;
   }

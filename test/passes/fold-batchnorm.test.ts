@@ -306,6 +306,12 @@ describe('fold-batchnorm: input side of a MatMul with a constant 2-D weight', ()
     unchanged(g3, 'not next to a Conv, ConvTranspose, Gemm or MatMul');
   });
 
+  it('leaves alone: a map that broadcasts its input up (x [3, 1] - c [1, 4] before a MatMul)', () => {
+    const b = builder(48);
+    const g = b.out(b.node('MatMul', [b.node('Sub', [b.input('a', [3, 1]), b.konst('c', [1, 4])]), b.konst('W', [4, 5])]));
+    expect(printGraph(optimizeCopy(g, ['fold-batchnorm']).after)).toBe(printGraph(g));
+  });
+
   it('leaves alone: BN before a ConvTranspose (not folded on the input side)', () => {
     const b = builder(47);
     const bn = b.node('BatchNormalization', [b.input('x', [1, 2, 3, 3]), ...b.bnParams(2)]);
