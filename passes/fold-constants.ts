@@ -6,7 +6,7 @@
 // Shape of it foldable. Impure ops (Dropout, random generators) are never evaluated; results larger than
 // `maxElements` are left as computations so a model's size cannot blow up (e.g. a huge ConstantOfShape).
 import type { Graph, Node, Value } from '../src/ir/graph.ts';
-import { Tensor, sizeOf } from '../src/ir/tensor.ts';
+import { sizeOf, type Tensor } from '../src/ir/tensor.ts';
 import { findOp, resolveAttrs } from '../src/ir/registry.ts';
 import { inferNode } from '../src/ir/infer.ts';
 import { LayercError } from '../src/diagnostics.ts';
@@ -51,9 +51,10 @@ function evaluate(g: Graph, node: Node, max: number, ctx: Counter): Tensor[] | n
   const def = findOp(node.op, node.domain);
   if (!def) return null;
   const args = node.inputs.filter((v): v is Value => v !== null);
-  const shapeOfStatic = node.op === 'Shape' && !node.domain && staticShapeSlice(node);
+  // Shape of a static shape: the value follows from the input types alone (the op's data-propagation rule).
+  const fromTypes = def.valueFromTypes?.(node.inputs.map((v) => v?.type ?? null), resolveAttrs(node, def)) ?? null;
   // A graph input with a default initializer can be overridden at run time: not a constant.
-  if (!shapeOfStatic && !args.every((v) => v.isConst && !g.inputs.includes(v))) return null;
+  if (!fromTypes && !args.every((v) => v.isConst && !g.inputs.includes(v))) return null;
   if (def.impure) return ctx.skip('impure op'), null;
   if (node.outputs.some((o) => g.outputs.includes(o))) return ctx.skip('result is a graph output'), null;
   if (Object.values(node.attrs).some((a) => typeof a === 'object' && a !== null && 'nodes' in a)) return null;
@@ -61,7 +62,7 @@ function evaluate(g: Graph, node: Node, max: number, ctx: Counter): Tensor[] | n
   if (node.outputs.some((o) => o.type.shape && o.type.shape.every((d) => typeof d === 'number') && sizeOf(o.type.shape as number[]) > max)) {
     return ctx.skip(`result larger than ${max} elements`), null;
   }
-  if (shapeOfStatic) return [shapeOfStatic];
+  if (fromTypes) return [fromTypes];
   let outs: Tensor[];
   try {
     outs = def.evalRef(node.inputs.map((v) => v?.const ?? null), { node, attrs: resolveAttrs(node, def) });
@@ -75,19 +76,6 @@ function evaluate(g: Graph, node: Node, max: number, ctx: Counter): Tensor[] | n
   // Identity-like ops return their input tensor itself: the new initializer gets its own storage.
   const ins = new Set(node.inputs.map((v) => v?.const));
   return outs.map((t) => (ins.has(t) ? t.clone() : t));
-}
-
-/** Shape's [start, end) slice of its input's dims when every selected dim is static (ONNX clamping rules). */
-function staticShapeSlice(node: Node): Tensor | null {
-  const s = node.inputs[0]?.type.shape;
-  if (!s) return null;
-  const rank = s.length;
-  const adj = (v: number) => Math.min(Math.max(v < 0 ? v + rank : v, 0), rank);
-  const start = adj((node.attrs.start as number | undefined) ?? 0);
-  const end = adj((node.attrs.end as number | undefined) ?? rank);
-  const dims = s.slice(start, Math.max(start, end));
-  if (!dims.every((d): d is number => typeof d === 'number')) return null;
-  return Tensor.fromArray('int64', [dims.length], dims);
 }
 
 /**

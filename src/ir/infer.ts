@@ -2,8 +2,8 @@
 // inputs are visible to the rules (Reshape's target shape, Slice's starts), so exporter-style shape
 // arithmetic resolves to static shapes once constants are folded.
 import type { Dim, Graph, Node, TensorType, Value } from './graph.ts';
-import { Tensor } from './tensor.ts';
-import { getOp, resolveAttrs, type InferContext } from './registry.ts';
+import type { Tensor } from './tensor.ts';
+import { findOp, getOp, resolveAttrs, type InferContext } from './registry.ts';
 import { LayercError, lcError } from '../diagnostics.ts';
 import { currentLimits, exceed } from '../limits.ts';
 
@@ -40,22 +40,13 @@ export function inferNode(graph: Graph, node: Node): TensorType[] {
   }
 }
 
-/**
- * The value of an input when it is known at compile time: a constant, or Shape of a statically shaped
- * value (ONNX shape inference's data propagation). This is what lets Reshape(x, Shape(y)) — the form the
- * opset < 13 Softmax upgrade and exporters emit — keep a static shape before any constant folding.
- */
+/** The value of an input when it is known at compile time: a constant, or what its producer's types decide. */
 function knownValue(v: Value | null): Tensor | null {
   if (!v) return null;
   if (v.const) return v.const;
   const p = v.producer;
-  const shape = p?.op === 'Shape' && !p.domain ? p.inputs[0]?.type.shape : null;
-  if (!shape || !shape.every((d) => typeof d === 'number')) return null;
-  const rank = shape.length;
-  const adj = (x: number) => Math.min(Math.max(x < 0 ? x + rank : x, 0), rank);
-  const start = adj(Number(p!.attrs.start ?? 0)), end = adj(p!.attrs.end === undefined ? rank : Number(p!.attrs.end));
-  const dims = (shape as number[]).slice(start, Math.max(start, end));
-  return Tensor.fromArray('int64', [dims.length], dims);
+  const def = p && findOp(p.op, p.domain);
+  return def?.valueFromTypes?.(p!.inputs.map((i) => i?.type ?? null), resolveAttrs(p!, def)) ?? null;
 }
 
 /** Infers every node's output types in place. */

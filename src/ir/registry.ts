@@ -66,6 +66,11 @@ export interface OpDef {
   vjp?(ctx: VjpContext): (Value | null)[];
   /** True for ops whose result depends on more than their inputs (never folded or deduplicated). */
   impure?: boolean;
+  /**
+   * The output's value when the input TYPES alone determine it (ONNX shape inference's data propagation:
+   * Shape of a statically shaped value), else null. Lets shape rules read e.g. Reshape(x, Shape(y)).
+   */
+  valueFromTypes?(inputs: (TensorType | null)[], attrs: Record<string, AttrValue>): Tensor | null;
 }
 
 const registry = new Map<string, OpDef>();

@@ -28,12 +28,17 @@ defineOp({
     const [a, b] = shapeRange(s.length, ctx.attrs.start as number, ctx.attrs.end as number | undefined);
     return [{ dtype: 'int64', shape: [Math.max(0, b - a)] }];
   },
-  evalRef([x], ctx) {
-    const [a, b] = shapeRange(x!.rank, ctx.attrs.start as number, ctx.attrs.end as number | undefined);
-    const dims = x!.shape.slice(a, Math.max(a, b));
-    return [Tensor.fromArray('int64', [dims.length], dims)];
-  },
+  evalRef([x], ctx) { return [shapeValue(x!.shape, ctx.attrs)!]; },
+  // Known at compile time when the selected dims are static, even if others are symbolic.
+  valueFromTypes([x], attrs) { return x?.shape ? shapeValue(x.shape, attrs) : null; },
 });
+
+/** Shape's output for these dims and attributes; null when a selected dim is symbolic. */
+function shapeValue(shape: readonly Dim[], attrs: Record<string, unknown>): Tensor | null {
+  const [a, b] = shapeRange(shape.length, attrs.start as number, attrs.end as number | undefined);
+  const dims = shape.slice(a, Math.max(a, b));
+  return dims.every((d): d is number => typeof d === 'number') ? Tensor.fromArray('int64', [dims.length], dims) : null;
+}
 
 // Gather: out[i..., j..., k...] = data[i..., indices[j...], k...] along `axis`; negative indices count from the end.
 defineOp({
