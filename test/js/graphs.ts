@@ -125,3 +125,11 @@ export function toleranceRatio(a: Tensor, b: Tensor, atol = 1e-4, rtol = 1e-3): 
   }
   return worst;
 }
+
+/** A small CNN with every training op of the examples (BN, both pools, dropout) for one-step backend checks. */
+export const SMALL_CNN = `
+model small_cnn(x: f32[N, 2, 11, 9]) {
+  y = x |> conv2d(4, kernel=3, pad=1) |> batchnorm |> relu |> avgpool(3, stride=2, pad=1)
+        |> conv2d(5, kernel=1) |> relu |> maxpool(3, stride=2) |> flatten |> dropout(0.3) |> dense(3)
+  return y
+}`;

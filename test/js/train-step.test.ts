@@ -15,16 +15,10 @@ import { Trainer, stateAsInputs } from '../../src/train/trainer.ts';
 import type { OptimizerOptions } from '../../src/train/optimizers.ts';
 import type { LossKind } from '../../src/train/losses.ts';
 import { compileProgram } from '../../runtime/js/index.ts';
-import { lcg, randomTensor } from './graphs.ts';
+import { lcg, randomTensor, SMALL_CNN } from './graphs.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');
 
-const SMALL_CNN = `
-model small_cnn(x: f32[N, 2, 11, 9]) {
-  y = x |> conv2d(4, kernel=3, pad=1) |> batchnorm |> relu |> avgpool(3, stride=2, pad=1)
-        |> conv2d(5, kernel=1) |> relu |> maxpool(3, stride=2) |> flatten |> dropout(0.3) |> dense(3)
-  return y
-}`;
 
 interface Case { name: string; model: () => Graph; batch: number; loss: LossKind; optimizer: OptimizerOptions }
 

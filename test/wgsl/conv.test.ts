@@ -1,24 +1,14 @@
 // Direct/grouped/depthwise convolution kernel with the fused epilogue (bias add, BN-style scale, activation)
 // vs a plain-loop convolution written here from the ONNX Conv definition.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { openDevice, getGpu } from '../../runtime/wgsl/device.ts';
 import { emitConv } from '../../runtime/wgsl/kernels/conv.ts';
 import { runKernel } from '../../runtime/wgsl/run-kernel.ts';
 import type { EpilogueStep } from '../../src/ops/fused.ts';
-import { hasAdapter } from './gpu.ts';
+import { hasAdapter, randF32, useDevice } from './gpu.ts';
 
-let device: GPUDevice | null = null;
-beforeAll(async () => {
-  if (await (await getGpu()).requestAdapter()) device = (await openDevice()).device;
-  else console.warn('test/wgsl: SKIPPED — no WebGPU adapter');
-});
-afterAll(() => device?.destroy());
-
-function rand(n: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => { s = (s * 1664525 + 1013904223) >>> 0; return (s / 2 ** 32) * 2 - 1; });
-}
+const gpu = useDevice();
+const rand = randF32;
 
 const convCase = fc.record({
   N: fc.integer({ min: 1, max: 2 }), g: fc.integer({ min: 1, max: 3 }), cg: fc.integer({ min: 1, max: 3 }), mg: fc.integer({ min: 1, max: 5 }),
@@ -29,7 +19,6 @@ const convCase = fc.record({
 
 describe.skipIf(!hasAdapter)('wgsl conv', () => {
   it('grouped/depthwise conv + bias + scale + activation matches a plain loop (fast-check)', async () => {
-    if (!device) return;
     await fc.assert(fc.asyncProperty(convCase, async (c) => {
       const C = c.g * c.cg, M = c.g * c.mg;
       const OH = Math.floor((c.H + 2 * c.p - c.d * (c.K - 1) - 1) / c.s) + 1;
@@ -42,7 +31,7 @@ describe.skipIf(!hasAdapter)('wgsl conv', () => {
       const { code, wg } = emitConv({ x: [c.N, C, c.H, c.W], w: [M, c.cg, c.K, c.K], y: [c.N, M, OH, OW],
         strides: [c.s, c.s], dilations: [c.d, c.d], pads: [c.p, c.p, c.p, c.p], group: c.g,
         operands: [{ input: 2, index: 'chan' }, { input: 3, index: [M, 1, 1] }], epilogue });
-      const got = await runKernel(device!, code, wg, [x, w, bias, scale], c.N * M * OH * OW);
+      const got = await runKernel(gpu(), code, wg, [x, w, bias, scale], c.N * M * OH * OW);
       let err = 0, i = 0;
       for (let n = 0; n < c.N; n++) for (let m = 0; m < M; m++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
         const gi = Math.floor(m / c.mg);

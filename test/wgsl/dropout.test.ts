@@ -13,7 +13,7 @@ import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
 import { stateAsInputs } from '../../src/train/trainer.ts';
 import { compileWgsl } from '../../runtime/wgsl/index.ts';
 import '../../src/train/dropout-train.ts';
-import { lcg, randomTensor } from '../js/graphs.ts';
+import { lcg, randomTensor, SMALL_CNN } from '../js/graphs.ts';
 import { hasAdapter } from './gpu.ts';
 
 const bits = (t: Tensor) => new Uint32Array(Float32Array.from(t.data as ArrayLike<number>).buffer);
@@ -83,12 +83,6 @@ describe.skipIf(!hasAdapter)('DropoutTrain with a seed past the exact range', ()
   }, 60_000);
 });
 
-const SMALL_CNN = `
-model small_cnn(x: f32[N, 2, 11, 9]) {
-  y = x |> conv2d(4, kernel=3, pad=1) |> batchnorm |> relu |> avgpool(3, stride=2, pad=1)
-        |> conv2d(5, kernel=1) |> relu |> maxpool(3, stride=2) |> flatten |> dropout(0.3) |> dense(3)
-  return y
-}`;
 
 describe.skipIf(!hasAdapter)('a CNN training step with dropout on wgsl', () => {
   it('has no host fallback; its dropout mask is the reference bits and its loss the reference loss', async () => {

@@ -1,32 +1,20 @@
 // The tiled MatMul kernel (+ fused epilogue) vs plain JS loops, on sizes that do and do not divide the tile.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { openDevice, getGpu } from '../../runtime/wgsl/device.ts';
 import { emitMatMul } from '../../runtime/wgsl/kernels/matmul.ts';
 import { runKernel } from '../../runtime/wgsl/run-kernel.ts';
-import { hasAdapter } from './gpu.ts';
+import { hasAdapter, randF32, useDevice } from './gpu.ts';
 
-let device: GPUDevice | null = null;
-beforeAll(async () => {
-  if (await (await getGpu()).requestAdapter()) device = (await openDevice()).device;
-  else console.warn('test/wgsl: SKIPPED — no WebGPU adapter');
-});
-afterAll(() => device?.destroy());
-
-function rand(n: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => { s = (s * 1664525 + 1013904223) >>> 0; return (s / 2 ** 32) * 2 - 1; });
-}
+const gpu = useDevice();
+const rand = randF32;
 
 describe.skipIf(!hasAdapter)('wgsl tiled matmul', () => {
   it('direct form (CPU adapters) matches a plain loop, with transA/transB and bias add + LeakyRelu epilogue (fast-check)', async () => {
-    if (!device) return;
     await check(false, 8);
   });
 
   // Workgroup barriers cost ~10 s of pipeline compilation per kernel on lavapipe: one case keeps it honest.
   it('tiled form (workgroup memory, GPUs) matches a plain loop on one transposed, fused case', async () => {
-    if (!device) return;
     await check(true, 1);
   }, 120_000);
 });
@@ -38,7 +26,7 @@ async function check(tiled: boolean, numRuns: number): Promise<void> {
         const a = rand(M * K, seed), b = rand(K * N, seed + 1), bias = rand(N, seed + 2);
         const { code, wg } = emitMatMul({ M, K, N, tiled, transA: tA, transB: tB, operands: fused ? [{ input: 2, index: [N] }] : [],
           epilogue: fused ? [{ kind: 'add', input: 2 }, { kind: 'act', name: 'LeakyRelu', params: { alpha: 0.1 } }] : [] });
-        const got = await runKernel(device!, code, wg, fused ? [a, b, bias] : [a, b], M * N);
+        const got = await runKernel(gpu(), code, wg, fused ? [a, b, bias] : [a, b], M * N);
         let err = 0;
         for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
           let v = 0;

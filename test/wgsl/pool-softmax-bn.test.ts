@@ -1,29 +1,18 @@
 // Pooling, softmax and BN-inference kernels vs plain loops written here from the ONNX definitions.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { openDevice, getGpu } from '../../runtime/wgsl/device.ts';
 import { emitPool, emitRowMean } from '../../runtime/wgsl/kernels/pool.ts';
 import { emitSoftmax } from '../../runtime/wgsl/kernels/softmax.ts';
 import { emitBatchNormInference } from '../../runtime/wgsl/kernels/batchnorm.ts';
 import { runKernel } from '../../runtime/wgsl/run-kernel.ts';
-import { hasAdapter } from './gpu.ts';
+import { hasAdapter, randF32, useDevice } from './gpu.ts';
 
-let device: GPUDevice | null = null;
-beforeAll(async () => {
-  if (await (await getGpu()).requestAdapter()) device = (await openDevice()).device;
-  else console.warn('test/wgsl: SKIPPED — no WebGPU adapter');
-});
-afterAll(() => device?.destroy());
-
-function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => { s = (s * 1664525 + 1013904223) >>> 0; return lo + (s / 2 ** 32) * (hi - lo); });
-}
+const gpu = useDevice();
+const rand = randF32;
 const maxErr = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
 describe.skipIf(!hasAdapter)('wgsl pool / softmax / batchnorm', () => {
   it('MaxPool and AveragePool match a plain loop (fast-check)', async () => {
-    if (!device) return;
     await fc.assert(fc.asyncProperty(fc.constantFrom('max', 'avg') as fc.Arbitrary<'max' | 'avg'>, fc.integer({ min: 1, max: 3 }),
       fc.integer({ min: 2, max: 8 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 1 }),
       fc.boolean(), fc.integer({ min: 1, max: 1e6 }), async (kind, C, H, K, S, P, incl, seed) => {
@@ -33,7 +22,7 @@ describe.skipIf(!hasAdapter)('wgsl pool / softmax / batchnorm', () => {
         const x = rand(C * H * H, seed);
         const { code, wg } = emitPool({ kind, x: [1, C, H, H], y: [1, C, OH, OH], kernel: [K, K], strides: [S, S], dilations: [1, 1],
           pads: [P, P, P, P], countIncludePad: incl });
-        const got = await runKernel(device!, code, wg, [x], C * OH * OH);
+        const got = await runKernel(gpu(), code, wg, [x], C * OH * OH);
         const want: number[] = [];
         for (let c = 0; c < C; c++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OH; ox++) {
           let acc = kind === 'max' ? -Infinity : 0, cnt = 0;
@@ -50,19 +39,17 @@ describe.skipIf(!hasAdapter)('wgsl pool / softmax / batchnorm', () => {
   });
 
   it('GlobalAveragePool (row mean) matches a plain loop', async () => {
-    if (!device) return;
     const x = rand(6 * 49, 5);
     const { code, wg } = emitRowMean(6, 49);
-    const got = await runKernel(device, code, wg, [x], 6);
+    const got = await runKernel(gpu(), code, wg, [x], 6);
     const want = Array.from({ length: 6 }, (_, r) => x.slice(r * 49, r * 49 + 49).reduce((a, b) => a + b, 0) / 49);
     expect(maxErr(got, want)).toBeLessThan(1e-5);
   });
 
   it('Softmax over the last axis matches a plain loop, also for large logits', async () => {
-    if (!device) return;
     const x = rand(5 * 13, 9, -100, 100);
     const { code, wg } = emitSoftmax(5, 13);
-    const got = await runKernel(device, code, wg, [x], 65);
+    const got = await runKernel(gpu(), code, wg, [x], 65);
     const want: number[] = [];
     for (let r = 0; r < 5; r++) {
       const row = Array.from(x.slice(r * 13, r * 13 + 13)); const m = Math.max(...row);
@@ -73,10 +60,9 @@ describe.skipIf(!hasAdapter)('wgsl pool / softmax / batchnorm', () => {
   });
 
   it('BatchNormalization inference matches the formula', async () => {
-    if (!device) return;
     const C = 3, S = 10, x = rand(2 * C * S, 1), sc = rand(C, 2), b = rand(C, 3), mean = rand(C, 4), v = rand(C, 5, 0.1, 2);
     const { code, wg } = emitBatchNormInference(2 * C * S, C, S, 1e-3);
-    const got = await runKernel(device, code, wg, [x, sc, b, mean, v], 2 * C * S);
+    const got = await runKernel(gpu(), code, wg, [x, sc, b, mean, v], 2 * C * S);
     const want = Array.from(x, (xv, i) => { const c = Math.floor(i / S) % C; return (xv - mean[c]!) * sc[c]! / Math.sqrt(v[c]! + 1e-3) + b[c]!; });
     expect(maxErr(got, want)).toBeLessThan(1e-5);
   });
