@@ -10,7 +10,7 @@
 // overwrite gamma.
 import type { Graph, Node, StateRole, Value } from '../src/ir/graph.ts';
 import { inferShapes } from '../src/ir/infer.ts';
-import { cloneGraph } from '../src/train/clone-graph.ts';
+import { cloneGraph } from '../src/ir/clone.ts';
 import { backward } from '../src/train/autodiff.ts';
 import { addLoss, type LossKind } from '../src/train/losses.ts';
 import { addOptimizer, type OptimizerOptions } from '../src/train/optimizers.ts';

@@ -5,7 +5,7 @@ import type { Backend, BackendOptions, CompiledModel } from '../backend.ts';
 import { isStatic, type Graph } from '../../src/ir/graph.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
-import { cloneGraph } from '../../src/train/clone-graph.ts';
+import { cloneGraph } from '../../src/ir/clone.ts';
 import { buildProgram, type Program } from './program.ts';
 import { runProgram } from './executor.ts';
 import { lowerForJsKernels } from './lower.ts';

@@ -13,7 +13,7 @@
 // (whose backward ops read the forward activations) keeps its forward ops separate. After `-O2` there is
 // usually nothing left to do here.
 import type { Graph } from '../../src/ir/graph.ts';
-import { cloneGraph } from '../../src/train/clone-graph.ts';
+import { cloneGraph } from '../../src/ir/clone.ts';
 import { foldConstantsInPlace } from '../../passes/fold-constants.ts';
 import { foldBatchnorm } from '../../passes/fold-batchnorm.ts';
 import { fuseEpilogue } from '../../passes/fuse-epilogue.ts';

@@ -8,7 +8,7 @@ import type { Backend, BackendOptions, CompiledModel } from '../backend.ts';
 import { isStatic, type Graph, type Value } from '../../src/ir/graph.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
-import { cloneGraph } from '../../src/train/clone-graph.ts';
+import { cloneGraph } from '../../src/ir/clone.ts';
 import { lowerForJs } from '../js/lower.ts';
 import { openDevice } from './device.ts';
 import { buildExecutor, type ExecutorOptions } from './executor.ts';

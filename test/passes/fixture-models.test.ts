@@ -13,7 +13,7 @@ import { runGraph } from '../../src/ir/interpret.ts';
 import { exportOnnx } from '../../src/export/onnx.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
 import { loadModel } from '../../src/frontend/load.ts';
-import { cloneGraph } from '../../src/train/clone-graph.ts';
+import { cloneGraph } from '../../src/ir/clone.ts';
 import { Tensor as T } from '../../src/ir/tensor.ts';
 import { optimize } from '../../passes/index.ts';
 import { formatReport } from '../../passes/pass.ts';

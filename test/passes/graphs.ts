@@ -17,7 +17,7 @@ import { Graph, type Value } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { verify } from '../../src/ir/verify.ts';
-import { cloneGraph } from '../../src/train/clone-graph.ts';
+import { cloneGraph } from '../../src/ir/clone.ts';
 import { optimize } from '../../passes/index.ts';
 import { formatReport, type PassReport } from '../../passes/pass.ts';
 import '../../src/ops/index.ts';

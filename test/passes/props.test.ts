@@ -18,7 +18,7 @@ import { optimize } from '../../passes/index.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { verify } from '../../src/ir/verify.ts';
-import { cloneGraph } from '../../src/train/clone-graph.ts';
+import { cloneGraph } from '../../src/ir/clone.ts';
 import { buildCase, builder, caseArb, checkEquivalent, maxDiff, rewritesSeen as seen } from './graphs.ts';
 
 const MINE = ['simplify-inference', 'fold-batchnorm', 'fuse-epilogue'];

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { runGraph } from '../../src/ir/interpret.ts';
-import { cloneGraph } from '../../src/train/clone-graph.ts';
+import { cloneGraph } from '../../src/ir/clone.ts';
 import { optimize } from '../../passes/index.ts';
 import { compileWgsl } from '../../runtime/wgsl/index.ts';
 import { buildCase, graphCase, toleranceRatio } from '../js/graphs.ts';

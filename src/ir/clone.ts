@@ -1,6 +1,6 @@
 // A deep copy of a graph's structure (tensors are shared: constants are immutable, the trainer replaces them
 // with setConst rather than writing into them), so one model yields independent training and inference graphs.
-import { Graph, type Value } from '../ir/graph.ts';
+import { Graph, type Value } from './graph.ts';
 
 export function cloneGraph(src: Graph, name = src.name): Graph {
   const g = new Graph(name);
