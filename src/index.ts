@@ -14,5 +14,5 @@ export { readTensorFile, writeTensorFile } from './io/tensor-file.ts';
 // Training (README "Training"): `train` is the loop behind `layerc train`.
 export { fit as train, evaluate, type FitOptions, type FitResult } from './train/fit.ts';
 export { buildTrainingGraph, buildInferenceGraph } from '../passes/split-train-infer.ts';
-export { saveCheckpoint, loadCheckpoint } from './train/checkpoint.ts';
+export { saveCheckpoint, loadCheckpoint } from './io/safetensors.ts';
 export { loadDataset } from './train/data.ts';

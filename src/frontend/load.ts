@@ -37,6 +37,6 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<G
 export async function readWeightFile(path: string): Promise<Map<string, Tensor> | Graph> {
   const ext = extname(path).toLowerCase();
   if (ext === '.onnx') return loadOnnxFile(path);
-  if (ext === '.safetensors') return (await import('../train/checkpoint.ts')).loadCheckpoint(path).tensors;
+  if (ext === '.safetensors') return (await import('../io/safetensors.ts')).loadCheckpoint(path).tensors;
   throw lcError('LC006', [path, 'weights must be a .safetensors checkpoint or an .onnx model']);
 }

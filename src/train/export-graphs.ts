@@ -7,7 +7,7 @@
 import type { Graph } from '../ir/graph.ts';
 import { buildInferenceGraph } from '../../passes/split-train-infer.ts';
 import { applyState } from './fit.ts';
-import { loadCheckpoint } from './checkpoint.ts';
+import { loadCheckpoint } from '../io/safetensors.ts';
 import { loadTrainableModel } from './load-model.ts';
 import { lcError } from '../diagnostics.ts';
 

@@ -8,7 +8,7 @@ import type { Tensor } from '../ir/tensor.ts';
 import { buildInferenceGraph, buildTrainingGraph, type SplitOptions } from '../../passes/split-train-infer.ts';
 import { Trainer } from './trainer.ts';
 import { batches, type Dataset, type Split } from './data.ts';
-import { saveCheckpoint, sha256, loadCheckpoint } from './checkpoint.ts';
+import { saveCheckpoint, sha256, loadCheckpoint } from '../io/safetensors.ts';
 import { getBackend } from '../../runtime/backend.ts';
 import { LayercError, lcError } from '../diagnostics.ts';
 

@@ -13,7 +13,7 @@ import { loadOnnxFile } from '../../src/frontend/onnx.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { readTensorFile, writeTensorFile } from '../../src/io/tensor-file.ts';
-import { saveCheckpoint } from '../../src/train/checkpoint.ts';
+import { saveCheckpoint } from '../../src/io/safetensors.ts';
 import { optimize } from '../../passes/index.ts';
 import { MODELS, REPO_ROOT } from '../fixtures.ts';
 

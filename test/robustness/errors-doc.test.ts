@@ -11,7 +11,7 @@ import { CATALOGUE, LayercError } from '../../src/diagnostics.ts';
 import { importOnnx } from '../../src/frontend/onnx.ts';
 import { compileDsl } from '../../src/frontend/dsl.ts';
 import { runCli } from './helpers/cli.ts';
-import { encodeCheckpoint } from '../../src/train/checkpoint.ts';
+import { encodeCheckpoint } from '../../src/io/safetensors.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { encodeNpy } from '../../src/io/npy.ts';
 import { MODELS, NODE_TESTS, REPO_ROOT } from '../fixtures.ts';

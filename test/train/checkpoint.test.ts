@@ -11,7 +11,7 @@ import { readNpy } from './npy.ts';
 import { buildMlpEval } from './mlp-graph.ts';
 import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
 import { Trainer } from '../../src/train/trainer.ts';
-import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint } from '../../src/io/safetensors.ts';
 
 const REF = join(MODELS, 'mlp_train_sgd/reference');
 const X = readNpy(join(REF, 'X.npy')), Y = readNpy(join(REF, 'y.npy'));

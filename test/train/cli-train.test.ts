@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { MODELS, REPO_ROOT } from '../fixtures.ts';
 import { readNpy } from './npy.ts';
-import { loadCheckpoint } from '../../src/train/checkpoint.ts';
+import { loadCheckpoint } from '../../src/io/safetensors.ts';
 import { applyState, evaluate } from '../../src/train/fit.ts';
 import { buildInferenceGraph } from '../../passes/split-train-infer.ts';
 import { loadTrainableModel } from '../../src/train/load-model.ts';

@@ -9,7 +9,7 @@ import { MODELS } from '../fixtures.ts';
 import { readNpy } from './npy.ts';
 import { buildMlpEval } from './mlp-graph.ts';
 import { fit } from '../../src/train/fit.ts';
-import { loadCheckpoint } from '../../src/train/checkpoint.ts';
+import { loadCheckpoint } from '../../src/io/safetensors.ts';
 import { LayercError } from '../../src/diagnostics.ts';
 
 const REF = join(MODELS, 'mlp_train_sgd/reference');

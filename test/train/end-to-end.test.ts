@@ -16,7 +16,7 @@ import { loadOnnxFile } from '../../src/frontend/onnx.ts';
 import { loadDataset, gatherRows } from '../../src/train/data.ts';
 import { fit, evaluate } from '../../src/train/fit.ts';
 import { modelWithState } from '../../src/train/export-graphs.ts';
-import { loadCheckpoint } from '../../src/train/checkpoint.ts';
+import { loadCheckpoint } from '../../src/io/safetensors.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import '../../src/ops/index.ts';
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { compileDsl } from '../../src/frontend/dsl.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { fit, type FitOptions } from '../../src/train/fit.ts';
-import { loadCheckpoint } from '../../src/train/checkpoint.ts';
+import { loadCheckpoint } from '../../src/io/safetensors.ts';
 import { LayercError } from '../../src/diagnostics.ts';
 import '../../src/ops/index.ts';
 

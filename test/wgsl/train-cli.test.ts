@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { MODELS, REPO_ROOT } from '../fixtures.ts';
 import { readNpy } from '../train/npy.ts';
-import { loadCheckpoint } from '../../src/train/checkpoint.ts';
+import { loadCheckpoint } from '../../src/io/safetensors.ts';
 import { hasAdapter } from './gpu.ts';
 
 const DIR = join(MODELS, 'mlp_train_sgd');

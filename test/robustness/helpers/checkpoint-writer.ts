@@ -1,6 +1,6 @@
 // Child process for the kill -9 test: rewrites one large checkpoint forever, generation g holding the value g
 // in every element and `step: g` in its metadata, so any checkpoint that loads can be checked for consistency.
-import { saveCheckpoint } from '../../../src/train/checkpoint.ts';
+import { saveCheckpoint } from '../../../src/io/safetensors.ts';
 import { Tensor } from '../../../src/ir/tensor.ts';
 
 const [path, elements] = [process.argv[2], Number(process.argv[3])];

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Tensor } from '../ir/tensor.ts';
 import type { DType } from '../ir/dtype.ts';
-import { writeFileAtomic, type WriteOptions } from '../io/atomic.ts';
+import { writeFileAtomic, type WriteOptions } from './atomic.ts';
 import { lcError } from '../diagnostics.ts';
 
 const ST_DTYPE: Record<string, string> = { float32: 'F32', float64: 'F64', int64: 'I64', int32: 'I32', int8: 'I8', uint8: 'U8', bool: 'BOOL' };
