@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { fit } from '../train/fit.ts';
-import { accuracyPlot } from '../train/plot.ts';
+import { accuracyPlot } from './plot/accuracy-plot.ts';
 import { loadDataset } from '../train/data.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
 import { LOSSES, type LossKind } from '../train/losses.ts';

@@ -156,7 +156,7 @@ export function register(program: Command): void {
       + '\n  layerc viz examples/lenet_bn.layers --feature-maps --checkpoint lenet.safetensors --image 0 -o maps.png')
     .action(async (path: string, o: { output: string; optLevel: string; passes?: string; force?: boolean; featureMaps?: boolean; checkpoint?: string; image?: string; input?: string }) => {
       if (o.featureMaps) {
-        const { writeFeatureMaps } = await import('../train/feature-maps-command.ts');
+        const { writeFeatureMaps } = await import('./plot/feature-maps-command.ts');
         console.log(`wrote ${o.output} (rows: ${writeFeatureMaps(path, o).join(', ')})`);
         return;
       }

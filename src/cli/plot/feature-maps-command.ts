@@ -2,15 +2,15 @@
 // of the first 4-D layers (conv, BN, activation, pool outputs) for one input, as the PNG grid of feature-maps.ts.
 // The input is test image K of Fashion-MNIST (system package, else the bundled subset) unless --input is given;
 // the weights are the checkpoint's when one is given (the model is then optional: its metadata names it).
-import type { Graph } from '../ir/graph.ts';
-import type { Tensor } from '../ir/tensor.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
-import { buildInferenceGraph } from '../../passes/split-train-infer.ts';
+import type { Graph } from '../../ir/graph.ts';
+import type { Tensor } from '../../ir/tensor.ts';
+import { writeFileAtomic } from '../../io/atomic.ts';
+import { buildInferenceGraph } from '../../../passes/split-train-infer.ts';
 import { featureMapGrid } from './feature-maps.ts';
-import { modelWithState } from './export-graphs.ts';
-import { loadTrainableModel } from './load-model.ts';
-import { gatherRows, loadFashionMnistTest, readNpyFile } from './data.ts';
-import { lcError } from '../diagnostics.ts';
+import { modelWithState } from '../../train/export-graphs.ts';
+import { loadTrainableModel } from '../../train/load-model.ts';
+import { gatherRows, loadFashionMnistTest, readNpyFile } from '../../train/data.ts';
+import { lcError } from '../../diagnostics.ts';
 
 export interface FeatureMapCommand { output: string; checkpoint?: string; image?: string; input?: string; force?: boolean }
 

@@ -1,9 +1,9 @@
 // Feature maps: runs a model on one input and renders the channels of the first few 4-D activations
 // (conv / BN / activation outputs) as a grayscale PNG grid — one row per layer, one tile per channel, each
 // tile min-max normalized on its own so weak channels stay visible. The input image is the first tile row.
-import type { Graph } from '../ir/graph.ts';
-import type { Tensor } from '../ir/tensor.ts';
-import { runGraph } from '../ir/interpret.ts';
+import type { Graph } from '../../ir/graph.ts';
+import type { Tensor } from '../../ir/tensor.ts';
+import { runGraph } from '../../ir/interpret.ts';
 import { encodePng } from './png.ts';
 
 export interface FeatureMapOptions { layers?: number; maxChannels?: number; scale?: number }
