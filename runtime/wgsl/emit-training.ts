@@ -3,7 +3,7 @@
 // optimizer updates (SGD, momentum, Adam) are ordinary elementwise ops and Gemm/MatMul backward is Gemm with
 // transposes, so those already have kernels. ConvGradInput is a transposed convolution of dY with W.
 import type { Node } from '../../src/ir/graph.ts';
-import { oldWeight } from '../../src/train/batchnorm-train.ts';
+import { oldWeight } from '../../src/ops/batchnorm-train.ts';
 import { readWindowAttrs, axisGeometry } from '../../src/ops/window.ts';
 import { RAISE } from '../../src/ops/dims.ts';
 import { prod, shapeOf, unsupported, type Emitter, type Kernel } from './emit-util.ts';

@@ -8,7 +8,7 @@ import { loadDataset } from '../train/data.ts';
 import { loadTrainableModel } from '../train/load-model.ts';
 import { LOSSES, type LossKind } from '../train/losses.ts';
 import { OPTIMIZERS, type OptimizerKind } from '../train/optimizers.ts';
-import { BN_CONVENTIONS, type BnConvention } from '../train/batchnorm-train.ts';
+import { BN_CONVENTIONS, type BnConvention } from '../ops/batchnorm-train.ts';
 import { lcError } from '../diagnostics.ts';
 import { guardOutputs } from './outputs.ts';
 

@@ -7,9 +7,9 @@ import { getOp, resolveAttrs, type VjpContext } from '../ir/registry.ts';
 import { inferNode } from '../ir/infer.ts';
 import { Tensor } from '../ir/tensor.ts';
 import { lcError } from '../diagnostics.ts';
-import './grad-ops.ts';
-import { attachGradients } from './gradients.ts';
-import { attachNnGradients } from './gradients-nn.ts';
+import '../ops/grad-helpers.ts';
+import { attachGradients } from '../ops/gradients.ts';
+import { attachNnGradients } from '../ops/gradients-nn.ts';
 
 /** Emits a node after the current end of the graph and infers its types at once (vjp rules read shapes). */
 export function emitNode(graph: Graph, op: string, inputs: (Value | null)[], attrs: Record<string, AttrValue> = {}, numOutputs = 1, domain = ''): Value[] {

@@ -6,7 +6,7 @@
 // Threads split the channels; every sum is formed in the reference's order, so results match it to the last
 // float32 rounding. x is viewed as [N, C, S].
 import type { Node, Value } from '../../../src/ir/graph.ts';
-import { oldWeight } from '../../../src/train/batchnorm-train.ts';
+import { oldWeight } from '../../../src/ops/batchnorm-train.ts';
 import { lit, prod, split, staticShape, type EmitContext, type KernelFactory } from '../kernel.ts';
 
 const f32 = (n: Node) => [...n.inputs, ...n.outputs].every((v) => !v || v.type.dtype === 'float32');

@@ -4,12 +4,12 @@
 import type { Value } from '../ir/graph.ts';
 import { findOp, type VjpContext } from '../ir/registry.ts';
 import { Tensor } from '../ir/tensor.ts';
-import { numel } from '../ops/util.ts';
-import { ONNX_DTYPES } from '../ops/shape.ts';
+import { numel } from './util.ts';
+import { ONNX_DTYPES } from './shape.ts';
 import type { DType } from '../ir/dtype.ts';
 import { lcError } from '../diagnostics.ts';
-import '../ops/index.ts';
-import './grad-ops.ts';
+import './index.ts';
+import './grad-helpers.ts';
 
 type Rule = (ctx: VjpContext) => (Value | null)[];
 

@@ -7,7 +7,7 @@ import { defineOp } from '../ir/registry.ts';
 import type { TensorType } from '../ir/graph.ts';
 import { lcError } from '../diagnostics.ts';
 import { Tensor, stridesOf } from '../ir/tensor.ts';
-import { broadcastStrides } from '../ops/util.ts';
+import { broadcastStrides } from './util.ts';
 
 defineOp({
   name: 'ReduceSumLike',
