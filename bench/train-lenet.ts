@@ -9,9 +9,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { compileDslFile } from '../src/frontend/dsl.ts';
-import { loadDataset, batches } from '../src/train/data.ts';
+import { loadDataset, batches } from '../src/train/loop/data.ts';
 import { buildTrainingGraph } from '../passes/split-train-infer.ts';
-import { Trainer } from '../src/train/trainer.ts';
+import { Trainer } from '../src/train/loop/trainer.ts';
 import { registerWasmConvFilterGrad } from './tfjs-wasm-shim.ts';
 
 const arg = (name: string, def: string) => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? process.argv[i + 1] : def; };

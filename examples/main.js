@@ -13,9 +13,9 @@ const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return
 
 async function main() {
   const { compileDslFile } = await import('../src/frontend/dsl.ts');
-  const { loadDataset, gatherRows } = await import('../src/train/data.ts');
-  const { fit, evaluate } = await import('../src/train/fit.ts');
-  const { foldForInference } = await import('../src/train/fold-inference.ts');
+  const { loadDataset, gatherRows } = await import('../src/train/loop/data.ts');
+  const { fit, evaluate } = await import('../src/train/loop/fit.ts');
+  const { foldForInference } = await import('../src/train/graphs/fold-inference.ts');
 
   const here = new URL('.', import.meta.url).pathname;
   const backend = arg('backend', process.env.LAYERC_BACKEND ?? 'js');

@@ -12,7 +12,7 @@ export { importOnnx, loadOnnxFile } from './frontend/onnx.ts';
 export { exportOnnx } from './export/onnx.ts';
 export { readTensorFile, writeTensorFile } from './io/tensor-file.ts';
 // Training (README "Training"): `train` is the loop behind `layerc train`.
-export { fit as train, evaluate, type FitOptions, type FitResult } from './train/fit.ts';
+export { fit as train, evaluate, type FitOptions, type FitResult } from './train/loop/fit.ts';
 export { buildTrainingGraph, buildInferenceGraph } from '../passes/split-train-infer.ts';
 export { saveCheckpoint, loadCheckpoint } from './io/safetensors.ts';
-export { loadDataset } from './train/data.ts';
+export { loadDataset } from './train/loop/data.ts';

@@ -14,7 +14,7 @@ import { cloneGraph } from '../../src/ir/clone.ts';
 import { optimize } from '../../passes/index.ts';
 import { renderSvg } from '../../src/cli/viz.ts';
 import { fixInputShapes } from '../../src/cli/bench.ts';
-import { loadDataset } from '../../src/train/data.ts';
+import { loadDataset } from '../../src/train/loop/data.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { emitModule } from '../../runtime/wgsl/emit-module.ts';
 import type { Graph } from '../../src/ir/graph.ts';

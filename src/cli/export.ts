@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { exportOnnx } from '../export/onnx.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { modelWithState, trainingModeGraph } from '../train/export-graphs.ts';
-import { foldForInference } from '../train/fold-inference.ts';
+import { modelWithState, trainingModeGraph } from '../train/graphs/export.ts';
+import { foldForInference } from '../train/graphs/fold-inference.ts';
 import { lcError } from '../diagnostics.ts';
 
 export function register(program: Command): void {

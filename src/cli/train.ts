@@ -2,10 +2,10 @@
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { fit } from '../train/fit.ts';
+import { fit } from '../train/loop/fit.ts';
 import { accuracyPlot } from './plot/accuracy-plot.ts';
-import { loadDataset } from '../train/data.ts';
-import { loadTrainableModel } from '../train/load-model.ts';
+import { loadDataset } from '../train/loop/data.ts';
+import { loadTrainableModel } from '../train/graphs/load-model.ts';
 import { LOSSES, type LossKind } from '../train/losses.ts';
 import { OPTIMIZERS, type OptimizerKind } from '../train/optimizers.ts';
 import { BN_CONVENTIONS, type BnConvention } from '../ops/batchnorm-train.ts';

@@ -11,7 +11,7 @@ import { Tensor } from '../../src/ir/tensor.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { compileDsl, compileDslFile } from '../../src/frontend/dsl.ts';
 import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
-import { Trainer, stateAsInputs } from '../../src/train/trainer.ts';
+import { Trainer, stateAsInputs } from '../../src/train/loop/trainer.ts';
 import type { OptimizerOptions } from '../../src/train/optimizers.ts';
 import type { LossKind } from '../../src/train/losses.ts';
 import { compileProgram } from '../../runtime/js/index.ts';

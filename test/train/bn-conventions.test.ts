@@ -13,7 +13,7 @@ import { backward } from '../../src/train/autodiff.ts';
 import '../../src/ops/batchnorm-train.ts';
 import { compileDsl } from '../../src/frontend/dsl.ts';
 import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
-import { Trainer } from '../../src/train/trainer.ts';
+import { Trainer } from '../../src/train/loop/trainer.ts';
 import type { BnConvention } from '../../src/ops/batchnorm-train.ts';
 import { importOnnx, loadOnnxFile } from '../../src/frontend/onnx.ts';
 import { exportOnnx } from '../../src/export/onnx.ts';

@@ -10,7 +10,7 @@ import { MODELS } from '../fixtures.ts';
 import { readNpy } from './npy.ts';
 import { buildMlpEval } from './mlp-graph.ts';
 import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
-import { Trainer } from '../../src/train/trainer.ts';
+import { Trainer } from '../../src/train/loop/trainer.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../src/io/safetensors.ts';
 
 const REF = join(MODELS, 'mlp_train_sgd/reference');

@@ -12,9 +12,9 @@ import * as ort from 'onnxruntime-node';
 import { MODELS, REPO_ROOT } from '../fixtures.ts';
 import { readNpy } from './npy.ts';
 import { loadCheckpoint } from '../../src/io/safetensors.ts';
-import { applyState, evaluate } from '../../src/train/fit.ts';
+import { applyState, evaluate } from '../../src/train/loop/fit.ts';
 import { buildInferenceGraph } from '../../passes/split-train-infer.ts';
-import { loadTrainableModel } from '../../src/train/load-model.ts';
+import { loadTrainableModel } from '../../src/train/graphs/load-model.ts';
 import '../../src/ops/index.ts';
 
 const DIR = join(MODELS, 'mlp_train_sgd');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { MODELS } from '../fixtures.ts';
-import { FASHION_MNIST_SYSTEM, batches, loadDataset, readNpyFile } from '../../src/train/data.ts';
+import { FASHION_MNIST_SYSTEM, batches, loadDataset, readNpyFile } from '../../src/train/loop/data.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 
 describe('training data', () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { MODELS } from '../fixtures.ts';
 import { readNpy } from './npy.ts';
 import { buildMlpEval } from './mlp-graph.ts';
-import { fit } from '../../src/train/fit.ts';
+import { fit } from '../../src/train/loop/fit.ts';
 import { loadCheckpoint } from '../../src/io/safetensors.ts';
 import { LayercError } from '../../src/diagnostics.ts';
 

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Graph } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { backward } from '../../src/train/autodiff.ts';
-import { loadDataset } from '../../src/train/data.ts';
-import { fit } from '../../src/train/fit.ts';
+import { loadDataset } from '../../src/train/loop/data.ts';
+import { fit } from '../../src/train/loop/fit.ts';
 import { LayercError } from '../../src/diagnostics.ts';
 import '../../src/ops/index.ts';
 

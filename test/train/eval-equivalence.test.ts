@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileDsl } from '../../src/frontend/dsl.ts';
-import { foldForInference } from '../../src/train/fold-inference.ts';
+import { foldForInference } from '../../src/train/graphs/fold-inference.ts';
 import { MODELS } from '../fixtures.ts';
 import { readNpy } from './npy.ts';
 import { buildMlpEval } from './mlp-graph.ts';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../fixtures.ts';
 import { compileDslFile } from '../../src/frontend/dsl.ts';
 import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
-import { Trainer } from '../../src/train/trainer.ts';
+import { Trainer } from '../../src/train/loop/trainer.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import '../../src/ops/index.ts';
 

@@ -8,7 +8,7 @@ import { MODELS } from '../fixtures.ts';
 import { readNpy } from './npy.ts';
 import { buildMlpEval } from './mlp-graph.ts';
 import { buildInferenceGraph } from '../../passes/split-train-infer.ts';
-import { trainingModeGraph } from '../../src/train/export-graphs.ts';
+import { trainingModeGraph } from '../../src/train/graphs/export.ts';
 import { exportOnnx } from '../../src/export/onnx.ts';
 
 const DIR = join(MODELS, 'bn_train_step_mlp_bn/reference');

@@ -11,7 +11,7 @@ import { readNpy } from './npy.ts';
 import { buildMlpEval } from './mlp-graph.ts';
 import { buildTrainingGraph, isFrozenName } from '../../passes/split-train-infer.ts';
 import { compileDsl } from '../../src/frontend/dsl.ts';
-import { Trainer } from '../../src/train/trainer.ts';
+import { Trainer } from '../../src/train/loop/trainer.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import '../../src/ops/index.ts';
 

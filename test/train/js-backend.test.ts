@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../fixtures.ts';
 import { compileDslFile } from '../../src/frontend/dsl.ts';
 import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
-import { Trainer } from '../../src/train/trainer.ts';
-import { loadDataset, batches } from '../../src/train/data.ts';
+import { Trainer } from '../../src/train/loop/trainer.ts';
+import { loadDataset, batches } from '../../src/train/loop/data.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import '../../src/ops/index.ts';
 

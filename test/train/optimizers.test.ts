@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Graph } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
-import { Trainer } from '../../src/train/trainer.ts';
+import { Trainer } from '../../src/train/loop/trainer.ts';
 import type { OptimizerOptions } from '../../src/train/optimizers.ts';
 import '../../src/ops/index.ts';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { compileDsl } from '../../src/frontend/dsl.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
-import { fit, type FitOptions } from '../../src/train/fit.ts';
+import { fit, type FitOptions } from '../../src/train/loop/fit.ts';
 import { loadCheckpoint } from '../../src/io/safetensors.ts';
 import { LayercError } from '../../src/diagnostics.ts';
 import '../../src/ops/index.ts';

@@ -10,7 +10,7 @@ import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { compileDsl } from '../../src/frontend/dsl.ts';
 import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
-import { stateAsInputs } from '../../src/train/trainer.ts';
+import { stateAsInputs } from '../../src/train/loop/trainer.ts';
 import { compileWgsl } from '../../runtime/wgsl/index.ts';
 import '../../src/ops/dropout-train.ts';
 import { lcg, randomTensor, SMALL_CNN } from '../js/graphs.ts';

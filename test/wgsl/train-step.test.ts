@@ -12,7 +12,7 @@ import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { compileDslFile } from '../../src/frontend/dsl.ts';
 import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
-import { stateAsInputs } from '../../src/train/trainer.ts';
+import { stateAsInputs } from '../../src/train/loop/trainer.ts';
 import type { OptimizerOptions } from '../../src/train/optimizers.ts';
 import type { LossKind } from '../../src/train/losses.ts';
 import { compileWgsl } from '../../runtime/wgsl/index.ts';

@@ -7,9 +7,9 @@ import type { Tensor } from '../../ir/tensor.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
 import { buildInferenceGraph } from '../../../passes/split-train-infer.ts';
 import { featureMapGrid } from './feature-maps.ts';
-import { modelWithState } from '../../train/export-graphs.ts';
-import { loadTrainableModel } from '../../train/load-model.ts';
-import { gatherRows, loadFashionMnistTest, readNpyFile } from '../../train/data.ts';
+import { modelWithState } from '../../train/graphs/export.ts';
+import { loadTrainableModel } from '../../train/graphs/load-model.ts';
+import { gatherRows, loadFashionMnistTest, readNpyFile } from '../../train/loop/data.ts';
 import { lcError } from '../../diagnostics.ts';
 
 export interface FeatureMapCommand { output: string; checkpoint?: string; image?: string; input?: string; force?: boolean }

@@ -4,12 +4,12 @@
 //   training: standard ONNX only — each BatchNormalization gets training_mode=1 and its two running-stat
 //     outputs (BatchNormalization-15 semantics, momentum = weight of the old value) become graph outputs
 //     named `<running stat>_new`, so any ONNX runtime computes one training-mode forward with the stat updates.
-import type { Graph } from '../ir/graph.ts';
-import { buildInferenceGraph } from '../../passes/split-train-infer.ts';
-import { applyState } from './fit.ts';
-import { loadCheckpoint } from '../io/safetensors.ts';
+import type { Graph } from '../../ir/graph.ts';
+import { buildInferenceGraph } from '../../../passes/split-train-infer.ts';
+import { applyState } from '../loop/fit.ts';
+import { loadCheckpoint } from '../../io/safetensors.ts';
 import { loadTrainableModel } from './load-model.ts';
-import { lcError } from '../diagnostics.ts';
+import { lcError } from '../../diagnostics.ts';
 
 /** The model, with a checkpoint's state applied when `path` is a .safetensors file (model from --model or metadata). */
 export function modelWithState(path: string, modelPath?: string, seed = 0): Graph {

@@ -3,14 +3,14 @@
 // checkpoint is written after each epoch (and at the end); when a step diverges (LC067) the last good state
 // is saved before the error propagates. Used by `layerc train`, examples/main.js and the bench.
 import { readFileSync } from 'node:fs';
-import type { Graph } from '../ir/graph.ts';
-import type { Tensor } from '../ir/tensor.ts';
-import { buildInferenceGraph, buildTrainingGraph, type SplitOptions } from '../../passes/split-train-infer.ts';
+import type { Graph } from '../../ir/graph.ts';
+import type { Tensor } from '../../ir/tensor.ts';
+import { buildInferenceGraph, buildTrainingGraph, type SplitOptions } from '../../../passes/split-train-infer.ts';
 import { Trainer } from './trainer.ts';
 import { batches, type Dataset, type Split } from './data.ts';
-import { saveCheckpoint, sha256, loadCheckpoint } from '../io/safetensors.ts';
-import { getBackend } from '../../runtime/backend.ts';
-import { LayercError, lcError } from '../diagnostics.ts';
+import { saveCheckpoint, sha256, loadCheckpoint } from '../../io/safetensors.ts';
+import { getBackend } from '../../../runtime/backend.ts';
+import { LayercError, lcError } from '../../diagnostics.ts';
 
 export interface FitOptions extends SplitOptions {
   batch: number;

@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Tensor } from '../ir/tensor.ts';
-import { lcError } from '../diagnostics.ts';
-import { mulberry32 } from '../random.ts';
+import { Tensor } from '../../ir/tensor.ts';
+import { lcError } from '../../diagnostics.ts';
+import { mulberry32 } from '../../random.ts';
 
 export interface Split { x: Tensor; y: Tensor }
 export interface Dataset { train: Split; test?: Split; source: string }

@@ -3,13 +3,13 @@
 // reference interpreter (tests) and the JS backend (speed) run the same graph. Non-finite values are caught
 // at the step that produced them, naming the state (layer) that went bad; the state is left at the last good
 // step so a checkpoint written after the error is still valid.
-import type { Graph, Value } from '../ir/graph.ts';
-import type { Tensor } from '../ir/tensor.ts';
-import { getBackend, type CompiledModel } from '../../runtime/backend.ts';
-import type { TrainingProgram } from '../../passes/split-train-infer.ts';
-import { runGraph } from '../ir/interpret.ts';
-import { isFloat } from '../ir/dtype.ts';
-import { type LayercError, lcError } from '../diagnostics.ts';
+import type { Graph, Value } from '../../ir/graph.ts';
+import type { Tensor } from '../../ir/tensor.ts';
+import { getBackend, type CompiledModel } from '../../../runtime/backend.ts';
+import type { TrainingProgram } from '../../../passes/split-train-infer.ts';
+import { runGraph } from '../../ir/interpret.ts';
+import { isFloat } from '../../ir/dtype.ts';
+import { type LayercError, lcError } from '../../diagnostics.ts';
 
 /** Moves every state initializer to the graph inputs (keeping its initial tensor in `const`). */
 export function stateAsInputs(g: Graph, state: Value[]): void {

@@ -2,8 +2,8 @@
 // turns each BatchNormalization (running statistics) into a per-channel scale/shift and folds it into the
 // neighbouring Conv/Gemm. Passes of the pipeline that are not registered yet are skipped and named, and the
 // BatchNormalization nodes still left are counted, so callers can say honestly whether BN was folded.
-import type { Graph } from '../ir/graph.ts';
-import { PASSES, PIPELINES, optimize } from '../../passes/index.ts';
+import type { Graph } from '../../ir/graph.ts';
+import { PASSES, PIPELINES, optimize } from '../../../passes/index.ts';
 
 export interface FoldResult { graph: Graph; bnBefore: number; bnAfter: number; missingPasses: string[] }
 
