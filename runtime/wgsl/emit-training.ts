@@ -1,4 +1,4 @@
-// Emitters for the training graph's ops (src/train: BatchNormTrain(+Grad), ConvGradInput/Weight, pool
+// Emitters for the training graph's ops (src/ops: BatchNormTrain(+Grad), ConvGradInput/Weight, pool
 // gradients, SoftmaxCrossEntropy(+Grad), ReduceSumLike, ReluGrad, DropoutTrain; Expand as a broadcast copy). The
 // optimizer updates (SGD, momentum, Adam) are ordinary elementwise ops and Gemm/MatMul backward is Gemm with
 // transposes, so those already have kernels. ConvGradInput is a transposed convolution of dY with W.

@@ -1,4 +1,4 @@
-// Training-mode batch normalization as generated JS (src/train/batchnorm-train.ts defines the ops):
+// Training-mode batch normalization as generated JS (src/ops/batchnorm-train.ts defines the ops):
 //   BatchNormTrain:     per channel, the batch mean and biased variance (two passes, float64 sums), y, the
 //                       running statistics blended by the convention's rule, and the saved mean / inverse std;
 //   BatchNormTrainGrad: per channel, dBias = sum dY, dScale = sum dY * xhat, then

@@ -1,4 +1,4 @@
-// Backward convolution kernels for training graphs (ops from src/train/conv-grad.ts).
+// Backward convolution kernels for training graphs (ops from src/ops/conv-grad.ts).
 // ConvGradInput(dY, W) of a stride-1 conv is itself a stride-1 conv: dX = conv(dY, W') with W' the
 // transposed, spatially flipped weights and pads d*(k-1) - p; it runs on the forward conv kernels with W'
 // packed each run (./conv.ts buildConv, weights { flip: true }).

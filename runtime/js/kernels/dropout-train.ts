@@ -1,4 +1,4 @@
-// DropoutTrain (src/train/dropout-train.ts) as generated JS. The mask comes from one sequential seeded
+// DropoutTrain (src/ops/dropout-train.ts) as generated JS. The mask comes from one sequential seeded
 // generator, so thread 0 draws it alone, in element order: the generator's own source (mulberry32, the
 // function the reference calls) is inlined into the phase, seeded from the step state exactly as the
 // reference seeds it, so js and reference masks are the same bits.

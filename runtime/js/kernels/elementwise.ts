@@ -19,7 +19,7 @@ const BINARY: Record<string, (a: string, b: string) => string> = {
   Add: (a, b) => `${a} + ${b}`, Sub: (a, b) => `${a} - ${b}`, Mul: (a, b) => `${a} * ${b}`, Div: (a, b) => `${a} / ${b}`,
   Max: (a, b) => `Math.max(${a}, ${b})`, Min: (a, b) => `Math.min(${a}, ${b})`, Pow: (a, b) => `Math.pow(${a}, ${b})`,
 };
-/** The backward graph's binary helpers (src/train/grad-ops.ts). */
+/** The backward graph's binary helpers (src/ops/grad-helpers.ts). */
 const LAYERC_BINARY: Record<string, (a: string, b: string) => string> = {
   ReluGrad: (dy, y) => `(${y} > 0 ? ${dy} : 0)`,
 };

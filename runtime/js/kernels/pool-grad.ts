@@ -1,4 +1,4 @@
-// Pooling gradients (2-D, NCHW; src/train/conv-grad.ts defines them) as generated JS. Windows never leave
+// Pooling gradients (2-D, NCHW; src/ops/conv-grad.ts defines them) as generated JS. Windows never leave
 // their (image, channel) plane, so threads split the planes; each plane of dX is zeroed, then every output
 // cell scatters its dY: MaxPoolGrad to the first maximum of its window (the cell the forward picked),
 // AveragePoolGrad divided by the window's size (in-bounds taps, plus padding taps with count_include_pad;

@@ -1,4 +1,4 @@
-// Training-time BatchNorm (src/train/batchnorm-train.ts semantics). Forward: a per-channel statistics kernel
+// Training-time BatchNorm (src/ops/batchnorm-train.ts semantics). Forward: a per-channel statistics kernel
 // (one thread per channel, two passes: mean, then biased variance, in f32) writes [mean, invstd] to a scratch
 // buffer plus whichever of running mean/var (old weight w, new = w*old + (1-w)*batch, variance unbiased by
 // count/(count-1) under the pytorch convention), saved mean and saved invstd the node outputs; an elementwise

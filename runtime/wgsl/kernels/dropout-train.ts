@@ -1,4 +1,4 @@
-// DropoutTrain (src/train/dropout-train.ts) as one fully parallel WGSL kernel with the reference's exact mask
+// DropoutTrain (src/ops/dropout-train.ts) as one fully parallel WGSL kernel with the reference's exact mask
 // bits. The reference draws mulberry32 (src/random.ts) in element order from seed0 = (seed * 2654435761 +
 // step * 40503) >>> 0; mulberry32's state only advances by 0x6d2b79f5 per draw, so element i's state is
 // seed0 + (i + 1) * 0x6d2b79f5 (mod 2^32) in closed form and every thread computes its own draw. The output

@@ -1,4 +1,4 @@
-// Backward kernels of the training graph (src/train semantics), each a gather so no two threads write the
+// Backward kernels of the training graph (src/ops semantics), each a gather so no two threads write the
 // same element (WGSL has no float atomics):
 //   ConvGradWeight: one thread per dW element sums dY * X over the batch and the output positions.
 //   MaxPoolGrad: pass 1 records each window's first maximum (the forward pool kernel's Indices); pass 2 gives
