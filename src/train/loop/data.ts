@@ -14,7 +14,7 @@ export interface Split { x: Tensor; y: Tensor }
 export interface Dataset { train: Split; test?: Split; source: string }
 
 export const FASHION_MNIST_SYSTEM = '/usr/share/datasets/fashion-mnist';
-export const FASHION_MNIST_BUNDLED = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/data');
+export const FASHION_MNIST_BUNDLED = resolve(dirname(fileURLToPath(import.meta.url)), '../../../examples/data');
 
 /** Reads a little-endian C-order .npy file (float32, float64, int64, int32, uint8). */
 export function readNpyFile(path: string): Tensor {
