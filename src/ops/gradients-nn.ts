@@ -51,7 +51,7 @@ export const NN_RULES: Record<string, Rule> = {
       dc = op(c, 'ReduceSumLike', [dy, cc], {}, 'ai.layerc');
       if (beta !== 1) dc = op(c, 'Mul', [dc, scalar(c, dy, beta)]);
     }
-    return [da, db, dc];
+    return padNull(c, [da, db, dc]); // no C input (dense(bias=false)): two gradients
   },
   // 2-D (or batched, equal-rank) MatMul: dA = dY B^T, dB = A^T dY, summed back over broadcast batch dims.
   MatMul: (c) => {

@@ -6,13 +6,13 @@
 // barriers); otherwise all threads pack one image together (split over K) and then split the GEMM blocks.
 // Depthwise convs are not GEMMs and have their own kernel (./depthwise.ts).
 import type { Node, Value } from '../../../src/ir/graph.ts';
-import { fusedAttrs, type EpilogueStep } from '../../../src/ops/fused.ts';
+import { fusedView, type EpilogueStep } from '../../../src/ops/fused-contract.ts';
 import { axisGeometry, readWindowAttrs } from '../../../src/ops/window.ts';
 import { RAISE } from '../../../src/ops/dims.ts';
 import { emitGemm } from '../wasm/gemm.ts';
 import { emitDirect } from '../wasm/direct.ts';
 import { emitPackPanel } from '../wasm/pack-panel.ts';
-import { operandSteps, splitEpilogue, tailPassJs } from '../epilogue.ts';
+import { operandSteps, splitEpilogue, tailPassJs, type Per } from '../epilogue.ts';
 import { split, staticShape, type BuildOptions, type EmitContext, type Emitted, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
 
 export const MR = 4, V = 2, NR = 4 * V;
@@ -37,16 +37,15 @@ export function convGeometry(node: Node, attrs: Record<string, unknown>): ConvGe
     SH: st[0]!, SW: st[1]!, DH: dl[0]!, DW: dl[1]!, PT: pads[0]!, PL: pads[1]! };
 }
 
-/** The base attributes, base input count and epilogue of a Conv or Fused(Conv) node; null otherwise. */
-export function convParts(node: Node): { attrs: Record<string, unknown>; steps: EpilogueStep[] } | null {
-  if (node.domain === '' && node.op === 'Conv') {
-    return { attrs: node.attrs as Record<string, unknown>, steps: node.inputs[2] ? [{ kind: 'add', input: 2 }] : [] };
-  }
-  if (node.op !== 'Fused' || node.domain !== 'ai.layerc') return null;
-  const f = fusedAttrs(node.attrs);
-  if (f.base !== 'Conv') return null;
-  const bias: EpilogueStep[] = f.base_inputs >= 3 && node.inputs[2] ? [{ kind: 'add', input: 2 }] : [];
-  return { attrs: f.base_attrs as Record<string, unknown>, steps: [...bias, ...f.epilogue] };
+/**
+ * The base attributes and epilogue of a Conv or Fused(Conv) node (the bias, when present, as the first step),
+ * with the operands whose broadcast the contract declares (the bias: per channel); null for other nodes.
+ */
+export function convParts(node: Node): { attrs: Record<string, unknown>; steps: EpilogueStep[]; declared: Record<number, Per> } | null {
+  const v = fusedView(node);
+  if (!v || v.base !== 'Conv') return null;
+  const bias: EpilogueStep[] = v.bias ? [{ kind: 'add', input: v.bias.input }] : [];
+  return { attrs: v.attrs, steps: [...bias, ...v.epilogue], declared: v.bias ? { [v.bias.input]: 'row' } : {} };
 }
 
 /** Weights [M, Cg, KH, KW] packed per group into [ceil(Mg/MR)][K][MR] panels (zero rows pad). */
@@ -110,7 +109,11 @@ export type WeightSource =
   /** flip: the weights of the transposed conv (ConvGradInput): W'[g, m', c', ky, kx] = W[g, c', m', KH-1-ky, KW-1-kx]. */
   | { kind: 'runtime'; value: Value; flip: boolean };
 
-export interface ConvSpec { c: ConvGeometry; x: Value; y: Value; steps: EpilogueStep[]; weights: WeightSource; kind?: string }
+export interface ConvSpec {
+  c: ConvGeometry; x: Value; y: Value; steps: EpilogueStep[]; weights: WeightSource; kind?: string;
+  /** Operands whose broadcast the fused-node contract declares (the conv bias: per channel, 'row'). */
+  declared?: Record<number, Per>;
+}
 
 export const convKernel: KernelFactory = (node, opts) => {
   const parts = convParts(node);
@@ -121,7 +124,7 @@ export const convKernel: KernelFactory = (node, opts) => {
   const c = convGeometry(node, parts.attrs);
   if (!c) return null;
   const weights: WeightSource = wv.const ? { kind: 'const', data: wv.const.data as ArrayLike<number> } : { kind: 'runtime', value: wv, flip: false };
-  return buildConv(node, { c, x: node.inputs[0]!, y: node.outputs[0]!, steps: parts.steps, weights }, opts);
+  return buildConv(node, { c, x: node.inputs[0]!, y: node.outputs[0]!, steps: parts.steps, declared: parts.declared, weights }, opts);
 };
 
 /** JS packing runtime weights into panels [g][mb][k][MR] at float index `dst`, (g, mb) pairs split across threads. */
@@ -151,8 +154,7 @@ export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): Kerne
   const Mg = c.M / c.G, Cg = c.C / c.G;
   if (Cg === 1 && Mg === 1 && c.G > 1) return null; // depthwise: ./depthwise.ts
   const K = Cg * c.KH * c.KW, P = c.OH * c.OW;
-  // The Conv bias is per channel by definition (not numpy-broadcast), whatever its rank.
-  const ep = splitEpilogue(node, spec.steps, staticShape(spec.y), 1, true, { 2: 'row' });
+  const ep = splitEpilogue(node, spec.steps, staticShape(spec.y), 1, true, spec.declared);
   if (!ep) return null;
   const mbs = Math.ceil(Mg / MR), nbs = Math.ceil(P / NR);
   const runtimeW = spec.weights.kind === 'runtime' ? spec.weights : null;

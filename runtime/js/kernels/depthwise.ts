@@ -14,7 +14,7 @@ export const depthwiseKernel: KernelFactory = (node, opts) => {
   const c = convGeometry(node, parts.attrs);
   if (!c || c.G !== c.C || c.G === 1 || c.M % c.C) return null;
   const mult = c.M / c.C;
-  const ep = splitEpilogue(node, parts.steps, staticShape(node.outputs[0]), 1, true, { 2: 'row' });
+  const ep = splitEpilogue(node, parts.steps, staticShape(node.outputs[0]), 1, true, parts.declared);
   if (!ep) return null;
   const { H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL } = c;
   const PH = Math.max(H + PT, (OH - 1) * SH + (KH - 1) * DH + 1);

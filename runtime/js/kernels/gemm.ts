@@ -4,24 +4,24 @@
 // packed into NR-column panels at compile time, a computed one at run time. Threads split the packing,
 // meet at a barrier, then split the GEMM blocks along the longer dimension.
 import type { Node } from '../../../src/ir/graph.ts';
-import { fusedAttrs, type EpilogueStep } from '../../../src/ops/fused.ts';
+import { fusedView, type EpilogueStep } from '../../../src/ops/fused-contract.ts';
 import { emitGemm } from '../wasm/gemm.ts';
 import { operandSteps, splitEpilogue, tailPassJs } from '../epilogue.ts';
 import { lit, prod, split, staticShape, type KernelFactory } from '../kernel.ts';
 import { MR, NR, V } from './conv.ts';
 
-interface GemmParts { op: 'Gemm' | 'MatMul'; attrs: Record<string, unknown>; steps: EpilogueStep[] }
+interface GemmParts {
+  op: 'Gemm' | 'MatMul'; attrs: Record<string, unknown>; steps: EpilogueStep[];
+  /** Input index of Gemm's C when present (scaled by beta), else -1: never an epilogue operand. */
+  cInput: number;
+}
 
+/** The base and epilogue of a Gemm, MatMul or Fused over them; Gemm's C, when present, is the first step. */
 function gemmParts(node: Node): GemmParts | null {
-  if (!node.domain && (node.op === 'Gemm' || node.op === 'MatMul')) {
-    const steps: EpilogueStep[] = node.op === 'Gemm' && node.inputs[2] ? [{ kind: 'add', input: 2 }] : [];
-    return { op: node.op, attrs: node.attrs as Record<string, unknown>, steps };
-  }
-  if (node.op !== 'Fused' || node.domain !== 'ai.layerc') return null;
-  const f = fusedAttrs(node.attrs);
-  if (f.base !== 'Gemm' && f.base !== 'MatMul') return null;
-  const bias: EpilogueStep[] = f.base === 'Gemm' && f.base_inputs >= 3 && node.inputs[2] ? [{ kind: 'add', input: 2 }] : [];
-  return { op: f.base, attrs: f.base_attrs as Record<string, unknown>, steps: [...bias, ...f.epilogue] };
+  const v = fusedView(node);
+  if (!v || (v.base !== 'Gemm' && v.base !== 'MatMul')) return null;
+  const bias: EpilogueStep[] = v.bias ? [{ kind: 'add', input: v.bias.input }] : [];
+  return { op: v.base, attrs: v.attrs, steps: [...bias, ...v.epilogue], cInput: v.bias?.input ?? -1 };
 }
 
 export const gemmKernel: KernelFactory = (node, opts) => {
@@ -38,8 +38,8 @@ export const gemmKernel: KernelFactory = (node, opts) => {
   const R = transA ? as[1]! : prod(as.slice(0, -1)), K = transA ? as[0]! : as[as.length - 1]!;
   const Nc = transB ? bs[0]! : bs[1]!;
   const steps = parts.steps;
-  const cInput = gemm && node.inputs[2] ? 2 : -1;
-  if (cInput >= 0 && beta !== 1 && !node.inputs[2]!.const) return null;
+  const cInput = parts.cInput;
+  if (cInput >= 0 && beta !== 1 && !node.inputs[cInput]!.const) return null;
   const ep = splitEpilogue(node, steps, ys, ys.length - 2, true);
   if (!ep || (ys.length > 2 && operandSteps(ep.simd).some((s) => s.per === 'row'))) return null;
   const mbs = Math.ceil(R / MR), nbs = Math.ceil(Nc / NR);
@@ -56,7 +56,7 @@ export const gemmKernel: KernelFactory = (node, opts) => {
     consts.push(pb);
   }
   // beta folds into a constant C.
-  const scaledC = cInput >= 0 && beta !== 1 ? Float32Array.from(node.inputs[2]!.const!.data as ArrayLike<number>, (v) => v * beta) : null;
+  const scaledC = cInput >= 0 && beta !== 1 ? Float32Array.from(node.inputs[cInput]!.const!.data as ArrayLike<number>, (v) => v * beta) : null;
   if (scaledC) consts.push(scaledC);
   return {
     kind: `${parts.op} ${R}x${K}x${Nc}${transA ? ' tA' : ''}${transB ? ' tB' : ''}`,
