@@ -57,6 +57,19 @@ const RULES: Record<string, Rule[]> = {
     delete n.attrs.is_test;
     attrToInput(n, 'ratio', 1, (v) => Tensor.scalar('float32', v as number), add);
   } }],
+  // Split-2/11: lengths were the `split` attribute.
+  Split: [{ below: 13, apply: (n, add) => attrToInput(n, 'split', 1, (v) => i64(v, 'split'), add) }],
+  // Upsample-7: scales was an attribute.
+  Upsample: [{ below: 9, apply: (n, add) => attrToInput(n, 'scales', 1, (v) => {
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'number')) throw lcError('LC030', ['scales', 'must be a list of floats (FLOATS)']);
+    return Tensor.fromArray('float32', [v.length], v as number[]);
+  }, add) }],
+  // Resize-10 had inputs (X, scales) and Upsample's meaning: asymmetric coordinates, nearest rounds down.
+  Resize: [{ below: 11, apply(n) {
+    n.inputs = [n.inputs[0], '', n.inputs[1]];
+    n.attrs.coordinate_transformation_mode = 'asymmetric';
+    if (n.attrs.mode === undefined || n.attrs.mode === 'nearest') n.attrs.nearest_mode = 'floor';
+  } }],
   BatchNormalization: [{ below: 15, apply(n) {
     delete n.attrs.spatial; delete n.attrs.is_test; delete n.attrs.consumed_inputs;
   } }],

@@ -30,6 +30,10 @@ const HISTORY: Record<string, History> = {
   ReduceProd: H(1), ReduceSum: H(1), ReduceSumSquare: H(1), Relu: H(6), Reshape: H(5), Shape: H(1), Sigmoid: H(6),
   Slice: H(1), Softmax: H(1), Sqrt: H(6), Squeeze: H(1), Sub: H(7), Tanh: H(6), Tile: H(6), Transpose: H(1),
   Unsqueeze: H(1), Where: since(9),
+  // transformer / encoder-decoder ops (#19)
+  Cos: H(7), DepthToSpace: H(1), Einsum: since(12), Erf: since(9), Gelu: since(20), GroupNormalization: since(21),
+  InstanceNormalization: H(6), LayerNormalization: since(17), Mean: H(6), Mish: since(18), ReduceL2: H(1),
+  Resize: since(10), Sin: H(7), Size: H(1), Softplus: H(1), SpaceToDepth: H(1), Split: H(2), Sum: H(6), Upsample: H(7),
 };
 
 /** Throws unless the model's default-domain opset is one we can read at all (1 to MAX_OPSET). */

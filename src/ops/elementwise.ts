@@ -185,6 +185,25 @@ for (const [name, pick] of [['Max', Math.max], ['Min', Math.min]] as const) {
   });
 }
 
+// Sum/Mean (opset 13): variadic elementwise sum / mean with broadcasting (float only for Mean's division).
+for (const [name, finish] of [['Sum', (s: number) => s], ['Mean', (s: number, n: number) => s / n]] as const) {
+  defineOp({
+    name,
+    summary: `elementwise ${name.toLowerCase()} of any number of inputs, with broadcasting`,
+    attrs: {},
+    inputs: [1, Infinity],
+    outputs: [1, 1],
+    inferType(ctx) {
+      for (const t of ctx.inputs) if (t && !isFloat(t.dtype)) ctx.fail('LC033', [`${name} needs float tensors, got ${t.dtype}`]);
+      return [inferBroadcast(ctx)];
+    },
+    evalRef(xs) {
+      const ts = xs as Tensor[];
+      return [broadcastNary(ts, (v) => finish(v.reduce((a, b) => a + b, 0), v.length), ts[0].dtype)];
+    },
+  });
+}
+
 // Comparisons produce bool tensors (stored as 0/1 bytes).
 const COMPARE: Record<string, (a: number, b: number) => boolean> = {
   Equal: (a, b) => a === b,

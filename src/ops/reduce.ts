@@ -18,6 +18,8 @@ const REDUCERS: Record<string, Reducer> = {
   ReduceMin: { init: Infinity, step: (a, v) => (v < a || Number.isNaN(v) ? v : a), finish: (a) => a },
   ReduceProd: { init: 1, step: (a, v) => a * v, finish: (a) => a },
   ReduceSumSquare: { init: 0, map: (v) => v * v, step: (a, v) => a + v, finish: (a) => a },
+  // sqrt of the sum of squares (the identity form with noop_with_empty_axes is |x|, as the spec's expansion gives)
+  ReduceL2: { init: 0, map: (v) => v * v, step: (a, v) => a + v, finish: (a) => Math.sqrt(a) },
 };
 
 /** The reduced axes, or null for the identity (empty axes with noop_with_empty_axes=1). */
@@ -55,7 +57,7 @@ for (const [name, r] of Object.entries(REDUCERS)) {
     },
     evalRef([x, a], ctx) {
       const axes = reducedAxes(RAISE, a ? a.toNumbers() : null, x!.rank, ctx.attrs.noop_with_empty_axes === 1);
-      if (!axes) return [r.map ? mapUnary(x!, r.map) : x!];
+      if (!axes) return [r.map ? mapUnary(x!, (v) => r.finish(r.map!(v), 1)) : x!];
       const keepShape = outShape(x!.shape, axes, true);
       const acc = new Float64Array(keepShape.reduce((p, d) => p * d, 1)).fill(r.init);
       const ks = stridesOf(keepShape);

@@ -1,4 +1,4 @@
-// The shape-computation ops exporters emit (opset 18 forms): Shape, Gather, Unsqueeze, Squeeze, Cast,
+// The shape-computation ops exporters emit (opset 18 forms): Shape, Size, Gather, Unsqueeze, Squeeze, Cast,
 // ConstantOfShape, Range. Their shape rules read constant inputs so that, once constants are folded,
 // exporter-style shape arithmetic resolves to static shapes; data-dependent sizes get fresh symbols.
 import type { Dim, TensorType } from '../ir/graph.ts';
@@ -39,6 +39,20 @@ function shapeValue(shape: readonly Dim[], attrs: Record<string, unknown>): Tens
   const dims = shape.slice(a, Math.max(a, b));
   return dims.every((d): d is number => typeof d === 'number') ? Tensor.fromArray('int64', [dims.length], dims) : null;
 }
+
+// Size: the element count as an int64 scalar (the LayerNormalization spec's expansion uses it).
+defineOp({
+  name: 'Size',
+  summary: 'the number of elements of the input as an int64 scalar',
+  attrs: {},
+  inputs: [1, 1],
+  outputs: [1, 1],
+  inferType: () => [{ dtype: 'int64', shape: [] }],
+  evalRef: ([x]) => [Tensor.scalar('int64', x!.size)],
+  valueFromTypes([x]) {
+    return x?.shape && x.shape.every((d) => typeof d === 'number') ? Tensor.scalar('int64', sizeOf(x.shape as number[])) : null;
+  },
+});
 
 // Gather: out[i..., j..., k...] = data[i..., indices[j...], k...] along `axis`; negative indices count from the end.
 defineOp({
