@@ -3,14 +3,14 @@
 // backend. Counts are pinned: a regression shows as a missing name, a new failure as a changed list.
 import { describe, expect, it } from 'vitest';
 import { caseName, findCases, runCase, type CaseResult } from '../../src/cli/onnx-cases.ts';
-import { loadOptimizer } from '../../src/cli/level.ts';
+import { loadOptimizer, type Optimize } from '../../src/cli/level.ts';
 import { NODE_TESTS_ZOO, ZOO } from '../fixtures.ts';
 
 // The two cases onnxruntime fails too (fixtures README): their expected data (ONNX 1.12) does not follow the
 // spec's align_corners formula x * (in - 1) / (out - 1) when downsampling.
 const KNOWN_BAD_DATA = ['test_resize_downsample_scales_cubic_align_corners', 'test_resize_downsample_scales_linear_align_corners'];
 
-async function runAll(roots: string[], optimize?: (g: never) => void): Promise<CaseResult[]> {
+async function runAll(roots: string[], optimize?: Optimize): Promise<CaseResult[]> {
   const out: CaseResult[] = [];
   for (const dir of findCases(roots)) out.push(await runCase(dir, caseName(dir, roots), { optimize }));
   return out;
@@ -28,7 +28,7 @@ describe('onnx-node-tests-zoo and zoo models (reference backend)', () => {
   it('every zoo model passes at -O0 and -O2', async () => {
     const O2 = await loadOptimizer(2);
     for (const optimize of [undefined, O2]) {
-      const results = await runAll([ZOO], optimize as never);
+      const results = await runAll([ZOO], optimize);
       expect(results.map((r) => `${r.name}: ${r.status}${r.reason ? ` ${r.reason}` : ''}`)).toEqual(
         ['mobilenet_v3_small', 'shufflenet_v2_x0_5', 'tiny_unet', 'tiny_vit'].map((n) => `${n}: PASS`));
     }
