@@ -8,13 +8,14 @@
 // Both first give every running statistic its own storage: exporters de-duplicate equal initializers
 // (mlp_train_sgd has running_var = Identity(weight)), and a training step writing through the alias would
 // overwrite gamma.
-import type { Graph, Node, StateRole, Value } from '../src/ir/graph.ts';
+import type { Graph, Node, Value } from '../src/ir/graph.ts';
 import { inferShapes } from '../src/ir/infer.ts';
 import { cloneGraph } from '../src/ir/clone.ts';
 import { backward } from '../src/train/autodiff.ts';
 import { addLoss, type LossKind } from '../src/train/losses.ts';
 import { addOptimizer, type OptimizerOptions } from '../src/train/optimizers.ts';
-import { DEFAULT_MOMENTUM, type BnConvention } from '../src/ops/batchnorm-train.ts';
+import type { BnConvention } from '../src/ops/batchnorm-train.ts';
+import { bnSetting, isBn, ownRunningStats, trainingManifest, type BnSetting, type StateManifest } from '../src/train/state.ts';
 import '../src/ops/dropout-train.ts';
 import { Tensor } from '../src/ir/tensor.ts';
 import { isFloat } from '../src/ir/dtype.ts';
@@ -42,9 +43,9 @@ export interface TrainingProgram {
   next: Map<Value, Value>;
   /** Trainable parameters with their gradient values (graph values, not outputs). */
   grads: Map<Value, Value | null>;
+  /** Every state entry and BN setting; includes the host-kept num_batches_tracked counters (pytorch convention). */
+  manifest: StateManifest;
 }
-
-const isBn = (n: Node) => n.op === 'BatchNormalization' && !n.domain;
 
 function globToRegex(p: string): RegExp {
   return new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
@@ -52,29 +53,6 @@ function globToRegex(p: string): RegExp {
 
 export function isFrozenName(name: string, freeze: string[] = []): boolean {
   return freeze.some((p) => globToRegex(p).test(name) || name.startsWith(`${p}.`));
-}
-
-/** Gives each BN running statistic its own initializer (role running_mean/var), named as the model names it. */
-export function ownRunningStats(g: Graph): void {
-  for (const node of g.nodes.filter(isBn)) {
-    for (const [i, role] of [[3, 'running_mean'], [4, 'running_var']] as [number, StateRole][]) {
-      const v = node.inputs[i]!;
-      if (v.const && !v.role && v.users.length === 1) { v.role = role; continue; }
-      if (v.const && v.role === role && v.users.length === 1) continue;
-      const src = v.const ?? aliasOf(v);
-      if (!src) throw lcError('LC069', [`running statistic '${v.name}' of BatchNormalization '${node.name}' is not a constant`]);
-      let name = v.const ? `${node.name}.${role}` : v.name;
-      if (!v.const) g.rename(v, g.uniqueName(`${v.name}__alias`));
-      name = g.uniqueName(name);
-      g.setInput(node, i, g.addConst(name, src.clone(), role));
-    }
-  }
-}
-
-/** The constant behind a chain of Identity nodes, if any. */
-function aliasOf(v: Value): import('../src/ir/tensor.ts').Tensor | null {
-  while (v.producer?.op === 'Identity') v = v.producer.inputs[0]!;
-  return v.const;
 }
 
 /** Float initializers of rank >= 1 that are not running statistics are parameters. */
@@ -152,16 +130,17 @@ export function buildTrainingGraph(model: Graph, opts: SplitOptions): TrainingPr
   ownRunningStats(g);
   fixBatch(g, opts.batch);
   const next = new Map<Value, Value>();
+  const bn: BnSetting[] = [];
   for (const node of g.nodes.filter(isBn)) {
     const [x, scale, bias, mean, varr] = node.inputs;
     // Frozen BN (running stats, no update): --freeze matches its node name or its running statistics' names,
     // or they are marked trainable=false (a frozen DSL layer). A non-trainable gamma alone means scale=false.
-    const frozen = [node.name, mean!.name, varr!.name].some((n) => isFrozenName(n, freeze));
-    if (frozen || mean?.trainable === false || varr?.trainable === false) continue;
-    const onnxM = node.attrs.momentum as number | undefined;
-    const momentum = onnxM === undefined ? DEFAULT_MOMENTUM[conv] : conv === 'pytorch' ? 1 - onnxM : onnxM;
+    const frozen = [node.name, mean!.name, varr!.name].some((n) => isFrozenName(n, freeze)) || mean?.trainable === false || varr?.trainable === false;
+    const setting = bnSetting(node, conv, frozen);
+    bn.push(setting);
+    if (frozen) continue;
     const bt = g.addNode('BatchNormTrain', [x, scale, bias, mean, varr],
-      { epsilon: (node.attrs.epsilon as number | undefined) ?? 1e-5, momentum, convention: conv },
+      { epsilon: setting.eps, momentum: setting.momentum, convention: conv },
       { domain: 'ai.layerc', name: `${node.name}_train`, outputNames: [`${node.outputs[0].name}__train`, `${mean!.name}__next`, `${varr!.name}__next`, '', ''] }, node);
     g.replaceAllUses(node.outputs[0], bt.outputs[0]);
     g.removeNode(node);
@@ -180,5 +159,5 @@ export function buildTrainingGraph(model: Graph, opts: SplitOptions): TrainingPr
   inferShapes(g);
   g.outputs = [loss, output, ...next.values()];
   removeDeadNodes(g);
-  return { graph: g, input, labels, output, loss, next, grads };
+  return { graph: g, input, labels, output, loss, next, grads, manifest: trainingManifest(g, next.keys(), bn) };
 }

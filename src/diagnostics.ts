@@ -57,6 +57,7 @@ export const CATALOGUE = {
   LC068: { exit: 8, message: 'bad training data {0}: {1}' },
   LC069: { exit: 8, message: 'bad training setup: {0}' },
   LC070: { exit: 8, message: 'checkpoint {0} does not fit the model: {1}' },
+  LC071: { exit: 8, message: '{0} does not hold all the state of {1}: {2}' },
 
   LC075: { exit: 9, message: 'backend {0} cannot run {1}: {2}' },
   LC076: { exit: 9, message: 'cannot plan memory for {0}: {1}' },
@@ -109,25 +110,46 @@ export class LayercError extends Error {
     return this;
   }
   /** The human-readable report the CLI prints (rustc-like). */
-  format(): string {
-    const { file, node, op, span, notes } = this.context;
-    const lines = [`error[${this.code}]: ${this.message}`];
-    const where: string[] = [];
-    const f = span?.file ?? file;
-    if (f) where.push(span ? `${f}:${span.line}:${span.column}` : f);
-    else if (span) where.push(`line ${span.line}:${span.column}`);
-    if (node) where.push(`node '${node}'${op ? ` (${op})` : ''}`);
-    else if (op) where.push(`op ${op}`);
-    if (where.length) lines.push(`  --> ${where.join(', ')}`);
-    if (span?.sourceLine !== undefined) {
-      const num = String(span.line);
-      const pad = ' '.repeat(num.length);
-      lines.push(` ${pad} |`, ` ${num} | ${span.sourceLine}`,
-        ` ${pad} | ${' '.repeat(Math.max(0, span.column - 1))}${'^'.repeat(Math.max(1, span.length ?? 1))}`);
-    }
-    if (notes) lines.push(...notes.map((n) => `  = ${n}`));
-    return lines.join('\n');
+  format(): string { return formatReport(`error[${this.code}]: ${this.message}`, this.context); }
+}
+
+/** The rustc-like report of an error or a warning: the head line, where, the source line with a caret, notes. */
+function formatReport(head: string, context: ErrorContext): string {
+  const { file, node, op, span, notes } = context;
+  const lines = [head];
+  const where: string[] = [];
+  const f = span?.file ?? file;
+  if (f) where.push(span ? `${f}:${span.line}:${span.column}` : f);
+  else if (span) where.push(`line ${span.line}:${span.column}`);
+  if (node) where.push(`node '${node}'${op ? ` (${op})` : ''}`);
+  else if (op) where.push(`op ${op}`);
+  if (where.length) lines.push(`  --> ${where.join(', ')}`);
+  if (span?.sourceLine !== undefined) {
+    const num = String(span.line);
+    const pad = ' '.repeat(num.length);
+    lines.push(` ${pad} |`, ` ${num} | ${span.sourceLine}`,
+      ` ${pad} | ${' '.repeat(Math.max(0, span.column - 1))}${'^'.repeat(Math.max(1, span.length ?? 1))}`);
   }
+  if (notes) lines.push(...notes.map((n) => `  = ${n}`));
+  return lines.join('\n');
+}
+
+// Warnings: something the user most likely did not mean, that still has a defined meaning (a BatchNorm
+// `momentum=0.99` is a legal PyTorch momentum). They go to stderr as `warning: ...` with the same location
+// lines as errors; a listener (tests, library callers) receives them instead while it is subscribed.
+export type WarningListener = (text: string) => void;
+const warningListeners = new Set<WarningListener>();
+
+export function warn(message: string, context: ErrorContext = {}): void {
+  const text = formatReport(`warning: ${message}`, context);
+  if (warningListeners.size) for (const l of warningListeners) l(text);
+  else process.stderr.write(`${text}\n`);
+}
+
+/** Receives every warning (instead of stderr) until the returned function is called. */
+export function onWarning(listener: WarningListener): () => void {
+  warningListeners.add(listener);
+  return () => { warningListeners.delete(listener); };
 }
 
 export function fill(template: string, args: readonly string[]): string {

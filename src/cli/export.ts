@@ -5,6 +5,8 @@ import { writeFileAtomic } from '../io/atomic.ts';
 import { modelWithState, trainingModeGraph } from '../train/graphs/export.ts';
 import { foldForInference } from '../train/graphs/fold-inference.ts';
 import { lcError } from '../diagnostics.ts';
+import { loadCheckpoint } from '../io/safetensors.ts';
+import { BN_CONVENTIONS, type BnConvention } from '../ops/batchnorm-train.ts';
 
 export function register(program: Command): void {
   program.command('export')
@@ -16,11 +18,19 @@ export function register(program: Command): void {
     .option('--no-fold', 'inference: keep BatchNormalization (with the trained running statistics)')
     .option('--force', 'replace an existing output')
     .option('--seed <n>', '.layers model: seed of the weight initialization', Number, 0)
+    .option('--bn-convention <c>', 'training: pytorch | keras | onnx, whose BN momentum the graph carries (default: the checkpoint\'s, else pytorch)')
+    .option('--allow-partial', 'a checkpoint missing some state: it stays at initialization (a warning lists it)')
     .addHelpText('after', '\nExamples:\n  layerc export lenet.safetensors --mode inference -o lenet.onnx\n  layerc export lenet.safetensors --mode training -o lenet-train.onnx')
     .action(async (input: string, o) => {
       if (o.mode !== 'inference' && o.mode !== 'training') throw lcError('LC002', [`--mode must be inference or training, got '${o.mode}'`]);
-      let g = modelWithState(input, o.model, o.seed);
-      if (o.mode === 'training') g = trainingModeGraph(g);
+      let g = modelWithState(input, o.model, o.seed, o.allowPartial);
+      if (o.mode === 'training') {
+        const trained = input.endsWith('.safetensors') ? loadCheckpoint(input).metadata.bn_convention : undefined;
+        if (o.bnConvention && trained && o.bnConvention !== trained) throw lcError('LC069', [`${input} was trained with --bn-convention ${trained}; its training graph keeps that convention (asked: ${o.bnConvention})`]);
+        const convention = (o.bnConvention ?? trained ?? 'pytorch') as BnConvention;
+        if (!BN_CONVENTIONS.includes(convention)) throw lcError('LC002', [`--bn-convention must be one of ${BN_CONVENTIONS.join(', ')}, got '${convention}'`]);
+        g = trainingModeGraph(g, convention);
+      }
       let note = o.mode === 'inference' && !o.fold ? ', BN kept' : '';
       if (o.mode === 'inference' && o.fold) {
         const r = foldForInference(g);

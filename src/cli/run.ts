@@ -35,6 +35,15 @@ export function describeTensor(name: string, t: Tensor): string {
   return `${name}: ${t.dtype}[${t.shape.join(', ')}] min=${min} max=${max} mean=${t.size ? sum / t.size : NaN} first=[${head}${t.size > 6 ? ', ...' : ''}]`;
 }
 
+/**
+ * `--mode training`: every BatchNormalization normalizes with the batch's own mean and (population) variance,
+ * as in a training step, and keeps only its Y output, so no running statistic changes. Comparing this run with
+ * the inference run tells "running statistics not updated" from "not saved".
+ */
+export function batchStatisticsMode(g: Graph): void {
+  for (const n of g.nodes) if (n.op === 'BatchNormalization' && !n.domain) n.attrs.training_mode = 1;
+}
+
 export function register(program: Command): void {
   program.command('run')
     .description('run a model on input tensors and write or print its outputs')
@@ -47,10 +56,14 @@ export function register(program: Command): void {
     .option('--seed <n>', '.layers: seed of the weight initialization', Number, 0)
     .option('--weights <file>', 'trained weights by initializer name: a .safetensors checkpoint or an .onnx model')
     .option('--sequential <prefix>', '--weights named by PyTorch nn.Sequential index (<prefix>.<k>.weight)')
-    .addHelpText('after', '\nExamples:\n  layerc run model.onnx --input input=x.npy --backend reference --output-dir out/\n  layerc run examples/lenet_bn.layers --weights lenet.safetensors --input x=x.npy')
-    .action(async (path: string, o: { input: string[]; backend: string; optLevel: string; outputDir?: string; force?: boolean } & LoadOptions) => {
+    .option('--allow-partial', '--weights may miss state (it stays at initialization; a warning lists it) or hold unused tensors')
+    .option('--mode <mode>', 'inference (BatchNorm on running statistics) | training (BatchNorm on the batch statistics, no state update)', 'inference')
+    .addHelpText('after', '\nExamples:\n  layerc run model.onnx --input input=x.npy --backend reference --output-dir out/\n  layerc run examples/lenet_bn.layers --weights lenet.safetensors --input x=x.npy\n  layerc run examples/lenet_bn.layers --weights lenet.safetensors --input x=x.npy --mode training')
+    .action(async (path: string, o: { input: string[]; backend: string; optLevel: string; outputDir?: string; force?: boolean; mode: string } & LoadOptions) => {
+      if (o.mode !== 'inference' && o.mode !== 'training') throw lcError('LC002', [`--mode must be inference or training, got '${o.mode}'`]);
       const optimize = await loadOptimizer(parseLevel(o.optLevel));
-      const g = await loadModel(path, { seed: o.seed, weights: o.weights, sequential: o.sequential });
+      const g = await loadModel(path, { seed: o.seed, weights: o.weights, sequential: o.sequential, allowPartial: o.allowPartial });
+      if (o.mode === 'training') batchStatisticsMode(g);
       const { feeds, format, files } = parseInputs(o.input, g);
       optimize(g);
       const compiled = await (await getBackend(o.backend)).compile(g);

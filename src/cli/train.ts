@@ -9,6 +9,7 @@ import { loadTrainableModel } from '../train/graphs/load-model.ts';
 import { LOSSES, type LossKind } from '../train/losses.ts';
 import { OPTIMIZERS, type OptimizerKind } from '../train/optimizers.ts';
 import { BN_CONVENTIONS, type BnConvention } from '../ops/batchnorm-train.ts';
+import { describeBnSettings } from '../train/state.ts';
 import { lcError } from '../diagnostics.ts';
 import { guardOutputs } from './outputs.ts';
 
@@ -41,6 +42,7 @@ export function register(program: Command): void {
     .option('--log <file>', 'JSON log: per-step loss, per-epoch metrics')
     .option('--eval-every <n>', 'evaluate the test split every N epochs', Number, 1)
     .option('--resume <ckpt>', 'continue from a checkpoint of the same model, seed and batch size (bit-identical to an uninterrupted run)')
+    .option('--allow-partial', '--resume from a checkpoint missing some state: it stays at initialization (a warning lists it)')
     .option('--plot <png>', 'write the test accuracy per epoch as a PNG chart')
     .option('--force', 'replace an existing checkpoint, log or plot')
     .addHelpText('after', '\nExample:\n  layerc train examples/lenet_bn.layers --data fashion-mnist --loss cross-entropy --optimizer momentum --lr 0.05 --batch 256 --epochs 10 --checkpoint lenet.safetensors --log lenet.json' +
@@ -60,7 +62,8 @@ export function register(program: Command): void {
       const result = await fit(model, data, {
         loss, bnConvention, freeze: o.freeze, batch: o.batch, epochs: o.epochs, steps: o.steps, seed: o.seed, backend: o.backend, threads: o.threads,
         optimizer: { kind, lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay },
-        checkpoint: o.checkpoint, modelPath, resume: o.resume, evalEvery: o.evalEvery,
+        checkpoint: o.checkpoint, modelPath, resume: o.resume, allowPartial: o.allowPartial, evalEvery: o.evalEvery,
+        onStart: (manifest) => { for (const line of describeBnSettings(manifest.bn)) console.log(line); },
         onEpoch: (m) => {
           if (!process.stdout.isTTY) console.log(`epoch ${m.epoch}: step ${m.step}, train loss ${m.trainLoss.toFixed(4)}${m.testAccuracy !== undefined ? `, test accuracy ${(100 * m.testAccuracy).toFixed(2)} %` : ''}${m.testLoss !== undefined ? `, test loss ${m.testLoss.toFixed(4)}` : ''}, ${m.seconds.toFixed(1)} s`);
         },
@@ -73,7 +76,9 @@ export function register(program: Command): void {
       const metric = last?.testAccuracy !== undefined ? `test accuracy ${(100 * last.testAccuracy).toFixed(2)} %, test loss ${last.testLoss!.toFixed(4)}`
         : last?.testLoss !== undefined ? `test loss ${last.testLoss.toFixed(6)}` : result.losses.length ? `final train loss ${result.losses.at(-1)!.toPrecision(6)}` : 'nothing left to train';
       console.log(`${result.losses.length} steps, ${result.imagesPerSec.toFixed(0)} images/s; ${metric}; checkpoint ${o.checkpoint}`);
+      // Full precision (shortest round-trip form): a restored checkpoint must reproduce this number exactly.
+      if (result.final.split === 'train') console.log(`eval-mode ${loss} loss on the training data: ${result.final.loss}`);
       if (o.plot) writeFileAtomic(o.plot, accuracyPlot(result.epochs.map((e) => e.testAccuracy ?? 0)), { force: true, inputs });
-      if (o.log) writeFileAtomic(o.log, JSON.stringify({ losses: result.losses, epochs: result.epochs, imagesPerSec: result.imagesPerSec }, null, 1), { force: true, inputs });
+      if (o.log) writeFileAtomic(o.log, JSON.stringify({ losses: result.losses, epochs: result.epochs, imagesPerSec: result.imagesPerSec, final: result.final }, null, 1), { force: true, inputs });
     });
 }

@@ -21,6 +21,8 @@ export interface DslOptions {
   weights?: WeightSource;
   /** Read `weights` by PyTorch nn.Sequential names: layer k's `.weight` is `<sequential>.<k>.weight`. */
   sequential?: string;
+  /** Load `weights` even when they miss state or hold tensors the model does not use (warns what). */
+  allowPartial?: boolean;
 }
 
 export function compileDsl(source: string, file: string, opts: DslOptions = {}): Graph {
@@ -35,7 +37,7 @@ export function compileDsl(source: string, file: string, opts: DslOptions = {}):
     throw e;
   }
   initWeights(c.pending, opts.seed ?? 0);
-  if (opts.weights) loadWeights(graph, opts.weights, file, opts.sequential);
+  if (opts.weights) loadWeights(graph, opts.weights, file, { sequential: opts.sequential, allowPartial: opts.allowPartial });
   return graph;
 }
 

@@ -1,6 +1,7 @@
 // Loads a model file by extension: .onnx through the ONNX frontend, .layers through the DSL compiler
 // (imported lazily, so this module does not depend on the DSL being built). Optional trained weights come from
-// a safetensors checkpoint (`layerc train --checkpoint`) or an ONNX file and are matched by initializer name.
+// a safetensors checkpoint (`layerc train --checkpoint`) or an ONNX file and are matched by state name
+// (src/frontend/dsl/weights.ts: all of the model's state, or LC071).
 import { extname } from 'node:path';
 import type { Graph } from '../ir/graph.ts';
 import type { Tensor } from '../ir/tensor.ts';
@@ -15,6 +16,8 @@ export interface LoadOptions {
   weights?: string;
   /** Read `weights` by PyTorch nn.Sequential index (`<sequential>.<k>.weight`); see README "The DSL". */
   sequential?: string;
+  /** Load `weights` even when they do not hold all of the model's state (warns what stays at initialization). */
+  allowPartial?: boolean;
 }
 
 export async function loadModel(path: string, opts: LoadOptions = {}): Promise<Graph> {
@@ -26,9 +29,8 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<G
     g = dsl.compileDslFile(path, { seed: opts.seed });
   } else throw lcError('LC006', [path, 'expected a .onnx or .layers model']);
   if (opts.weights) {
-    const n = loadWeights(g, await readWeightFile(opts.weights), opts.weights, opts.sequential);
-    // Zero matches means the wrong file or a naming mismatch: silently keeping the init would be worse.
-    if (n === 0) throw lcError('LC051', [`file ${opts.weights}`, `no tensor name matches an initializer of ${path} (e.g. ${g.initializers[0]?.name ?? 'none'})`]);
+    // Every parameter and running statistic is matched, or LC071 says what is missing and what went unused.
+    loadWeights(g, await readWeightFile(opts.weights), opts.weights, { sequential: opts.sequential, allowPartial: opts.allowPartial });
   }
   return g;
 }

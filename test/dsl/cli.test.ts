@@ -141,10 +141,10 @@ describe('weights and seed on the command line', () => {
     expectFixtureOutput(join(dir, 'y.pb'));
   });
 
-  it('--weights whose names match nothing is LC051, not a silent seeded model', async () => {
+  it('--weights whose names match nothing is LC071 (missing state, unused tensors), not a silent seeded model', async () => {
     const r = await cli('inspect', join(EXAMPLES, 'lenet_bn.layers'), '--weights', join(fixture, 'model.onnx'));
     expect(r.code).not.toBe(0);
-    expect(r.err).toContain('LC051');
+    expect(r.err).toContain('LC071');
   });
 
   it('--seed selects the initialization: same seed same output, other seed different', async () => {

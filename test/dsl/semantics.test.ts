@@ -93,8 +93,13 @@ describe('DSL semantics', () => {
   it('weights load by name from a Map or from another graph', () => {
     const src = 'model m(x: f32[N, 2]) {\n return x |> dense(1)\n}';
     const w = Tensor.fromArray('float32', [1, 2], [2, -3]);
-    const g = compileDsl(src, 't', { weights: new Map([['dense1.weight', w]]) });
+    const g = compileDsl(src, 't', { weights: new Map([['dense1.weight', w], ['dense1.bias', Tensor.fromArray('float32', [1], [0])]]) });
     expect(Array.from(g.value('dense1.weight')!.const!.data)).toEqual([2, -3]);
+    // All of the state or nothing: a missing bias is LC071 naming it, unless allowPartial (then it stays at init).
+    expect(() => compileDsl(src, 't', { weights: new Map([['dense1.weight', w]]) })).toThrow(/LC071|missing param dense1\.bias/);
+    expect(() => compileDsl(src, 't', { weights: new Map([['dense1.weight', w]]) })).toThrow(/missing param dense1\.bias$/);
+    const partial = compileDsl(src, 't', { weights: new Map([['dense1.weight', w]]), allowPartial: true });
+    expect(Array.from(partial.value('dense1.weight')!.const!.data)).toEqual([2, -3]);
     const g2 = compileDsl(src, 't', { seed: 9, weights: g });
     const out = runGraph(g2, { x: Tensor.fromArray('float32', [1, 2], [1, 1]) });
     expect(Array.from(out[g2.outputs[0].name].data)).toEqual([-1]);

@@ -73,7 +73,10 @@ print(json.dumps({'v': a.tolist(), 'meta': h['__metadata__']}))`;
 
   it('state of another shape is LC070', async () => {
     const a = await trainer();
-    const wrong = new Map([['net.0.weight', readNpy(join(REF, 'state_initial/net.3.weight.npy'))]]);
+    const wrong = new Map(a.state).set('net.0.weight', readNpy(join(REF, 'state_initial/net.3.weight.npy')));
     expect(() => a.loadState(wrong, 0)).toThrow(/does not fit/);
+    // Part of the state is LC071, naming the rest (running statistics and batch counters included).
+    const part = new Map([['net.0.weight', a.state.get('net.0.weight')!]]);
+    expect(() => a.loadState(part, 0)).toThrow(/does not hold all the state.*missing param net\.0\.bias.*running_mean net\.1\.running_mean.*num_batches_tracked net\.1\.num_batches_tracked/);
   });
 });

@@ -11,6 +11,7 @@ import { batches, type Dataset, type Split } from './data.ts';
 import { saveCheckpoint, sha256, loadCheckpoint } from '../../io/safetensors.ts';
 import { getBackend } from '../../../runtime/backend.ts';
 import { LayercError, lcError } from '../../diagnostics.ts';
+import { manifestToMetadata, type StateManifest } from '../state.ts';
 
 export interface FitOptions extends SplitOptions {
   batch: number;
@@ -24,13 +25,21 @@ export interface FitOptions extends SplitOptions {
   /** Model path recorded in the checkpoint metadata (with its SHA-256). */
   modelPath?: string;
   resume?: string;
+  /** --resume from a checkpoint that lacks some state: keep that state at its initial value (warns what). */
+  allowPartial?: boolean;
   evalEvery?: number;
+  /** Called once the training program is built, before the first step: its state and BN settings. */
+  onStart?(manifest: StateManifest): void;
   onStep?(info: { step: number; totalSteps: number; loss: number; imagesPerSec: number }): void;
   onEpoch?(info: EpochMetrics): void;
 }
 
 export interface EpochMetrics { epoch: number; step: number; trainLoss: number; testLoss?: number; testAccuracy?: number; seconds: number }
-export interface FitResult { trainer: Trainer; inference: Graph; losses: number[]; epochs: EpochMetrics[]; imagesPerSec: number }
+export interface FitResult {
+  trainer: Trainer; inference: Graph; losses: number[]; epochs: EpochMetrics[]; imagesPerSec: number;
+  /** Eval-mode loss (and accuracy) of the final state on the test split, or on the training data without one. */
+  final: { split: 'test' | 'train'; loss: number; accuracy?: number };
+}
 
 /** Copies trained state into the inference graph's initializers (same names). */
 export function applyState(g: Graph, state: Map<string, Tensor>): void {
@@ -60,6 +69,9 @@ export async function evaluate(g: Graph, split: Split, loss: 'mse' | 'cross-entr
   return { loss: total / count, accuracy: loss === 'cross-entropy' ? correct / count : undefined };
 }
 
+/** Evaluation batches of 500, or the model's own batch size when its input fixes one. */
+const evalBatch = (g: Graph): number => { const n = g.inputs[0]?.type.shape?.[0]; return typeof n === 'number' ? n : 500; };
+
 export async function fit(model: Graph, data: Dataset, opts: FitOptions): Promise<FitResult> {
   if (!opts.epochs === !opts.steps) throw lcError('LC069', ['give exactly one of --epochs and --steps']);
   const program = buildTrainingGraph(model, { ...opts, seed: opts.seed ?? 0, batch: Math.min(opts.batch, data.train.x.shape[0]) });
@@ -67,14 +79,19 @@ export async function fit(model: Graph, data: Dataset, opts: FitOptions): Promis
   const seed = opts.seed ?? 0;
   const trainer = await Trainer.create(program, opts.backend ?? 'reference', seed, opts.threads);
   const batch = Math.min(opts.batch, data.train.x.shape[0]);
+  opts.onStart?.(program.manifest);
   if (opts.resume) {
     const ck = loadCheckpoint(opts.resume);
+    // Resuming continues a training run: its step (and, through loadState, its optimizer state) must be there.
+    if (!/^\d+$/.test(ck.metadata.step ?? '') && !opts.allowPartial) {
+      throw lcError('LC071', [opts.resume, 'this training run', 'missing step (not a layerc training checkpoint; to start from its weights, use it as --weights of the model, or pass --allow-partial)'], { file: opts.resume });
+    }
     // Bit-identical continuation needs the same batches: the seed and batch size decide the order.
     for (const [key, want] of [['seed', seed], ['batch', batch]] as const) {
       const got = ck.metadata[key];
       if (got !== undefined && Number(got) !== want) throw lcError('LC070', [opts.resume, `it was trained with ${key} ${got}, this run uses ${want}`]);
     }
-    trainer.loadState(ck.tensors, Number(ck.metadata.step ?? 0), opts.resume);
+    trainer.loadState(ck.tensors, Number(ck.metadata.step ?? 0), opts.resume, opts.allowPartial);
   }
   const perEpoch = Math.floor(data.train.x.shape[0] / batch);
   // --steps / --epochs count from the start of training, so a resumed run stops where the uninterrupted one would.
@@ -85,6 +102,7 @@ export async function fit(model: Graph, data: Dataset, opts: FitOptions): Promis
     const metadata: Record<string, string> = { step: String(trainer.step), bn_convention: opts.bnConvention ?? 'pytorch', loss: opts.loss, optimizer: opts.optimizer.kind, seed: String(seed), batch: String(batch) };
     if (opts.modelPath) { metadata.model = opts.modelPath; metadata.model_sha256 = sha256(readFileSync(opts.modelPath)); }
     metadata.roles = JSON.stringify(Object.fromEntries([...program.next.keys()].map((v) => [v.name, v.role ?? ''])));
+    metadata.state = manifestToMetadata(program.manifest);
     saveCheckpoint(opts.checkpoint, { tensors: trainer.state, metadata }, { force: true, inputs: opts.modelPath ? [opts.modelPath] : [] });
   };
   const losses: number[] = [], epochs: EpochMetrics[] = [];
@@ -107,7 +125,7 @@ export async function fit(model: Graph, data: Dataset, opts: FitOptions): Promis
       const ta = performance.now();
       if (data.test && (!opts.evalEvery || (epoch + 1) % opts.evalEvery === 0)) {
         applyState(inference, trainer.state);
-        const r = await evaluate(inference, data.test, opts.loss, opts.backend, 500, opts.threads);
+        const r = await evaluate(inference, data.test, opts.loss, opts.backend, evalBatch(inference), opts.threads);
         m.testLoss = r.loss; m.testAccuracy = r.accuracy;
       }
       epochs.push(m);
@@ -124,5 +142,9 @@ export async function fit(model: Graph, data: Dataset, opts: FitOptions): Promis
   save();
   applyState(inference, trainer.state);
   await trainer.dispose();
-  return { trainer, inference, losses, epochs, imagesPerSec };
+  const last = epochs.at(-1);
+  const final = data.test && last?.testLoss !== undefined && last.step === trainer.step
+    ? { split: 'test' as const, loss: last.testLoss, accuracy: last.testAccuracy }
+    : { split: data.test ? 'test' as const : 'train' as const, ...await evaluate(inference, data.test ?? data.train, opts.loss, opts.backend, evalBatch(inference), opts.threads) };
+  return { trainer, inference, losses, epochs, imagesPerSec, final };
 }

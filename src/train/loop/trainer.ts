@@ -2,14 +2,17 @@
 // in each step; the step's `<state>__next` outputs become the new state. The backend is a parameter, so the
 // reference interpreter (tests) and the JS backend (speed) run the same graph. Non-finite values are caught
 // at the step that produced them, naming the state (layer) that went bad; the state is left at the last good
-// step so a checkpoint written after the error is still valid.
+// step so a checkpoint written after the error is still valid. PyTorch's num_batches_tracked (pytorch BN
+// convention) is kept here on the host, an int64 per BatchNorm layer incremented after each step: nothing
+// in the graph reads it, it is saved and restored with the rest of the state.
 import type { Graph, Value } from '../../ir/graph.ts';
-import type { Tensor } from '../../ir/tensor.ts';
+import { Tensor } from '../../ir/tensor.ts';
 import { getBackend, type CompiledModel } from '../../../runtime/backend.ts';
 import type { TrainingProgram } from '../../../passes/split-train-infer.ts';
 import { runGraph } from '../../ir/interpret.ts';
 import { isFloat } from '../../ir/dtype.ts';
 import { type LayercError, lcError } from '../../diagnostics.ts';
+import { matchState } from '../state-match.ts';
 
 /** Moves every state initializer to the graph inputs (keeping its initial tensor in `const`). */
 export function stateAsInputs(g: Graph, state: Value[]): void {
@@ -24,9 +27,13 @@ export class Trainer {
   /** Current state by name (parameters, running stats, optimizer moments, step). */
   readonly state = new Map<string, Tensor>();
   step = 0;
+  /** num_batches_tracked names: state the host increments, not fed to the graph. */
+  private readonly counters: Set<string>;
   private constructor(readonly program: TrainingProgram, private readonly compiled: CompiledModel) {
     for (const v of program.next.keys()) this.state.set(v.name, v.const!);
     for (const v of program.graph.inputs) if (v.const && !this.state.has(v.name)) this.state.set(v.name, v.const);
+    this.counters = new Set(program.manifest.entries.filter((e) => e.kind === 'num_batches_tracked').map((e) => e.name));
+    for (const c of this.counters) this.state.set(c, Tensor.scalar('int64', 0));
   }
 
   static async create(program: TrainingProgram, backend = 'reference', seed = 0, threads?: number): Promise<Trainer> {
@@ -40,7 +47,7 @@ export class Trainer {
   async trainStep(x: Tensor, labels: Tensor): Promise<number> {
     const { program } = this;
     const feeds: Record<string, Tensor> = { [program.input.name]: x, [program.labels.name]: labels };
-    for (const [name, t] of this.state) feeds[name] = t;
+    for (const [name, t] of this.state) if (!this.counters.has(name)) feeds[name] = t;
     const out = await this.compiled.run(feeds);
     const loss = out[program.loss.name].data[0];
     if (!Number.isFinite(loss)) throw this.diverged(feeds, `loss is ${loss}`);
@@ -48,6 +55,7 @@ export class Trainer {
       if (!out[n.name].data.every(Number.isFinite)) throw this.diverged(feeds, `non-finite update of '${s.name}' (used by ${s.users.map((u) => `'${u.name}'`).slice(0, 2).join(', ')})`);
     }
     for (const [s, n] of program.next) this.state.set(s.name, out[n.name]);
+    for (const c of this.counters) this.state.set(c, Tensor.scalar('int64', this.state.get(c)!.data[0] + 1));
     this.step++;
     return loss;
   }
@@ -66,14 +74,19 @@ export class Trainer {
     return lcError('LC067', [this.step + 1, `${what}${where}`], node ? { node: node.name, op: node.op } : {});
   }
 
-  /** Replaces state from a checkpoint; every tensor must name known state with the same shape (LC070). */
-  loadState(tensors: Map<string, Tensor>, step: number, path = 'checkpoint'): void {
-    for (const [name, t] of tensors) {
-      const cur = this.state.get(name);
-      if (!cur) throw lcError('LC070', [path, `'${name}' is not state of this model`]);
+  /**
+   * Replaces state from a checkpoint: all of it (parameters, running statistics, optimizer slots, counters)
+   * or LC071 naming what is missing and what is not state of this run; `allowPartial` keeps the missing entries
+   * at their initial values (with a warning). Shapes must agree (LC070).
+   */
+  loadState(tensors: Map<string, Tensor>, step: number, path = 'checkpoint', allowPartial = false): void {
+    const { found } = matchState(this.program.manifest.entries, tensors, { file: path, model: `this training run (${this.program.graph.name})`, allowPartial });
+    for (const [name, t] of found) {
+      const cur = this.state.get(name)!;
       if (cur.shape.join() !== t.shape.join()) throw lcError('LC070', [path, `'${name}' has shape [${t.shape}], the model expects [${cur.shape}]`]);
-      this.state.set(name, t);
+      if (cur.dtype !== t.dtype) throw lcError('LC070', [path, `'${name}' is ${t.dtype}, the model expects ${cur.dtype}`]);
     }
+    for (const [name, t] of found) this.state.set(name, t);
     this.step = step;
   }
 
