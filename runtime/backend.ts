@@ -37,21 +37,21 @@ const reference: Backend = {
   },
 };
 
-/** Module path per backend, imported on first use; each module's default export is its Backend. */
-const LAZY: Record<string, string> = {
-  js: './js/index.ts',
-  wgsl: './wgsl/index.ts',
+/** Each backend's module, imported on first use (literal paths, so bundlers can split them out); each
+ *  module's default export is its Backend. */
+const LAZY: Record<string, () => Promise<{ default: Backend }>> = {
+  js: () => import('./js/index.ts'),
+  wgsl: () => import('./wgsl/index.ts'),
 };
 
 export const BACKEND_NAMES = ['reference', ...Object.keys(LAZY)];
 
 export async function getBackend(name: string): Promise<Backend> {
   if (name === 'reference') return reference;
-  const path = LAZY[name];
-  if (!path) {
+  const load = LAZY[name];
+  if (!load) {
     const s = suggest(name, BACKEND_NAMES);
     throw lcError('LC002', [`unknown backend '${name}'${s ? ` (did you mean '${s}'?)` : ''}; choose one of ${BACKEND_NAMES.join(', ')}`]);
   }
-  const mod = (await import(path)) as { default: Backend };
-  return mod.default;
+  return (await load()).default;
 }

@@ -29,7 +29,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 /** Environment overrides: LAYERC_MAX_TENSOR_ELEMENTS, LAYERC_MAX_RANK, LAYERC_MAX_NODES, ... */
 export function currentLimits(overrides: Partial<Limits> = {}): Limits {
   const env = (k: string) => {
-    const v = process.env[`LAYERC_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`];
+    const v = globalThis.process?.env[`LAYERC_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`];
     return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
   };
   const out = { ...DEFAULT_LIMITS } as Limits;

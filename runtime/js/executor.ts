@@ -2,11 +2,12 @@
 // wasm kernels instantiated on it, and the phase functions built from the program's JS source. With
 // threads > 1, workers (./worker-source.ts) run the same phases on their share of the work; the main
 // thread is thread 0 and runs the reference fallbacks. A barrier separates phases.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { getOp, resolveAttrs } from '../../src/ir/registry.ts';
 import { allocArray, type DType, type TypedArray } from '../../src/ir/dtype.ts';
 import { LayercError, lcError } from '../../src/diagnostics.ts';
+import { nodeBuiltin } from '../../src/node-builtin.ts';
 import type { CompiledModel } from '../backend.ts';
 import type { Program } from './program.ts';
 import { WORKER_SOURCE, barrierJs } from './worker-source.ts';
@@ -80,6 +81,8 @@ export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<Co
 
   const workers: Worker[] = [];
   if (threads > 1) {
+    const Worker = nodeBuiltin?.('node:worker_threads').Worker;
+    if (!Worker) throw lcError('LC075', ['js', `${threads} threads`, 'in-process worker threads need Node.js (in a browser use threads: 1, or a module from `layerc compile --target js --threads N`)']);
     for (let tid = 1; tid < threads; tid++) {
       // execArgv: []: the worker is plain CommonJS-style JS and needs none of the parent's loaders or flags.
       const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { memory, module, source: p.source, tid, nt: threads } });

@@ -1,6 +1,5 @@
 // The 'js' backend: shape-specialized kernels (WebAssembly SIMD GEMM micro-kernels plus generated JS),
 // a static memory plan, and worker threads over one shared memory. `threads` defaults to the core count.
-import { availableParallelism } from 'node:os';
 import type { Backend, BackendOptions, CompiledModel } from '../backend.ts';
 import { isStatic, type Graph } from '../../src/ir/graph.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
@@ -9,10 +8,12 @@ import { cloneGraph } from '../../src/ir/clone.ts';
 import { buildProgram, type Program } from './program.ts';
 import { runProgram } from './executor.ts';
 import { lowerForJsKernels } from './lower.ts';
+import { nodeBuiltin } from '../../src/node-builtin.ts';
 
 export const SIMD_AVAILABLE = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
 
-export function defaultThreads(): number { return Math.max(1, availableParallelism()); }
+/** The core count in Node; 1 elsewhere (in-process workers need Node: see executor.ts). */
+export function defaultThreads(): number { return Math.max(1, nodeBuiltin?.('node:os').availableParallelism() ?? 1); }
 
 export interface JsOptions extends BackendOptions {
   /** Use the wasm SIMD kernels (default: when the engine supports SIMD). */

@@ -1,15 +1,15 @@
 // WebGPU device setup. In the browser the caller passes navigator.gpu; in Node we load Dawn (npm `webgpu`)
 // lazily. Dawn needs a Vulkan driver: without a GPU that is Mesa's lavapipe (default when installed) or
 // Chromium's SwiftShader. The env vars are set here, before the instance exists, so `npm test` needs no setup.
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type * as Dawn from 'webgpu'; // types only (and, through it, the WebGPU globals' types)
 import { lcError } from '../../src/diagnostics.ts';
+import { nodeBuiltin } from '../../src/node-builtin.ts';
 
 const LAVAPIPE = '/usr/share/vulkan/icd.d/lvp_icd.json';
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 function defaultVulkanEnv(): void {
+  const { existsSync, mkdirSync } = nodeBuiltin!('node:fs'), { join } = nodeBuiltin!('node:path'), { tmpdir } = nodeBuiltin!('node:os');
   if (!process.env.XDG_RUNTIME_DIR) {
     const dir = join(tmpdir(), 'layerc-xdg');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -26,8 +26,10 @@ export async function getGpu(): Promise<GPU> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return nav.gpu;
   if (nodeGpu) return nodeGpu;
+  if (!nodeBuiltin) throw lcError('LC080', ['this browser has no navigator.gpu']);
   defaultVulkanEnv();
-  const dawn = (await import('webgpu')) as { create(opts: string[]): GPU; globals: object };
+  const dawnPackage = 'webgpu'; // a variable: bundlers must not pull Dawn (a native Node addon) into a web page
+  const dawn = (await import(dawnPackage)) as typeof Dawn;
   Object.assign(globalThis, dawn.globals);
   nodeGpu = dawn.create([]);
   return nodeGpu;

@@ -5,7 +5,6 @@
 // optimizer merged is visible at a glance. Initializers are not drawn; a node lists how many it reads.
 import type { Command } from 'commander';
 import { basename, extname } from 'node:path';
-import elkModule from 'elkjs/lib/elk.bundled.js';
 import type { ELK as ElkApi, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
 import type { Graph, Node, Value } from '../ir/graph.ts';
 import { fusedAttrs } from '../ops/fused.ts';
@@ -14,8 +13,12 @@ import { loadModel } from '../frontend/load.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { parseLevel } from './level.ts';
 
-// elk.bundled.js is CommonJS: Node hands its constructor over as the default import, the typings as `.default`.
-const ELK = ((elkModule as unknown as { default?: unknown }).default ?? elkModule) as new () => ElkApi;
+/** ELK, loaded on first use (its bundle takes about a second to load: `layerc --help` should not wait for it).
+ *  elk.bundled.js is CommonJS: Node hands its constructor over as the default import, the typings as `.default`. */
+async function loadElk(): Promise<new () => ElkApi> {
+  const elkModule = (await import('elkjs/lib/elk.bundled.js')).default;
+  return ((elkModule as unknown as { default?: unknown }).default ?? elkModule) as new () => ElkApi;
+}
 
 const CHAR_W = 7.2, LINE_H = 16, PAD = 8, GAP = 60, TITLE_H = 30;
 
@@ -71,7 +74,7 @@ async function layoutGraph(g: Graph, prefix: string): Promise<{ root: ElkNode; b
     boxes.set(b.id, b);
     link(source.get(v), b.id);
   });
-  const elk = new ELK();
+  const elk = new (await loadElk())();
   const root = await elk.layout({
     id: `${prefix}root`,
     layoutOptions: {

@@ -1,10 +1,10 @@
 // The DSL front end: parse (dsl/parse.ts) -> evaluate to IR with shapes (dsl/compile.ts, layer table in
 // dsl/layers.ts) -> seeded init (dsl/init.ts) -> optional trained weights by name (dsl/weights.ts).
-import { readFileSync, statSync } from 'node:fs';
 import type { Graph } from '../ir/graph.ts';
 import '../ops/index.ts';
 import { LayercError, lcError } from '../diagnostics.ts';
 import { currentLimits, exceed } from '../limits.ts';
+import { nodeBuiltin } from '../node-builtin.ts';
 import { parseDsl } from './dsl/parse.ts';
 import { DslCompiler } from './dsl/compile.ts';
 import { initWeights } from './dsl/init.ts';
@@ -43,6 +43,9 @@ export function compileDsl(source: string, file: string, opts: DslOptions = {}):
 
 export function compileDslFile(path: string, opts: DslOptions = {}): Graph {
   let text: string;
+  const fs = nodeBuiltin?.('node:fs');
+  if (!fs) throw lcError('LC003', [path, 'reading a file by path needs Node.js (in a browser, pass the source text to compileDsl)']);
+  const { readFileSync, statSync } = fs;
   try {
     const limits = currentLimits();
     const size = statSync(path).size;

@@ -3,9 +3,8 @@
 // symlinks — inside the directory that holds the model, and offset/length must lie inside that file and
 // match the tensor's declared size. Only then are the bytes read (exactly `length` of them) into raw_data.
 import onnx from 'onnx-proto';
-import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { lcError } from '../diagnostics.ts';
+import { nodeBuiltin } from '../node-builtin.ts';
 import { usesExternalData } from '../io/tensorproto.ts';
 
 const P = onnx.onnx;
@@ -18,7 +17,7 @@ export interface ExternalDataOptions {
 }
 
 export function externalDataAllowed(opts: ExternalDataOptions): boolean {
-  return opts.allowExternalData ?? process.env.LAYERC_ALLOW_EXTERNAL_DATA === '1';
+  return opts.allowExternalData ?? globalThis.process?.env.LAYERC_ALLOW_EXTERNAL_DATA === '1';
 }
 
 /**
@@ -32,6 +31,9 @@ export function inlineExternalData(t: onnx.onnx.ITensorProto, what: string, decl
   const kv = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const location = kv.get('location') ?? '';
   if (!location) throw lcError('LC086', [what, "''", 'is missing']);
+  const fs = nodeBuiltin?.('node:fs'), path = nodeBuiltin?.('node:path');
+  if (!fs || !path) throw lcError('LC086', [what, `'${location}'`, 'cannot be read outside Node.js']);
+  const { closeSync, fstatSync, openSync, readSync, realpathSync } = fs, { dirname, isAbsolute, resolve } = path;
   if (isAbsolute(location) || /^[A-Za-z]:[\\/]/.test(location) || location.includes('\0')) throw lcError('LC086', [what, `'${location}'`, 'is an absolute path (only paths relative to the model directory are allowed)']);
   if (!opts.file) throw lcError('LC086', [what, `'${location}'`, 'cannot be resolved: the model was not loaded from a file']);
   let modelDir: string;
@@ -41,10 +43,10 @@ export function inlineExternalData(t: onnx.onnx.ITensorProto, what: string, decl
   let real: string;
   try { real = realpathSync(resolve(modelDir, location)); } catch (e) {
     // Judge containment on the unresolved path first, so a traversal attempt is named as such even if missing.
-    if (!inside(modelDir, resolve(modelDir, location))) throw lcError('LC086', [what, `'${location}'`, `resolves outside the model directory ${modelDir}`]);
+    if (!inside(path, modelDir, resolve(modelDir, location))) throw lcError('LC086', [what, `'${location}'`, `resolves outside the model directory ${modelDir}`]);
     throw lcError('LC086', [what, `'${location}'`, `cannot be opened (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`]);
   }
-  if (!inside(modelDir, real)) throw lcError('LC086', [what, `'${location}'`, `resolves (after symlinks) to ${real}, outside the model directory ${modelDir}`]);
+  if (!inside(path, modelDir, real)) throw lcError('LC086', [what, `'${location}'`, `resolves (after symlinks) to ${real}, outside the model directory ${modelDir}`]);
   const num = (k: string): number | undefined => {
     const v = kv.get(k);
     if (v === undefined) return undefined;
@@ -72,7 +74,7 @@ export function inlineExternalData(t: onnx.onnx.ITensorProto, what: string, decl
   t.externalData = [];
 }
 
-function inside(dir: string, path: string): boolean {
+function inside({ relative, sep, isAbsolute }: typeof import('node:path'), dir: string, path: string): boolean {
   const r = relative(dir, path);
   return r !== '' && !r.startsWith('..' + sep) && r !== '..' && !isAbsolute(r);
 }

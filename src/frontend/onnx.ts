@@ -3,13 +3,13 @@
 // are upgraded to opset-18 IR forms (onnx-upgrade.ts). Constant nodes become initializers, so passes and
 // backends see one kind of compile-time constant. Shapes are inferred at the end.
 import onnx from 'onnx-proto';
-import { readFileSync } from 'node:fs';
 import type { AttrValue, Dim, Graph as G, TensorType } from '../ir/graph.ts';
 import { Graph, Node } from '../ir/graph.ts';
 import { findOp, resolveAttrs } from '../ir/registry.ts';
 import { inferShapes } from '../ir/infer.ts';
 import { Tensor } from '../ir/tensor.ts';
 import { isLayercError, lcError } from '../diagnostics.ts';
+import { nodeBuiltin } from '../node-builtin.ts';
 import { dtypeFromOnnx, tensorFromProto, toNumber, usesExternalData } from '../io/tensorproto.ts';
 import { expandCoerced2D, upgradeNode, type NamedRawNode } from './onnx-upgrade.ts';
 import { checkModelOpset, checkOpVersion } from './onnx-versions.ts';
@@ -213,6 +213,8 @@ function attrValue(a: onnx.onnx.IAttributeProto, node: string, c: Checked): Attr
 /** Reads and imports an .onnx file (read errors are LC003). */
 export function loadOnnxFile(path: string, opts: Omit<ImportOptions, 'file'> = {}): G {
   let bytes: Uint8Array;
-  try { bytes = readFileSync(path); } catch (e) { throw lcError('LC003', [path, (e as NodeJS.ErrnoException).code ?? (e as Error).message]); }
+  const fs = nodeBuiltin?.('node:fs');
+  if (!fs) throw lcError('LC003', [path, 'reading a file by path needs Node.js (in a browser, pass the model\'s bytes)']);
+  try { bytes = fs.readFileSync(path); } catch (e) { throw lcError('LC003', [path, (e as NodeJS.ErrnoException).code ?? (e as Error).message]); }
   return importOnnx(bytes, { ...opts, file: path });
 }

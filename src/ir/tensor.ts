@@ -15,6 +15,8 @@ export class Tensor {
   static scalar(dtype: DType, v: number): Tensor { return Tensor.fromArray(dtype, [], [v]); }
   get size(): number { return this.data.length; }
   get rank(): number { return this.shape.length; }
+  /** onnxruntime's name for `shape` (InferenceSession users read `output.dims`). */
+  get dims(): readonly number[] { return this.shape; }
   /** Values as plain numbers (for int64 shape tensors and small attribute-like inputs). */
   toNumbers(): number[] { return Array.from(this.data as ArrayLike<number>); }
   reshape(shape: readonly number[]): Tensor { return new Tensor(this.dtype, shape, this.data); }

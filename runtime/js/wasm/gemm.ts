@@ -11,7 +11,7 @@
 import { Code, I32, V128 } from './encode.ts';
 import { simdActivation, type SimdStep } from './simd-act.ts';
 
-const UNROLL = Number(process.env.LAYERC_UNROLL ?? 1);
+const UNROLL = Number(globalThis.process?.env.LAYERC_UNROLL ?? 1);
 export interface GemmShape {
   M: number; N: number; K: number;
   /** Rows and column vectors per register block. */
