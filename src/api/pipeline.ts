@@ -2,7 +2,7 @@
 // optimizer's -O pipeline (passes/index.ts) on a copy, `compile(graph, target)` hands a graph to a backend
 // and returns something to `run(feeds)` and `dispose()`. InferenceSession (./session.ts) is these two in a row.
 import type { Graph } from '../ir/graph.ts';
-import { cloneGraph } from '../train/clone-graph.ts';
+import { cloneGraph } from '../ir/clone.ts';
 import { optimize as runPipeline, type OptimizeOptions } from '../../passes/index.ts';
 import { getBackend, type BackendOptions, type CompiledModel } from '../../runtime/backend.ts';
 
