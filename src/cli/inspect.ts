@@ -1,5 +1,9 @@
-// `layerc inspect MODEL`: ops and counts, inputs/outputs with shapes, parameter count and bytes, opset.
+// `layerc inspect MODEL`: ops and counts, inputs/outputs with shapes, parameter count and bytes, opset;
+// `layerc inspect CHECKPOINT.safetensors`: its state, kind by kind (src/train/checkpoint-report.ts).
 import type { Command } from 'commander';
+import { extname } from 'node:path';
+import { loadCheckpoint } from '../io/safetensors.ts';
+import { describeCheckpoint } from '../train/checkpoint-report.ts';
 import type { Graph } from '../ir/graph.ts';
 import { byteSize } from '../ir/dtype.ts';
 import { printGraph, typeToString } from '../ir/printer.ts';
@@ -24,14 +28,16 @@ export function summarize(g: Graph): string {
 export function register(program: Command): void {
   program.command('inspect')
     .description('show a model\'s ops, inputs/outputs, parameters and opset')
-    .argument('<model>', '.onnx or .layers model')
+    .argument('<model>', '.onnx or .layers model, or a .safetensors checkpoint (its state, with a statistic per tensor)')
     .option('--graph', 'also print the full graph (with each node\'s source line:column for .layers models)')
     .option('--seed <n>', '.layers: seed of the weight initialization', Number, 0)
     .option('--weights <file>', 'trained weights by initializer name: a .safetensors checkpoint or an .onnx model')
     .option('--sequential <prefix>', '--weights named by PyTorch nn.Sequential index (<prefix>.<k>.weight)')
     .addHelpText('after', '\nExamples:\n  layerc inspect ../shared/fixtures/models/lenet_bn/model.onnx --graph\n  layerc inspect examples/lenet_bn.layers --graph --seed 1')
+    .option('--allow-partial', '--weights may miss state (it stays at initialization; a warning lists it)')
     .action(async (path: string, o: { graph?: boolean } & LoadOptions) => {
-      const g = await loadModel(path, { seed: o.seed, weights: o.weights, sequential: o.sequential });
+      if (extname(path).toLowerCase() === '.safetensors') { console.log(describeCheckpoint(path, loadCheckpoint(path))); return; }
+      const g = await loadModel(path, { seed: o.seed, weights: o.weights, sequential: o.sequential, allowPartial: o.allowPartial });
       console.log(summarize(g));
       if (o.graph) console.log(`\n${printGraph(g, { spans: true })}`);
     });

@@ -3,6 +3,7 @@
 import type { Value } from '../../ir/graph.ts';
 import { shapeToString } from '../../ir/infer.ts';
 import type { LayerBuilder } from './builder.ts';
+import { lcError, warn } from '../../diagnostics.ts';
 
 export type ParamType = 'int' | 'float' | 'bool' | 'string' | 'pad';
 export type ArgValue = number | string | boolean;
@@ -27,6 +28,30 @@ export interface LayerDef {
 export const COMMON_PARAMS: ParamSpec[] = [{ name: 'trainable', type: 'bool', default: true }, { name: 'name', type: 'string', default: '' }];
 
 const num = (a: Args, k: string): number => a[k] as number;
+
+/**
+ * The two words for the running-statistics rate, each with its framework's meaning, as ONNX's `momentum`
+ * attribute (the weight of the OLD running value):
+ *   momentum (PyTorch): weight of the NEW batch statistic, running = (1 - m) running + m batch -> ONNX 1 - m
+ *   decay (Keras/TF `momentum`): weight of the OLD value,  running = d running + (1 - d) batch -> ONNX d
+ * Giving both is an error; a momentum of 0.5 or more is almost always a Keras number written with PyTorch's
+ * word, so it gets a warning. Only a rate written in the source becomes an attribute: without one, the training
+ * convention's default applies (--bn-convention keras: 0.99), and ONNX's default 0.9 (= PyTorch's 0.1) elsewhere.
+ */
+function bnMomentum(b: LayerBuilder, a: Args): Record<string, number> {
+  const ctx = { span: b.span, file: b.span.file, node: b.name };
+  const m = num(a, 'momentum'), d = num(a, 'decay');
+  if (written(a, 'momentum') && written(a, 'decay')) {
+    throw lcError('LC043', [`'decay'`, 'batchnorm', 'cannot be given with momentum: momentum (PyTorch) weighs the new batch, decay (Keras) the old running value; give one'], ctx);
+  }
+  for (const [k, x] of [['momentum', m], ['decay', d]] as const) if (x < 0 || x > 1) throw b.fail(`${k} must be in [0, 1], got ${x}`);
+  if (written(a, 'decay')) return { momentum: d };
+  if (!written(a, 'momentum')) return {};
+  if (m >= 0.5) {
+    warn(`batchnorm '${b.name}': momentum=${m} weighs the NEW batch by ${m} (PyTorch's meaning: running = ${Number((1 - m).toPrecision(6))} * running + ${m} * batch); did you mean decay=${m}? (Keras' momentum, the weight of the old value)`, ctx);
+  }
+  return { momentum: 1 - m };
+}
 
 /** Padding for pad="same" (SAME_UPPER like TF/ONNX): explicit pads when the spatial size is known. */
 function samePads(b: LayerBuilder, x: Value, k: number, stride: number, dilation: number): number[] {
@@ -116,22 +141,17 @@ export const LAYERS: Record<string, LayerDef> = {
   batchnorm: {
     prefix: 'bn',
     params: [{ name: 'eps', type: 'float', default: 1e-5 }, { name: 'momentum', type: 'float', default: 0.1 },
-      { name: 'scale', type: 'bool', default: true }, { name: 'center', type: 'bool', default: true }],
+      { name: 'scale', type: 'bool', default: true }, { name: 'center', type: 'bool', default: true },
+      { name: 'decay', type: 'float', default: 0.99 }],
     build(b, [x], a) {
       const s = b.shape(x);
       if (s.length < 2) throw b.fail(`expects an input of rank >= 2 [N, C, ...], got ${shapeToString(s)}`);
       const c = b.fixedDim(x, 1, 'the channel count');
-      const m = num(a, 'momentum');
-      if (m < 0 || m > 1) throw b.fail(`momentum must be in [0, 1], got ${m}`);
       const gamma = b.param('weight', [c], 'param', 'ones', 0, 0, b.trainable && a.scale === true);
       const beta = b.param('bias', [c], 'param', 'zeros', 0, 0, b.trainable && a.center === true);
       const mean = b.param('running_mean', [c], 'running_mean', 'zeros');
       const v = b.param('running_var', [c], 'running_var', 'ones');
-      // DSL momentum is PyTorch's (weight of the NEW batch statistic); ONNX's weighs the OLD running value.
-      // Only a momentum written in the source becomes an attribute: without one, the training convention's
-      // default applies (--bn-convention keras: 0.99), and ONNX's default 0.9 (= PyTorch's 0.1) elsewhere.
-      const momentum: Record<string, number> = written(a, 'momentum') ? { momentum: 1 - m } : {};
-      return b.node('BatchNormalization', [x, gamma, beta, mean, v], { epsilon: num(a, 'eps'), ...momentum });
+      return b.node('BatchNormalization', [x, gamma, beta, mean, v], { epsilon: num(a, 'eps'), ...bnMomentum(b, a) });
     },
   },
   relu: unary('relu', 'Relu', true),
