@@ -143,7 +143,8 @@ const warningListeners = new Set<WarningListener>();
 export function warn(message: string, context: ErrorContext = {}): void {
   const text = formatReport(`warning: ${message}`, context);
   if (warningListeners.size) for (const l of warningListeners) l(text);
-  else process.stderr.write(`${text}\n`);
+  else if (typeof process !== 'undefined' && process.stderr) process.stderr.write(`${text}\n`);
+  else console.warn(text); // the browser build
 }
 
 /** Receives every warning (instead of stderr) until the returned function is called. */
