@@ -5,12 +5,26 @@
 // forms for while the accumulators are in registers; the rest (after the first exp/tanh activation) runs
 // as a JS pass generated from the activation table's `js` snippets.
 import type { Node } from '../../src/ir/graph.ts';
-import type { EpilogueStep } from '../../src/ops/fused.ts';
+import { onStep, type EpilogueStep, type OperandStepKind } from '../../src/ops/fused-contract.ts';
 import { ACTIVATIONS } from '../../src/ops/activations.ts';
-import { hasSimdActivation, type SimdStep } from './wasm/simd-act.ts';
+import { hasSimdActivation, type SimdPer, type SimdStep } from './wasm/simd-act.ts';
 import { lit, prod, staticShape } from './kernel.ts';
 
-export type Per = 'row' | 'col' | 'full' | 'scalar';
+export type Per = SimdPer;
+
+/** The JS statement of each operand step kind on the running value `v`. */
+const JS_STEP: { [K in OperandStepKind]: (operand: string) => string } = {
+  add: (o) => `v += ${o};`,
+  mul: (o) => `v *= ${o};`,
+};
+
+/** Where the tail pass reads an operand of each layout, from its base index (`i`: flat index, `c`: column, `ch`: row's channel). */
+const JS_OPERAND_AT: { [P in Per]: (base: string) => string } = {
+  full: (b) => `${b} + i`,
+  scalar: (b) => b,
+  col: (b) => `${b} + c`,
+  row: (b) => `${b} + ch`,
+};
 
 export interface Operand { input: number; per: Per }
 
@@ -38,29 +52,38 @@ export interface SplitEpilogue {
   tail: { step: EpilogueStep; per?: Per }[];
 }
 
-/** Classifies every operand and splits the steps at the first activation wasm has no form for. */
+/** Classifies every operand (`declared`: the base bias, whose broadcast the contract fixes) and splits the
+ *  steps at the first activation wasm has no form for. */
 export function splitEpilogue(node: Node, steps: EpilogueStep[], out: number[], rowAxis: number, simd: boolean,
-  forced: Record<number, Per> = {}): SplitEpilogue | null {
+  declared: Record<number, Per> = {}): SplitEpilogue | null {
   const res: SplitEpilogue = { simd: [], simdOperands: [], tail: [] };
   let inTail = !simd;
-  for (const st of steps) {
-    if (st.kind === 'act') {
-      if (!ACTIVATIONS[st.name]) return null;
-      if (!inTail && hasSimdActivation(st.name)) res.simd.push({ kind: 'act', name: st.name, params: st.params });
-      else { inTail = true; res.tail.push({ step: st }); }
-      continue;
-    }
-    const per = forced[st.input] ?? classifyOperand(node, st.input, out, rowAxis);
-    if (!per) return null;
+  const operand = (st: { kind: OperandStepKind; input: number }): boolean => {
+    const per = declared[st.input] ?? classifyOperand(node, st.input, out, rowAxis);
+    if (!per) return false;
     if (inTail) res.tail.push({ step: st, per });
     else { res.simd.push({ kind: st.kind, per }); res.simdOperands.push(st.input); }
+    return true;
+  };
+  for (const st of steps) {
+    const ok = onStep(st, {
+      act: (a) => {
+        if (!ACTIVATIONS[a.name]) return false;
+        if (!inTail && hasSimdActivation(a.name)) res.simd.push({ kind: 'act', name: a.name, params: a.params });
+        else { inTail = true; res.tail.push({ step: a }); }
+        return true;
+      },
+      add: (o) => operand(o),
+      mul: (o) => operand(o),
+    });
+    if (!ok) return null;
   }
   return res;
 }
 
 /** The SIMD steps that take an operand, in parameter order. */
-export function operandSteps(steps: SimdStep[]): { kind: 'add' | 'mul'; per: Per }[] {
-  return steps.filter((s): s is { kind: 'add' | 'mul'; per: Per } => s.kind !== 'act');
+export function operandSteps(steps: SimdStep[]): { kind: OperandStepKind; per: Per }[] {
+  return steps.filter((s): s is { kind: OperandStepKind; per: Per } => s.kind !== 'act');
 }
 
 /**
@@ -72,15 +95,15 @@ export function tailPassJs(tail: SplitEpilogue['tail'], o: { y: string; cols: nu
   if (!tail.length) return '';
   const body: string[] = [];
   for (const { step, per } of tail) {
-    if (step.kind === 'act') {
-      const a = ACTIVATIONS[step.name]!;
-      const p = Object.fromEntries(Object.entries({ ...a.params, ...step.params }).map(([k, v]) => [k, lit(v)]));
-      body.push(`v = ${a.js('v', p)};`);
-      continue;
-    }
-    const base = o.operand(step.input);
-    const idx = per === 'full' ? `${base} + i` : per === 'scalar' ? base : per === 'col' ? `${base} + c` : `${base} + ch`;
-    body.push(step.kind === 'add' ? `v += F[${idx}];` : `v *= F[${idx}];`);
+    body.push(onStep(step, {
+      act: (st) => {
+        const a = ACTIVATIONS[st.name]!;
+        const p = Object.fromEntries(Object.entries({ ...a.params, ...st.params }).map(([k, v]) => [k, lit(v)]));
+        return `v = ${a.js('v', p)};`;
+      },
+      add: (st) => JS_STEP.add(`F[${JS_OPERAND_AT[per!](o.operand(st.input))}]`),
+      mul: (st) => JS_STEP.mul(`F[${JS_OPERAND_AT[per!](o.operand(st.input))}]`),
+    }));
   }
   return `for (let r = lo; r < hi; r++) {
     const ch = r % ${o.channels};

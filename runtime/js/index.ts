@@ -10,6 +10,8 @@ import { runProgram } from './executor.ts';
 import { lowerForJsKernels } from './lower.ts';
 import { nodeBuiltin } from '../../src/node-builtin.ts';
 
+export { JS_FUSION } from './fusion.ts';
+
 export const SIMD_AVAILABLE = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
 
 /** The core count in Node; 1 elsewhere (in-process workers need Node: see executor.ts). */
@@ -20,10 +22,12 @@ export interface JsOptions extends BackendOptions {
   simd?: boolean;
   /** Apply the backend's own BN folding and epilogue fusion first (default true). */
   lower?: boolean;
+  /** false: fused epilogues run in the JS tail pass instead of the wasm kernels (tests; default true). */
+  simdEpilogue?: boolean;
 }
 
 function buildOptions(opts: JsOptions) {
-  return { threads: opts.threads ?? defaultThreads(), training: !!opts.training, simd: opts.simd ?? SIMD_AVAILABLE };
+  return { threads: opts.threads ?? defaultThreads(), training: !!opts.training, simd: opts.simd ?? SIMD_AVAILABLE, simdEpilogue: opts.simdEpilogue };
 }
 
 export function compileProgram(graph: Graph, opts: JsOptions = {}): Program {

@@ -40,7 +40,12 @@ export interface KernelBuild {
   emit(ctx: EmitContext): Emitted;
 }
 
-export interface BuildOptions { threads: number; training: boolean; simd: boolean }
+export interface BuildOptions {
+  threads: number; training: boolean; simd: boolean;
+  /** false: every fused epilogue step runs in the JS tail pass (runtime/js/epilogue.ts), the path an
+   *  activation without a SIMD form takes; tests use it to check that path (default true). */
+  simdEpilogue?: boolean;
+}
 
 /** Returns null when the node is not one this kernel handles (the caller tries the next or falls back). */
 export type KernelFactory = (node: Node, opts: BuildOptions) => KernelBuild | null;

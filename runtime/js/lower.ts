@@ -16,16 +16,18 @@ import type { Graph } from '../../src/ir/graph.ts';
 import { cloneGraph } from '../../src/ir/clone.ts';
 import { foldConstantsInPlace } from '../../passes/fold-constants.ts';
 import { foldBatchnorm } from '../../passes/fold-batchnorm.ts';
-import { fuseEpilogue } from '../../passes/fuse-epilogue.ts';
+import { fuseEpilogueFor } from '../../passes/fuse-epilogue.ts';
+import type { FusionCapabilities } from '../../src/ops/fused-contract.ts';
+import { JS_FUSION } from './fusion.ts';
 import { runPasses } from '../../passes/pass.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { fuseElementwise } from './fuse-elementwise.ts';
 
-/** A lowered copy of `graph` (the input graph is not changed). */
-export function lowerForJs(graph: Graph): Graph {
+/** A lowered copy of `graph` (the input graph is not changed), fused as far as `fusion` (the backend's) allows. */
+export function lowerForJs(graph: Graph, fusion: FusionCapabilities = JS_FUSION): Graph {
   const g = cloneGraph(graph);
   if (foldConstantsInPlace(g)) inferShapes(g);
-  runPasses(g, [foldBatchnorm, fuseEpilogue]);
+  runPasses(g, [foldBatchnorm, fuseEpilogueFor(fusion)]);
   return g;
 }
 

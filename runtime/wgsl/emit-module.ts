@@ -11,6 +11,7 @@ import type { Graph, Value } from '../../src/ir/graph.ts';
 import { isStatic } from '../../src/ir/graph.ts';
 import { lcError } from '../../src/diagnostics.ts';
 import { lowerForJs } from '../js/lower.ts';
+import { WGSL_FUSION } from './fusion.ts';
 import { describePlan } from '../plan.ts';
 import { assignBuffers, floats } from './buffers.ts';
 import { emitNode, type BindRef, type Kernel } from './emit-node.ts';
@@ -20,7 +21,7 @@ export interface EmittedFile { name: string; data: Uint8Array | string }
 type Ref = { buffer: number; bytes: number } | { weight: number } | { scratch: number };
 
 export function emitModule(graph: Graph): EmittedFile[] {
-  const g = lowerForJs(graph);
+  const g = lowerForJs(graph, WGSL_FUSION);
   const dyn = [...g.inputs, ...g.nodes.flatMap((n) => n.outputs)].find((v) => !isStatic(v.type.shape));
   if (dyn) throw lcError('LC075', ['wgsl', `compile of ${graph.name}`, `value '${dyn.name}' has no static shape`]);
   const { of, sizes, plan } = assignBuffers(g, false);

@@ -4,7 +4,8 @@
 // Everything on the device is f32, so only float32 nodes get kernels, except ops that move or compare
 // values (exact in f32 for the small integers ONNX tests use): copies, Transpose, Concat, Pad, MaxPool, Clip.
 import type { Node, Value } from '../../src/ir/graph.ts';
-import { fusedAttrs, type EpilogueStep } from '../../src/ops/fused.ts';
+import { fusedAttrs } from '../../src/ops/fused.ts';
+import { fusedView, type EpilogueStep } from '../../src/ops/fused-contract.ts';
 import { readWindowAttrs, axisGeometry } from '../../src/ops/window.ts';
 import { convTransposeGeometry } from '../../src/ops/conv.ts';
 import { fullPads } from '../../src/ops/pad.ts';
@@ -41,7 +42,9 @@ function convKernel(n: Node, attrs: Record<string, unknown>, baseInputs: number,
   const geo = transpose ? convTransposeGeometry(RAISE, win, attrs, x.slice(2)) : x.slice(2).map((d, a) => axisGeometry(win, a, d));
   const steps: EpilogueStep[] = [...epilogue];
   const operands: Operand[] = [];
-  if (baseInputs === 3 && n.inputs[2]) { steps.unshift({ kind: 'add', input: 2 }); operands.push({ input: 2, index: 'chan' }); }
+  // The bias (when present) is per channel by the base op's declaration, not by its input index.
+  const bias = fusedView(n)?.bias;
+  if (bias) { steps.unshift({ kind: 'add', input: bias.input }); operands.push({ input: bias.input, index: 'chan' }); }
   operands.push(...epilogueOperands(n, baseInputs, epilogue));
   const k = emitConv({ x, w, y, strides: win.strides, dilations: win.dilations, pads: [...geo.map((g) => g[0]), ...geo.map((g) => g[1])],
     group: Number(attrs.group ?? 1), transpose, operands, epilogue: steps });
@@ -54,9 +57,10 @@ function matmulKernel(n: Node, attrs: Record<string, unknown>, op: string, baseI
   const transA = op === 'Gemm' && !!attrs.transA, transB = op === 'Gemm' && !!attrs.transB;
   const steps: EpilogueStep[] = [...epilogue];
   const operands: Operand[] = [];
-  if (op === 'Gemm' && baseInputs === 3 && n.inputs[2]) {
-    steps.unshift({ kind: 'add', input: 2 });
-    operands.push({ input: 2, index: shapeOf(n, n.inputs[2]), scale: Number(attrs.beta ?? 1) });
+  const bias = fusedView(n)?.bias; // Gemm's C: numpy-broadcast, times beta (src/ops/fused-contract.ts)
+  if (bias) {
+    steps.unshift({ kind: 'add', input: bias.input });
+    operands.push({ input: bias.input, index: shapeOf(n, n.inputs[bias.input]), scale: bias.scale });
   }
   operands.push(...epilogueOperands(n, baseInputs, epilogue));
   const M = y[y.length - 2]!, N = y[y.length - 1]!, K = transA ? a[a.length - 2]! : a[a.length - 1]!;

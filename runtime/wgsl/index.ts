@@ -10,11 +10,13 @@ import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { cloneGraph } from '../../src/ir/clone.ts';
 import { lowerForJs } from '../js/lower.ts';
+import { WGSL_FUSION } from './fusion.ts';
 import { openDevice } from './device.ts';
 import { buildExecutor, type ExecutorOptions } from './executor.ts';
 import { emitNode } from './emit-node.ts';
 
 export { emitNode };
+export { WGSL_FUSION } from './fusion.ts';
 
 export interface WgslOptions extends BackendOptions, ExecutorOptions {
   /** A GPU object (navigator.gpu, or npm webgpu's create()); default: navigator.gpu or Dawn. */
@@ -31,7 +33,7 @@ export async function compileWgsl(graph: Graph, opts: WgslOptions = {}): Promise
 async function compileStatic(graph: Graph, opts: WgslOptions): Promise<CompiledModel> {
   // Both paths copy the graph: a copy's inputs never carry constants (training state fed as inputs keeps its
   // initial value in `const`), so they get buffers and are read from the feeds.
-  const g = opts.lower === false ? cloneGraph(graph) : lowerForJs(graph);
+  const g = opts.lower === false ? cloneGraph(graph) : lowerForJs(graph, WGSL_FUSION);
   const dynamic = g.nodes.flatMap((n) => n.outputs).find((v) => !isStatic(v.type.shape));
   if (dynamic) {
     const why = `value '${dynamic.name}' of ${dynamic.producer?.op} has a data-dependent shape`;

@@ -8,6 +8,7 @@ import { basename, extname } from 'node:path';
 import type { ELK as ElkApi, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
 import type { Graph, Node, Value } from '../ir/graph.ts';
 import { fusedAttrs } from '../ops/fused.ts';
+import { STEP_KINDS, onStep } from '../ops/fused-contract.ts';
 import { lcError } from '../diagnostics.ts';
 import { loadModel } from '../frontend/load.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
@@ -33,8 +34,11 @@ function boxOf(n: Node, id: string): Box {
   if (n.domain === 'ai.layerc' && n.op === 'Fused') {
     const a = fusedAttrs(n.attrs);
     const operand = (k: number) => n.inputs[k]?.name ?? `#${k}`;
-    lines = ['Fused', `${a.base}${summary(a.base_attrs as Record<string, unknown>)}`, ...a.epilogue.map((s) =>
-      s.kind === 'act' ? `act ${s.name}` : `${s.kind === 'add' ? '+' : '×'} ${operand(s.input)}`), foot];
+    lines = ['Fused', `${a.base}${summary(a.base_attrs as Record<string, unknown>)}`, ...a.epilogue.map((s) => onStep(s, {
+      act: (st) => `act ${st.name}`,
+      add: (st) => `${STEP_KINDS.add.label} ${operand(st.input)}`,
+      mul: (st) => `${STEP_KINDS.mul.label} ${operand(st.input)}`,
+    })), foot];
   } else lines = [`${n.op}${summary(n.attrs)}`, foot];
   const kind = lines[0] === 'Fused' ? 'fused' : 'node';
   return { id, lines, kind, op: n.op, width: measure(lines), height: lines.length * LINE_H + 2 * PAD + (kind === 'fused' ? PAD : 0) };

@@ -8,6 +8,7 @@ import { findOp } from '../ir/registry.ts';
 import { Tensor } from '../ir/tensor.ts';
 import { ACTIVATIONS } from '../ops/activations.ts';
 import { fusedAttrs } from '../ops/fused.ts';
+import { STEP_KINDS, onStep, type OperandStepKind } from '../ops/fused-contract.ts';
 import { lcError } from '../diagnostics.ts';
 import { dtypeToOnnx, tensorToProto } from '../io/tensorproto.ts';
 
@@ -54,19 +55,22 @@ function unfuse(n: Node, fresh: (b: string) => string, extra: onnx.onnx.ITensorP
   steps.forEach((s, i) => {
     const dst = i === steps.length - 1 ? final : fresh(`${n.name}_ep${i}`);
     const nm = `${n.name}_ep${i}`;
-    if (s.kind === 'add' || s.kind === 'mul') {
-      out.push(nodeProto(s.kind === 'add' ? 'Add' : 'Mul', nm, [cur, nameOf(n.inputs[s.input])], [dst], {}));
-    } else {
-      const act = ACTIVATIONS[s.name];
-      if (!act) throw lcError('LC018', [`activation ${s.name}`], { node: n.name, op: 'Fused' });
-      if (act.name === 'Clip') {
-        const lo = fresh(`${nm}_min`), hi = fresh(`${nm}_max`);
-        extra.push(tensorToProto(Tensor.scalar('float32', s.params.min ?? act.params.min), lo), tensorToProto(Tensor.scalar('float32', s.params.max ?? act.params.max), hi));
-        out.push(nodeProto('Clip', nm, [cur, lo, hi], [dst], {}));
-      } else {
-        out.push(nodeProto(act.name, nm, [cur], [dst], { ...act.params, ...s.params }));
-      }
-    }
+    const operand = (st: { kind: OperandStepKind; input: number }): void => { out.push(nodeProto(STEP_KINDS[st.kind].onnx, nm, [cur, nameOf(n.inputs[st.input])], [dst], {})); };
+    onStep<void>(s, {
+      add: operand,
+      mul: operand,
+      act: (st) => {
+        const act = ACTIVATIONS[st.name];
+        if (!act) throw lcError('LC018', [`activation ${st.name}`], { node: n.name, op: 'Fused' });
+        if (act.name === 'Clip') {
+          const lo = fresh(`${nm}_min`), hi = fresh(`${nm}_max`);
+          extra.push(tensorToProto(Tensor.scalar('float32', st.params.min ?? act.params.min), lo), tensorToProto(Tensor.scalar('float32', st.params.max ?? act.params.max), hi));
+          out.push(nodeProto('Clip', nm, [cur, lo, hi], [dst], {}));
+        } else {
+          out.push(nodeProto(act.name, nm, [cur], [dst], { ...act.params, ...st.params }));
+        }
+      },
+    });
     cur = dst;
   });
   return out;

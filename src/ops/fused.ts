@@ -1,23 +1,17 @@
-// `ai.layerc::Fused`: a producer op (Conv, ConvTranspose, Gemm, MatMul) followed by an epilogue applied
-// while its output is still in registers. Inputs are the base op's inputs, then the epilogue's operands.
-// The epilogue contract (shared by the JS and WGSL emitters): one running `value` per output element;
-//   { kind: 'add', input: k }   value += inputs[k]  (bias, residual; broadcast to the output shape)
-//   { kind: 'mul', input: k }   value *= inputs[k]  (an unfolded per-channel scale)
-//   { kind: 'act', name, params } value = ACTIVATIONS[name](value)
+// `ai.layerc::Fused`: the op definition (shape rule, reference semantics) of the fused node whose contract
+// is declared in ./fused-contract.ts: a base op (Conv, ConvTranspose, Gemm, MatMul) followed by an epilogue
+// applied while its output is still in registers. Inputs are the base op's inputs, then the epilogue's
+// operands; each step's reference semantics is its STEP_KINDS row (operands) or ACTIVATIONS row.
 // Export (src/export/onnx.ts) writes a Fused node back as the standard ops it stands for.
 import { Node, type JsonValue } from '../ir/graph.ts';
 import { defineOp, findOp, resolveAttrs, type InferContext } from '../ir/registry.ts';
 import { Tensor } from '../ir/tensor.ts';
-import { ACTIVATIONS, type ActivationParams } from './activations.ts';
+import { ACTIVATIONS } from './activations.ts';
 import { broadcastBinary, broadcastShapes } from './util.ts';
 import { lcError } from '../diagnostics.ts';
+import { STEP_KINDS, isBaseOp, onStep, type EpilogueStep } from './fused-contract.ts';
 
-export type EpilogueStep =
-  | { kind: 'add'; input: number }
-  | { kind: 'mul'; input: number }
-  | { kind: 'act'; name: string; params: ActivationParams };
-
-export const FUSABLE_BASES = ['Conv', 'ConvTranspose', 'Gemm', 'MatMul'] as const;
+export type { EpilogueStep } from './fused-contract.ts';
 
 export interface FusedAttrs {
   base: string;
@@ -41,14 +35,18 @@ export function baseNode(node: Node): Node {
 }
 
 function checkEpilogue(a: FusedAttrs, nInputs: number): void {
-  if (!(FUSABLE_BASES as readonly string[]).includes(a.base)) throw lcError('LC030', ['base', `cannot fuse into ${a.base}`]);
+  if (!isBaseOp(a.base)) throw lcError('LC030', ['base', `cannot fuse into ${a.base}`]);
   if (!Array.isArray(a.epilogue)) throw lcError('LC030', ['epilogue', 'must be a list of steps']);
+  const operand = (s: { input: number }) => {
+    if (!(s.input >= a.base_inputs && s.input < nInputs)) throw lcError('LC030', ['epilogue', `operand index ${s.input} out of range`]);
+  };
   for (const s of a.epilogue) {
-    if (s.kind === 'act') {
-      if (!ACTIVATIONS[s.name]) throw lcError('LC030', ['epilogue', `unknown activation ${s.name}`]);
-    } else if (s.kind === 'add' || s.kind === 'mul') {
-      if (!(s.input >= a.base_inputs && s.input < nInputs)) throw lcError('LC030', ['epilogue', `operand index ${s.input} out of range`]);
-    } else throw lcError('LC030', ['epilogue', `unknown step ${JSON.stringify(s)}`]);
+    if (!s || !Object.hasOwn({ ...STEP_KINDS, act: 1 }, s.kind)) throw lcError('LC030', ['epilogue', `unknown step ${JSON.stringify(s)}`]);
+    onStep(s, {
+      add: operand,
+      mul: operand,
+      act: (st) => { if (!ACTIVATIONS[st.name]) throw lcError('LC030', ['epilogue', `unknown activation ${st.name}`]); },
+    });
   }
 }
 
@@ -92,10 +90,15 @@ defineOp({
 });
 
 export function applyStep(value: Tensor, s: EpilogueStep, inputs: (Tensor | null)[]): Tensor {
-  if (s.kind === 'add') return broadcastBinary(value, inputs[s.input]!, (x, y) => x + y);
-  if (s.kind === 'mul') return broadcastBinary(value, inputs[s.input]!, (x, y) => x * y);
-  const act = ACTIVATIONS[s.name];
-  const out = Tensor.zeros(value.dtype, value.shape);
-  for (let i = 0; i < out.size; i++) out.data[i] = act.ref(value.data[i], s.params);
-  return out;
+  const operand = (st: { kind: keyof typeof STEP_KINDS; input: number }) => broadcastBinary(value, inputs[st.input]!, STEP_KINDS[st.kind].ref);
+  return onStep(s, {
+    add: operand,
+    mul: operand,
+    act: (st) => {
+      const act = ACTIVATIONS[st.name]!;
+      const out = Tensor.zeros(value.dtype, value.shape);
+      for (let i = 0; i < out.size; i++) out.data[i] = act.ref(value.data[i], st.params);
+      return out;
+    },
+  });
 }

@@ -10,7 +10,8 @@ import { fusedView, type EpilogueStep } from '../../../src/ops/fused-contract.ts
 import { axisGeometry, readWindowAttrs } from '../../../src/ops/window.ts';
 import { RAISE } from '../../../src/ops/dims.ts';
 import { emitGemm } from '../wasm/gemm.ts';
-import { emitDirect } from '../wasm/direct.ts';
+import { DIRECT_OPERANDS, emitDirect } from '../wasm/direct.ts';
+import { kernelTakes } from '../wasm/epilogue.ts';
 import { emitPackPanel } from '../wasm/pack-panel.ts';
 import { operandSteps, splitEpilogue, tailPassJs, type Per } from '../epilogue.ts';
 import { split, staticShape, type BuildOptions, type EmitContext, type Emitted, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
@@ -154,14 +155,14 @@ export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): Kerne
   const Mg = c.M / c.G, Cg = c.C / c.G;
   if (Cg === 1 && Mg === 1 && c.G > 1) return null; // depthwise: ./depthwise.ts
   const K = Cg * c.KH * c.KW, P = c.OH * c.OW;
-  const ep = splitEpilogue(node, spec.steps, staticShape(spec.y), 1, true, spec.declared);
+  const ep = splitEpilogue(node, spec.steps, staticShape(spec.y), 1, opts.simdEpilogue !== false, spec.declared);
   if (!ep) return null;
   const mbs = Math.ceil(Mg / MR), nbs = Math.ceil(P / NR);
   const runtimeW = spec.weights.kind === 'runtime' ? spec.weights : null;
   // A 1x1, stride-1, unpadded conv's input already is the [K, P] matrix: the GEMM reads it in place.
   const direct = c.KH === 1 && c.KW === 1 && c.SH === 1 && c.SW === 1 && c.PT === 0 && c.PL === 0 && c.OH === c.H && c.OW === c.W;
   // Stride-1 convs with a window skip im2col: the direct kernel reads (padded) input rows per tap.
-  const rowConv = !direct && c.SH === 1 && c.SW === 1 && c.KH * c.KW > 1;
+  const rowConv = !direct && c.SH === 1 && c.SW === 1 && c.KH * c.KW > 1 && kernelTakes(ep.simd, DIRECT_OPERANDS);
   const PH = Math.max(c.H + c.PT, c.OH + (c.KH - 1) * c.DH), PW = Math.max(c.W + c.PL, c.OW + (c.KW - 1) * c.DW);
   const inPlaceInput = rowConv && c.PT === 0 && c.PL === 0 && PH === c.H && PW === c.W;
   const padFloats = Cg * PH * PW + 64;

@@ -2,7 +2,8 @@
 // the input plane is copied into a zero-padded per-thread scratch (native fill + copyWithin), then the
 // wasm SIMD plane kernel (../wasm/depthwise.ts) computes the outputs with the epilogue. Planes are split
 // across threads; no barriers inside the kernel.
-import { emitDepthwise } from '../wasm/depthwise.ts';
+import { DEPTHWISE_OPERANDS, emitDepthwise } from '../wasm/depthwise.ts';
+import { kernelTakes } from '../wasm/epilogue.ts';
 import { operandSteps, splitEpilogue, tailPassJs } from '../epilogue.ts';
 import { split, staticShape, type KernelFactory, type Phase } from '../kernel.ts';
 import { convGeometry, convParts } from './conv.ts';
@@ -14,8 +15,8 @@ export const depthwiseKernel: KernelFactory = (node, opts) => {
   const c = convGeometry(node, parts.attrs);
   if (!c || c.G !== c.C || c.G === 1 || c.M % c.C) return null;
   const mult = c.M / c.C;
-  const ep = splitEpilogue(node, parts.steps, staticShape(node.outputs[0]), 1, true, parts.declared);
-  if (!ep) return null;
+  const ep = splitEpilogue(node, parts.steps, staticShape(node.outputs[0]), 1, opts.simdEpilogue !== false, parts.declared);
+  if (!ep || !kernelTakes(ep.simd, DEPTHWISE_OPERANDS)) return null;
   const { H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL } = c;
   const PH = Math.max(H + PT, (OH - 1) * SH + (KH - 1) * DH + 1);
   const PW = Math.max(W + PL, (OW - 1) * SW + (KW - 1) * DW + 1);

@@ -40,7 +40,7 @@ export const gemmKernel: KernelFactory = (node, opts) => {
   const steps = parts.steps;
   const cInput = parts.cInput;
   if (cInput >= 0 && beta !== 1 && !node.inputs[cInput]!.const) return null;
-  const ep = splitEpilogue(node, steps, ys, ys.length - 2, true);
+  const ep = splitEpilogue(node, steps, ys, ys.length - 2, opts.simdEpilogue !== false);
   if (!ep || (ys.length > 2 && operandSteps(ep.simd).some((s) => s.per === 'row'))) return null;
   const mbs = Math.ceil(R / MR), nbs = Math.ceil(Nc / NR);
   const aPanel = mbs * K * MR * 4, bPanel = nbs * K * NR * 4;

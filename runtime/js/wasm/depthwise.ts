@@ -5,7 +5,11 @@
 // build the vector lane by lane. The epilogue (per-plane scalars, full operands, SIMD activations) is
 // applied before the store; a row's last partial vector stores lane by lane.
 import { Code, I32, V128 } from './encode.ts';
-import { simdActivation, type SimdStep } from './simd-act.ts';
+import type { SimdPer, SimdStep } from './simd-act.ts';
+import { emitSimdEpilogue, operandParams } from './epilogue.ts';
+
+/** Operand layouts the plane kernel addresses: a row is the plane's channel (its address is the caller's), so one splat. */
+export const DEPTHWISE_OPERANDS: readonly SimdPer[] = ['row', 'full', 'scalar'];
 
 export interface DepthwiseShape {
   OH: number; OW: number; KH: number; KW: number; SH: number; SW: number; DH: number; DW: number;
@@ -19,8 +23,7 @@ export interface DepthwiseShape {
 
 /** Parameters: xPadded, y, w (KH*KW taps), then one address per operand step. */
 export function emitDepthwise(s: DepthwiseShape): Code {
-  const nOps = s.steps.filter((t) => t.kind !== 'act').length;
-  const code = new Code([I32, I32, I32, ...new Array(nOps).fill(I32)]);
+  const code = new Code([I32, I32, I32, ...new Array(operandParams(s.steps)).fill(I32)]);
   const [X, Y, Wt] = [0, 1, 2];
   const oy = code.local(I32), ox = code.local(I32), xr = code.local(I32), yr = code.local(I32), xp = code.local(I32);
   const taps = s.KH * s.KW;
@@ -55,14 +58,12 @@ export function emitDepthwise(s: DepthwiseShape): Code {
       else code.set(t).get(acc).get(t).op('f32x4.add').set(acc);
     }
     if (mode === 'avg') code.get(acc).f32(s.scale ?? 1).op('f32x4.splat').op('f32x4.mul').set(acc);
-    let slot = 3;
-    for (const st of s.steps) {
-      if (st.kind === 'act') { simdActivation(code, st, acc, tmp, zero); continue; }
-      const p = slot++;
-      if (st.per === 'full') code.get(yr).get(ox).op('i32.add').get(p).op('i32.add').get(Y).op('i32.sub').mem('v128.load', col * 4);
-      else code.get(p).mem('v128.load32_splat', 0);
-      code.set(tmp).get(acc).get(tmp).op(st.kind === 'add' ? 'f32x4.add' : 'f32x4.mul').set(acc);
-    }
+    emitSimdEpilogue(code, s.steps, acc, tmp, zero, 3, {
+      row: (p) => code.get(p).mem('v128.load32_splat', 0),
+      col: null,
+      scalar: (p) => code.get(p).mem('v128.load32_splat', 0),
+      full: (p) => code.get(yr).get(ox).op('i32.add').get(p).op('i32.add').get(Y).op('i32.sub').mem('v128.load', col * 4),
+    });
     if (lanes === 4) code.get(yr).get(ox).op('i32.add').get(acc).mem('v128.store', col * 4);
     else for (let l = 0; l < lanes; l++) code.get(yr).get(ox).op('i32.add').get(acc).lane('v128.store32_lane', (col + l) * 4, l);
   };

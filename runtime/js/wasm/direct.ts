@@ -7,7 +7,11 @@
 // loop and the KH*KW taps unrolled with static offsets. Weights are the GEMM's packed panels
 // [mb][c][ky][kx][MR]. The epilogue is the GEMM's (row operands per channel, full operands, activations).
 import { Code, I32, V128 } from './encode.ts';
-import { simdActivation, type SimdStep } from './simd-act.ts';
+import type { SimdPer, SimdStep } from './simd-act.ts';
+import { emitSimdEpilogue, operandParams } from './epilogue.ts';
+
+/** Operand layouts the direct kernel addresses (a column operand would need the output column's index). */
+export const DIRECT_OPERANDS: readonly SimdPer[] = ['row', 'full', 'scalar'];
 
 export interface DirectShape {
   M: number; C: number; KH: number; KW: number; DH: number; DW: number;
@@ -21,8 +25,7 @@ export interface DirectShape {
 
 /** Parameters: x (padded planes), y, a (packed weights), oy0, oy1, then one address per operand step. */
 export function emitDirect(s: DirectShape): Code {
-  const nOps = s.steps.filter((t) => t.kind !== 'act').length;
-  const code = new Code([I32, I32, I32, I32, I32, ...new Array(nOps).fill(I32)]);
+  const code = new Code([I32, I32, I32, I32, I32, ...new Array(operandParams(s.steps)).fill(I32)]);
   const [X, Y, A, OY0, OY1] = [0, 1, 2, 3, 4];
   const V = 2, NR = 8, MR = s.MR;
   const oy = code.local(I32), ox = code.local(I32), mb = code.local(I32), xrow = code.local(I32);
@@ -91,15 +94,12 @@ export function emitDirect(s: DirectShape): Code {
       code.else_();
     }
     for (const [a, at, lanes, r] of vecs) {
-      let slot = 5;
-      for (const st of s.steps) {
-        if (st.kind === 'act') { simdActivation(code, st, a, tmp, zero); continue; }
-        const p = slot++;
-        if (st.per === 'row') code.get(p).get(mb).i32(MR * 4).op('i32.mul').op('i32.add').mem('v128.load32_splat', r * 4);
-        else if (st.per === 'scalar') code.get(p).mem('v128.load32_splat', 0);
-        else code.get(cp).get(p).op('i32.add').get(Y).op('i32.sub').mem('v128.load', at);
-        code.set(tmp).get(a).get(tmp).op(st.kind === 'add' ? 'f32x4.add' : 'f32x4.mul').set(a);
-      }
+      emitSimdEpilogue(code, s.steps, a, tmp, zero, 5, {
+        row: (p) => code.get(p).get(mb).i32(MR * 4).op('i32.mul').op('i32.add').mem('v128.load32_splat', r * 4),
+        col: null,
+        scalar: (p) => code.get(p).mem('v128.load32_splat', 0),
+        full: (p) => code.get(cp).get(p).op('i32.add').get(Y).op('i32.sub').mem('v128.load', at),
+      });
       store(a, at, lanes);
     }
     if (chunks > 1) code.op('end');

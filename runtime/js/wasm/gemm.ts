@@ -9,7 +9,8 @@
 // Epilogue steps (from src/ops/fused.ts) apply per row operand (conv channel), per column operand
 // (Gemm bias) or full operand (residual); activations are the SIMD forms in ./simd-act.ts.
 import { Code, I32, V128 } from './encode.ts';
-import { simdActivation, type SimdStep } from './simd-act.ts';
+import type { SimdStep } from './simd-act.ts';
+import { emitSimdEpilogue, operandParams } from './epilogue.ts';
 
 const UNROLL = Number(globalThis.process?.env.LAYERC_UNROLL ?? 1);
 export interface GemmShape {
@@ -30,8 +31,7 @@ export interface GemmShape {
 
 /** Parameters: a, b, c, mb0, mb1, nb0, nb1, then one base address per operand step (in step order). */
 export function emitGemm(s: GemmShape): Code {
-  const nOps = s.steps.filter((t) => t.kind !== 'act').length;
-  const code = new Code([I32, I32, I32, I32, I32, I32, I32, ...new Array(nOps).fill(I32)]);
+  const code = new Code([I32, I32, I32, I32, I32, I32, I32, ...new Array(operandParams(s.steps)).fill(I32)]);
   const [A, B, C, MB0, MB1, NB0, NB1] = [0, 1, 2, 3, 4, 5, 6];
   const NR = 4 * s.V;
   const fullMB = Math.floor(s.M / s.MR), tailRows = s.M % s.MR;
@@ -73,16 +73,12 @@ export function emitGemm(s: GemmShape): Code {
         if (lanes <= 0) continue;
         const a = acc[r * s.V + v]!;
         const at = (r * s.ldc + 4 * v) * 4; // byte offset of this vector from the block corner
-        let slot = 7;
-        for (const st of s.steps) {
-          if (st.kind === 'act') { simdActivation(code, st, a, tmp, zero); continue; }
-          const p = slot++;
-          if (st.per === 'row') code.get(p).get(mb).i32(s.MR * 4).op('i32.mul').op('i32.add').mem('v128.load32_splat', r * 4);
-          else if (st.per === 'col') code.get(p).get(nb).i32(NR * 4).op('i32.mul').op('i32.add').mem('v128.load', 4 * v * 4);
-          else if (st.per === 'scalar') code.get(p).mem('v128.load32_splat', 0);
-          else code.get(cp).get(p).op('i32.add').get(C).op('i32.sub').mem('v128.load', at);
-          code.set(tmp).get(a).get(tmp).op(st.kind === 'add' ? 'f32x4.add' : 'f32x4.mul').set(a);
-        }
+        emitSimdEpilogue(code, s.steps, a, tmp, zero, 7, {
+          row: (p) => code.get(p).get(mb).i32(s.MR * 4).op('i32.mul').op('i32.add').mem('v128.load32_splat', r * 4),
+          col: (p) => code.get(p).get(nb).i32(NR * 4).op('i32.mul').op('i32.add').mem('v128.load', 4 * v * 4),
+          scalar: (p) => code.get(p).mem('v128.load32_splat', 0),
+          full: (p) => code.get(cp).get(p).op('i32.add').get(C).op('i32.sub').mem('v128.load', at),
+        });
         if (lanes === 4) code.get(cp).get(a).mem('v128.store', at);
         else for (let l = 0; l < lanes; l++) code.get(cp).get(a).lane('v128.store32_lane', at + 4 * l, l);
       }

@@ -5,9 +5,13 @@
 // error ~1e-7 near 0). Only `x` and `tmp` are needed: the polynomial is evaluated on the operand stack.
 import type { Code } from './encode.ts';
 import type { ActivationParams } from '../../../src/ops/activations.ts';
+import type { OperandStepKind } from '../../../src/ops/fused-contract.ts';
+
+/** Operand layouts of a kernel's output viewed as [rows, cols]: per row, per column, the full output, one scalar. */
+export type SimdPer = 'row' | 'col' | 'full' | 'scalar';
 
 export type SimdStep =
-  | { kind: 'add' | 'mul'; per: 'row' | 'col' | 'full' | 'scalar' }
+  | { kind: OperandStepKind; per: SimdPer }
   | { kind: 'act'; name: string; params: ActivationParams };
 
 type Emit = (c: Code, x: number, tmp: number, zero: number, p: ActivationParams) => void;
