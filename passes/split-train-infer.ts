@@ -16,7 +16,7 @@ import { addLoss, type LossKind } from '../src/train/losses.ts';
 import { addOptimizer, type OptimizerOptions } from '../src/train/optimizers.ts';
 import type { BnConvention } from '../src/ops/batchnorm-train.ts';
 import { bnSetting, isBn, ownRunningStats, trainingManifest, type BnSetting, type StateManifest } from '../src/train/state.ts';
-import '../src/ops/dropout-train.ts';
+import '../src/ops/index.ts';
 import { Tensor } from '../src/ir/tensor.ts';
 import { isFloat } from '../src/ir/dtype.ts';
 import { lcError } from '../src/diagnostics.ts';

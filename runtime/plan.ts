@@ -14,6 +14,8 @@
 import type { Graph, Node, Value } from '../src/ir/graph.ts';
 import { byteSize } from '../src/ir/dtype.ts';
 import { lcError } from '../src/diagnostics.ts';
+import { inPlaceInputs, isViewNode } from '../src/ir/registry.ts';
+import '../src/ops/index.ts'; // the traits read below
 
 export interface PlanOptions {
   /** Offsets and sizes are multiples of this (default 64: a cache line, and SIMD friendly). */
@@ -51,21 +53,14 @@ export interface MemoryPlan {
   buffers: { values: string[]; start: number; end: number; offset: number; bytes: number }[];
 }
 
-const VIEW_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
-const ELEMENTWISE = new Set([
-  'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'HardSigmoid', 'HardSwish', 'Neg', 'Abs', 'Exp', 'Log', 'Sqrt',
-  'Reciprocal', 'Add', 'Sub', 'Mul', 'Div',
-]);
+/** Default: ops with the view trait are views (src/ir/registry.ts OpTraits). */
+export const defaultIsView = isViewNode;
 
-/** Default: reshape-like ops are views; elementwise ops may overwrite an input of the output's exact shape. */
-export function defaultIsView(node: Node): boolean {
-  return (VIEW_OPS.has(node.op) || (node.op === 'Dropout' && node.outputs.length === 1)) && !node.domain;
-}
-
+/** Default: an op's in-place inputs (elementwise: any) may be overwritten when they have the output's exact shape. */
 export function defaultInPlaceInput(node: Node): number {
-  if (!ELEMENTWISE.has(node.op) || node.domain || node.outputs.length !== 1) return -1;
   const out = node.outputs[0]!;
-  return node.inputs.findIndex((v) => v !== null && !v.isConst && sameBytes(v, out) && sameShape(v, out));
+  const ok = (i: number) => { const v = node.inputs[i]; return !!v && !v.isConst && sameBytes(v, out) && sameShape(v, out); };
+  return inPlaceInputs(node).find(ok) ?? -1;
 }
 
 export function valueBytes(v: Value): number {

@@ -3,7 +3,8 @@
 // JS source holding every phase function with all shapes and addresses baked in. The same Program is
 // run in-process (./executor.ts) or written out by `layerc compile --target js` (./emit-module.ts).
 import type { Graph, Node, Value } from '../../src/ir/graph.ts';
-import { planMemory, type MemoryPlan } from '../plan.ts';
+import { defaultIsView, planMemory, type MemoryPlan } from '../plan.ts';
+import { inPlaceInputs } from '../../src/ir/registry.ts';
 import { encodeModule, type WasmFunction } from './wasm/encode.ts';
 import { KERNELS } from './kernels/index.ts';
 import { staticShape, type BuildOptions, type EmitContext, type KernelBuild, type Phase } from './kernel.ts';
@@ -52,11 +53,11 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
   for (const v of [...graph.inputs, ...graph.outputs]) staticShape(v);
   // 1. Kernels (or fallback) per node; views need neither.
   const builds = new Map<Node, KernelBuild | null>();
-  const firstPlan = planMemory(graph, { isView: viewOf });
+  const firstPlan = planMemory(graph, { isView: defaultIsView });
   const views = new Set(firstPlan.views);
   for (const n of graph.nodes) if (!views.has(n.name)) builds.set(n, buildKernel(n, opts));
   const plan = planMemory(graph, {
-    isView: viewOf,
+    isView: defaultIsView,
     inPlaceInput: (n) => (builds.get(n) ? inPlaceOf(n) : -1),
     scratchBytes: (n) => { const b = builds.get(n); return align(b?.sharedScratchBytes ?? 0) + (b?.scratchBytes ?? 0) * (b?.scratchShared ? 1 : opts.threads); },
   });
@@ -145,16 +146,11 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, '_$1');
 
-const VIEW_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
-function viewOf(n: Node): boolean {
-  return !n.domain && (VIEW_OPS.has(n.op) || (n.op === 'Dropout' && n.outputs.length === 1));
-}
-
-const IN_PLACE = new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'HardSigmoid', 'HardSwish', 'Add', 'Sub', 'Mul', 'Div', 'BatchNormalization']);
-/** Elementwise kernels read element i before writing element i, so the output may overwrite input 0 or 1. */
+/**
+ * The op's in-place inputs (registry traits): JS kernels of elementwise and per-channel ops read element i
+ * before writing element i, so the output may overwrite a float32 input of its exact shape.
+ */
 function inPlaceOf(n: Node): number {
-  if (n.domain || !IN_PLACE.has(n.op) || n.outputs.length !== 1) return -1;
   const out = n.outputs[0]!.type.shape!.join();
-  const cand = n.op === 'BatchNormalization' ? [0] : [0, 1];
-  return cand.find((i) => n.inputs[i] && !n.inputs[i]!.isConst && n.inputs[i]!.type.shape!.join() === out && n.inputs[i]!.type.dtype === 'float32') ?? -1;
+  return inPlaceInputs(n).find((i) => n.inputs[i] && !n.inputs[i]!.isConst && n.inputs[i]!.type.shape!.join() === out && n.inputs[i]!.type.dtype === 'float32') ?? -1;
 }

@@ -1,6 +1,7 @@
 // The op registry: every op has ONE definition holding its attribute schema, its type/shape rule, its
-// reference semantics (the oracle interpreter) and, where it has one, its gradient. Adding an op means
-// adding one `defineOp` call in src/ops/<family>.ts; nothing else switches on op names.
+// reference semantics (the oracle interpreter), its traits (elementwise, view, in place), its ONNX version
+// history and, where it has one, its gradient. Adding an op means adding one `defineOp` call in
+// src/ops/<family>.ts (and a `defineGrad` row if it is differentiable); nothing else switches on op names.
 import type { AttrValue, Dim, Graph, Node, TensorType, Value } from './graph.ts';
 import type { Tensor } from './tensor.ts';
 import { lcError, type Code } from '../diagnostics.ts';
@@ -50,6 +51,22 @@ export interface VjpContext {
   emit(op: string, inputs: (Value | null)[], attrs?: Record<string, AttrValue>, numOutputs?: number, domain?: string): Value[];
 }
 
+/** What planners and backends may assume about an op without knowing it by name. */
+export interface OpTraits {
+  /**
+   * Output element i depends only on element i of each (broadcast) input, read before it is written: the
+   * output may overwrite any input of its own shape and dtype.
+   */
+  elementwise?: boolean;
+  /** A single output is input 0's bytes under another shape (reshape-like; Dropout at inference): no kernel. */
+  view?: boolean;
+  /** For ops that are not elementwise: the inputs the output may still overwrite (per-channel maps). */
+  inPlace?: readonly number[];
+}
+
+/** Reverse-mode rule: one gradient per input (null where there is none); the count is checked. */
+export type GradRule = (ctx: VjpContext) => (Value | null)[];
+
 export interface OpDef {
   name: string;
   /** '' for the standard ONNX domain, 'ai.layerc' for layerc's own ops. */
@@ -62,8 +79,16 @@ export interface OpDef {
   outputs: [min: number, max: number];
   inferType(ctx: InferContext): TensorType[];
   evalRef(inputs: (Tensor | null)[], ctx: EvalContext): Tensor[];
-  /** One gradient per input (null where there is none); the count is checked. */
-  vjp?(ctx: VjpContext): (Value | null)[];
+  /** One gradient per input (null where there is none); the count is checked. Set here or by `defineGrad`. */
+  vjp?: GradRule;
+  traits?: OpTraits;
+  /**
+   * Default-domain ops: the oldest ONNX since-version layerc implements (onnx/docs/Changelog.md). For ops that
+   * exist at opset 7 it is the version in effect there (older attribute forms are upgraded by
+   * frontend/onnx-upgrade.ts); for later ops, the opset they first appear in. A model whose opset is below it
+   * means a version we do not implement (LC019).
+   */
+  onnxSince?: number;
   /** True for ops whose result depends on more than their inputs (never folded or deduplicated). */
   impure?: boolean;
   /**
@@ -82,6 +107,29 @@ export function defineOp(def: OpDef): OpDef {
   if (registry.has(k)) throw new Error(`op ${k} is defined twice`);
   registry.set(k, def);
   return def;
+}
+
+/**
+ * Registers `op`'s gradient rule (tables of rules live beside the ops: src/ops/gradients*.ts). Throws when the
+ * op is not defined yet or already has a rule, so a typo or a second rule cannot go unnoticed.
+ */
+export function defineGrad(op: string, rule: GradRule, domain = ''): void {
+  const def = findOp(op, domain);
+  if (!def) throw new Error(`defineGrad: op ${key(domain, op)} is not defined`);
+  if (def.vjp) throw new Error(`defineGrad: op ${key(domain, op)} already has a gradient rule`);
+  def.vjp = rule;
+}
+
+/** The inputs whose buffer `node`'s single output may reuse (traits.elementwise: all of them). */
+export function inPlaceInputs(node: Node): readonly number[] {
+  const t = findOp(node.op, node.domain)?.traits;
+  if (!t || node.outputs.length !== 1) return [];
+  return t.elementwise ? node.inputs.map((_, i) => i) : t.inPlace ?? [];
+}
+
+/** True when `node` is a view of its input 0 (no kernel, no copy). */
+export function isViewNode(node: Node): boolean {
+  return node.outputs.length === 1 && !!findOp(node.op, node.domain)?.traits?.view;
 }
 
 export function findOp(name: string, domain = ''): OpDef | undefined {

@@ -94,6 +94,7 @@ function checkTypes(ctx: InferContext): TensorType {
 
 defineOp({
   name: 'Conv',
+  onnxSince: 1,
   summary: 'N-D convolution with groups, strides, dilations, pads / auto_pad and optional bias',
   attrs: CONV_ATTRS,
   inputs: [2, 3],
@@ -202,6 +203,7 @@ export function convTransposeGeometry(f: Fail, window: WindowAttrs, attrs: Recor
 
 defineOp({
   name: 'ConvTranspose',
+  onnxSince: 1,
   summary: 'N-D transposed convolution with groups, strides, dilations, pads / auto_pad, output_padding, output_shape',
   attrs: { ...CONV_ATTRS, output_padding: { type: 'ints' }, output_shape: { type: 'ints' } },
   inputs: [2, 3],

@@ -43,6 +43,7 @@ function inferBlocks(ctx: InferContext, toSpace: boolean): { dtype: import('../i
 
 defineOp({
   name: 'DepthToSpace',
+  onnxSince: 1,
   summary: 'moves channel blocks into b x b spatial blocks (mode DCR or CRD)',
   attrs: { blocksize: { type: 'int', required: true }, mode: { type: 'string', default: 'DCR' } },
   inputs: [1, 1],
@@ -65,6 +66,7 @@ defineOp({
 
 defineOp({
   name: 'SpaceToDepth',
+  onnxSince: 1,
   summary: 'moves b x b spatial blocks into channels',
   attrs: { blocksize: { type: 'int', required: true } },
   inputs: [1, 1],

@@ -68,6 +68,7 @@ function labelSizes<D extends Dim>(fail: typeof RAISE, e: Einsum, shapes: (reado
 
 defineOp({
   name: 'Einsum',
+  onnxSince: 12,
   summary: 'Einstein summation over an equation (general: diagonals, sums, broadcasting)',
   attrs: { equation: { type: 'string', required: true } },
   inputs: [1, Infinity],

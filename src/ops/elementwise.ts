@@ -74,6 +74,8 @@ const BINARY: Record<string, (dtype: DType) => (a: number, b: number) => number>
 for (const [name, make] of Object.entries(BINARY)) {
   defineOp({
     name,
+    onnxSince: 7,
+    traits: { elementwise: true },
     summary: `elementwise ${name} with broadcasting`,
     attrs: {},
     inputs: [2, 2],
@@ -91,6 +93,8 @@ for (const [name, make] of Object.entries(BINARY)) {
 // Pow: the exponent may have a different type; the result has the base's type.
 defineOp({
   name: 'Pow',
+  onnxSince: 7,
+  traits: { elementwise: true },
   summary: 'elementwise power X^Y with broadcasting',
   attrs: {},
   inputs: [2, 2],
@@ -124,6 +128,8 @@ const FLOAT_ONLY = new Set(['Exp', 'Log', 'Sqrt', 'Reciprocal', 'Floor', 'Ceil']
 for (const [name, f] of Object.entries(UNARY)) {
   defineOp({
     name,
+    onnxSince: 6,
+    traits: { elementwise: true },
     summary: `elementwise ${name}`,
     attrs: {},
     inputs: [1, 1],
@@ -143,6 +149,8 @@ for (const [name, f] of Object.entries(UNARY)) {
 // When min > max every value becomes max (the spec's rule, which min(max(x, lo), hi) gives).
 defineOp({
   name: 'Clip',
+  onnxSince: 6,
+  traits: { elementwise: true },
   summary: 'clamps values to [min, max] (optional scalar inputs)',
   attrs: {},
   inputs: [1, 3],
@@ -170,6 +178,8 @@ defineOp({
 for (const [name, pick] of [['Max', Math.max], ['Min', Math.min]] as const) {
   defineOp({
     name,
+    onnxSince: 6,
+    traits: { elementwise: true },
     summary: `elementwise ${name.toLowerCase()}imum of any number of inputs, with broadcasting`,
     attrs: {},
     inputs: [1, Infinity],
@@ -189,6 +199,8 @@ for (const [name, pick] of [['Max', Math.max], ['Min', Math.min]] as const) {
 for (const [name, finish] of [['Sum', (s: number) => s], ['Mean', (s: number, n: number) => s / n]] as const) {
   defineOp({
     name,
+    onnxSince: 6,
+    traits: { elementwise: true },
     summary: `elementwise ${name.toLowerCase()} of any number of inputs, with broadcasting`,
     attrs: {},
     inputs: [1, Infinity],
@@ -215,6 +227,7 @@ const COMPARE: Record<string, (a: number, b: number) => boolean> = {
 for (const [name, cmp] of Object.entries(COMPARE)) {
   defineOp({
     name,
+    onnxSince: name.endsWith('OrEqual') ? 12 : 7,
     summary: `elementwise comparison ${name} with broadcasting; bool result`,
     attrs: {},
     inputs: [2, 2],
@@ -229,6 +242,7 @@ for (const [name, cmp] of Object.entries(COMPARE)) {
 
 defineOp({
   name: 'Not',
+  onnxSince: 1,
   summary: 'logical not of a bool tensor',
   attrs: {},
   inputs: [1, 1],
@@ -242,6 +256,7 @@ defineOp({
 
 defineOp({
   name: 'Where',
+  onnxSince: 9,
   summary: 'out = condition ? X : Y, with broadcasting over all three',
   attrs: {},
   inputs: [3, 3],

@@ -1,14 +1,11 @@
-// Gradient rules for the network ops (Gemm, MatMul, Conv, pools, Softmax, Flatten, GlobalAveragePool),
-// attached to their registry entries when those ops are defined (src/ops/linalg.ts, conv.ts, pool.ts,
-// softmax.ts). Conv and pool gradients are the layerc ops of conv-grad.ts; they need static shapes.
+// Gradient rules for the network ops (Gemm, MatMul, Conv, pools, BatchNormalization, Concat, Softmax), one table row per op registered with defineGrad after those ops are defined
+// (src/ops/index.ts). Conv and pool gradients are the layerc ops of conv-grad.ts; they need static shapes.
 import type { Value } from '../ir/graph.ts';
-import { findOp, type VjpContext } from '../ir/registry.ts';
+import { defineGrad, type GradRule, type VjpContext } from '../ir/registry.ts';
 import { Tensor } from '../ir/tensor.ts';
 import { isStatic } from '../ir/graph.ts';
 import { lcError } from '../diagnostics.ts';
 import './conv-grad.ts';
-
-type Rule = (ctx: VjpContext) => (Value | null)[];
 
 const op = (c: VjpContext, name: string, inputs: (Value | null)[], attrs = {}, domain = '') => c.emit(name, inputs, attrs, 1, domain)[0];
 const ints = (c: VjpContext, xs: number[]) => c.graph.addConst('grad_axes', Tensor.fromArray('int64', [xs.length], xs));
@@ -37,7 +34,7 @@ function spatialAttrs(c: VjpContext, rank: number): { strides: number[]; pads: n
 
 const padNull = (c: VjpContext, gs: (Value | null)[]) => c.node.inputs.map((_, i) => gs[i] ?? null);
 
-export const NN_RULES: Record<string, Rule> = {
+const NN_RULES: Record<string, GradRule> = {
   // Y = alpha A' B' + beta C with A' = A^T if transA, B' = B^T if transB.
   Gemm: (c) => {
     const [a, b, cc] = c.node.inputs as [Value, Value, Value | null];
@@ -133,11 +130,4 @@ export const NN_RULES: Record<string, Rule> = {
   },
 };
 
-export function attachNnGradients(): number {
-  let n = 0;
-  for (const [name, rule] of Object.entries(NN_RULES)) {
-    const def = findOp(name);
-    if (def && !def.vjp) { def.vjp = rule; n++; }
-  }
-  return n;
-}
+for (const [name, rule] of Object.entries(NN_RULES)) defineGrad(name, rule);

@@ -1,17 +1,15 @@
-// Gradient rules for ops defined elsewhere (src/ops/*.ts), attached to their registry entries here so the op
-// files stay with their owners. Each rule returns one gradient per input (null: none); autodiff checks the count.
+// Gradient rules of the elementwise, activation, shape and reduction ops: one table row per op with its algebra,
+// registered with defineGrad (which throws on an unknown op or a second rule; src/ops/index.ts loads this after
+// the op families). Each rule returns one gradient per input (null: none); autodiff checks the count.
 // Broadcasting binary ops route each gradient through ReduceSumLike back to the input's own shape.
 import type { Value } from '../ir/graph.ts';
-import { findOp, type VjpContext } from '../ir/registry.ts';
+import { defineGrad, type GradRule, type VjpContext } from '../ir/registry.ts';
 import { Tensor } from '../ir/tensor.ts';
 import { numel } from './util.ts';
 import { ONNX_DTYPES } from './shape.ts';
 import type { DType } from '../ir/dtype.ts';
 import { lcError } from '../diagnostics.ts';
-import './index.ts';
 import './grad-helpers.ts';
-
-type Rule = (ctx: VjpContext) => (Value | null)[];
 
 /** Sums g back to v's shape unless the shapes already agree statically. */
 function unbroadcast(ctx: VjpContext, g: Value, v: Value): Value {
@@ -26,7 +24,7 @@ function scalar(ctx: VjpContext, like: Value, x: number): Value {
 
 const op = (ctx: VjpContext, name: string, ...inputs: (Value | null)[]) => ctx.emit(name, inputs)[0];
 
-const RULES: Record<string, Rule> = {
+const RULES: Record<string, GradRule> = {
   // d(a+b) = da + db
   Add: (c) => { const [a, b] = c.node.inputs as Value[]; const g = c.dOut[0]!; return [unbroadcast(c, g, a), unbroadcast(c, g, b)]; },
   // d(a-b) = da - db
@@ -118,14 +116,4 @@ function reshapeBack(c: VjpContext): Value {
   return op(c, 'Reshape', c.dOut[0], op(c, 'Shape', c.node.inputs[0]));
 }
 
-/** Attaches the rules to the ops that exist; returns how many were attached (ops not yet defined are skipped). */
-export function attachGradients(): number {
-  let n = 0;
-  for (const [name, rule] of Object.entries(RULES)) {
-    const def = findOp(name);
-    if (def && !def.vjp) { def.vjp = rule; n++; }
-  }
-  return n;
-}
-
-attachGradients();
+for (const [op, rule] of Object.entries(RULES)) defineGrad(op, rule);

@@ -53,6 +53,7 @@ function expandParam(p: Tensor, to: number[], what: string): Float64Array {
 
 defineOp({
   name: 'LayerNormalization',
+  onnxSince: 17,
   summary: 'normalizes over the axes from `axis` on, then Scale * y + B (Mean, InvStdDev optional outputs)',
   attrs: {
     axis: { type: 'int', default: -1 },
@@ -135,6 +136,7 @@ function normalizeRows(x: Tensor, rows: number, scale: Tensor, bias: Tensor, eps
 
 defineOp({
   name: 'InstanceNormalization',
+  onnxSince: 6,
   summary: 'normalizes each (sample, channel) plane, then scale[c] * y + B[c]',
   attrs: { epsilon: { type: 'float', default: 1e-5 } },
   inputs: [3, 3],
@@ -150,6 +152,7 @@ defineOp({
 
 defineOp({
   name: 'GroupNormalization',
+  onnxSince: 21,
   summary: 'normalizes each group of C/num_groups channels of a sample, then scale[c] * y + bias[c] (opset 21)',
   attrs: {
     num_groups: { type: 'int', required: true },

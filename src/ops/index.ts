@@ -1,4 +1,7 @@
-// Registers every op family. Import this module (or src/index.ts) before building or running graphs.
+// Registers every op, from this one place: the op families, then the training ops (the backward graph's
+// helpers, BatchNorm/Dropout in training mode, the fused loss), then the gradient tables, which need the ops
+// they differentiate to exist (defineGrad throws otherwise). Import this module (or src/index.ts) before
+// building or running graphs.
 import './activations.ts';
 import './fused.ts';
 import './elementwise.ts';
@@ -19,3 +22,10 @@ import './resize.ts';
 import './split.ts';
 import './depth-space.ts';
 import './einsum.ts';
+import './grad-helpers.ts';
+import './conv-grad.ts';
+import './batchnorm-train.ts';
+import './dropout-train.ts';
+import './softmax-cross-entropy.ts';
+import './gradients.ts';
+import './gradients-nn.ts';

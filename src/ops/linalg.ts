@@ -47,6 +47,7 @@ function checkGemmC(f: Pick<InferContext, 'fail'>, c: readonly Dim[], M: Dim, N:
 
 defineOp({
   name: 'Gemm',
+  onnxSince: 7,
   summary: 'Y = alpha * op(A) op(B) + beta * C with optional transposes and broadcast C',
   attrs: {
     alpha: { type: 'float', default: 1 },
@@ -111,6 +112,7 @@ function matmulShape(f: Pick<InferContext, 'fail'>, a: readonly Dim[], b: readon
 
 defineOp({
   name: 'MatMul',
+  onnxSince: 1,
   summary: 'numpy-style matrix product (1-D operands, batched, broadcasting batch dims)',
   attrs: {},
   inputs: [2, 2],

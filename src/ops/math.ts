@@ -45,18 +45,21 @@ export function gelu(x: number, approximate: string): number {
   return 0.5 * x * (1 + erf(x / Math.SQRT2));
 }
 
-const UNARY: Record<string, (x: number) => number> = {
-  Erf: erf,
-  Softplus: softplus,
+/** Each op's math and its oldest ONNX since-version that layerc implements (OpDef.onnxSince). */
+const UNARY: Record<string, [onnxSince: number, f: (x: number) => number]> = {
+  Erf: [9, erf],
+  Softplus: [1, softplus],
   // Mish (opset 18): x * tanh(softplus(x))
-  Mish: (x) => x * Math.tanh(softplus(x)),
-  Sin: Math.sin,
-  Cos: Math.cos,
+  Mish: [18, (x) => x * Math.tanh(softplus(x))],
+  Sin: [7, Math.sin],
+  Cos: [7, Math.cos],
 };
 
-for (const [name, f] of Object.entries(UNARY)) {
+for (const [name, [onnxSince, f]] of Object.entries(UNARY)) {
   defineOp({
     name,
+    onnxSince,
+    traits: { elementwise: true },
     summary: `elementwise ${name}`,
     attrs: {},
     inputs: [1, 1],
@@ -71,6 +74,8 @@ for (const [name, f] of Object.entries(UNARY)) {
 
 defineOp({
   name: 'Gelu',
+  onnxSince: 20,
+  traits: { elementwise: true },
   summary: 'Gaussian error linear unit (opset 20): approximate="none" (erf) or "tanh"',
   attrs: { approximate: { type: 'string', default: 'none' } },
   inputs: [1, 1],

@@ -60,6 +60,8 @@ const PARAM_NAMES = ['scale', 'B', 'input_mean', 'input_var'];
 
 defineOp({
   name: 'BatchNormalization',
+  traits: { inPlace: [0] },
+  onnxSince: 7,
   summary: 'per-channel normalization with running statistics (inference) or batch statistics (training_mode=1)',
   attrs: {
     epsilon: { type: 'float', default: 1e-5 },

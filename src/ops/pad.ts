@@ -37,6 +37,7 @@ export function sourceIndex(mode: string, j: number, n: number): number {
 
 defineOp({
   name: 'Pad',
+  onnxSince: 2,
   summary: 'pads (or crops) with constant, edge, reflect or wrap mode',
   attrs: { mode: { type: 'string', default: 'constant' } },
   inputs: [2, 4],

@@ -58,6 +58,7 @@ function poolPlan(op: string, attrs: Record<string, unknown>, shape: readonly nu
 
 defineOp({
   name: 'MaxPool',
+  onnxSince: 1,
   summary: 'max over sliding windows (pads, auto_pad, strides, dilations, ceil_mode; optional Indices)',
   attrs: { ...WINDOW_ATTRS, storage_order: { type: 'int', default: 0 } },
   inputs: [1, 1],
@@ -111,6 +112,7 @@ function columnMajor(shape: readonly number[]): Int32Array {
 
 defineOp({
   name: 'AveragePool',
+  onnxSince: 7,
   summary: 'mean over sliding windows (pads, auto_pad, strides, dilations, ceil_mode, count_include_pad)',
   attrs: { ...WINDOW_ATTRS, count_include_pad: { type: 'int', default: 0 } },
   inputs: [1, 1],
@@ -147,6 +149,7 @@ defineOp({
 for (const [name, isMax] of [['GlobalAveragePool', false], ['GlobalMaxPool', true]] as const) {
   defineOp({
     name,
+    onnxSince: 1,
     summary: `${isMax ? 'max' : 'mean'} over all spatial axes, keeping them as size 1`,
     attrs: {},
     inputs: [1, 1],

@@ -35,6 +35,7 @@ function outShape<D extends Dim>(shape: readonly D[], axes: number[], keep: bool
 for (const [name, r] of Object.entries(REDUCERS)) {
   defineOp({
     name,
+    onnxSince: 1,
     summary: `${name.slice(6).toLowerCase()} over axes (axes input; keepdims; noop_with_empty_axes)`,
     attrs: { keepdims: { type: 'int', default: 1 }, noop_with_empty_axes: { type: 'int', default: 0 } },
     inputs: [1, 2],

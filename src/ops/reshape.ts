@@ -47,6 +47,8 @@ function describe(p: { num: number; syms: string[] }): string {
 
 defineOp({
   name: 'Reshape',
+  traits: { view: true },
+  onnxSince: 5,
   summary: 'reshapes to a target shape input (0 copies a dim, -1 infers one)',
   attrs: { allowzero: { type: 'int', default: 0 } },
   inputs: [2, 2],

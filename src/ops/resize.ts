@@ -208,6 +208,7 @@ function constNumbers(ctx: InferContext, i: number): number[] | null {
 
 defineOp({
   name: 'Resize',
+  onnxSince: 10,
   summary: 'resizes with nearest/linear/cubic interpolation from scales or sizes (opset 19)',
   attrs: {
     mode: { type: 'string', default: 'nearest' },
@@ -258,6 +259,7 @@ defineOp({
 // Upsample (opset 9, deprecated in 10): Resize with asymmetric coordinates; nearest rounds down.
 defineOp({
   name: 'Upsample',
+  onnxSince: 7,
   summary: 'deprecated Resize: scales input, nearest (floor) or linear, asymmetric coordinates',
   attrs: { mode: { type: 'string', default: 'nearest' } },
   inputs: [2, 2],

@@ -18,6 +18,7 @@ function shapeRange(rank: number, start: number, end: number | undefined): [numb
 
 defineOp({
   name: 'Shape',
+  onnxSince: 1,
   summary: 'the input shape as an int64 vector (optionally a [start, end) slice of it)',
   attrs: { start: { type: 'int', default: 0 }, end: { type: 'int' } },
   inputs: [1, 1],
@@ -43,6 +44,7 @@ function shapeValue(shape: readonly Dim[], attrs: Record<string, unknown>): Tens
 // Size: the element count as an int64 scalar (the LayerNormalization spec's expansion uses it).
 defineOp({
   name: 'Size',
+  onnxSince: 1,
   summary: 'the number of elements of the input as an int64 scalar',
   attrs: {},
   inputs: [1, 1],
@@ -57,6 +59,7 @@ defineOp({
 // Gather: out[i..., j..., k...] = data[i..., indices[j...], k...] along `axis`; negative indices count from the end.
 defineOp({
   name: 'Gather',
+  onnxSince: 1,
   summary: 'takes entries along an axis at the given indices',
   attrs: { axis: { type: 'int', default: 0 } },
   inputs: [2, 2],
@@ -107,6 +110,8 @@ function unsqueezeShape(ctx: Pick<InferContext, 'fail'>, shape: readonly Dim[], 
 
 defineOp({
   name: 'Unsqueeze',
+  traits: { view: true },
+  onnxSince: 1,
   summary: 'inserts size-1 axes (axes input indexes the output)',
   attrs: {},
   inputs: [2, 2],
@@ -134,6 +139,8 @@ function squeezeShape(ctx: Pick<InferContext, 'fail'>, shape: readonly Dim[], ax
 
 defineOp({
   name: 'Squeeze',
+  traits: { view: true },
+  onnxSince: 1,
   summary: 'removes size-1 axes (all of them when the axes input is absent)',
   attrs: {},
   inputs: [1, 2],
@@ -170,6 +177,7 @@ export function castValue(v: number, from: DType, to: DType): number {
 
 defineOp({
   name: 'Cast',
+  onnxSince: 6,
   summary: 'converts element type (`to` is an onnx.TensorProto.DataType code)',
   attrs: { to: { type: 'int', required: true }, saturate: { type: 'int', default: 1 } },
   inputs: [1, 1],
@@ -188,6 +196,7 @@ defineOp({
 
 defineOp({
   name: 'ConstantOfShape',
+  onnxSince: 9,
   summary: 'a tensor of the shape given by an int64 input, filled with `value` (default float32 0)',
   attrs: { value: { type: 'tensor' } },
   inputs: [1, 1],
@@ -215,6 +224,7 @@ const rangeCount = (start: number, limit: number, delta: number) => Math.max(Mat
 
 defineOp({
   name: 'Range',
+  onnxSince: 11,
   summary: 'the sequence start, start+delta, ... up to (excluding) limit',
   attrs: {},
   inputs: [3, 3],

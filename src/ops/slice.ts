@@ -40,6 +40,7 @@ const ints = (t: Tensor | null) => (t ? t.toNumbers() : null);
 
 defineOp({
   name: 'Slice',
+  onnxSince: 1,
   summary: 'takes a strided sub-tensor (starts/ends/axes/steps inputs)',
   attrs: {},
   inputs: [3, 5],

@@ -46,6 +46,7 @@ function evalLanes(kind: Kind, x: Tensor, axisAttr: number): Tensor {
 for (const kind of ['Softmax', 'LogSoftmax', 'Hardmax'] as const) {
   defineOp({
     name: kind,
+    onnxSince: 1,
     summary: `${kind} along one axis (opset 13; default axis -1)`,
     attrs: { axis: { type: 'int', default: -1 } },
     inputs: [1, 1],

@@ -20,6 +20,7 @@ export function splitLengths(fail: typeof RAISE, L: number, n: number, split: nu
 
 defineOp({
   name: 'Split',
+  onnxSince: 2,
   summary: 'splits a tensor along an axis into several outputs (split lengths input, or equal parts)',
   attrs: { axis: { type: 'int', default: 0 }, num_outputs: { type: 'int' } },
   inputs: [1, 2],

@@ -11,6 +11,8 @@ import { RAISE, dimProduct, forEachIndex, normAxes } from './dims.ts';
 
 defineOp({
   name: 'Identity',
+  traits: { view: true },
+  onnxSince: 1,
   summary: 'returns its input',
   attrs: {},
   inputs: [1, 1],
@@ -23,6 +25,8 @@ defineOp({
 // an all-true mask; in training each element is kept with probability 1 - ratio and scaled by 1/(1 - ratio).
 defineOp({
   name: 'Dropout',
+  traits: { view: true },
+  onnxSince: 7,
   summary: 'identity at inference; random masking scaled by 1/(1-ratio) in training',
   attrs: { seed: { type: 'int' } },
   inputs: [1, 3],
@@ -72,6 +76,7 @@ function constantValue(attrs: Record<string, unknown>): Tensor {
 
 defineOp({
   name: 'Constant',
+  onnxSince: 1,
   summary: 'a constant tensor given as an attribute',
   attrs: {
     value: { type: 'tensor' }, value_float: { type: 'float' }, value_floats: { type: 'floats' },
@@ -88,6 +93,7 @@ defineOp({
 
 defineOp({
   name: 'Concat',
+  onnxSince: 4,
   summary: 'joins tensors along an axis',
   attrs: { axis: { type: 'int', required: true } },
   inputs: [1, Infinity],
@@ -138,6 +144,8 @@ defineOp({
 
 defineOp({
   name: 'Flatten',
+  traits: { view: true },
+  onnxSince: 1,
   summary: 'reshapes to 2-D: [prod(dims before axis), prod(dims from axis)]',
   attrs: { axis: { type: 'int', default: 1 } },
   inputs: [1, 1],
@@ -169,6 +177,7 @@ function transposePerm(perm: number[] | undefined, rank: number, fail = RAISE): 
 
 defineOp({
   name: 'Transpose',
+  onnxSince: 1,
   summary: 'permutes axes (default: reverses them)',
   attrs: { perm: { type: 'ints' } },
   inputs: [1, 1],
@@ -196,6 +205,7 @@ defineOp({
 // Expand: broadcasts the input against a shape input (bidirectionally: a 1 in `shape` keeps the input dim).
 defineOp({
   name: 'Expand',
+  onnxSince: 8,
   summary: 'broadcasts the input to a shape input',
   attrs: {},
   inputs: [2, 2],
@@ -223,6 +233,7 @@ defineOp({
 
 defineOp({
   name: 'Tile',
+  onnxSince: 6,
   summary: 'repeats the input along each axis by an int64 repeats input',
   attrs: {},
   inputs: [2, 2],

@@ -7,9 +7,7 @@ import { getOp, resolveAttrs, type VjpContext } from '../ir/registry.ts';
 import { inferNode } from '../ir/infer.ts';
 import { Tensor } from '../ir/tensor.ts';
 import { lcError } from '../diagnostics.ts';
-import '../ops/grad-helpers.ts';
-import { attachGradients } from '../ops/gradients.ts';
-import { attachNnGradients } from '../ops/gradients-nn.ts';
+import '../ops/index.ts';
 
 /** Emits a node after the current end of the graph and infers its types at once (vjp rules read shapes). */
 export function emitNode(graph: Graph, op: string, inputs: (Value | null)[], attrs: Record<string, AttrValue> = {}, numOutputs = 1, domain = ''): Value[] {
@@ -21,9 +19,6 @@ export function emitNode(graph: Graph, op: string, inputs: (Value | null)[], att
 
 /** Gradients of the scalar `loss` with respect to each of `wrt` (null where the loss does not depend on it). */
 export function backward(graph: Graph, loss: Value, wrt: Value[]): Map<Value, Value | null> {
-  // Ops defined after this module loaded (other op families) get their rules now.
-  attachGradients();
-  attachNnGradients();
   const reach = dependsOn(graph, wrt);
   const contributions = new Map<Value, Value[]>();
   const seed = graph.addConst(`${loss.name}_grad_seed`, Tensor.fromArray(loss.type.dtype, [], [1]));

@@ -11,7 +11,7 @@ import { runGraph } from '../../src/ir/interpret.ts';
 import { lowerForJs, lowerForJsKernels } from '../../runtime/js/lower.ts';
 import { compileJs } from '../../runtime/js/index.ts';
 import { lcg, randomTensor, toleranceRatio } from './graphs.ts';
-import '../../src/ops/grad-helpers.ts';
+import '../../src/ops/index.ts';
 
 function block(extraUser: boolean) {
   const rnd = lcg(21);

@@ -6,7 +6,7 @@ import { Graph } from '../../src/ir/graph.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { compileJs, compileProgram } from '../../runtime/js/index.ts';
-import '../../src/ops/conv-grad.ts';
+import '../../src/ops/index.ts';
 import { lcg, randomTensor, toleranceRatio } from './graphs.ts';
 
 const CASES = [

@@ -10,7 +10,6 @@ import { Graph } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { backward } from '../../src/train/autodiff.ts';
-import '../../src/ops/batchnorm-train.ts';
 import { compileDsl } from '../../src/frontend/dsl.ts';
 import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
 import { Trainer } from '../../src/train/loop/trainer.ts';
@@ -19,7 +18,6 @@ import { importOnnx, loadOnnxFile } from '../../src/frontend/onnx.ts';
 import { exportOnnx } from '../../src/export/onnx.ts';
 import { join } from 'node:path';
 import { MODELS } from '../fixtures.ts';
-import '../../src/train/losses.ts';
 import '../../src/ops/index.ts';
 
 const seq = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));

@@ -10,7 +10,6 @@ import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { backward } from '../../src/train/autodiff.ts';
 import '../../src/ops/index.ts';
-import '../../src/ops/batchnorm-train.ts';
 
 function check(build: (g: Graph, t: (s: number[]) => Value) => Value, seedVals: number[]): void {
   let k = 0;

@@ -10,8 +10,6 @@ import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { backward } from '../../src/train/autodiff.ts';
 import '../../src/ops/index.ts';
-import '../../src/ops/batchnorm-train.ts';
-import '../../src/ops/dropout-train.ts';
 
 const STEPS = ['Add', 'Sub', 'Mul', 'Div', 'Tanh', 'Sigmoid', 'Exp', 'Relu', 'BN', 'BNplain', 'ReduceSumKeep', 'ReduceMean', 'Dropout'] as const;
 

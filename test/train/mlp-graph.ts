@@ -7,7 +7,6 @@ import { Tensor } from '../../src/ir/tensor.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { readNpy } from './npy.ts';
 import '../../src/ops/index.ts';
-import '../../src/ops/batchnorm-train.ts';
 
 const cast = (t: Tensor, dtype: 'float32' | 'float64') => Tensor.fromArray(dtype, t.shape, t.data as Float32Array);
 

@@ -8,7 +8,6 @@ import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { LayercError } from '../../src/diagnostics.ts';
 import '../../src/ops/index.ts';
-import '../../src/ops/grad-helpers.ts';
 
 function reluGrad(dyShape: number[], yShape: number[]) {
   const g = new Graph('rg');

@@ -12,7 +12,7 @@ import { compileDsl } from '../../src/frontend/dsl.ts';
 import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
 import { stateAsInputs } from '../../src/train/loop/trainer.ts';
 import { compileWgsl } from '../../runtime/wgsl/index.ts';
-import '../../src/ops/dropout-train.ts';
+import '../../src/ops/index.ts';
 import { lcg, randomTensor, SMALL_CNN } from '../js/graphs.ts';
 import { hasAdapter } from './gpu.ts';
 
