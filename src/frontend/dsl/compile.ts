@@ -248,7 +248,10 @@ export class DslCompiler {
   }
 
   private blockCall(c: A.CallExpr, block: A.BlockDecl, scope: Scope, piped?: { val: Val; pos: A.Pos }): Val {
-    if (this.callStack.length >= this.limits.maxBlockDepth) this.withSpan(c.calleePos, () => exceed(`block calls nest deeper than ${this.limits.maxBlockDepth} (${[...this.callStack.slice(0, 3), '...', block.name].join(' -> ')})`, 'maxBlockDepth', this.limits));
+    if (this.callStack.length >= this.limits.maxBlockDepth) {
+      const chain = [...this.callStack.slice(0, 3), '...', block.name].join(' -> ');
+      this.withSpan(c.calleePos, () => exceed(`block calls nest deeper than ${this.limits.maxBlockDepth} (${chain})`, 'maxBlockDepth', this.limits));
+    }
     if (this.callStack.includes(block.name)) throw this.err('LC047', [`'${block.name}'`, [...this.callStack, block.name].join(' -> ')], c.calleePos);
     const given: { name?: string; val: Val; pos: A.Pos }[] = [];
     if (piped) given.push({ val: piped.val, pos: piped.pos });

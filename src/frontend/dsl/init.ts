@@ -6,6 +6,7 @@ import type { Node } from '../../ir/graph.ts';
 import type { PendingParam } from './builder.ts';
 import { mulberry32 } from '../../random.ts';
 
+/** The rectifier ops (relu, leaky_relu, relu6 = Clip(0, 6)) whose inputs get He init; the one list of them. */
 const RELU_FAMILY = new Set(['Relu', 'LeakyRelu', 'Clip']);
 
 export function initWeights(pending: PendingParam[], seed: number): void {

@@ -20,8 +20,6 @@ export interface LayerDef {
   params: ParamSpec[];
   /** Takes several tensors (concat) instead of one. */
   variadic?: boolean;
-  /** True when a weight feeding this layer should get He init (ReLU family). */
-  reluFamily?: boolean;
   build(b: LayerBuilder, xs: Value[], a: Args): Value;
 }
 
@@ -90,7 +88,7 @@ function checkWindow(b: LayerBuilder, x: Value, k: number, pads: number[], dilat
 }
 
 const pads4 = (p: number): number[] => [p, p, p, p];
-const unary = (prefix: string, op: string, reluFamily = false): LayerDef => ({ prefix, params: [], reluFamily, build: (b, [x]) => b.node(op, [x]) });
+const unary = (prefix: string, op: string): LayerDef => ({ prefix, params: [], build: (b, [x]) => b.node(op, [x]) });
 
 export const LAYERS: Record<string, LayerDef> = {
   conv2d: {
@@ -154,12 +152,12 @@ export const LAYERS: Record<string, LayerDef> = {
       return b.node('BatchNormalization', [x, gamma, beta, mean, v], { epsilon: num(a, 'eps'), ...bnMomentum(b, a) });
     },
   },
-  relu: unary('relu', 'Relu', true),
+  relu: unary('relu', 'Relu'),
   sigmoid: unary('sigmoid', 'Sigmoid'),
   tanh: unary('tanh', 'Tanh'),
-  relu6: { prefix: 'relu6', params: [], reluFamily: true, build: (b, [x]) => b.node('Clip', [x, b.scalar('min', 0), b.scalar('max', 6)]) },
+  relu6: { prefix: 'relu6', params: [], build: (b, [x]) => b.node('Clip', [x, b.scalar('min', 0), b.scalar('max', 6)]) },
   leaky_relu: {
-    prefix: 'leaky_relu', params: [{ name: 'alpha', type: 'float', default: 0.01 }], reluFamily: true,
+    prefix: 'leaky_relu', params: [{ name: 'alpha', type: 'float', default: 0.01 }],
     build: (b, [x], a) => b.node('LeakyRelu', [x], { alpha: num(a, 'alpha') }),
   },
   maxpool: pool('maxpool', 'MaxPool'),
