@@ -130,7 +130,8 @@ async function main(): Promise<void> {
       if ('error' in r) { console.log(`  ${rt.padEnd(14)} failed: ${r.error}`); continue; }
       const ratio = base && !('error' in base) ? (r.medianMs / base.medianMs).toFixed(2) + 'x' : '';
       const gf = r.gflop ? (r.gflop / (r.medianMs / 1000)).toFixed(1) : '';
-      console.log(`  ${rt.padEnd(14)} ${r.medianMs.toFixed(2).padStart(10)} ${r.minMs.toFixed(2).padStart(8)} ${gf.padStart(8)} ${((r.peakRssBytes / 2 ** 20).toFixed(0) + ' MiB').padStart(10)}  ${ratio}${r.optLevel !== undefined ? `  (-O${r.optLevel})` : ''}`);
+      const rss = ((r.peakRssBytes / 2 ** 20).toFixed(0) + ' MiB').padStart(10), level = r.optLevel !== undefined ? `  (-O${r.optLevel})` : '';
+      console.log(`  ${rt.padEnd(14)} ${r.medianMs.toFixed(2).padStart(10)} ${r.minMs.toFixed(2).padStart(8)} ${gf.padStart(8)} ${rss}  ${ratio}${level}`);
     }
   }
   writeFileSync(join(OUT, 'last-run.json'), JSON.stringify(results, null, 2));

@@ -15,7 +15,10 @@ export async function loadOptimizer(level: OptLevel): Promise<Optimize> {
   if (level === 0) return () => {};
   const path = '../../passes/index.ts'; // a variable: the optimizer module is loaded lazily
   // Only a missing module means "not built"; an error inside the optimizer must surface as itself.
-  const mod = (await import(path).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ERR_MODULE_NOT_FOUND' && /passes\/index\.[jt]s/.test(String(e.message))) return null; throw e; })) as { optimize?(g: Graph, o: { level?: OptLevel }): unknown } | null;
+  const mod = (await import(path).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && /passes\/index\.[jt]s/.test(String(e.message))) return null;
+    throw e;
+  })) as { optimize?(g: Graph, o: { level?: OptLevel }): unknown } | null;
   if (!mod?.optimize) throw lcError('LC002', [`-O${level} needs the optimizer (passes/index.ts optimize), which is not available in this build`]);
   return (g) => { mod.optimize!(g, { level }); };
 }

@@ -65,7 +65,9 @@ export function register(program: Command): void {
         checkpoint: o.checkpoint, modelPath, resume: o.resume, allowPartial: o.allowPartial, evalEvery: o.evalEvery,
         onStart: (manifest) => { for (const line of describeBnSettings(manifest.bn)) console.log(line); },
         onEpoch: (m) => {
-          if (!process.stdout.isTTY) console.log(`epoch ${m.epoch}: step ${m.step}, train loss ${m.trainLoss.toFixed(4)}${m.testAccuracy !== undefined ? `, test accuracy ${(100 * m.testAccuracy).toFixed(2)} %` : ''}${m.testLoss !== undefined ? `, test loss ${m.testLoss.toFixed(4)}` : ''}, ${m.seconds.toFixed(1)} s`);
+          const acc = m.testAccuracy !== undefined ? `, test accuracy ${(100 * m.testAccuracy).toFixed(2)} %` : '';
+          const testLoss = m.testLoss !== undefined ? `, test loss ${m.testLoss.toFixed(4)}` : '';
+          if (!process.stdout.isTTY) console.log(`epoch ${m.epoch}: step ${m.step}, train loss ${m.trainLoss.toFixed(4)}${acc}${testLoss}, ${m.seconds.toFixed(1)} s`);
         },
         onStep: (s) => {
           if (!started) { bar.start(s.totalSteps, s.step - 1, { loss: '-', ips: '-' }); started = true; }

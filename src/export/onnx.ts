@@ -84,7 +84,9 @@ function nodeProto(op: string, name: string, inputs: string[], outputs: string[]
 }
 
 function attrProto(op: string, name: string, v: AttrValue, type: string | undefined, node: string): onnx.onnx.IAttributeProto {
-  const t = type ?? (typeof v === 'string' ? 'string' : Array.isArray(v) ? (v.every((x) => Number.isInteger(x)) ? 'ints' : 'floats') : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : v instanceof Tensor ? 'tensor' : 'json');
+  const t = type ?? (typeof v === 'string' ? 'string'
+    : Array.isArray(v) ? (v.every((x) => Number.isInteger(x)) ? 'ints' : 'floats')
+      : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : v instanceof Tensor ? 'tensor' : 'json');
   switch (t) {
     case 'int': return { name, type: A.INT, i: v as number };
     case 'float': return { name, type: A.FLOAT, f: v as number };

@@ -13,7 +13,9 @@ export function dslSources(): string[] {
   if (cached) return cached;
   const dir = join(REPO_ROOT, 'examples');
   cached = readdirSync(dir).filter((f) => f.endsWith('.layers')).sort().map((f) => readFileSync(join(dir, f), 'utf8'));
-  cached.push('model m(x: f32[N, 3, 8, 8]) {\n  a = x |> conv2d(4, kernel=3, pad="same", groups=1) |> batchnorm(eps=0.001) |> leaky_relu(alpha=0.2)\n  b = concat(a, a, axis=1) |> avgpool(2) |> dropout(0.5)\n  return b |> flatten |> dense(5) |> softmax, a\n}\n');
+  cached.push('model m(x: f32[N, 3, 8, 8]) {\n'
+    + '  a = x |> conv2d(4, kernel=3, pad="same", groups=1) |> batchnorm(eps=0.001) |> leaky_relu(alpha=0.2)\n'
+    + '  b = concat(a, a, axis=1) |> avgpool(2) |> dropout(0.5)\n  return b |> flatten |> dense(5) |> softmax, a\n}\n');
   return cached;
 }
 

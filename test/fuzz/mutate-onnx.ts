@@ -150,7 +150,9 @@ function mutateProto(m: Loose, { kind, a, b, c }: OnnxOp): void {
       node.attribute = node.attribute.filter((x: Loose) => x.name !== name);
       const ints = Array.from({ length: c % 6 }, (_, i) => pick(WEIRD_DIMS, b + i * 3));
       node.attribute.push(P.AttributeProto.fromObject(
-        b % 4 === 0 ? { name, type: 2, i: pick(WEIRD_DIMS, c) } : b % 4 === 1 ? { name, type: 7, ints } : b % 4 === 2 ? { name, type: 3, s: Buffer.from(pick(['SAME_UPPER', 'VALID', 'NOTSET', 'bogus', ''], c)) } : { name, type: 1, f: pick([NaN, -1, 1e30, 0], c) }));
+        b % 4 === 0 ? { name, type: 2, i: pick(WEIRD_DIMS, c) } : b % 4 === 1 ? { name, type: 7, ints }
+          : b % 4 === 2 ? { name, type: 3, s: Buffer.from(pick(['SAME_UPPER', 'VALID', 'NOTSET', 'bogus', ''], c)) }
+            : { name, type: 1, f: pick([NaN, -1, 1e30, 0], c) }));
       break;
     }
     case 'opType': if (node) node.opType = pick(OPS, b); break;
