@@ -4,8 +4,8 @@
 //   base      src/ir, src/diagnostics.ts, src/limits.ts, src/random.ts, src/node-builtin.ts   nothing above
 //   codecs    src/io (tensor files, safetensors)                         base
 //   ops       src/ops (every op: attrs, shape rule, reference, traits, gradient rule)   base
-//   builders  src/train/*.ts (autodiff, losses, optimizers: graph -> graph)            base, ops
-//   frontends src/frontend (DSL, ONNX import), src/export (ONNX export)  base, codecs, ops (+ grammar/)
+//   builders  src/train/*.ts (autodiff, losses, optimizers, state manifest: graph -> graph)  base, ops
+//   frontends src/frontend (DSL, ONNX import), src/export (ONNX export)  base, codecs, ops, builders (+ grammar/)
 //   passes    passes/                                                    base, ops, builders — never runtime/
 //   runtime   runtime/ (backend contract, planner) and its backends      base, ops — never passes/, a frontend,
 //             runtime/js, runtime/wgsl (a backend never imports another)                  codecs or training
@@ -65,7 +65,7 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
   codecs: ['base', 'codecs'],
   ops: ['base', 'ops'],
   builders: ['base', 'ops', 'builders'],
-  frontends: ['base', 'codecs', 'ops', 'frontends', 'grammar'],
+  frontends: ['base', 'codecs', 'ops', 'builders', 'frontends', 'grammar'],
   passes: ['base', 'ops', 'builders', 'passes'],
   contract: ['base', 'ops', 'contract'],
   js: ['base', 'ops', 'contract', 'js'],

@@ -58,7 +58,9 @@ export function register(program: Command): void {
     .option('--sequential <prefix>', '--weights named by PyTorch nn.Sequential index (<prefix>.<k>.weight)')
     .option('--allow-partial', '--weights may miss state (it stays at initialization; a warning lists it) or hold unused tensors')
     .option('--mode <mode>', 'inference (BatchNorm on running statistics) | training (BatchNorm on the batch statistics, no state update)', 'inference')
-    .addHelpText('after', '\nExamples:\n  layerc run model.onnx --input input=x.npy --backend reference --output-dir out/\n  layerc run examples/lenet_bn.layers --weights lenet.safetensors --input x=x.npy\n  layerc run examples/lenet_bn.layers --weights lenet.safetensors --input x=x.npy --mode training')
+    .addHelpText('after', '\nExamples:\n  layerc run model.onnx --input input=x.npy --backend reference --output-dir out/'
+      + '\n  layerc run examples/lenet_bn.layers --weights lenet.safetensors --input x=x.npy'
+      + '\n  layerc run examples/lenet_bn.layers --weights lenet.safetensors --input x=x.npy --mode training')
     .action(async (path: string, o: { input: string[]; backend: string; optLevel: string; outputDir?: string; force?: boolean; mode: string } & LoadOptions) => {
       if (o.mode !== 'inference' && o.mode !== 'training') throw lcError('LC002', [`--mode must be inference or training, got '${o.mode}'`]);
       const optimize = await loadOptimizer(parseLevel(o.optLevel));
