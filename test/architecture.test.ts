@@ -4,7 +4,7 @@
 //   base      src/ir, src/diagnostics.ts, src/limits.ts, src/random.ts, src/node-builtin.ts   nothing above
 //   codecs    src/io (tensor files, safetensors)                         base
 //   ops       src/ops (every op: attrs, shape rule, reference, traits, gradient rule)   base
-//   builders  src/train/*.ts (autodiff, losses, optimizers, state manifest: graph -> graph)  base, ops
+//   builders  src/train/*.ts (autodiff, losses, optimizers, state manifest: graph -> graph)  base, codecs, ops
 //   frontends src/frontend (DSL, ONNX import), src/export (ONNX export)  base, codecs, ops, builders (+ grammar/)
 //   passes    passes/                                                    base, ops, builders — never runtime/
 //   runtime   runtime/ (backend contract, planner) and its backends      base, ops — never passes/, a frontend,
@@ -64,7 +64,7 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
   base: ['base'],
   codecs: ['base', 'codecs'],
   ops: ['base', 'ops'],
-  builders: ['base', 'ops', 'builders'],
+  builders: ['base', 'codecs', 'ops', 'builders'],
   frontends: ['base', 'codecs', 'ops', 'builders', 'frontends', 'grammar'],
   passes: ['base', 'ops', 'builders', 'passes'],
   contract: ['base', 'ops', 'contract'],

@@ -46,7 +46,9 @@ function bnMomentum(b: LayerBuilder, a: Args): Record<string, number> {
   if (written(a, 'decay')) return { momentum: d };
   if (!written(a, 'momentum')) return {};
   if (m >= 0.5) {
-    warn(`batchnorm '${b.name}': momentum=${m} weighs the NEW batch by ${m} (PyTorch's meaning: running = ${Number((1 - m).toPrecision(6))} * running + ${m} * batch); did you mean decay=${m}? (Keras' momentum, the weight of the old value)`, ctx);
+    const rule = `running = ${Number((1 - m).toPrecision(6))} * running + ${m} * batch`;
+    warn(`batchnorm '${b.name}': momentum=${m} weighs the NEW batch by ${m} (PyTorch's meaning: ${rule}); `
+      + `did you mean decay=${m}? (Keras' momentum, the weight of the old value)`, ctx);
   }
   return { momentum: 1 - m };
 }
