@@ -1,4 +1,5 @@
-// BatchNorm state that cannot be lost, through the real CLI (bin/layerc.js, each command a fresh process):
+// BatchNorm state that cannot be lost, through the real CLI (bin/layerc.js; training and every restore in a fresh
+// process, the refusals through main() in this process, which is much faster to start):
 //  - the classic TensorFlow question: a tanh MLP [5, 3, 1] with BN on its 2 inputs (examples/tf_bn_mlp.layers),
 //    Adam lr 0.05, `layerc train`, then restored in fresh processes (`train --resume` with nothing left to train,
 //    `run --weights`): the eval-mode error is the one printed before saving, bit for bit; with the running
@@ -11,18 +12,26 @@ import { join } from 'node:path';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MODELS, REPO_ROOT } from '../fixtures.ts';
 import { readNpy } from './npy.ts';
 import { encodeCheckpoint, loadCheckpoint } from '../../src/io/safetensors.ts';
 import { readTensorFile } from '../../src/io/tensor-file.ts';
 import { encodeNpy } from '../../src/io/npy.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
+import { main } from '../../src/cli.ts';
 
 const LAYERC = join(REPO_ROOT, 'bin/layerc.js');
 function layerc(...args: string[]): { status: number; out: string; err: string } {
   const r = spawnSync(process.execPath, [LAYERC, ...args], { encoding: 'utf8', timeout: 120_000 });
   return { status: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+/** The same command through main() in this process: exit status, stdout lines and stderr. */
+async function inProcess(...args: string[]): Promise<{ status: number; out: string; err: string }> {
+  let out = '', err = '';
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((x) => { err += String(x); return true; });
+  const o = vi.spyOn(console, 'log').mockImplementation((...xs: unknown[]) => { out += `${xs.join(' ')}\n`; });
+  try { return { status: await main(args), out, err }; } finally { e.mockRestore(); o.mockRestore(); process.exitCode = undefined; }
 }
 const ok = (r: { status: number; err: string }) => expect(r.status, r.err).toBe(0);
 
@@ -56,7 +65,7 @@ describe('the classic TensorFlow question: tanh MLP [5, 3, 1], BN on 2 inputs, A
   const train = ['train', model, '--data', `${X},${Y}`, '--loss', 'mse', '--optimizer', 'adam', '--lr', '0.05', '--batch', '32', '--epochs', '4', '--backend', 'reference'];
   const evalLine = /eval-mode mse loss on the training data: (\S+)/;
 
-  it('restores bit for bit in fresh processes; a file without running statistics is refused (LC071) or, with --allow-partial, named', () => {
+  it('restores bit for bit in fresh processes; a file without running statistics is refused (LC071) or, with --allow-partial, named', async () => {
     const trained = layerc(...train, '--checkpoint', ck);
     ok(trained);
     expect(trained.out).toMatch(/^batchnorm: pytorch convention, momentum 0\.1 \(running = 0\.9 \* running \+ 0\.1 \* batch, unbiased batch variance\), eps 0\.00001: bn1$/m);
@@ -80,13 +89,13 @@ describe('the classic TensorFlow question: tanh MLP [5, 3, 1], BN on 2 inputs, A
     const stripped = join(tmp, 'no-stats.safetensors');
     without(ck, stripped, (name) => /running_(mean|var)$/.test(name));
     for (const cmd of [['run', model, '--weights', stripped, '--input', `x=${X}`], [...train, '--resume', stripped, '--checkpoint', join(tmp, 'r.safetensors')]]) {
-      const r = layerc(...cmd);
+      const r = await inProcess(...cmd);
       expect(r.status, cmd[0]).toBe(8);
       expect(r.err).toContain('error[LC071]');
       expect(r.err).toMatch(/missing running_mean bn1\.running_mean; running_var bn1\.running_var/);
       expect(r.err).not.toMatch(/\n\s+at /);
     }
-    const partial = layerc('run', model, '--weights', stripped, '--allow-partial', '--input', `x=${X}`, '--output-dir', join(tmp, 'partial'));
+    const partial = await inProcess('run', model, '--weights', stripped, '--allow-partial', '--input', `x=${X}`, '--output-dir', join(tmp, 'partial'));
     ok(partial);
     expect(partial.err).toMatch(/warning: --allow-partial: .* left at initialization: running_mean bn1\.running_mean; running_var bn1\.running_var/);
     const lost = mse(readTensorFile(join(tmp, 'partial', 'y.npy')), target);
@@ -99,7 +108,7 @@ describe('run --weights on a PyTorch export whose running statistics are Identit
   const DIR = join(MODELS, 'mlp_train_sgd'), REF = join(DIR, 'reference');
   const tol = JSON.parse(readFileSync(join(DIR, 'case.json'), 'utf8')).tolerance as { rtol: number; atol: number };
 
-  it('reproduces final_model after 200 steps; num_batches_tracked = 200 like PyTorch', () => {
+  it('reproduces final_model after 200 steps; num_batches_tracked = 200 like PyTorch', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'layerc-alias-'));
     const ck = join(tmp, 'ck.safetensors');
     ok(layerc('train', join(DIR, 'model.onnx'), '--data', `${join(REF, 'X.npy')},${join(REF, 'y.npy')}`, '--loss', 'mse', '--optimizer', 'sgd',
@@ -122,7 +131,7 @@ describe('run --weights on a PyTorch export whose running statistics are Identit
     // Without its running statistics the same checkpoint is refused instead of running BN on gamma/beta.
     const stripped = join(tmp, 'stripped.safetensors');
     without(ck, stripped, (name) => name.startsWith('net.4.running'));
-    const r = layerc('run', join(DIR, 'model.onnx'), '--weights', stripped, '--input', `input=${join(DIR, 'final_model/test_data_set_0/input_0.pb')}`);
+    const r = await inProcess('run', join(DIR, 'model.onnx'), '--weights', stripped, '--input', `input=${join(DIR, 'final_model/test_data_set_0/input_0.pb')}`);
     expect(r.status).toBe(8);
     expect(r.err).toMatch(/error\[LC071\].*missing running_mean net\.4\.running_mean; running_var net\.4\.running_var/);
   }, 120_000);

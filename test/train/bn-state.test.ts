@@ -103,6 +103,8 @@ describe('--resume and inspect', () => {
     const noStep = join(dir, 'nostep.safetensors');
     saveCheckpoint(noStep, { tensors: r.trainer.state, metadata: {} });
     await expect(fit(compileDsl(src, 'm.layers'), { train: { x, y }, source: 'mem' }, { ...opts, steps: 3, resume: noStep })).rejects.toThrow(/missing step/);
+    await expect(fit(compileDsl(src, 'm.layers'), { train: { x, y }, source: 'mem' }, { ...opts, steps: 3, resume: ck, bnConvention: 'keras' }))
+      .rejects.toThrow(/trained with --bn-convention pytorch, this run uses keras/);
     const resumed = await fit(compileDsl(src, 'm.layers'), { train: { x, y }, source: 'mem' }, { ...opts, steps: 3, resume: ck });
     expect(resumed.trainer.state.get('bn1.num_batches_tracked')!.data[0]).toBe(3);
   });

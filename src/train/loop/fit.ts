@@ -91,6 +91,9 @@ export async function fit(model: Graph, data: Dataset, opts: FitOptions): Promis
       const got = ck.metadata[key];
       if (got !== undefined && Number(got) !== want) throw lcError('LC070', [opts.resume, `it was trained with ${key} ${got}, this run uses ${want}`]);
     }
+    // Its running statistics moved by one convention's rule; continuing under another would mix two meanings.
+    const conv = ck.metadata.bn_convention, want = opts.bnConvention ?? 'pytorch';
+    if (conv !== undefined && conv !== want) throw lcError('LC070', [opts.resume, `it was trained with --bn-convention ${conv}, this run uses ${want}`]);
     trainer.loadState(ck.tensors, Number(ck.metadata.step ?? 0), opts.resume, opts.allowPartial);
   }
   const perEpoch = Math.floor(data.train.x.shape[0] / batch);
