@@ -3,7 +3,9 @@
 import type { Command } from 'commander';
 import { extname } from 'node:path';
 import { loadCheckpoint } from '../io/safetensors.ts';
-import { describeCheckpoint } from '../train/checkpoint-report.ts';
+import { describeCheckpoint, describeModelState } from '../train/checkpoint-report.ts';
+import { BN_CONVENTIONS, type BnConvention } from '../ops/batchnorm-train.ts';
+import { lcError } from '../diagnostics.ts';
 import type { Graph } from '../ir/graph.ts';
 import { byteSize } from '../ir/dtype.ts';
 import { printGraph, typeToString } from '../ir/printer.ts';
@@ -35,10 +37,16 @@ export function register(program: Command): void {
     .option('--sequential <prefix>', '--weights named by PyTorch nn.Sequential index (<prefix>.<k>.weight)')
     .addHelpText('after', '\nExamples:\n  layerc inspect ../shared/fixtures/models/lenet_bn/model.onnx --graph\n  layerc inspect examples/lenet_bn.layers --graph --seed 1')
     .option('--allow-partial', '--weights may miss state (it stays at initialization; a warning lists it)')
-    .action(async (path: string, o: { graph?: boolean } & LoadOptions) => {
+    .option('--state', 'also list the model\'s state: parameters and BN running statistics by kind, BN settings')
+    .option('--bn-convention <c>', 'with --state: the training convention whose BN settings to show', 'pytorch')
+    .action(async (path: string, o: { graph?: boolean; state?: boolean; bnConvention: string } & LoadOptions) => {
       if (extname(path).toLowerCase() === '.safetensors') { console.log(describeCheckpoint(path, loadCheckpoint(path))); return; }
       const g = await loadModel(path, { seed: o.seed, weights: o.weights, sequential: o.sequential, allowPartial: o.allowPartial });
       console.log(summarize(g));
+      if (o.state) {
+        if (!BN_CONVENTIONS.includes(o.bnConvention as BnConvention)) throw lcError('LC002', [`--bn-convention must be one of ${BN_CONVENTIONS.join(', ')}`]);
+        console.log(describeModelState(g, o.bnConvention as BnConvention));
+      }
       if (o.graph) console.log(`\n${printGraph(g, { spans: true })}`);
     });
 }

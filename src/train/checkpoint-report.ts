@@ -1,11 +1,14 @@
 // What `layerc inspect CHECKPOINT.safetensors` prints: the run that wrote it (metadata), the BatchNorm settings
-// its running statistics followed, and every state tensor with its kind and a short statistic (min/max/mean).
+// its running statistics followed, and every state tensor with its kind and a short statistic (min/max/mean);
+// `layerc inspect MODEL --state` prints the same table for a model's own state (describeModelState).
 // Running statistics still at their initial values (mean all 0, variance all 1) are flagged: that is what a
 // model whose statistics were never updated, or never saved, looks like. Files without a layerc manifest
 // (a PyTorch state_dict saved as safetensors) get kinds guessed from their names.
+import type { Graph } from '../ir/graph.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import type { Checkpoint } from '../io/safetensors.ts';
-import { describeBnSettings, guessKind, manifestFromMetadata, type StateKind } from './state.ts';
+import type { BnConvention } from '../ops/batchnorm-train.ts';
+import { describeBnSettings, guessKind, manifestFromMetadata, modelManifest, ownRunningStats, type StateKind } from './state.ts';
 
 function stats(t: Tensor): string {
   if (t.size === 1) return `${t.data[0]}`;
@@ -32,13 +35,23 @@ export function describeCheckpoint(path: string, ck: Checkpoint): string {
   const kinds = new Map(manifest?.entries.map((e) => [e.name, e.kind]));
   const values = [...ck.tensors.values()].reduce((s, t) => s + t.size, 0);
   lines.push(`state (${ck.tensors.size} tensors, ${values} values${manifest ? '' : '; no layerc manifest, kinds guessed from the names'}):`);
-  const rows = [...ck.tensors].map(([name, t]) => {
-    const kind = kinds.get(name) ?? guessKind(name);
-    return [kind, name, `${t.dtype}[${t.shape.join(', ')}]`, stats(t) + atInit(kind, t)];
-  });
-  const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const r of rows) lines.push(`  ${r.slice(0, 3).map((c, i) => c.padEnd(width[i])).join('  ')}  ${r[3]}`);
+  lines.push(...stateTable([...ck.tensors].map(([name, t]) => [kinds.get(name) ?? guessKind(name), name, t])));
   const absent = manifest?.entries.filter((e) => !ck.tensors.has(e.name)).map((e) => `${e.kind} ${e.name}`) ?? [];
   if (absent.length) lines.push(`declared in the manifest but not in the file: ${absent.join(', ')}`);
   return lines.join('\n');
+}
+
+/** One aligned line per tensor: kind, name, dtype[shape], statistic (and the at-init flag). */
+function stateTable(rows: [StateKind, string, Tensor][]): string[] {
+  const cells = rows.map(([kind, name, t]) => [kind, name, `${t.dtype}[${t.shape.join(', ')}]`, stats(t) + atInit(kind, t)]);
+  const width = [0, 1, 2].map((i) => Math.max(0, ...cells.map((r) => r[i].length)));
+  return cells.map((r) => `  ${r.slice(0, 3).map((c, i) => c.padEnd(width[i])).join('  ')}  ${r[3]}`);
+}
+
+/** A model's declared state (running statistics hidden behind Identity aliases get their own entries first). */
+export function describeModelState(g: Graph, convention: BnConvention = 'pytorch'): string {
+  ownRunningStats(g);
+  const m = modelManifest(g, convention);
+  const rows = m.entries.map((e) => [e.kind, e.name, g.value(e.name)!.const!] as [StateKind, string, Tensor]);
+  return [`state (${rows.length} tensors; BatchNorm as --bn-convention ${convention} trains it):`, ...describeBnSettings(m.bn).map((l) => `  ${l}`), ...stateTable(rows)].join('\n');
 }

@@ -17,7 +17,8 @@ import { readTensorFile } from '../../src/io/tensor-file.ts';
 import { saveCheckpoint } from '../../src/io/safetensors.ts';
 import { matchState } from '../../src/train/state-match.ts';
 import { bnSetting, modelManifest } from '../../src/train/state.ts';
-import { describeCheckpoint } from '../../src/train/checkpoint-report.ts';
+import { describeCheckpoint, describeModelState } from '../../src/train/checkpoint-report.ts';
+import { loadOnnxFile } from '../../src/frontend/onnx.ts';
 import { fit } from '../../src/train/loop/fit.ts';
 import '../../src/ops/index.ts';
 
@@ -116,5 +117,13 @@ describe('--resume and inspect', () => {
     expect(text).toMatch(/^ {2}running_mean +bn1\.running_mean +float32\[3\] +min 0 max 0 mean 0 {2}<- still at its initial value \(all 0\)$/m);
     expect(text).toMatch(/^ {2}running_var +bn1\.running_var +float32\[3\] +min 1 max 1 mean 1 {2}<- still at its initial value \(all 1\)$/m);
     expect(text).not.toMatch(/dense1\.weight.*still at/);
+  });
+
+  it('inspect MODEL --state: a PyTorch export\'s aliased running statistics are state of their own', () => {
+    const text = describeModelState(loadOnnxFile(join(MODELS, 'mlp_train_sgd/model.onnx')), 'keras');
+    expect(text).toMatch(/^state \(14 tensors; BatchNorm as --bn-convention keras trains it\):$/m);
+    // The file's own momentum attribute (0.9, PyTorch's exporter) wins over the Keras default 0.99.
+    expect(text).toContain('batchnorm: keras convention, momentum 0.9 (running = 0.9 * running + 0.1 * batch, biased batch variance), eps 0.00001: /net/net.1/BatchNormalization, /net/net.4/BatchNormalization');
+    expect(text).toMatch(/^ {2}running_var +net\.1\.running_var +float32\[5\] +min 1 max 1 mean 1 {2}<- still at its initial value/m);
   });
 });
