@@ -96,7 +96,9 @@ export function fuseElementwise(g: Graph): number {
     fused.outputs[0]!.type = { ...out.type };
     g.replaceAllUses(out, fused.outputs[0]!);
     g.removeNode(root);
-    for (const n of absorbed.reverse()) g.removeNode(n);
+    // `absorbed` is in pre-order (each node before the producers it absorbed): consumers go first. (A fused
+    // producer can become absorbable late, when a later chain merged its two users into one leaf.)
+    for (const n of absorbed) g.removeNode(n);
     merged += absorbed.length;
   }
   return merged;
