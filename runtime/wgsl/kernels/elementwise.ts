@@ -8,7 +8,26 @@ export interface EmittedKernel { code: string; wg: [number, number] }
 
 const BINARY: Record<string, (a: string, b: string) => string> = {
   Add: (a, b) => `${a} + ${b}`, Sub: (a, b) => `${a} - ${b}`, Mul: (a, b) => `${a} * ${b}`, Div: (a, b) => `${a} / ${b}`,
-  Max: (a, b) => `max(${a}, ${b})`, Min: (a, b) => `min(${a}, ${b})`, Pow: (a, b) => `pow(${a}, ${b})`,
+  Max: (a, b) => `max(${a}, ${b})`, Min: (a, b) => `min(${a}, ${b})`, Pow: (a, b) => `pow_onnx(${a}, ${b})`,
+};
+/** Module-level helpers a BINARY row calls. WGSL's pow is exp2(b * log2(a)): NaN for a < 0, where ONNX defines
+ *  integer powers (Pow(-2, 3) = -8), and a few ULP off near a = 1, which Adam's bias correction 1 - b2^t
+ *  amplifies ~1000x. Integer exponents go by repeated squaring (exact to ~log2|b| roundings). */
+const HELPERS: Record<string, string> = {
+  Pow: `fn pow_onnx(a: f32, b: f32) -> f32 {
+  if (b != round(b) || abs(b) > 16777216.0) { return pow(a, b); }
+  var n = u32(abs(b));
+  var base = a;
+  var r = 1.0;
+  loop {
+    if (n == 0u) { break; }
+    if ((n & 1u) == 1u) { r = r * base; }
+    base = base * base;
+    n = n >> 1u;
+  }
+  return select(r, 1.0 / r, b < 0.0);
+}
+`,
 };
 const MATH: Record<string, (v: string) => string> = {
   Exp: (v) => `exp(${v})`, Log: (v) => `log(${v})`, Sqrt: (v) => `sqrt(${v})`, Neg: (v) => `-${v}`,
@@ -40,7 +59,7 @@ export function emitBinary(op: string, a: readonly number[], b: readonly number[
   const ia = simple(a) ?? broadcastIndex('gid', out, a), ib = simple(b) ?? broadcastIndex('gid', out, b);
   const bound = simple(a) && simple(b) ? 'arrayLength(&y)' : total;
   const code = `${declareBindings([{ name: 'a', access: 'read' }, { name: 'b', access: 'read' }, { name: 'y', access: 'read_write' }])}\n` +
-    `${mainStart(bound)}  y[gid] = ${BINARY[op]!(`a[${ia}]`, `b[${ib}]`)};\n}\n`;
+    `${HELPERS[op] ?? ''}${mainStart(bound)}  y[gid] = ${BINARY[op]!(`a[${ia}]`, `b[${ib}]`)};\n}\n`;
   return { code, wg: dispatchSize(total) };
 }
 
