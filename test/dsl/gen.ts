@@ -72,3 +72,29 @@ export const arbProgramWithShape: fc.Arbitrary<{ src: string; shape: (number | s
   });
 
 export const arbProgram: fc.Arbitrary<string> = arbProgramWithShape.map((p) => p.src);
+
+/**
+ * A random program for training-step checks: the same pipelines, then optionally a residual branch whose
+ * bias-free layer (conv2d "same" or dense) is added to the pipeline's output, so a bias-free base op with a
+ * full-tensor epilogue operand appears in the forward pass and in the gradients. (No conv_transpose2d: it
+ * has no gradient rule yet.)
+ */
+export const arbTrainingProgram: fc.Arbitrary<{ src: string; rank: 2 | 4; features: number }> = fc
+  .record({
+    c: fc.integer({ min: 1, max: 4 }),
+    hw: fc.integer({ min: 3, max: 9 }),
+    stages: fc.array(fc.array(fc.nat(999), { minLength: 6, maxLength: 6 }), { minLength: 1, maxLength: 5 }),
+    residual: fc.constantFrom('none', 'self', 'biasFree'),
+    k: fc.constantFrom(1, 3),
+  })
+  .map(({ c, hw, stages, residual, k }) => {
+    const s: State = { rank: 4, c, h: hw, w: hw };
+    const body = stages.map((r) => stage(s, r));
+    const branch = s.rank === 4 ? `conv2d(${s.c}, kernel=${k}, pad="same", bias=false)` : `dense(${s.c}, bias=false)`;
+    const tail = residual === 'none' ? ['  return y'] : residual === 'self' ? ['  z = y |> relu', '  return y + z']
+      : [`  z = y |> ${branch}`, '  return z + y'];
+    const src = [`model random(x: f32[N, ${c}, ${hw}, ${hw}]) {`, `  y = x |> ${body.join('\n      |> ')}`, ...tail, '}'].join('\n') + '\n';
+    return { src, rank: s.rank, features: s.rank === 2 ? s.c : s.c * s.h * s.w };
+  })
+  // ConvTranspose has no gradient rule yet (LC066).
+  .filter((p) => !p.src.includes('conv_transpose2d'));

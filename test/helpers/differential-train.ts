@@ -1,0 +1,135 @@
+// One training step, differentially: a DSL model becomes its training graph (forward, loss, backward,
+// optimizer), every gradient is added as a graph output beside the loss, the model output and the next
+// state (parameters, BatchNorm running statistics, optimizer moments, step counter), and each backend
+// variant must reproduce the reference interpreter's step.
+//
+// Tolerance, derived per output tensor by statistical condition estimation (Kenney & Laub 1994): a float32
+// backend's error is that of an exact computation on inputs perturbed by about K u relative (u = 2^-24,
+// K = the longest accumulation in the step: a layer's fan-in, or batch x pixels for a weight gradient or a
+// BatchNorm statistic). So the reference runs twice more with every input and state tensor perturbed by
+// independent random relative amounts in [-K u, K u] and every constant (learning rate, Adam's betas, BN's
+// epsilon) by one rounding, [-u, u] (Adam's bias correction 1 - b2^t cancels: a float32 pow that is a few
+// ULP off moves the first step by ~1e-4); the output's sensitivity is the largest change seen. A value that
+// is zero whatever the inputs (the gradient of a bias followed by BatchNorm) is float noise on every backend,
+// of the size of the terms that cancel, which no perturbation shows: that floor is K u times the step's
+// gradient scale G = max |gradient| (G^2 for Adam's second moment), or K u max|ref| if larger. The tolerance
+// is SAFETY_TRAIN (sensitivity + floor). This adapts to ill-conditioned steps (BatchNorm over few values,
+// Adam's sign-like first step on noise-level gradients) where a fixed rtol cannot, and stays orders of
+// magnitude below the effect of a wrong kernel (a misread operand or a wrong update rule changes a tensor
+// by O(G)).
+import type { Graph, Value } from '../../src/ir/graph.ts';
+import { Tensor } from '../../src/ir/tensor.ts';
+import { inferShapes } from '../../src/ir/infer.ts';
+import { runGraph } from '../../src/ir/interpret.ts';
+import { compileDsl } from '../../src/frontend/dsl.ts';
+import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
+import { stateAsInputs } from '../../src/train/loop/trainer.ts';
+import type { LossKind } from '../../src/train/losses.ts';
+import type { OptimizerOptions } from '../../src/train/optimizers.ts';
+import { cloneGraph } from '../../src/ir/clone.ts';
+import { optimize } from '../../passes/index.ts';
+import { compileJs } from '../../runtime/js/index.ts';
+import { compileWgsl } from '../../runtime/wgsl/index.ts';
+import type { CompiledModel } from '../../runtime/backend.ts';
+import { lcg, randomTensor } from '../js/graphs.ts';
+import { U } from './error-bound.ts';
+import { variantName, worstElement, type Variant, type Verdict } from './differential.ts';
+
+export const SAFETY_TRAIN = 8;
+
+export interface TrainCase { src: string; batch: number; loss: LossKind; optimizer: OptimizerOptions; seed: number }
+
+/** The training step as one graph with its feeds (state fed as inputs, as the Trainer does). */
+export function trainingStep(c: TrainCase): { graph: Graph; feeds: Record<string, Tensor>; gradients: Set<string> } {
+  const model = compileDsl(c.src, 'random.layers', { seed: c.seed });
+  for (const v of model.inputs) v.type = { ...v.type, shape: v.type.shape!.map((d) => (typeof d === 'number' ? d : c.batch)) };
+  inferShapes(model);
+  const p = buildTrainingGraph(model, { loss: c.loss, optimizer: c.optimizer, seed: c.seed });
+  const g = p.graph;
+  for (const grad of p.grads.values()) if (grad && !g.outputs.includes(grad)) g.outputs.push(grad);
+  stateAsInputs(g, [...p.next.keys(), ...g.initializers.filter((v) => v.role && !p.next.has(v))]);
+  const rnd = lcg(c.seed);
+  const feeds: Record<string, Tensor> = { [p.input.name]: randomTensor(p.input.type.shape as number[], rnd) };
+  const out = p.output.type.shape as number[];
+  feeds[p.labels.name] = c.loss === 'mse' ? randomTensor(p.labels.type.shape as number[], rnd)
+    : Tensor.fromArray('int64', [c.batch], Array.from({ length: c.batch }, () => Math.floor(rnd() * out[1]!)));
+  for (const v of g.inputs) if (v.const && !feeds[v.name]) feeds[v.name] = v.const;
+  return { graph: g, feeds, gradients: new Set([...p.grads.values()].flatMap((v) => (v ? [v.name] : []))) };
+}
+
+/** The longest accumulation in the step (see the header). */
+function longestAccumulation(g: Graph): number {
+  let K = 1;
+  const shape = (v: Value | null) => (v?.type.shape ?? []) as number[];
+  for (const n of g.nodes) {
+    for (const v of [...n.inputs, ...n.outputs]) {
+      const s = shape(v);
+      if (s.length >= 2) K = Math.max(K, s[0]! * s.slice(2).reduce((a, b) => a * b, 1), s.slice(1).reduce((a, b) => a * b, 1));
+    }
+  }
+  return K;
+}
+
+function perturb(t: Tensor, rel: number, rnd: () => number): Tensor {
+  if (t.dtype !== 'float32') return t;
+  return Tensor.fromArray('float32', t.shape, Array.from(t.data as Float32Array, (x) => x * (1 + rel * (2 * rnd() - 1))));
+}
+
+/** Per graph output: the reference value and its tolerance (a number for the whole tensor). */
+export function referenceWithTolerance(g: Graph, feeds: Record<string, Tensor>, gradients: Set<string>): { ref: Record<string, Tensor>; tol: Map<string, number> } {
+  const ref = runGraph(g, feeds, { training: true });
+  const K = longestAccumulation(g);
+  const sens = new Map<string, number>();
+  for (const s of [1, 2]) {
+    const rnd = lcg(1000 + s);
+    const pf = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, perturb(t, K * U, rnd)]));
+    const gp = cloneGraph(g);
+    for (const v of gp.initializers) if (v.const) v.const = perturb(v.const, U, rnd);
+    const pr = runGraph(gp, pf, { training: true });
+    for (const [k, t] of Object.entries(ref)) {
+      let m = sens.get(k) ?? 0;
+      for (let i = 0; i < t.size; i++) m = Math.max(m, Math.abs(Number(pr[k]!.data[i]) - Number(t.data[i])));
+      sens.set(k, m);
+    }
+  }
+  const maxAbs = (t: Tensor) => { let m = 0; for (const x of t.data) m = Math.max(m, Math.abs(Number(x))); return m; };
+  const G = Math.max(0, ...[...gradients].map((k) => (ref[k] ? maxAbs(ref[k]!) : 0)));
+  const tol = new Map<string, number>();
+  for (const [k, t] of Object.entries(ref)) {
+    const floor = K * U * Math.max(maxAbs(t), k.includes('exp_avg_sq') ? G * G : G);
+    // SAFETY (2) is applied again by worstElement: divide it out so the stated factor is SAFETY_TRAIN.
+    tol.set(k, SAFETY_TRAIN * (sens.get(k)! + floor) / 2);
+  }
+  return { ref, tol };
+}
+
+async function compile(g: Graph, v: Variant, seed: number): Promise<CompiledModel> {
+  return v.backend === 'js' ? compileJs(g, { threads: v.threads, training: true, seed }) : compileWgsl(g, { training: true, seed });
+}
+
+/** One step on each variant against the reference step. */
+export async function compareTrainingStep(c: TrainCase, variants: Variant[]): Promise<Verdict> {
+  const { graph, feeds, gradients } = trainingStep(c);
+  const { ref, tol } = referenceWithTolerance(graph, feeds, gradients);
+  const verdict: Verdict = { disagreements: [], worst: {} };
+  for (const v of variants) {
+    const name = variantName(v);
+    const g = cloneGraph(graph);
+    let m: CompiledModel | undefined;
+    try {
+      if (v.level === 2) optimize(g, { level: 2 });
+      m = await compile(g, v, c.seed);
+      const got = await m.run(feeds);
+      verdict.worst[name] = 0;
+      graph.outputs.forEach((o, i) => {
+        const out = got[g.outputs[i]!.name]!, want = ref[o.name]!;
+        const { ratio, index } = worstElement(out, want, tol.get(o.name)!);
+        verdict.worst[name] = Math.max(verdict.worst[name]!, ratio);
+        if (ratio > 1) verdict.disagreements.push({ variant: name, output: o.name, index, got: Number(out.data[index]), want: Number(want.data[index]), bound: 2 * tol.get(o.name)! });
+      });
+    } catch (e) {
+      verdict.disagreements.push({ variant: name, output: '*', error: (e as Error).message.split('\n')[0] });
+    } finally { await m?.dispose(); }
+  }
+  return verdict;
+}

@@ -1,0 +1,74 @@
+// The differential runner: one model, every backend configuration, one verdict. Each variant (js with 1 and
+// 2 threads, wgsl; each after -O0 and -O2) copies the graph, optimizes the copy, compiles it, runs the same
+// feeds and compares every graph output with the reference interpreter within the derived bound of
+// error-bound.ts. A compile or run error is a disagreement too. Shared by the CI property
+// (test/props/backends.test.ts) and the long campaign (test/props/fuzz-backends.ts).
+import type { Graph } from '../../src/ir/graph.ts';
+import type { Tensor } from '../../src/ir/tensor.ts';
+import { cloneGraph } from '../../src/ir/clone.ts';
+import { optimize } from '../../passes/index.ts';
+import { compileJs } from '../../runtime/js/index.ts';
+import { compileWgsl } from '../../runtime/wgsl/index.ts';
+import type { CompiledModel } from '../../runtime/backend.ts';
+import { referenceWithBounds, SAFETY, TINY } from './error-bound.ts';
+
+export interface Variant { backend: 'js' | 'wgsl'; level: 0 | 2; threads: number }
+export const variantName = (v: Variant) => `${v.backend}${v.backend === 'js' ? `/t${v.threads}` : ''}/O${v.level}`;
+
+export const JS_VARIANTS: Variant[] = [1, 2].flatMap((threads) => [0, 2].map((level) => ({ backend: 'js' as const, level: level as 0 | 2, threads })));
+export const WGSL_VARIANTS: Variant[] = [0, 2].map((level) => ({ backend: 'wgsl' as const, level: level as 0 | 2, threads: 1 }));
+
+export interface Disagreement {
+  variant: string;
+  output: string;
+  /** Worst element: index, backend value, reference value, bound; or the error message. */
+  index?: number; got?: number; want?: number; bound?: number;
+  error?: string;
+}
+
+export interface Verdict { disagreements: Disagreement[]; /** worst |got - want| / (SAFETY E) per variant */ worst: Record<string, number> }
+
+async function compile(g: Graph, v: Variant, training: boolean): Promise<CompiledModel> {
+  return v.backend === 'js' ? compileJs(g, { threads: v.threads, training }) : compileWgsl(g, { training });
+}
+
+/** The worst element of got vs want against a per-element bound (a tensor) or a per-tensor one (a number). */
+export function worstElement(got: Tensor, want: Tensor, bound: Tensor | number): { ratio: number; index: number } {
+  if (got.shape.join() !== want.shape.join()) return { ratio: Infinity, index: -1 };
+  let ratio = 0, index = -1;
+  for (let i = 0; i < want.size; i++) {
+    const a = Number(got.data[i]), b = Number(want.data[i]);
+    const tol = SAFETY * (typeof bound === 'number' ? bound : bound.data[i]!) + TINY;
+    const r = Number.isNaN(a) !== Number.isNaN(b) ? Infinity : Number.isNaN(a) ? 0 : Math.abs(a - b) / tol;
+    if (r > ratio) { ratio = r; index = i; }
+  }
+  return { ratio, index };
+}
+
+/** Runs the model on each variant and compares with the reference within the derived bounds. */
+export async function compareBackends(graph: Graph, feeds: Record<string, Tensor>, variants: Variant[]): Promise<Verdict> {
+  const { ref, bounds } = referenceWithBounds(graph, feeds);
+  const verdict: Verdict = { disagreements: [], worst: {} };
+  for (const v of variants) {
+    const name = variantName(v);
+    const g = cloneGraph(graph);
+    let m: CompiledModel | undefined;
+    try {
+      if (v.level === 2) optimize(g, { level: 2 });
+      m = await compile(g, v, false);
+      const got = await m.run(feeds);
+      verdict.worst[name] = 0;
+      graph.outputs.forEach((o, i) => {
+        const out = got[g.outputs[i]!.name]!, want = ref[o.name]!, bound = bounds.get(o.name)!;
+        const { ratio, index } = worstElement(out, want, bound);
+        verdict.worst[name] = Math.max(verdict.worst[name]!, ratio);
+        if (ratio > 1) {
+          verdict.disagreements.push({ variant: name, output: o.name, index, got: Number(out.data[index]), want: Number(want.data[index]), bound: SAFETY * bound.data[index]! });
+        }
+      });
+    } catch (e) {
+      verdict.disagreements.push({ variant: name, output: '*', error: (e as Error).message.split('\n')[0] });
+    } finally { await m?.dispose(); }
+  }
+  return verdict;
+}
