@@ -7,7 +7,7 @@ export { runGraph } from './ir/interpret.ts';
 export { inferShapes } from './ir/infer.ts';
 export { verify } from './ir/verify.ts';
 export { printGraph } from './ir/printer.ts';
-export { LayercError, CATALOGUE, type Code } from './diagnostics.ts';
+export { LayercError, CATALOGUE, onWarning, type Code } from './diagnostics.ts';
 export { loadModel } from './frontend/load.ts';
 export { importOnnx, loadOnnxFile } from './frontend/onnx.ts';
 export { compileDsl, compileDslFile } from './frontend/dsl.ts';
@@ -20,4 +20,8 @@ export { optimize, compile, type OptLevel, type Target, type CompiledModel, type
 export { fit as train, evaluate, type FitOptions, type FitResult } from './train/loop/fit.ts';
 export { buildTrainingGraph, buildInferenceGraph } from '../passes/split-train-infer.ts';
 export { saveCheckpoint, loadCheckpoint } from './io/safetensors.ts';
+// BatchNorm state (README "BatchNorm state"): a model's declared state, and the one matcher every loader uses.
+export { modelManifest, type StateManifest, type StateEntry, type BnSetting } from './train/state.ts';
+export { matchState } from './train/state-match.ts';
+export { modelWithState } from './train/graphs/export.ts';
 export { loadDataset } from './train/loop/data.ts';
