@@ -4,13 +4,14 @@ import type { Graph } from '../src/ir/graph.ts';
 import type { Tensor } from '../src/ir/tensor.ts';
 import { runGraph } from '../src/ir/interpret.ts';
 import { lcError, suggest } from '../src/diagnostics.ts';
+import { dropoutStream } from '../src/random.ts';
 
 export interface BackendOptions {
   /** Worker threads for the JS backend (default: number of cores). */
   threads?: number;
   /** Run in training mode (Dropout active, BatchNormalization training_mode honoured). */
   training?: boolean;
-  /** Seed for anything random at run time (Dropout masks). */
+  /** Seed for anything random at run time: ONNX Dropout masks in training (src/random.ts dropoutStream; default 1). */
   seed?: number;
 }
 
@@ -30,8 +31,9 @@ export interface Backend {
 const reference: Backend = {
   name: 'reference',
   async compile(graph, opts = {}) {
+    const random = dropoutStream(opts.seed);
     return {
-      async run(feeds) { return runGraph(graph, feeds, { training: opts.training }); },
+      async run(feeds) { return runGraph(graph, feeds, { training: opts.training, random }); },
       async dispose() {},
     };
   },

@@ -13,3 +13,13 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * The random source of ONNX Dropout in training mode: mulberry32 from the backend's `seed` option (default 1),
+ * one draw per element (kept when draw >= ratio), Dropout nodes in graph order, continuing across the runs of one
+ * compiled model. The reference backend and the JS and WGSL host paths all draw from it, so masks agree bit for
+ * bit (test/wgsl/onnx-dropout-rng.test.ts). The training graph's DropoutTrain uses its own counter-based masks.
+ */
+export function dropoutStream(seed = 1): () => number {
+  return mulberry32(seed);
+}

@@ -5,6 +5,7 @@
 import type { Worker } from 'node:worker_threads';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { getOp, resolveAttrs } from '../../src/ir/registry.ts';
+import { dropoutStream } from '../../src/random.ts';
 import { allocArray, type DType, type TypedArray } from '../../src/ir/dtype.ts';
 import { LayercError, lcError } from '../../src/diagnostics.ts';
 import { nodeBuiltin } from '../../src/node-builtin.ts';
@@ -47,8 +48,7 @@ export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<Co
   const W = instance.exports as Record<string, Function>;
   const phases = new Function(p.source)() as (PhaseFn | number)[];
   const I32 = new Int32Array(buf, 0, 16);
-  let seed = (opts.seed ?? 1) >>> 0 || 1;
-  const random = () => { seed = (seed * 1664525 + 1013904223) >>> 0; return seed / 2 ** 32; };
+  const random = dropoutStream(opts.seed);
 
   // The per-node fallback: inputs read from memory (or the graph's constants), outputs written back.
   const runRef = (i: number) => {

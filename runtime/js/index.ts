@@ -9,6 +9,7 @@ import { buildProgram, type Program } from './program.ts';
 import { runProgram } from './executor.ts';
 import { lowerForJsKernels } from './lower.ts';
 import { nodeBuiltin } from '../../src/node-builtin.ts';
+import { dropoutStream } from '../../src/random.ts';
 
 export { JS_FUSION } from './fusion.ts';
 
@@ -46,9 +47,10 @@ async function compileStatic(graph: Graph, opts: JsOptions): Promise<CompiledMod
   const dynamic = g.nodes.flatMap((n) => n.outputs).find((v) => !isStatic(v.type.shape));
   if (!dynamic) return runProgram(buildProgram(g, buildOptions(opts)), { training: opts.training, seed: opts.seed });
   const why = `value '${dynamic.name}' of ${dynamic.producer?.op} has a data-dependent shape`;
+  const random = dropoutStream(opts.seed);
   return {
     info: { fallback: `reference interpreter (${why})` },
-    async run(feeds) { return runGraph(graph, feeds, { training: opts.training }); },
+    async run(feeds) { return runGraph(graph, feeds, { training: opts.training, random }); },
     async dispose() {},
   };
 }

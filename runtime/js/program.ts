@@ -3,8 +3,8 @@
 // JS source holding every phase function with all shapes and addresses baked in. The same Program is
 // run in-process (./executor.ts) or written out by `layerc compile --target js` (./emit-module.ts).
 import type { Graph, Node, Value } from '../../src/ir/graph.ts';
-import { defaultIsView, planMemory, type MemoryPlan } from '../plan.ts';
-import { inPlaceInputs } from '../../src/ir/registry.ts';
+import { planMemory, type MemoryPlan } from '../plan.ts';
+import { inPlaceInputs, isViewNode } from '../../src/ir/registry.ts';
 import { encodeModule, type WasmFunction } from './wasm/encode.ts';
 import { KERNELS } from './kernels/index.ts';
 import { staticShape, type BuildOptions, type EmitContext, type KernelBuild, type Phase } from './kernel.ts';
@@ -53,11 +53,12 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
   for (const v of [...graph.inputs, ...graph.outputs]) staticShape(v);
   // 1. Kernels (or fallback) per node; views need neither.
   const builds = new Map<Node, KernelBuild | null>();
-  const firstPlan = planMemory(graph, { isView: defaultIsView });
+  const isView = (n: Node) => isViewNode(n, opts.training);
+  const firstPlan = planMemory(graph, { isView });
   const views = new Set(firstPlan.views);
   for (const n of graph.nodes) if (!views.has(n.name)) builds.set(n, buildKernel(n, opts));
   const plan = planMemory(graph, {
-    isView: defaultIsView,
+    isView,
     inPlaceInput: (n) => (builds.get(n) ? inPlaceOf(n) : -1),
     scratchBytes: (n) => { const b = builds.get(n); return align(b?.sharedScratchBytes ?? 0) + (b?.scratchBytes ?? 0) * (b?.scratchShared ? 1 : opts.threads); },
   });

@@ -5,7 +5,8 @@
 // inputs read-only while it writes its output, which is live at the same step and so never shares a buffer.
 // Everything on the device is f32 (4 bytes an element, whatever the value's dtype).
 import type { Graph, Value } from '../../src/ir/graph.ts';
-import { defaultIsView, planMemory, type MemoryPlan } from '../../runtime/plan.ts';
+import { planMemory, type MemoryPlan } from '../../runtime/plan.ts';
+import { isViewNode } from '../../src/ir/registry.ts';
 
 export const USAGE_STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
@@ -21,7 +22,7 @@ export interface BufferAssignment {
 
 export function assignBuffers(g: Graph, training: boolean): BufferAssignment {
   const plan = planMemory(g, {
-    isView: (n) => defaultIsView(n) && !(training && n.op === 'Dropout'),
+    isView: (n) => isViewNode(n, training),
     inPlaceInput: () => -1,
   });
   const byName = new Map(g.nodes.flatMap((n) => n.outputs).concat(g.inputs).map((v) => [v.name, v]));

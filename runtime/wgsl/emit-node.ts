@@ -100,7 +100,11 @@ const copy = (n: Node): Kernel[] => io(n, emitCopy(prod(shapeOf(n, n.outputs[0])
 /** The op table. Ops that move values may run on any dtype; the rest need float32 (see FLOAT_ONLY below). */
 const EMITTERS: Record<string, Emitter> = {
   Identity: copy, Reshape: copy, Flatten: copy, Squeeze: copy, Unsqueeze: copy,
-  Dropout: (n) => { if (n.outputs.length > 1) throw unsupported(n, 'Dropout mask output'); return copy(n); },
+  Dropout: (n, o) => {
+    if (o.training || n.inputs[2]) throw unsupported(n, 'Dropout in training mode (host dropout stream)');
+    if (n.outputs.length > 1) throw unsupported(n, 'Dropout mask output');
+    return copy(n);
+  },
   Transpose: (n) => {
     const x = shapeOf(n, n.inputs[0]);
     const perm = (n.attrs.perm as number[] | undefined)?.length ? n.attrs.perm as number[] : x.map((_, i) => x.length - 1 - i);

@@ -9,6 +9,8 @@ export interface Kernel { code: string; wg: number[]; bind: BindRef[] }
 export interface EmitOptions {
   /** Use workgroup-memory tiling (GPUs); CPU adapters get direct kernels (see kernels/matmul.ts). */
   tiled?: boolean;
+  /** The run is in training mode (ONNX Dropout is active: it runs on the host's dropout stream). */
+  training?: boolean;
 }
 export type Emitter = (n: Node, o: EmitOptions) => Kernel[];
 

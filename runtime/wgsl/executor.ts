@@ -12,7 +12,7 @@ import { compileShader } from './shader.ts';
 import { emitNode, type BindRef, type EmitOptions, type Kernel } from './emit-node.ts';
 import { assignBuffers, floats, USAGE_STORAGE } from './buffers.ts';
 import { evalHost, toDtype } from './host.ts';
-import { mulberry32 } from '../../src/random.ts';
+import { dropoutStream } from '../../src/random.ts';
 
 export interface ExecutorOptions {
   training?: boolean;
@@ -63,7 +63,7 @@ export async function buildExecutor(graph: Graph, device: GPUDevice, adapterName
   try {
     for (const n of graph.nodes) {
       if (views.has(n.name)) continue;
-      const ks = tryEmit(n, emit, { tiled: !cpuAdapter });
+      const ks = tryEmit(n, emit, { tiled: !cpuAdapter, training });
       if (typeof ks === 'string') { steps.push({ host: n }); fallbacks.push(`${n.name} (${n.op})`); continue; }
       const gpu: Dispatch[] = [];
       for (const k of ks) {
@@ -110,7 +110,7 @@ export async function buildExecutor(graph: Graph, device: GPUDevice, adapterName
     }
     return out;
   };
-  const random = mulberry32(opts.seed ?? 1);
+  const random = dropoutStream(opts.seed);
 
   const info: Record<string, string | number> = { adapter: adapterName, matmul: cpuAdapter ? 'direct (CPU adapter)' : 'tiled', kernels, pipelines: cache.size, buffers: buffers.length,
     bufferBytes: sizes.reduce((a, b) => a + b, 0) };

@@ -14,6 +14,7 @@ import { WGSL_FUSION } from './fusion.ts';
 import { openDevice } from './device.ts';
 import { buildExecutor, type ExecutorOptions } from './executor.ts';
 import { emitNode } from './emit-node.ts';
+import { dropoutStream } from '../../src/random.ts';
 
 export { emitNode };
 export { WGSL_FUSION } from './fusion.ts';
@@ -37,9 +38,10 @@ async function compileStatic(graph: Graph, opts: WgslOptions): Promise<CompiledM
   const dynamic = g.nodes.flatMap((n) => n.outputs).find((v) => !isStatic(v.type.shape));
   if (dynamic) {
     const why = `value '${dynamic.name}' of ${dynamic.producer?.op} has a data-dependent shape`;
+    const random = dropoutStream(opts.seed);
     return {
       info: { fallback: `reference interpreter (${why})` },
-      async run(feeds) { return runGraph(graph, feeds, { training: opts.training }); },
+      async run(feeds) { return runGraph(graph, feeds, { training: opts.training, random }); },
       async dispose() {},
     };
   }

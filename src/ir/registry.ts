@@ -58,8 +58,11 @@ export interface OpTraits {
    * output may overwrite any input of its own shape and dtype.
    */
   elementwise?: boolean;
-  /** A single output is input 0's bytes under another shape (reshape-like; Dropout at inference): no kernel. */
-  view?: boolean;
+  /**
+   * A single output is input 0's bytes under another shape (reshape-like): no kernel. 'inference': only when not
+   * training (Dropout: no training_mode input and the backend's training option off).
+   */
+  view?: boolean | 'inference';
   /** For ops that are not elementwise: the inputs the output may still overwrite (per-channel maps). */
   inPlace?: readonly number[];
 }
@@ -127,9 +130,11 @@ export function inPlaceInputs(node: Node): readonly number[] {
   return t.elementwise ? node.inputs.map((_, i) => i) : t.inPlace ?? [];
 }
 
-/** True when `node` is a view of its input 0 (no kernel, no copy). */
-export function isViewNode(node: Node): boolean {
-  return node.outputs.length === 1 && !!findOp(node.op, node.domain)?.traits?.view;
+/** True when `node` is a view of its input 0 (no kernel, no copy) in a run with the given training option. */
+export function isViewNode(node: Node, training = false): boolean {
+  const view = findOp(node.op, node.domain)?.traits?.view;
+  if (node.outputs.length !== 1 || !view) return false;
+  return view === true || (!training && !node.inputs[2]);
 }
 
 export function findOp(name: string, domain = ''): OpDef | undefined {

@@ -25,7 +25,7 @@ defineOp({
 // an all-true mask; in training each element is kept with probability 1 - ratio and scaled by 1/(1 - ratio).
 defineOp({
   name: 'Dropout',
-  traits: { view: true },
+  traits: { view: 'inference' },
   onnxSince: 7,
   summary: 'identity at inference; random masking scaled by 1/(1-ratio) in training',
   attrs: { seed: { type: 'int' } },
