@@ -1,7 +1,8 @@
 // `layerc bench MODEL`: latency of one backend on seeded random inputs, in the manner of onnxruntime's
 // perf_test: compile once, warm up, then time K runs and report median/min/max, plus memory (the
 // backend's arena and memory when it reports them, and the process's peak RSS). Symbolic input dims
-// (the batch) are fixed with --batch before compiling, since backends need static shapes.
+// (the batch) are fixed with --batch before compiling, since backends need static shapes. --check first runs
+// `layerc verify --backend` (one seeded input) and refuses to time a backend that computes wrong numbers.
 import type { Command } from 'commander';
 import type { Graph } from '../ir/graph.ts';
 import { Tensor } from '../ir/tensor.ts';
@@ -10,6 +11,7 @@ import { lcError } from '../diagnostics.ts';
 import { loadModel } from '../frontend/load.ts';
 import { getBackend } from '../../runtime/backend.ts';
 import { loadOptimizer, parseLevel } from './level.ts';
+import { formatVerify, verifyBackend } from './verify.ts';
 
 export interface BenchResult {
   model: string; backend: string; threads: number | null; optLevel: number; runs: number; warmup: number;
@@ -97,13 +99,22 @@ export function register(program: Command): void {
     .option('--batch <n>', 'size for symbolic input dims', '1')
     .option('-O, --opt-level <n>', 'optimization level 0, 1 or 2 (-O0, -O2)', '0')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExample:\n  layerc bench model.onnx --backend js --threads 2 --runs 50 -O2\n  layerc bench model.onnx --backend reference --runs 3 --json')
-    .action(async (path: string, o: { backend: string; threads?: string; runs: string; warmup: string; batch: string; optLevel: string; json?: boolean }) => {
-      const r = await bench(path, {
+    .option('--check', 'first check the backend against the reference interpreter (layerc verify --backend); on FAIL, exit 1 without timing')
+    .addHelpText('after', '\nExample:\n  layerc bench model.onnx --backend js --threads 2 --runs 50 -O2 --check\n  layerc bench model.onnx --backend reference --runs 3 --json')
+    .action(async (path: string, o: { backend: string; threads?: string; runs: string; warmup: string; batch: string; optLevel: string; json?: boolean; check?: boolean }) => {
+      const opts = {
         backend: o.backend, threads: o.threads === undefined ? undefined : positiveInt('--threads', o.threads),
         runs: positiveInt('--runs', o.runs), warmup: Number(o.warmup) >= 0 ? Number(o.warmup) : positiveInt('--warmup', o.warmup),
         optLevel: parseLevel(o.optLevel), batch: positiveInt('--batch', o.batch),
-      });
+      };
+      if (o.check) {
+        const g = await loadModel(path);
+        const dims = Object.fromEntries(g.inputs.flatMap((v) => v.type.shape ?? []).filter((d) => typeof d === 'string').map((d) => [d, opts.batch]));
+        const v = await verifyBackend(g, await getBackend(o.backend), { level: opts.optLevel, threads: opts.threads, dims, trials: 1 });
+        for (const line of formatVerify(v, `; backend ${o.backend} -O${opts.optLevel} vs reference`)) (o.json ? console.error : console.log)(line);
+        if (!v.ok) { process.exitCode = 1; return; }
+      }
+      const r = await bench(path, opts);
       console.log(o.json ? JSON.stringify(r, null, 2) : formatBench(r));
     });
 }

@@ -1,14 +1,20 @@
 // `layerc verify A B`: translation validation. Both models run on the reference interpreter over K seeded
 // random inputs; every output of B is compared with A's (A is the reference: |b - a| <= atol + rtol * |a|,
 // NaN only where A has NaN). It checks any optimizer's output, ours or another tool's, against its source.
+// `layerc verify A --backend js|wgsl`: the same check of a backend: A compiled for the backend (after -O
+// passes, if asked) against A on the reference interpreter. `layerc bench --check` runs it before timing.
 // Symbolic input dims take the value given with --dim name=value (default 1), the same in both models.
 import type { Command } from 'commander';
 import type { Dim, Graph, Value } from '../ir/graph.ts';
 import { Tensor, sizeOf } from '../ir/tensor.ts';
 import { isFloat } from '../ir/dtype.ts';
 import { runGraph } from '../ir/interpret.ts';
+import { inferShapes } from '../ir/infer.ts';
+import { cloneGraph } from '../ir/clone.ts';
 import { lcError } from '../diagnostics.ts';
 import { loadModel } from '../frontend/load.ts';
+import { getBackend, type Backend } from '../../runtime/backend.ts';
+import { loadOptimizer, parseLevel, type OptLevel } from './level.ts';
 
 export interface VerifyOptions {
   trials?: number;
@@ -23,6 +29,8 @@ export interface OutputComparison {
   name: string; maxAbsErr: number; maxRelErr: number; ok: boolean;
   /** Elements where one side is NaN or infinite and the other is not the same. */
   nonFiniteMismatches: number;
+  /** The element furthest outside (or closest to) the tolerance: its index and both values. */
+  worst?: { index: number[]; want: number; got: number };
 }
 export interface VerifyResult { ok: boolean; outputs: OutputComparison[]; trials: number; rtol: number; atol: number }
 
@@ -34,7 +42,7 @@ export function verifyModels(a: Graph, b: Graph, o: VerifyOptions = {}): VerifyR
   const trials = o.trials ?? 3, rtol = o.rtol ?? DEFAULT_RTOL, atol = o.atol ?? DEFAULT_ATOL;
   checkInterfaces(a, b, o.dims ?? {});
   const rnd = lcg(o.seed ?? 1);
-  const stats = new Map(a.outputs.map((v) => [v.name, { name: v.name, maxAbsErr: 0, maxRelErr: 0, ok: true, nonFiniteMismatches: 0 }]));
+  const stats = newStats(a);
   for (let t = 0; t < trials; t++) {
     const feeds = Object.fromEntries(a.inputs.filter((v) => !v.const).map((v) => [v.name, randomInput(v, o.dims ?? {}, rnd)]));
     const ra = runGraph(a, feeds), rb = runGraph(b, feeds);
@@ -42,6 +50,51 @@ export function verifyModels(a: Graph, b: Graph, o: VerifyOptions = {}): VerifyR
   }
   const outputs = [...stats.values()];
   return { ok: outputs.every((s) => s.ok), outputs, trials, rtol, atol };
+}
+
+const newStats = (g: Graph) => new Map<string, OutputComparison>(g.outputs.map((v) => [v.name, { name: v.name, maxAbsErr: 0, maxRelErr: 0, ok: true, nonFiniteMismatches: 0 }]));
+
+export interface BackendVerifyOptions extends VerifyOptions {
+  /** Optimization level applied before compiling for the backend (the reference runs the model as loaded). */
+  level?: OptLevel;
+  /** Worker threads for the js backend. */
+  threads?: number;
+}
+
+/**
+ * Compiles `g` for `backend` and compares it with the reference interpreter running `g`, on K seeded random
+ * inputs (same inputs, tolerance and report as verifyModels). Symbolic input dims are fixed (--dim, default 1)
+ * before compiling.
+ */
+export async function verifyBackend(g: Graph, backend: Backend, o: BackendVerifyOptions = {}): Promise<VerifyResult> {
+  const trials = o.trials ?? 3, rtol = o.rtol ?? DEFAULT_RTOL, atol = o.atol ?? DEFAULT_ATOL;
+  const model = cloneGraph(g);
+  for (const v of model.inputs) if (!v.const) v.type = { ...v.type, shape: concrete(v, o.dims ?? {}) };
+  inferShapes(model);
+  const compiledGraph = cloneGraph(model);
+  (await loadOptimizer(o.level ?? 0))(compiledGraph);
+  const compiled = await backend.compile(compiledGraph, { threads: o.threads });
+  const rnd = lcg(o.seed ?? 1);
+  const stats = newStats(model);
+  try {
+    for (let t = 0; t < trials; t++) {
+      const feeds = Object.fromEntries(model.inputs.filter((v) => !v.const).map((v) => [v.name, randomInput(v, {}, rnd)]));
+      const want = runGraph(model, feeds), got = await compiled.run(feeds);
+      for (const s of stats.values()) compareInto(s, want[s.name]!, got[s.name]!, rtol, atol);
+    }
+  } finally { await compiled.dispose(); }
+  const outputs = [...stats.values()];
+  return { ok: outputs.every((s) => s.ok), outputs, trials, rtol, atol };
+}
+
+/** One line per output (PASS/FAIL, errors, worst element), then the summary line with the tolerance. */
+export function formatVerify(r: VerifyResult, against = ''): string[] {
+  const lines = r.outputs.map((s) => {
+    const w = s.worst ? ` worst=${s.name}[${s.worst.index.join(',')}] want=${s.worst.want} got=${s.worst.got}` : '';
+    return `${s.ok ? 'PASS' : 'FAIL'}  ${s.name}  max_abs_err=${s.maxAbsErr.toExponential(3)} max_rel_err=${s.maxRelErr.toExponential(3)}${s.nonFiniteMismatches ? ` nan_or_inf_mismatches=${s.nonFiniteMismatches}` : ''}${w}`;
+  });
+  lines.push(`${r.ok ? 'PASS' : 'FAIL'}: ${r.outputs.length} output(s), ${r.trials} trial(s), rtol=${r.rtol} atol=${r.atol}${against}`);
+  return lines;
 }
 
 function checkInterfaces(a: Graph, b: Graph, dims: Record<string, number>): void {
@@ -78,15 +131,28 @@ function compareInto(s: OutputComparison, ta: Tensor, tb: Tensor, rtol: number, 
   if (ta.shape.join() !== tb.shape.join()) {
     throw lcError('LC064', [`output '${s.name}' has shape [${ta.shape.join(', ')}] in A but [${tb.shape.join(', ')}] in B`]);
   }
+  let worst = -1, worstAt = -1;
   for (let i = 0; i < ta.size; i++) {
     const x = ta.data[i]!, y = tb.data[i]!;
     if (x === y || (Number.isNaN(x) && Number.isNaN(y))) continue; // also equal infinities
-    if (!Number.isFinite(x) || !Number.isFinite(y)) { s.ok = false; s.nonFiniteMismatches++; continue; }
+    if (!Number.isFinite(x) || !Number.isFinite(y)) { s.ok = false; s.nonFiniteMismatches++; if (worst < Infinity) { worst = Infinity; worstAt = i; } continue; }
     const abs = Math.abs(x - y);
     s.maxAbsErr = Math.max(s.maxAbsErr, abs);
     s.maxRelErr = Math.max(s.maxRelErr, abs / Math.max(Math.abs(x), Number.MIN_VALUE));
-    if (!(abs <= atol + rtol * Math.abs(x))) s.ok = false;
+    const excess = abs / (atol + rtol * Math.abs(x));
+    if (!(excess <= 1)) s.ok = false;
+    if (excess > worst) { worst = excess; worstAt = i; }
   }
+  const prev = s.worst ? Math.abs(s.worst.got - s.worst.want) / (atol + rtol * Math.abs(s.worst.want)) : -1;
+  if (worstAt >= 0 && worst > (Number.isNaN(prev) ? Infinity : prev)) {
+    s.worst = { index: unflatten(worstAt, ta.shape), want: Number(ta.data[worstAt]), got: Number(tb.data[worstAt]) };
+  }
+}
+
+function unflatten(i: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let k = shape.length - 1; k >= 0; k--) { idx[k] = i % shape[k]!; i = Math.floor(i / shape[k]!); }
+  return idx;
 }
 
 function lcg(seed: number): () => number {
@@ -112,26 +178,36 @@ function positive(name: string, s: string, integer: boolean): number {
 
 export function register(program: Command): void {
   program.command('verify')
-    .description('check that model B computes what model A computes, on seeded random inputs (reference backend)')
+    .description('check that model B computes what model A computes, or that a backend computes what the reference interpreter does, on seeded random inputs')
     .argument('<a>', 'the reference model (.onnx or .layers)')
-    .argument('<b>', 'the model to check, e.g. an optimized copy of A')
+    .argument('[b]', 'the model to check, e.g. an optimized copy of A (omit with --backend)')
+    .option('--backend <name>', 'instead of B: compile A for this backend (js | wgsl) and check it against the reference interpreter')
+    .option('-O, --opt-level <n>', 'with --backend: optimization level applied before compiling (-O0, -O2)', '0')
+    .option('--threads <n>', 'with --backend js: worker threads (default: number of cores)')
     .option('--trials <k>', 'number of random inputs', '3')
     .option('--seed <s>', 'random seed', '1')
     .option('--rtol <r>', 'relative tolerance', String(DEFAULT_RTOL))
     .option('--atol <a>', 'absolute tolerance', String(DEFAULT_ATOL))
     .option('--dim <name=value...>', 'value of a symbolic input dim (default 1); repeat per dim', [])
-    .addHelpText('after', '\nPasses when |b - a| <= atol + rtol * |a| for every element of every output; exit 1 on FAIL.\n'
-      + '\nExample:\n  layerc optimize resnet.onnx -o resnet-opt.onnx -O2\n  layerc verify resnet.onnx resnet-opt.onnx --trials 5 --dim N=2')
-    .action(async (pa: string, pb: string, o: { trials: string; seed: string; rtol: string; atol: string; dim: string[] }) => {
+    .addHelpText('after', '\nPasses when |b - a| <= atol + rtol * |a| for every element of every output (a: model A on the reference\n'
+      + 'interpreter); exit 1 on FAIL. Each output line names its worst element (furthest outside the tolerance).\n'
+      + '\nExamples:\n  layerc optimize resnet.onnx -o resnet-opt.onnx -O2\n  layerc verify resnet.onnx resnet-opt.onnx --trials 5 --dim N=2\n'
+      + '  layerc verify examples/resnet_mini.layers --backend js -O2 --dim N=2')
+    .action(async (pa: string, pb: string | undefined, o: { backend?: string; optLevel: string; threads?: string; trials: string; seed: string; rtol: string; atol: string; dim: string[] }) => {
       const opts: VerifyOptions = {
         trials: positive('--trials', o.trials, true), seed: positive('--seed', o.seed, true),
         rtol: positive('--rtol', o.rtol, false), atol: positive('--atol', o.atol, false), dims: parseDims(o.dim),
       };
-      const r = verifyModels(await loadModel(pa), await loadModel(pb), opts);
-      for (const s of r.outputs) {
-        console.log(`${s.ok ? 'PASS' : 'FAIL'}  ${s.name}  max_abs_err=${s.maxAbsErr.toExponential(3)} max_rel_err=${s.maxRelErr.toExponential(3)}${s.nonFiniteMismatches ? ` nan_or_inf_mismatches=${s.nonFiniteMismatches}` : ''}`);
-      }
-      console.log(`${r.ok ? 'PASS' : 'FAIL'}: ${r.outputs.length} output(s), ${r.trials} trial(s), rtol=${r.rtol} atol=${r.atol}`);
+      if (pb !== undefined && o.backend !== undefined) throw lcError('LC002', ['verify takes either model B or --backend, not both']);
+      if (pb === undefined && o.backend === undefined) throw lcError('LC002', ['verify needs model B, or --backend js|wgsl to check a backend against the reference interpreter']);
+      let r: VerifyResult, against = '';
+      if (o.backend !== undefined) {
+        const level = parseLevel(o.optLevel);
+        const backend = await getBackend(o.backend);
+        r = await verifyBackend(await loadModel(pa), backend, { ...opts, level, threads: o.threads === undefined ? undefined : positive('--threads', o.threads, true) || undefined });
+        against = `; backend ${o.backend} -O${level} vs reference`;
+      } else r = verifyModels(await loadModel(pa), await loadModel(pb!), opts);
+      for (const line of formatVerify(r, against)) console.log(line);
       if (!r.ok) process.exitCode = 1;
     });
 }
