@@ -14,4 +14,5 @@ export { importOnnx } from './frontend/onnx.ts';
 export { compileDsl } from './frontend/dsl.ts';
 export { exportOnnx } from './export/onnx.ts';
 export { InferenceSession, type ModelSource, type SessionOptions, type TensorLike } from './api/session.ts';
+export { summary, formatSummary, type ModelSummary, type LayerSummary } from './api/summary.ts';
 export { optimize, compile, type OptLevel, type Target, type CompiledModel, type BackendOptions, type OptimizeOptions } from './api/pipeline.ts';

@@ -15,6 +15,7 @@ export { exportOnnx } from './export/onnx.ts';
 export { readTensorFile, writeTensorFile } from './io/tensor-file.ts';
 // Inference like onnxruntime (README "Library API"): a session, or its two steps.
 export { InferenceSession, type ModelSource, type SessionOptions, type TensorLike } from './api/session.ts';
+export { summary, formatSummary, type ModelSummary, type LayerSummary } from './api/summary.ts';
 export { optimize, compile, type OptLevel, type Target, type CompiledModel, type BackendOptions, type OptimizeOptions } from './api/pipeline.ts';
 // Training (README "Training"): `train` is the loop behind `layerc train`.
 export { fit as train, evaluate, type FitOptions, type FitResult } from './train/loop/fit.ts';

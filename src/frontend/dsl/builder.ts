@@ -68,6 +68,11 @@ export class LayerBuilder {
     return d;
   }
 
+  /** An argument's value is out of its range whatever the input (LC043), e.g. `batchnorm(momentum=1.5)`. */
+  badArgument(arg: string, message: string): LayercError {
+    return lcError('LC043', [`'${arg}'`, `${this.layer} '${this.name}'`, message], { span: this.span, file: this.span.file, node: this.name });
+  }
+
   fail(message: string): LayercError {
     return lcError('LC048', [`${this.layer} '${this.name}'`, message], { span: this.span, file: this.span.file, node: this.name });
   }

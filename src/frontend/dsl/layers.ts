@@ -42,7 +42,7 @@ function bnMomentum(b: LayerBuilder, a: Args): Record<string, number> {
   if (written(a, 'momentum') && written(a, 'decay')) {
     throw lcError('LC043', [`'decay'`, 'batchnorm', 'cannot be given with momentum: momentum (PyTorch) weighs the new batch, decay (Keras) the old running value; give one'], ctx);
   }
-  for (const [k, x] of [['momentum', m], ['decay', d]] as const) if (x < 0 || x > 1) throw b.fail(`${k} must be in [0, 1], got ${x}`);
+  for (const [k, x] of [['momentum', m], ['decay', d]] as const) if (x < 0 || x > 1) throw b.badArgument(k, `must be in [0, 1], got ${x}`);
   if (written(a, 'decay')) return { momentum: d };
   if (!written(a, 'momentum')) return {};
   if (m >= 0.5) {
@@ -119,7 +119,7 @@ export const LAYERS: Record<string, LayerDef> = {
       expectRank(b, x, 4, '[N, C, H, W]');
       const c = b.fixedDim(x, 1, 'the channel count');
       const [out, k, s, p, op] = [num(a, 'out'), num(a, 'kernel'), num(a, 'stride'), num(a, 'pad'), num(a, 'output_pad')];
-      if (op >= s) throw b.fail(`output_pad (${op}) must be smaller than stride (${s})`);
+      if (op >= s) throw b.badArgument('output_pad', `(${op}) must be smaller than stride (${s})`);
       const w = b.param('weight', [c, out, k, k], 'param', 'weight', out * k * k, c * k * k);
       const bias = a.bias ? b.param('bias', [out], 'param', 'zeros') : null;
       return b.node('ConvTranspose', bias ? [x, w, bias] : [x, w], { kernel_shape: [k, k], strides: [s, s], pads: pads4(p), output_padding: [op, op] });
@@ -174,7 +174,7 @@ export const LAYERS: Record<string, LayerDef> = {
     prefix: 'dropout', params: [{ name: 'p', type: 'float' }],
     build(b, [x], a) {
       const p = num(a, 'p');
-      if (p < 0 || p >= 1) throw b.fail(`p must be in [0, 1), got ${p}`);
+      if (p < 0 || p >= 1) throw b.badArgument('p', `must be in [0, 1), got ${p}`);
       return b.node('Dropout', [x, b.scalar('ratio', p)]);
     },
   },
