@@ -6,12 +6,13 @@ import { modelWithState, trainingModeGraph } from '../train/graphs/export.ts';
 import { foldForInference } from '../train/graphs/fold-inference.ts';
 import { lcError } from '../diagnostics.ts';
 import { loadCheckpoint } from '../io/safetensors.ts';
+import { fileKind } from '../io/sniff.ts';
 import { BN_CONVENTIONS, type BnConvention } from '../ops/batchnorm-train.ts';
 
 export function register(program: Command): void {
   program.command('export')
     .description('write the inference graph (BN folded) or the training-mode graph of a model or checkpoint as ONNX')
-    .argument('<input>', '.onnx / .layers model, or a .safetensors checkpoint')
+    .argument('<input>', '.onnx / .layers model, or a checkpoint (safetensors, recognised by content whatever its name)')
     .requiredOption('-o, --output <file>', 'ONNX file to write')
     .option('--mode <mode>', 'inference | training', 'inference')
     .option('--model <model>', "the checkpoint's model (default: the path in its metadata)")
@@ -25,7 +26,7 @@ export function register(program: Command): void {
       if (o.mode !== 'inference' && o.mode !== 'training') throw lcError('LC002', [`--mode must be inference or training, got '${o.mode}'`]);
       let g = modelWithState(input, o.model, o.seed, o.allowPartial);
       if (o.mode === 'training') {
-        const trained = input.endsWith('.safetensors') ? loadCheckpoint(input).metadata.bn_convention : undefined;
+        const trained = fileKind(input) === 'safetensors' ? loadCheckpoint(input).metadata.bn_convention : undefined;
         if (o.bnConvention && trained && o.bnConvention !== trained) throw lcError('LC069', [`${input} was trained with --bn-convention ${trained}; its training graph keeps that convention (asked: ${o.bnConvention})`]);
         const convention = (o.bnConvention ?? trained ?? 'pytorch') as BnConvention;
         if (!BN_CONVENTIONS.includes(convention)) throw lcError('LC002', [`--bn-convention must be one of ${BN_CONVENTIONS.join(', ')}, got '${convention}'`]);

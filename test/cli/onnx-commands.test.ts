@@ -44,11 +44,11 @@ describe('layerc test-onnx / run / inspect', () => {
     expect(again.status).not.toBe(0);
     expect(again.stderr).toContain('LC004');
   });
-  it('inspect lists ops, shapes and parameters; bad extension is LC006', () => {
+  it('inspect lists ops, shapes and parameters; a missing file is LC003, a checkpoint given as a model LC006', () => {
     const r = cli('inspect', join(NODE_TESTS, 'test_transpose_default', 'model.onnx'));
     expect(r.stdout).toMatch(/data: float32\[2, 3, 4\]/);
     expect(r.stdout).toMatch(/Transpose\s+1/);
     expect(r.stdout).toMatch(/parameters: 0/);
-    expect(cli('inspect', 'model.txt').stderr).toContain('LC006');
+    expect(cli('inspect', 'model.txt').stderr).toContain('LC003');
   });
 });

@@ -16,13 +16,14 @@ import { lcError } from '../../diagnostics.ts';
 import type { BnConvention } from '../../ops/batchnorm-train.ts';
 import { bnSetting, guessKind, isBn, manifestFromMetadata, modelManifest, TRAINING_ONLY } from '../state.ts';
 import { matchState } from '../state-match.ts';
+import { fileKind } from '../../io/sniff.ts';
 
 /**
- * The model, with a checkpoint's state applied when `path` is a .safetensors file (model from --model or
+ * The model, with a checkpoint's state applied when `path` holds a safetensors checkpoint (by content, any name) (model from --model or
  * metadata): every parameter and running statistic must be in the checkpoint (LC071 unless allowPartial).
  */
 export function modelWithState(path: string, modelPath?: string, seed = 0, allowPartial = false): Graph {
-  if (!path.endsWith('.safetensors')) return buildInferenceGraph(loadTrainableModel(path, seed));
+  if (fileKind(path) !== 'safetensors') return buildInferenceGraph(loadTrainableModel(path, seed));
   const ck = loadCheckpoint(path);
   const mp = modelPath ?? ck.metadata.model;
   if (!mp) throw lcError('LC070', [path, 'it does not name its model; pass --model MODEL']);
