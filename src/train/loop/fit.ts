@@ -11,6 +11,7 @@ import { batches, type Dataset, type Split } from './data.ts';
 import { saveCheckpoint, sha256, loadCheckpoint } from '../../io/safetensors.ts';
 import { getBackend } from '../../../runtime/backend.ts';
 import { LayercError, lcError } from '../../diagnostics.ts';
+import { checkLabels } from './check-data.ts';
 import { manifestToMetadata, type StateManifest } from '../state.ts';
 
 export interface FitOptions extends SplitOptions {
@@ -74,6 +75,8 @@ const evalBatch = (g: Graph): number => { const n = g.inputs[0]?.type.shape?.[0]
 
 export async function fit(model: Graph, data: Dataset, opts: FitOptions): Promise<FitResult> {
   if (!opts.epochs === !opts.steps) throw lcError('LC069', ['give exactly one of --epochs and --steps']);
+  checkLabels(model, data.train, opts.loss, data.source);
+  if (data.test) checkLabels(model, data.test, opts.loss, `${data.source} (test split)`);
   const program = buildTrainingGraph(model, { ...opts, seed: opts.seed ?? 0, batch: Math.min(opts.batch, data.train.x.shape[0]) });
   const inference = buildInferenceGraph(model);
   const seed = opts.seed ?? 0;
