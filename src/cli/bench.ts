@@ -97,7 +97,7 @@ export function register(program: Command): void {
     .option('--runs <k>', 'timed runs', '20')
     .option('--warmup <k>', 'untimed runs first', '5')
     .option('--batch <n>', 'size for symbolic input dims', '1')
-    .option('-O, --opt-level <n>', 'optimization level 0, 1 or 2 (-O0, -O2)', '0')
+    .option('-O, --opt-level <n>', 'optimization level 0, 1 or 2 (-O0 runs the model exactly as written)', '2')
     .option('--json', 'print the result as JSON')
     .option('--check', 'first check the backend against the reference interpreter (layerc verify --backend); on FAIL, exit 1 without timing')
     .addHelpText('after', '\nExample:\n  layerc bench model.onnx --backend js --threads 2 --runs 50 -O2 --check\n  layerc bench model.onnx --backend reference --runs 3 --json')

@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .argument('<model>', '.onnx or .layers model')
     .requiredOption('-o, --output <dir>', 'directory to write the module into')
     .option('--target <name>', 'js | wgsl', 'js')
-    .option('-O, --opt-level <n>', 'optimization level 0, 1 or 2 (-O0, -O2)', '0')
+    .option('-O, --opt-level <n>', 'optimization level 0, 1 or 2 (-O0 runs the model exactly as written)', '2')
     .option('--threads <n>', 'js: worker threads the module uses in Node', '1')
     .option('--batch <n>', 'size for symbolic input dims', '1')
     .option('--force', 'replace existing files in the output directory')

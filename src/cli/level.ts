@@ -1,4 +1,4 @@
-// -O0 / -O1 / -O2 parsing and the optimizer entry point shared by run and test-onnx. The optimizer
+// -O0 / -O1 / -O2 parsing and the optimizer entry point shared by run, bench, compile and test-onnx (default -O2). The optimizer
 // (passes/index.ts) is imported only when a level above 0 is asked for.
 import type { Graph } from '../ir/graph.ts';
 import { lcError } from '../diagnostics.ts';

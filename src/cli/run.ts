@@ -9,6 +9,7 @@ import { loadModel, type LoadOptions } from '../frontend/load.ts';
 import { readTensorFile, tensorFormat, writeTensorFile } from '../io/tensor-file.ts';
 import { getBackend } from '../../runtime/backend.ts';
 import { loadOptimizer, parseLevel } from './level.ts';
+import { positiveInt } from './bench.ts';
 
 export function parseInputs(specs: string[], g: Graph): { feeds: Record<string, Tensor>; format: string; files: string[] } {
   const feeds: Record<string, Tensor> = {};
@@ -50,7 +51,8 @@ export function register(program: Command): void {
     .argument('<model>', '.onnx or .layers model')
     .option('--input <name=file...>', 'an input tensor (.npy or TensorProto .pb); repeat per input', [])
     .option('--backend <name>', 'reference | js | wgsl', 'reference')
-    .option('-O, --opt-level <n>', 'optimization level 0, 1 or 2 (-O0, -O2)', '0')
+    .option('-O, --opt-level <n>', 'optimization level 0, 1 or 2 (-O0 runs the model exactly as written)', '2')
+    .option('--threads <n>', 'worker threads of the js backend (default: number of cores)')
     .option('--output-dir <dir>', 'write each output as <dir>/<name>.npy|.pb (same format as the inputs)')
     .option('--force', 'replace existing output files')
     .option('--seed <n>', '.layers: seed of the weight initialization', Number, 0)
@@ -61,14 +63,15 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  layerc run model.onnx --input input=x.npy --backend reference --output-dir out/'
       + '\n  layerc run examples/lenet_bn.layers --weights lenet.safetensors --input x=x.npy'
       + '\n  layerc run examples/lenet_bn.layers --weights lenet.safetensors --input x=x.npy --mode training')
-    .action(async (path: string, o: { input: string[]; backend: string; optLevel: string; outputDir?: string; force?: boolean; mode: string } & LoadOptions) => {
+    .action(async (path: string, o: { input: string[]; backend: string; optLevel: string; threads?: string; outputDir?: string; force?: boolean; mode: string } & LoadOptions) => {
+      const threads = o.threads === undefined ? undefined : positiveInt('--threads', o.threads);
       if (o.mode !== 'inference' && o.mode !== 'training') throw lcError('LC002', [`--mode must be inference or training, got '${o.mode}'`]);
       const optimize = await loadOptimizer(parseLevel(o.optLevel));
       const g = await loadModel(path, { seed: o.seed, weights: o.weights, sequential: o.sequential, allowPartial: o.allowPartial });
       if (o.mode === 'training') batchStatisticsMode(g);
       const { feeds, format, files } = parseInputs(o.input, g);
       optimize(g);
-      const compiled = await (await getBackend(o.backend)).compile(g);
+      const compiled = await (await getBackend(o.backend)).compile(g, { threads });
       try {
         const outs = await compiled.run(feeds);
         for (const v of g.outputs) {

@@ -8,7 +8,7 @@ export function register(program: Command): void {
     .description('run ONNX backend test cases (model.onnx + test_data_set_*) and compare outputs')
     .argument('<dirs...>', 'case folders or folders of case folders')
     .option('--backend <name>', 'reference | js | wgsl', 'reference')
-    .option('-O, --opt-level <n>', 'optimization level 0, 1 or 2 (-O0, -O2)', '0')
+    .option('-O, --opt-level <n>', 'optimization level 0, 1 or 2 (-O0 runs the model exactly as written)', '2')
     .addHelpText('after', '\nExample:\n  layerc test-onnx ../shared/fixtures/onnx-node-tests --backend reference -O0')
     .action(async (dirs: string[], o: { backend: string; optLevel: string }) => {
       const optimize = await loadOptimizer(parseLevel(o.optLevel));
