@@ -1,9 +1,9 @@
 // `layerc inspect MODEL`: ops and counts, inputs/outputs with shapes, parameter count and bytes, opset;
 // `--summary` adds the per-layer table (src/api/summary.ts).
-// `layerc inspect CHECKPOINT.safetensors`: its state, kind by kind (src/train/checkpoint-report.ts).
+// `layerc inspect CHECKPOINT` (a safetensors file, by content): its state, kind by kind (src/train/checkpoint-report.ts).
 import type { Command } from 'commander';
-import { extname } from 'node:path';
 import { loadCheckpoint } from '../io/safetensors.ts';
+import { fileKind } from '../io/sniff.ts';
 import { describeCheckpoint, describeModelState } from '../train/checkpoint-report.ts';
 import { BN_CONVENTIONS, type BnConvention } from '../ops/batchnorm-train.ts';
 import { lcError } from '../diagnostics.ts';
@@ -47,7 +47,7 @@ export function register(program: Command): void {
     .option('--state', 'also list the model\'s state: parameters and BN running statistics by kind, BN settings')
     .option('--bn-convention <c>', 'with --state: the training convention whose BN settings to show', 'pytorch')
     .action(async (path: string, o: { graph?: boolean; summary?: boolean; state?: boolean; bnConvention: string } & LoadOptions) => {
-      if (extname(path).toLowerCase() === '.safetensors') { console.log(describeCheckpoint(path, loadCheckpoint(path))); return; }
+      if (fileKind(path) === 'safetensors') { console.log(describeCheckpoint(path, loadCheckpoint(path))); return; }
       const g = await loadModel(path, { seed: o.seed, weights: o.weights, sequential: o.sequential, allowPartial: o.allowPartial });
       console.log(summarize(g));
       if (o.summary) console.log(`\n${formatSummary(summary(g))}`);

@@ -1,5 +1,5 @@
 // Files are recognised by content, not by name: the checkpoint `layerc train --checkpoint ck.ckpt` writes is
-// exported as a checkpoint; an ONNX model or a .layers model under another name still loads; a checkpoint given
+// exported (and inspected) as a checkpoint; an ONNX model or a .layers model under another name still loads; a checkpoint given
 // where a model is expected is LC006, a missing file LC003.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,7 +46,8 @@ describe('file kinds by content', () => {
     expect(exp.status).toBe(0);
     expect(existsSync(out)).toBe(true);
     expect(loadOnnxFile(out).nodes.some((n) => n.op === 'BatchNormalization')).toBe(false); // folded inference graph
-    const asModel = await runCli(['inspect', ck]);
+    expect((await runCli(['inspect', ck])).status).toBe(0); // inspect describes a checkpoint
+    const asModel = await runCli(['run', ck, '--input', `input=${join(MLP, 'reference/X.npy')}`]);
     expect(asModel.stderr).toContain('error[LC006]');
     expect(asModel.status).toBe(3);
   }, 60_000);
