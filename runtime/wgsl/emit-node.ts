@@ -5,7 +5,7 @@
 // values (exact in f32 for the small integers ONNX tests use): copies, Transpose, Concat, Pad, MaxPool, Clip.
 import type { Node, Value } from '../../src/ir/graph.ts';
 import { fusedAttrs } from '../../src/ops/fused.ts';
-import { fusedView, type EpilogueStep } from '../../src/ops/fused-contract.ts';
+import { fusedView, isBaseOp, type BaseOp, type EpilogueStep } from '../../src/ops/fused-contract.ts';
 import { readWindowAttrs, axisGeometry } from '../../src/ops/window.ts';
 import { convTransposeGeometry } from '../../src/ops/conv.ts';
 import { fullPads } from '../../src/ops/pad.ts';
@@ -68,6 +68,14 @@ function matmulKernel(n: Node, attrs: Record<string, unknown>, op: string, baseI
     alpha: op === 'Gemm' ? Number(attrs.alpha ?? 1) : 1, operands, epilogue: steps, tiled: o.tiled !== false });
   return { ...k, bind: [n.inputs[0]!, n.inputs[1]!, ...operands.map((o) => n.inputs[o.input]!), n.outputs[0]!] };
 }
+
+/** The kernel per fused base (src/ops/fused-contract.ts BASE_OPS): a base added there without one is a type error. */
+const FUSED_KERNELS: Record<BaseOp, (n: Node, attrs: Record<string, unknown>, baseInputs: number, epilogue: EpilogueStep[], o: EmitOptions) => Kernel> = {
+  Conv: (n, a, k, e) => convKernel(n, a, k, e, false),
+  ConvTranspose: (n, a, k, e) => convKernel(n, a, k, e, true),
+  Gemm: (n, a, k, e, o) => matmulKernel(n, a, 'Gemm', k, e, o),
+  MatMul: (n, a, k, e, o) => matmulKernel(n, a, 'MatMul', k, e, o),
+};
 
 function poolKernel(n: Node, attrs: Record<string, unknown>): Kernel[] {
   const x = shapeOf(n, n.inputs[0]), y = shapeOf(n, n.outputs[0]);
@@ -135,10 +143,8 @@ const EMITTERS: Record<string, Emitter> = {
   Gemm: (n, o) => [matmulKernel(n, n.attrs, 'Gemm', 3, [], o)],
   Fused: (n, o) => {
     const f = fusedAttrs(n.attrs);
-    const base = f.base_attrs as Record<string, unknown>;
-    if (f.base === 'Conv' || f.base === 'ConvTranspose') return [convKernel(n, base, f.base_inputs, f.epilogue, f.base === 'ConvTranspose')];
-    if (f.base === 'MatMul' || f.base === 'Gemm') return [matmulKernel(n, base, f.base, f.base_inputs, f.epilogue, o)];
-    throw unsupported(n, `Fused base ${f.base}`);
+    if (!isBaseOp(f.base)) throw unsupported(n, `Fused base ${f.base}`);
+    return [FUSED_KERNELS[f.base](n, f.base_attrs as Record<string, unknown>, f.base_inputs, f.epilogue, o)];
   },
   MaxPool: (n) => poolKernel(n, n.attrs),
   AveragePool: (n) => poolKernel(n, n.attrs),
