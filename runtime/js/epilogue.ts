@@ -1,14 +1,15 @@
-// Fused epilogues for the GEMM-shaped kernels (src/ops/fused.ts contract: one running value per output
-// element; add/mul operands, activations from src/ops/activations.ts). Operands are classified by how
-// they broadcast onto the output viewed as [rows, cols]: per row (a conv channel), per column (a Gemm
-// bias), the full output (a residual) or one scalar. The wasm kernel applies the leading steps it has SIMD
-// forms for while the accumulators are in registers; the rest (after the first exp/tanh activation) runs
-// as a JS pass generated from the activation table's `js` snippets.
+// Fused epilogues for the GEMM-shaped kernels (contract: src/ops/fused-contract.ts; one running value per
+// output element; add/mul operands, activations from src/ops/activations.ts). Each operand's kind (the
+// contract's classifyOperand) is placed in the kernel's output viewed as [rows, cols]: per row (a conv
+// channel), per column (a Gemm bias), the full output (a residual) or one scalar. The wasm kernel applies the
+// leading steps it has SIMD forms for while the accumulators are in registers (./wasm/epilogue.ts); the rest
+// (after the first activation without a SIMD form, or every step with simdEpilogue: false) runs as a JS tail
+// pass generated from the activation table's `js` snippets.
 import type { Node } from '../../src/ir/graph.ts';
-import { onStep, type EpilogueStep, type OperandStepKind } from '../../src/ops/fused-contract.ts';
+import { classifyOperand as classifyShape, onStep, type EpilogueStep, type OperandKind, type OperandStepKind } from '../../src/ops/fused-contract.ts';
 import { ACTIVATIONS } from '../../src/ops/activations.ts';
 import { hasSimdActivation, type SimdPer, type SimdStep } from './wasm/simd-act.ts';
-import { lit, prod, staticShape } from './kernel.ts';
+import { lit, staticShape } from './kernel.ts';
 
 export type Per = SimdPer;
 
@@ -29,19 +30,22 @@ const JS_OPERAND_AT: { [P in Per]: (base: string) => string } = {
 export interface Operand { input: number; per: Per }
 
 /**
- * How input `i` broadcasts onto an output of shape `out` whose "row" axis is `rowAxis` (conv: the channel
- * axis 1, each row a channel plane; gemm: axis 0) and whose columns are the axes after it.
- * Returns null for any other broadcast (the caller falls back).
+ * Where each operand kind (src/ops/fused-contract.ts classifyOperand) sits in a kernel's output viewed as
+ * [rows, cols] with "row" axis `rowAxis` (conv: the channel axis 1, each row a channel plane; gemm: the axis
+ * before the last) and the axes after it as columns; null: this layout cannot address it (the caller falls back).
  */
+const LAYOUT_OF: { [K in OperandKind]: (rank: number, rowAxis: number) => Per | null } = {
+  scalar: () => 'scalar',
+  full: () => 'full',
+  channel: (_rank, rowAxis) => (rowAxis === 1 ? 'row' : null),
+  row: (_rank, rowAxis) => (rowAxis === 0 ? 'row' : null),
+  column: (rank, rowAxis) => (rowAxis === rank - 2 ? 'col' : null),
+};
+
+/** How input `i` broadcasts onto an output of shape `out` whose row axis is `rowAxis` (see LAYOUT_OF). */
 export function classifyOperand(node: Node, i: number, out: number[], rowAxis: number): Per | null {
-  const s = staticShape(node.inputs[i]);
-  if (s.length > out.length) return null;
-  const a = [...new Array(out.length - s.length).fill(1), ...s];
-  if (prod(s) === 1) return 'scalar';
-  if (a.every((d, k) => d === out[k])) return 'full';
-  if (a.every((d, k) => (k === rowAxis ? d === out[k] : d === 1))) return 'row';
-  if (rowAxis === out.length - 2 && a.every((d, k) => (k === out.length - 1 ? d === out[k] : d === 1))) return 'col';
-  return null;
+  const kind = classifyShape(staticShape(node.inputs[i]), out);
+  return kind && LAYOUT_OF[kind](out.length, rowAxis);
 }
 
 export interface SplitEpilogue {
