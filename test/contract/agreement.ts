@@ -15,7 +15,7 @@ import { lowerForJs } from '../../runtime/js/lower.ts';
 import { fusedView } from '../../src/ops/fused-contract.ts';
 import { stateAsInputs } from '../../src/train/loop/trainer.ts';
 import { getBackend } from '../../runtime/backend.ts';
-import { lcg, randomTensor } from '../js/graphs.ts';
+import { lcg, uniformTensor } from '../helpers/random.ts';
 import { hasAdapter } from '../wgsl/gpu.ts';
 
 export interface Case { name: string; model: () => Graph; batch: number }
@@ -70,7 +70,7 @@ describe(title, () => {
         it(`inference -O${level}: ${TARGETS.map((t) => `${t.backend}/${t.threads}`).join(', ')}`, async () => {
           const g = withBatch(c);
           const x = g.inputs[0]!;
-          const feeds = { [x.name]: randomTensor(x.type.shape as number[], lcg(7)) };
+          const feeds = { [x.name]: uniformTensor(x.type.shape as number[], lcg(7)) };
           const want = runGraph(g, feeds);
           const opt = cloneGraph(g);
           if (level === 2) optimize(opt, { level: 2 });
@@ -93,8 +93,8 @@ describe(title, () => {
         // summation order), which flips that element's gradient mask; that is a kink, not a kernel error.
         const rnd = lcg(12);
         const feeds: Record<string, Tensor> = {
-          [p.input.name]: randomTensor(p.input.type.shape as number[], rnd),
-          [p.labels.name]: randomTensor(p.labels.type.shape as number[], rnd),
+          [p.input.name]: uniformTensor(p.input.type.shape as number[], rnd),
+          [p.labels.name]: uniformTensor(p.labels.type.shape as number[], rnd),
         };
         for (const v of g.inputs) if (v.const) feeds[v.name] = v.const;
         const want = runGraph(g, feeds, { training: true });

@@ -13,7 +13,8 @@ import { PORTABLE_FUSION, classifyOperand, fusedView, type FusionCapabilities } 
 import { cloneGraph } from '../../src/ir/clone.ts';
 import { JS_FUSION, compileJs } from '../../runtime/js/index.ts';
 import { WGSL_FUSION, compileWgsl } from '../../runtime/wgsl/index.ts';
-import { builder, maxDiff } from '../passes/graphs.ts';
+import { builder } from '../passes/graphs.ts';
+import { maxDiff } from '../helpers/random.ts';
 import { hasAdapter } from '../wgsl/gpu.ts';
 
 /** Gemm [5, 7] x [7, 9] + a per-row operand [5, 1], then Sigmoid. */

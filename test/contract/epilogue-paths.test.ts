@@ -17,7 +17,7 @@ import type { EpilogueStep } from '../../src/ops/fused-contract.ts';
 import { compileProgram } from '../../runtime/js/index.ts';
 import { runProgram } from '../../runtime/js/executor.ts';
 import { compileWgsl } from '../../runtime/wgsl/index.ts';
-import { lcg, randomTensor } from '../js/graphs.ts';
+import { lcg, uniformTensor } from '../helpers/random.ts';
 import { hasAdapter } from '../wgsl/gpu.ts';
 
 interface PathCase {
@@ -71,11 +71,11 @@ function build(c: PathCase): { g: Graph; feeds: Record<string, Tensor> } {
   const rnd = lcg(c.name.length * 7919);
   const g = new Graph(c.name.replace(/\W+/g, '_'));
   const feeds: Record<string, Tensor> = {};
-  const input = (name: string, shape: number[]) => { feeds[name] = randomTensor(shape, rnd); return g.addInput(name, { dtype: 'float32', shape }); };
-  const inputs: (Value | null)[] = [input('x', c.x), g.addConst('w', randomTensor(c.w, rnd, -0.5, 0.5))];
-  if (c.bias) inputs.push(g.addConst('b', randomTensor(c.bias, rnd)));
+  const input = (name: string, shape: number[]) => { feeds[name] = uniformTensor(shape, rnd); return g.addInput(name, { dtype: 'float32', shape }); };
+  const inputs: (Value | null)[] = [input('x', c.x), g.addConst('w', uniformTensor(c.w, rnd, -0.5, 0.5))];
+  if (c.bias) inputs.push(g.addConst('b', uniformTensor(c.bias, rnd)));
   const baseInputs = inputs.length;
-  c.operands.forEach((o, i) => inputs.push(o.computed ? input(`r${i}`, o.shape) : g.addConst(`k${i}`, randomTensor(o.shape, rnd, 0.5, 1.5))));
+  c.operands.forEach((o, i) => inputs.push(o.computed ? input(`r${i}`, o.shape) : g.addConst(`k${i}`, uniformTensor(o.shape, rnd, 0.5, 1.5))));
   const n = g.addNode('Fused', inputs, { base: c.base, base_attrs: c.attrs as never, base_inputs: baseInputs, epilogue: steps(baseInputs) as never },
     { name: 'fused', domain: 'ai.layerc' });
   g.outputs = [n.outputs[0]!];

@@ -16,6 +16,7 @@ import { readTensorFile, writeTensorFile } from '../../src/io/tensor-file.ts';
 import { saveCheckpoint } from '../../src/io/safetensors.ts';
 import { optimize } from '../../passes/index.ts';
 import { MODELS, REPO_ROOT } from '../fixtures.ts';
+import { uniformTensor } from '../helpers/random.ts';
 
 const EXAMPLES = join(REPO_ROOT, 'examples');
 const examples = readdirSync(EXAMPLES).filter((f) => f.endsWith('.layers')).sort();
@@ -32,12 +33,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
 }
 afterEach(() => { vi.restoreAllMocks(); process.exitCode = undefined; });
 
-function randomInput(shape: number[], seed: number): Tensor {
-  let s = seed >>> 0;
-  const t = Tensor.zeros('float32', shape);
-  for (let i = 0; i < t.size; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; t.data[i] = s / 2 ** 31 - 1; }
-  return t;
-}
+const randomInput = (shape: number[], seed: number): Tensor => uniformTensor(shape, seed);
 
 describe('layerc export EXAMPLE.layers -o OUT.onnx', () => {
   it.each(examples)('%s: onnxruntime-node runs the export with the reference outputs', async (f) => {

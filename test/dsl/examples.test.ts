@@ -13,16 +13,12 @@ import { exportOnnx } from '../../src/export/onnx.ts';
 import { readTensorFile } from '../../src/io/tensor-file.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { MODELS, REPO_ROOT } from '../fixtures.ts';
+import { uniformTensor } from '../helpers/random.ts';
 
 const EXAMPLES = join(REPO_ROOT, 'examples');
 const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.layers')).sort();
 
-function randomInput(shape: number[], seed: number): Tensor {
-  let s = seed >>> 0;
-  const t = Tensor.zeros('float32', shape);
-  for (let i = 0; i < t.size; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; t.data[i] = s / 2 ** 31 - 1; }
-  return t;
-}
+const randomInput = (shape: number[], seed: number): Tensor => uniformTensor(shape, seed);
 
 function expectClose(actual: Tensor, expected: ArrayLike<number>, atol: number, rtol: number): void {
   expect(actual.size).toBe(expected.length);

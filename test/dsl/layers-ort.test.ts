@@ -8,6 +8,7 @@ import { compileDsl, LAYERS } from '../../src/frontend/dsl.ts';
 import { exportOnnx } from '../../src/export/onnx.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
+import { uniformTensor } from '../helpers/random.ts';
 
 const MODELS: Record<string, string> = {
   conv_options: `model m(x: f32[N, 4, 9, 9]) {
@@ -37,12 +38,7 @@ model m(x: f32[N, 3, 5, 5]) {
 }`,
 };
 
-function randomTensor(shape: number[], seed: number, scale = 1): Tensor {
-  let s = seed >>> 0;
-  const t = Tensor.zeros('float32', shape);
-  for (let i = 0; i < t.size; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; t.data[i] = (s / 2 ** 31 - 1) * scale; }
-  return t;
-}
+const randomTensor = (shape: number[], seed: number, scale = 1): Tensor => uniformTensor(shape, seed, -scale, scale);
 
 describe('DSL layers agree with onnxruntime-node', () => {
   it('the models below use every layer of the table', () => {

@@ -31,7 +31,7 @@ import { optimize } from '../../passes/index.ts';
 import { compileJs } from '../../runtime/js/index.ts';
 import { compileWgsl } from '../../runtime/wgsl/index.ts';
 import type { CompiledModel } from '../../runtime/backend.ts';
-import { lcg, randomTensor } from '../js/graphs.ts';
+import { lcg, uniformTensor } from './random.ts';
 import { U } from './error-bound.ts';
 import { variantName, worstElement, type Variant, type Verdict } from './differential.ts';
 
@@ -49,9 +49,9 @@ export function trainingStep(c: TrainCase): { graph: Graph; feeds: Record<string
   for (const grad of p.grads.values()) if (grad && !g.outputs.includes(grad)) g.outputs.push(grad);
   stateAsInputs(g, [...p.next.keys(), ...g.initializers.filter((v) => v.role && !p.next.has(v))]);
   const rnd = lcg(c.seed);
-  const feeds: Record<string, Tensor> = { [p.input.name]: randomTensor(p.input.type.shape as number[], rnd) };
+  const feeds: Record<string, Tensor> = { [p.input.name]: uniformTensor(p.input.type.shape as number[], rnd) };
   const out = p.output.type.shape as number[];
-  feeds[p.labels.name] = c.loss === 'mse' ? randomTensor(p.labels.type.shape as number[], rnd)
+  feeds[p.labels.name] = c.loss === 'mse' ? uniformTensor(p.labels.type.shape as number[], rnd)
     : Tensor.fromArray('int64', [c.batch], Array.from({ length: c.batch }, () => Math.floor(rnd() * out[1]!)));
   for (const v of g.inputs) if (v.const && !feeds[v.name]) feeds[v.name] = v.const;
   return { graph: g, feeds, gradients: new Set([...p.grads.values()].flatMap((v) => (v ? [v.name] : []))) };

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { Graph, type Value } from '../../src/ir/graph.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
-import { lcg, randomTensor } from '../js/graphs.ts';
+import { lcg, uniformTensor } from './random.ts';
 import '../../src/ops/index.ts';
 
 export const IMAGE_LAYERS = ['conv', 'conv', 'convNoBias', 'dw', 'convT', 'bn', 'act', 'operand', 'operand', 'residual', 'pool', 'concat', 'tap'] as const;
@@ -52,14 +52,14 @@ export function buildModel(c: ModelCase): Model {
   const feeds: Record<string, Tensor> = {};
   const input = (name: string, shape: number[]) => {
     const v = g.addInput(g.uniqueName(name), { dtype: 'float32', shape: [batch, ...shape.slice(1)] });
-    feeds[v.name] = randomTensor(shape, rnd);
+    feeds[v.name] = uniformTensor(shape, rnd);
     return v;
   };
   let v: Value = input('x', [c.N, c.C, c.H, c.W]);
   const seen: Value[] = [v];
   const outputs: Value[] = [];
   const dims = (x: Value) => x.type.shape!.map((d) => (typeof d === 'number' ? d : c.N));
-  const konst = (s: number[], lo = -1, hi = 1) => g.addConst('k', randomTensor(s, rnd, lo, hi));
+  const konst = (s: number[], lo = -1, hi = 1) => g.addConst('k', uniformTensor(s, rnd, lo, hi));
   const node = (op: string, inputs: (Value | null)[], attrs: Record<string, unknown> = {}) => {
     const n = g.addNode(op, inputs, attrs as never);
     inferShapes(g);

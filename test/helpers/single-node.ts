@@ -7,7 +7,6 @@ import { Graph, Tensor, inferShapes, runGraph, type TensorType } from '../../src
 import { findOp } from '../../src/ir/registry.ts';
 import type { AttrValue } from '../../src/ir/graph.ts';
 import type { DType } from '../../src/ir/dtype.ts';
-import { mulberry32 } from '../../src/random.ts';
 
 export interface NodeCase {
   op: string;
@@ -132,35 +131,3 @@ export function runRef(c: NodeCase): { outputs: Tensor[]; types: TensorType[] } 
   return { outputs: g.outputs.map((o) => res[o.name]), types: g.outputs.map((o) => o.type) };
 }
 
-/** A small deterministic generator (mulberry32) for test data. */
-export const rng = mulberry32;
-
-/** Random data of a dtype: floats in [-lo, hi), integers over a small range that still exercises wrapping. */
-export function randomTensor(dtype: DType, shape: number[], rand: () => number, range = 4): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const vals = Array.from({ length: n }, () => {
-    const u = rand() * 2 * range - range;
-    if (dtype === 'float32' || dtype === 'float64') return u;
-    if (dtype === 'bool') return rand() < 0.5 ? 1 : 0;
-    if (dtype === 'uint8') return Math.floor(rand() * 256);
-    if (dtype === 'int8') return Math.floor(rand() * 256) - 128;
-    return Math.round(u * 10);
-  });
-  return Tensor.fromArray(dtype, shape, vals);
-}
-
-/** Max |a - b| after checking shapes and dtypes agree (NaN on both sides counts as equal). */
-export function maxAbsDiff(a: Tensor, b: Tensor): number {
-  if (a.dtype !== b.dtype) throw new Error(`dtype ${a.dtype} != ${b.dtype}`);
-  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new Error(`shape [${a.shape}] != [${b.shape}]`);
-  }
-  let m = 0;
-  for (let i = 0; i < a.size; i++) {
-    const x = a.data[i], y = b.data[i];
-    if (Number.isNaN(x) && Number.isNaN(y)) continue;
-    if (x === y) continue;
-    m = Math.max(m, Math.abs(x - y));
-  }
-  return m;
-}

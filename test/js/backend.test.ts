@@ -8,7 +8,8 @@ import { Graph } from '../../src/ir/graph.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { compileJs, compileProgram } from '../../runtime/js/index.ts';
-import { buildCase, graphCase, lcg, randomTensor, toleranceRatio } from './graphs.ts';
+import { buildCase, graphCase, toleranceRatio } from './graphs.ts';
+import { lcg, uniformTensor } from '../helpers/random.ts';
 
 async function runJs(graph: Graph, feeds: Parameters<typeof runGraph>[1], threads: number, lower = true) {
   const m = await compileJs(graph, { threads, lower });
@@ -46,12 +47,12 @@ describe('js backend vs reference', () => {
       const g = new Graph('gemm');
       const [R, K, N] = [7, 13, 11];
       const a = g.addInput('a', { dtype: 'float32', shape: tA ? [K, R] : [R, K] });
-      const b = g.addConst('b', randomTensor(tB ? [N, K] : [K, N], rnd));
-      const cc = g.addConst('c', randomTensor([N], rnd));
+      const b = g.addConst('b', uniformTensor(tB ? [N, K] : [K, N], rnd));
+      const cc = g.addConst('c', uniformTensor([N], rnd));
       const y = g.addNode('Gemm', [a, b, cc], { transA: tA, transB: tB, alpha, beta }).outputs[0]!;
       g.outputs = [y];
       inferShapes(g);
-      const feeds = { a: randomTensor(tA ? [K, R] : [R, K], rnd) };
+      const feeds = { a: uniformTensor(tA ? [K, R] : [R, K], rnd) };
       expect(toleranceRatio((await runJs(g, feeds, 1))[y.name]!, runGraph(g, feeds)[y.name]!)).toBeLessThanOrEqual(1);
     }
     const g = new Graph('matmul');
@@ -61,7 +62,7 @@ describe('js backend vs reference', () => {
     const s = g.addNode('LogSoftmax', [m], { axis: 1 }).outputs[0]!;
     g.outputs = [s];
     inferShapes(g);
-    const feeds = { a: randomTensor([2, 5, 6], rnd), b: randomTensor([6, 9], rnd) };
+    const feeds = { a: uniformTensor([2, 5, 6], rnd), b: uniformTensor([6, 9], rnd) };
     expect(toleranceRatio((await runJs(g, feeds, 2))[s.name]!, runGraph(g, feeds)[s.name]!)).toBeLessThanOrEqual(1);
   });
 
@@ -74,7 +75,7 @@ describe('js backend vs reference', () => {
     g.outputs = [r];
     inferShapes(g);
     expect(compileProgram(g, { threads: 1 }).kernels.map((k) => k.kind)).toEqual(['reference', 'Relu 24 simd']);
-    const feeds = { x: randomTensor([2, 3, 4], rnd) };
+    const feeds = { x: uniformTensor([2, 3, 4], rnd) };
     expect(toleranceRatio((await runJs(g, feeds, 2))[r.name]!, runGraph(g, feeds)[r.name]!)).toBeLessThanOrEqual(1);
   });
 
@@ -82,14 +83,14 @@ describe('js backend vs reference', () => {
     const rnd = lcg(13);
     const g = new Graph('sym');
     const x = g.addInput('x', { dtype: 'float32', shape: ['N', 3, 7, 7] });
-    const c = g.addNode('Conv', [x, g.addConst('w', randomTensor([4, 3, 3, 3], rnd))], { pads: [1, 1, 1, 1] }).outputs[0]!;
+    const c = g.addNode('Conv', [x, g.addConst('w', uniformTensor([4, 3, 3, 3], rnd))], { pads: [1, 1, 1, 1] }).outputs[0]!;
     const r = g.addNode('Relu', [c]).outputs[0]!;
     g.outputs = [r];
     inferShapes(g);
     const m = await compileJs(g, { threads: 2 });
     try {
       for (const N of [2, 3, 2]) {
-        const feeds = { x: randomTensor([N, 3, 7, 7], rnd) };
+        const feeds = { x: uniformTensor([N, 3, 7, 7], rnd) };
         const got = (await m.run(feeds))[r.name]!;
         expect(got.shape).toEqual([N, 4, 7, 7]);
         expect(toleranceRatio(got, runGraph(g, feeds)[r.name]!)).toBeLessThanOrEqual(1);
@@ -104,13 +105,13 @@ describe('js backend vs reference', () => {
       const x = g.addInput('x', { dtype: 'float32', shape: [1, C, 9, 11] });
       const res = g.addInput('r', { dtype: 'float32', shape: [1, 6, 9, 11] });
       const p = ((k - 1) * d) >> 1;
-      const y = g.addNode('Fused', [x, g.addConst('w', randomTensor([6, C, k, k], rnd)), g.addConst('b', randomTensor([6], rnd)), res], {
+      const y = g.addNode('Fused', [x, g.addConst('w', uniformTensor([6, C, k, k], rnd)), g.addConst('b', uniformTensor([6], rnd)), res], {
         base: 'Conv', base_attrs: { pads: [p, p, p, p], dilations: [d, d] }, base_inputs: 3,
         epilogue: [{ kind: 'add', input: 3 }, { kind: 'act', name: act, params: {} }] }, { domain: 'ai.layerc' }).outputs[0]!;
       g.outputs = [y];
       inferShapes(g);
       expect(compileProgram(g, { threads: 1 }).kernels[0]!.kind).toMatch(/^direct conv/);
-      const feeds = { x: randomTensor([1, C, 9, 11], rnd), r: randomTensor([1, 6, 9, 11], rnd) };
+      const feeds = { x: uniformTensor([1, C, 9, 11], rnd), r: uniformTensor([1, 6, 9, 11], rnd) };
       const ref = runGraph(g, feeds)[y.name]!;
       for (const threads of [1, 2]) expect(toleranceRatio((await runJs(g, feeds, threads))[y.name]!, ref)).toBeLessThanOrEqual(1);
     }
@@ -121,12 +122,12 @@ describe('js backend vs reference', () => {
     for (const [N, C, H, W, k, st, p, d, group] of [[1, 3, 29, 37, 3, 2, 1, 1, 1], [2, 2, 40, 45, 7, 2, 3, 1, 1], [1, 4, 33, 41, 3, 3, 0, 2, 2], [1, 5, 21, 50, 5, 4, 2, 1, 1]] as const) {
       const g = new Graph('strided');
       const x = g.addInput('x', { dtype: 'float32', shape: [N, C, H, W] });
-      const y = g.addNode('Conv', [x, g.addConst('w', randomTensor([6, C / group, k, k], rnd)), g.addConst('b', randomTensor([6], rnd))],
+      const y = g.addNode('Conv', [x, g.addConst('w', uniformTensor([6, C / group, k, k], rnd)), g.addConst('b', uniformTensor([6], rnd))],
         { strides: [st, st], pads: [p, p, p, p], dilations: [d, d], group }).outputs[0]!;
       g.outputs = [y];
       inferShapes(g);
       expect(compileProgram(g, { threads: 1 }).kernels[0]!.kind).toMatch(/^conv/);
-      const feeds = { x: randomTensor([N, C, H, W], rnd) };
+      const feeds = { x: uniformTensor([N, C, H, W], rnd) };
       const ref = runGraph(g, feeds)[y.name]!;
       for (const threads of [1, 2]) expect(toleranceRatio((await runJs(g, feeds, threads))[y.name]!, ref)).toBeLessThanOrEqual(1);
     }

@@ -6,15 +6,8 @@ import { Graph, type Value } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import '../../src/ops/index.ts';
+import { lcg, uniformTensor } from '../helpers/random.ts';
 
-export function lcg(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32; };
-}
-
-export function randomTensor(shape: number[], rnd: () => number, lo = -1, hi = 1): Tensor {
-  return Tensor.fromArray('float32', shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * rnd()));
-}
 
 const ACTS = ['Relu', 'Sigmoid', 'Tanh', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Clip'];
 const LAYERS = ['conv', 'conv', 'fused', 'fused', 'bn', 'act', 'add', 'pool', 'concat', 'dw'] as const;
@@ -36,7 +29,7 @@ export function buildCase(c: GraphCase): { graph: Graph; feeds: Record<string, T
   let v: Value = g.addInput('x', { dtype: 'float32', shape: [c.N, c.C, c.H, c.W] });
   const seen: Value[] = [v];
   const shape = (x: Value) => x.type.shape as number[];
-  const konst = (s: number[], lo = -1, hi = 1) => g.addConst('k', randomTensor(s, rnd, lo, hi));
+  const konst = (s: number[], lo = -1, hi = 1) => g.addConst('k', uniformTensor(s, rnd, lo, hi));
   const node = (op: string, inputs: (Value | null)[], attrs: Record<string, unknown> = {}, domain = '') => {
     const n = g.addNode(op, inputs, attrs as never, { domain });
     inferShapes(g);
@@ -110,7 +103,7 @@ export function buildCase(c: GraphCase): { graph: Graph; feeds: Record<string, T
     v = node('Softmax', [v], { axis: -1 });
   }
   g.outputs = [v];
-  return { graph: g, feeds: { x: randomTensor([c.N, c.C, c.H, c.W], rnd) } };
+  return { graph: g, feeds: { x: uniformTensor([c.N, c.C, c.H, c.W], rnd) } };
 }
 
 /** max over elements of |a - b| / (atol + rtol * |b|): <= 1 means within tolerance. */

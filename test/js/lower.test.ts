@@ -10,21 +10,22 @@ import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { lowerForJs, lowerForJsKernels } from '../../runtime/js/lower.ts';
 import { compileJs } from '../../runtime/js/index.ts';
-import { lcg, randomTensor, toleranceRatio } from './graphs.ts';
+import { toleranceRatio } from './graphs.ts';
 import '../../src/ops/index.ts';
+import { lcg, uniformTensor } from '../helpers/random.ts';
 
 function block(extraUser: boolean) {
   const rnd = lcg(21);
   const g = new Graph('block');
   const x = g.addInput('x', { dtype: 'float32', shape: [1, 4, 6, 6] });
-  const c = g.addNode('Conv', [x, g.addConst('w', randomTensor([4, 4, 3, 3], rnd)), g.addConst('b', randomTensor([4], rnd))], { pads: [1, 1, 1, 1] }).outputs[0]!;
-  const bn = g.addNode('BatchNormalization', [c, g.addConst('s', randomTensor([4], rnd, 0.5, 1.5)), g.addConst('t', randomTensor([4], rnd)),
-    g.addConst('m', randomTensor([4], rnd)), g.addConst('v', randomTensor([4], rnd, 0.5, 2))]).outputs[0]!;
+  const c = g.addNode('Conv', [x, g.addConst('w', uniformTensor([4, 4, 3, 3], rnd)), g.addConst('b', uniformTensor([4], rnd))], { pads: [1, 1, 1, 1] }).outputs[0]!;
+  const bn = g.addNode('BatchNormalization', [c, g.addConst('s', uniformTensor([4], rnd, 0.5, 1.5)), g.addConst('t', uniformTensor([4], rnd)),
+    g.addConst('m', uniformTensor([4], rnd)), g.addConst('v', uniformTensor([4], rnd, 0.5, 2))]).outputs[0]!;
   const r = g.addNode('Relu', [bn]).outputs[0]!;
   const y = g.addNode('Add', [r, x]).outputs[0]!;
   g.outputs = extraUser ? [y, c] : [y];
   inferShapes(g);
-  return { g, feeds: { x: randomTensor([1, 4, 6, 6], rnd) } };
+  return { g, feeds: { x: uniformTensor([1, 4, 6, 6], rnd) } };
 }
 
 describe('js lowering', () => {
@@ -51,7 +52,7 @@ describe('js lowering', () => {
     const rnd = lcg(4);
     const g = new Graph('chain');
     const dy = g.addInput('dy', { dtype: 'float32', shape: [3, 5] }), y = g.addInput('y', { dtype: 'float32', shape: [3, 5] });
-    const one = g.addConst('one', randomTensor([], rnd, 1, 1));
+    const one = g.addConst('one', uniformTensor([], rnd, 1, 1));
     const omy = g.addNode('Sub', [one, y]).outputs[0]!;
     const yy = g.addNode('Mul', [y, omy]).outputs[0]!;
     const grad = g.addNode('Mul', [dy, yy]).outputs[0]!;
@@ -63,7 +64,7 @@ describe('js lowering', () => {
     const low = lowerForJsKernels(g);
     // omy is a graph output and `shared` has two uses: both stay values; Sub (output), Mul+Mul+Exp, Add remain.
     expect(low.nodes.map((n) => n.op)).toEqual(['Sub', 'JsElementwise', 'Add']);
-    const feeds = { dy: randomTensor([3, 5], rnd), y: randomTensor([3, 5], rnd) };
+    const feeds = { dy: uniformTensor([3, 5], rnd), y: uniformTensor([3, 5], rnd) };
     const m = await compileJs(g, { threads: 2 });
     const got = await m.run(feeds);
     await m.dispose();
@@ -78,7 +79,7 @@ describe('js lowering', () => {
       const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
       const g = new Graph('dag');
       const full = [2, 3, 5];
-      const values: Value[] = [g.addInput('x', { dtype: 'float32', shape: full }), g.addInput('c', { dtype: 'float32', shape: [3, 1] }), g.addConst('k', randomTensor([5], rnd, 0.5, 2))];
+      const values: Value[] = [g.addInput('x', { dtype: 'float32', shape: full }), g.addInput('c', { dtype: 'float32', shape: [3, 1] }), g.addConst('k', uniformTensor([5], rnd, 0.5, 2))];
       for (let i = 0; i < count; i++) {
         const op = pick(OPS);
         const a = pick(values), b = pick(values);
@@ -92,7 +93,7 @@ describe('js lowering', () => {
       g.outputs = rnd() < 0.5 ? [last] : [last, pick(values.slice(3))];
       g.outputs = [...new Set(g.outputs)];
       inferShapes(g);
-      const feeds = { x: randomTensor(full, rnd, -2, 2), c: randomTensor([3, 1], rnd, -2, 2) };
+      const feeds = { x: uniformTensor(full, rnd, -2, 2), c: uniformTensor([3, 1], rnd, -2, 2) };
       const ref = runGraph(g, feeds);
       const m = await compileJs(g, { threads: 1 });
       const got = await m.run(feeds);

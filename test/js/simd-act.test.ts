@@ -7,7 +7,7 @@ import { ACTIVATIONS } from '../../src/ops/activations.ts';
 import { hasSimdActivation } from '../../runtime/js/wasm/simd-act.ts';
 import { emitUnary } from '../../runtime/js/wasm/unary.ts';
 import { encodeModule } from '../../runtime/js/wasm/encode.ts';
-import { lcg } from './graphs.ts';
+import { lcg } from '../helpers/random.ts';
 
 const PARAMS: Record<string, Record<string, number>> = { LeakyRelu: { alpha: 0.07 }, Clip: { min: -0.4, max: 1.7 }, HardSigmoid: { alpha: 0.3, beta: 0.4 } };
 

@@ -7,7 +7,8 @@ import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { compileJs, compileProgram } from '../../runtime/js/index.ts';
 import '../../src/ops/index.ts';
-import { lcg, randomTensor, toleranceRatio } from './graphs.ts';
+import { toleranceRatio } from './graphs.ts';
+import { lcg, uniformTensor } from '../helpers/random.ts';
 
 const CASES = [
   { N: 3, C: 2, M: 5, H: 9, W: 7, k: 3, s: 1, p: 1, d: 1, g: 1 },
@@ -21,7 +22,7 @@ const CASES = [
   { N: 2, C: 2, M: 3, H: 6, W: 6, k: 2, s: 1, p: 1, d: 1, g: 1 },
 ];
 
-async function check(g: Graph, feeds: Record<string, ReturnType<typeof randomTensor>>, kind: RegExp) {
+async function check(g: Graph, feeds: Record<string, ReturnType<typeof uniformTensor>>, kind: RegExp) {
   inferShapes(g);
   expect(compileProgram(g, { threads: 1 }).kernels.map((k) => k.kind).join(' | ')).toMatch(kind);
   const ref = runGraph(g, feeds);
@@ -39,7 +40,7 @@ describe('js training kernels', () => {
     const attrs = { strides: [c.s, c.s], pads: [c.p, c.p, c.p, c.p], dilations: [c.d, c.d], group: c.g };
     const OH = Math.floor((c.H + 2 * c.p - c.d * (c.k - 1) - 1) / c.s) + 1, OW = Math.floor((c.W + 2 * c.p - c.d * (c.k - 1) - 1) / c.s) + 1;
     const rnd = lcg(c.N * 100 + c.C * 10 + c.k);
-    const x = randomTensor([c.N, c.C, c.H, c.W], rnd), w = randomTensor([c.M, c.C / c.g, c.k, c.k], rnd), dy = randomTensor([c.N, c.M, OH, OW], rnd);
+    const x = uniformTensor([c.N, c.C, c.H, c.W], rnd), w = uniformTensor([c.M, c.C / c.g, c.k, c.k], rnd), dy = uniformTensor([c.N, c.M, OH, OW], rnd);
 
     it(`Conv with run-time weights (${tag})`, async () => {
       const g = new Graph('conv');

@@ -11,7 +11,8 @@ import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { compileJs, compileProgram } from '../../runtime/js/index.ts';
 import '../../src/ops/index.ts';
-import { lcg, randomTensor, toleranceRatio } from './graphs.ts';
+import { toleranceRatio } from './graphs.ts';
+import { lcg, uniformTensor } from '../helpers/random.ts';
 
 type Build = (g: Graph, input: (name: string, t: Tensor) => Value) => Value[];
 
@@ -41,8 +42,8 @@ describe('js kernels of training ops', () => {
   for (const [shape, convention, scale] of [[[7, 3, 5, 2], 'pytorch', true], [[13, 5], 'keras', false], [[2, 1, 3, 11], 'onnx', true], [[1, 2, 1, 1], 'pytorch', true]] as const) {
     it(`BatchNormTrain and its gradient ([${shape}], ${convention}, scale ${scale})`, async () => {
       const C = shape[1]!;
-      const feeds = { x: randomTensor([...shape], rnd, -2, 3), s: randomTensor([C], rnd, 0.5, 2), b: randomTensor([C], rnd),
-        rm: randomTensor([C], rnd), rv: randomTensor([C], rnd, 0.5, 2), dy: randomTensor([...shape], rnd) };
+      const feeds = { x: uniformTensor([...shape], rnd, -2, 3), s: uniformTensor([C], rnd, 0.5, 2), b: uniformTensor([C], rnd),
+        rm: uniformTensor([C], rnd), rv: uniformTensor([C], rnd, 0.5, 2), dy: uniformTensor([...shape], rnd) };
       await check(feeds, (g, inp) => {
         const [x, s, b, rm, rv, dy] = ['x', 's', 'b', 'rm', 'rv', 'dy'].map((k) => inp(k, feeds[k as keyof typeof feeds]));
         const outs = node(g, 'BatchNormTrain', [x!, scale ? s! : null, b!, rm!, rv!], { epsilon: 1e-3, momentum: 0.2, convention }, 5);
@@ -59,7 +60,7 @@ describe('js kernels of training ops', () => {
         const r = lcg(seed);
         const axes = shape.map((_, i) => i).filter(() => r() < 0.5);
         const like = shape.map((d) => (r() < 0.5 ? 1 : d)).slice(Math.floor(r() * shape.length));
-        const feeds = { x: randomTensor(shape, r), l: randomTensor(like.length ? like : [1], r) };
+        const feeds = { x: uniformTensor(shape, r), l: uniformTensor(like.length ? like : [1], r) };
         await check(feeds, (g, inp) => {
           const x = inp('x', feeds.x), l = inp('l', feeds.l);
           const ax = axes.length ? g.addConst('axes', Tensor.fromArray('int64', [axes.length], axes)) : null;
@@ -82,7 +83,7 @@ describe('js kernels of training ops', () => {
   for (const c of POOLS) {
     it(`MaxPoolGrad and AveragePoolGrad (${c.H}x${c.W} k${c.k} s${c.s} pads ${c.p} d${c.d} cip ${c.cip})`, async () => {
       const ext = (i: number) => Math.floor(((i ? c.W : c.H) + c.p[i]! + c.p[i + 2]! - c.d[i]! * (c.k[i]! - 1) - 1) / c.s[i]!) + 1;
-      const feeds = { x: randomTensor([2, 3, c.H, c.W], rnd), dy: randomTensor([2, 3, ext(0), ext(1)], rnd) };
+      const feeds = { x: uniformTensor([2, 3, c.H, c.W], rnd), dy: uniformTensor([2, 3, ext(0), ext(1)], rnd) };
       const attrs = { kernel_shape: c.k, strides: c.s, pads: c.p, dilations: c.d, count_include_pad: c.cip };
       await check(feeds, (g, inp) => {
         const x = inp('x', feeds.x), dy = inp('dy', feeds.dy);
@@ -92,7 +93,7 @@ describe('js kernels of training ops', () => {
   }
 
   it('ReluGrad and Pow (broadcast scalar exponent)', async () => {
-    const feeds = { dy: randomTensor([3, 7, 5], rnd), y: randomTensor([3, 7, 5], rnd), b: randomTensor([3, 7, 5], rnd, 0.1, 2), e: randomTensor([], rnd, 1, 9) };
+    const feeds = { dy: uniformTensor([3, 7, 5], rnd), y: uniformTensor([3, 7, 5], rnd), b: uniformTensor([3, 7, 5], rnd, 0.1, 2), e: uniformTensor([], rnd, 1, 9) };
     await check(feeds, (g, inp) => {
       const [dy, y, b, e] = ['dy', 'y', 'b', 'e'].map((k) => inp(k, feeds[k as keyof typeof feeds])) as Value[];
       return [node(g, 'ReluGrad', [dy!, y!], {})[0]!, g.addNode('Pow', [b!, e!]).outputs[0]!];
@@ -101,7 +102,7 @@ describe('js kernels of training ops', () => {
 
   for (const [N, K] of [[7, 10], [1, 3], [13, 1]]) {
     it(`SoftmaxCrossEntropy and its gradient (${N}x${K})`, async () => {
-      const feeds = { x: randomTensor([N, K], rnd, -5, 5), labels: Tensor.fromArray('int64', [N], Array.from({ length: N }, () => Math.floor(rnd() * K))), dl: randomTensor([], rnd) };
+      const feeds = { x: uniformTensor([N, K], rnd, -5, 5), labels: Tensor.fromArray('int64', [N], Array.from({ length: N }, () => Math.floor(rnd() * K))), dl: uniformTensor([], rnd) };
       await check(feeds, (g, inp) => {
         const x = inp('x', feeds.x), labels = inp('labels', feeds.labels), dl = inp('dl', feeds.dl);
         return [node(g, 'SoftmaxCrossEntropy', [x, labels], {})[0]!, node(g, 'SoftmaxCrossEntropyGrad', [x, labels, dl], {})[0]!];
@@ -111,7 +112,7 @@ describe('js kernels of training ops', () => {
 
   for (const [ratio, step] of [[0.3, 0], [0.5, 7], [0.9, 123]] as const) {
     it(`DropoutTrain (ratio ${ratio}, step ${step})`, async () => {
-      const feeds = { x: randomTensor([3, 5, 7], rnd), step: Tensor.fromArray('float32', [], [step]) };
+      const feeds = { x: uniformTensor([3, 5, 7], rnd), step: Tensor.fromArray('float32', [], [step]) };
       await check(feeds, (g, inp) => node(g, 'DropoutTrain', [inp('x', feeds.x), inp('step', feeds.step)], { ratio, seed: 4 }, 2), 1e-12, 0);
     });
   }

@@ -15,7 +15,8 @@ import { Trainer, stateAsInputs } from '../../src/train/loop/trainer.ts';
 import type { OptimizerOptions } from '../../src/train/optimizers.ts';
 import type { LossKind } from '../../src/train/losses.ts';
 import { compileProgram } from '../../runtime/js/index.ts';
-import { lcg, randomTensor, SMALL_CNN } from './graphs.ts';
+import { SMALL_CNN } from './graphs.ts';
+import { lcg, uniformTensor } from '../helpers/random.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');
 
@@ -38,10 +39,10 @@ function withBatch(c: Case): Graph {
 
 function batchFor(c: Case, rnd: () => number): { x: Tensor; labels: Tensor } {
   const p = buildTrainingGraph(withBatch(c), { loss: c.loss, optimizer: c.optimizer });
-  const x = randomTensor(p.input.type.shape as number[], rnd);
+  const x = uniformTensor(p.input.type.shape as number[], rnd);
   const classes = (p.output.type.shape as number[])[1]!;
   const labels = c.loss === 'mse'
-    ? randomTensor(p.labels.type.shape as number[], rnd)
+    ? uniformTensor(p.labels.type.shape as number[], rnd)
     : Tensor.fromArray('int64', [c.batch], Array.from({ length: c.batch }, () => Math.floor(rnd() * classes)));
   return { x, labels };
 }

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { ACTIVATIONS } from '../../src/ops/activations.ts';
-import { maxAbsDiff, runOrt, runRef } from '../helpers/single-node.ts';
+import { runOrt, runRef } from '../helpers/single-node.ts';
+import { maxAbsDiff } from '../helpers/random.ts';
 
 const ops = Object.keys(ACTIVATIONS).filter((k) => k !== 'Clip'); // Clip takes inputs: test/ops/elementwise.test.ts
 

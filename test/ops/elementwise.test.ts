@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Graph, Tensor, inferShapes, LayercError } from '../../src/index.ts';
 import type { DType } from '../../src/ir/dtype.ts';
-import { maxAbsDiff, randomTensor, rng, runOrt, runRef, type NodeCase } from '../helpers/single-node.ts';
+import { runOrt, runRef, type NodeCase } from '../helpers/single-node.ts';
+import { maxAbsDiff, randomTensorOf, rng } from '../helpers/random.ts';
 
 async function agree(c: NodeCase, tol = 1e-6): Promise<void> {
   const ref = runRef(c);
@@ -32,8 +33,8 @@ describe('broadcasting arithmetic vs onnxruntime', () => {
     it(`${op} on random broadcastable shapes and dtypes`, async () => {
       await fc.assert(fc.asyncProperty(broadcastPair, fc.constantFrom(...dtypes), fc.integer(), async ([sa, sb], dtype, seed) => {
         const r = rng(seed);
-        const a = randomTensor(dtype, sa, r);
-        let b = randomTensor(dtype, sb, r);
+        const a = randomTensorOf(dtype, sa, r);
+        let b = randomTensorOf(dtype, sb, r);
         if (op === 'Div') b = Tensor.fromArray(dtype, sb, b.toNumbers().map((v) => (v === 0 ? 3 : v)));
         await agree({ op, inputs: [a, b] });
       }), PARAMS);
@@ -53,7 +54,7 @@ describe('unary, Pow, Clip, Max/Min, comparisons vs onnxruntime', () => {
   for (const op of ['Neg', 'Abs', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Floor', 'Ceil']) {
     it(op, async () => {
       await fc.assert(fc.asyncProperty(shapes, fc.integer(), async (s, seed) => {
-        let x = randomTensor('float32', s, rng(seed));
+        let x = randomTensorOf('float32', s, rng(seed));
         if (op === 'Log' || op === 'Sqrt') x = Tensor.fromArray('float32', s, x.toNumbers().map(Math.abs));
         await agree({ op, inputs: [x] }, 1e-6);
       }), { ...PARAMS, numRuns: 8 });
@@ -63,8 +64,8 @@ describe('unary, Pow, Clip, Max/Min, comparisons vs onnxruntime', () => {
   it('Pow with broadcasting (float base, float and int64 exponents)', async () => {
     await fc.assert(fc.asyncProperty(broadcastPair, fc.boolean(), fc.integer(), async ([sa, sb], intExp, seed) => {
       const r = rng(seed);
-      const base = Tensor.fromArray('float32', sa, randomTensor('float32', sa, r).toNumbers().map((v) => Math.abs(v) + 0.1));
-      const exp = intExp ? Tensor.fromArray('int64', sb, randomTensor('int64', sb, r).toNumbers().map((v) => v % 4)) : randomTensor('float32', sb, r, 2);
+      const base = Tensor.fromArray('float32', sa, randomTensorOf('float32', sa, r).toNumbers().map((v) => Math.abs(v) + 0.1));
+      const exp = intExp ? Tensor.fromArray('int64', sb, randomTensorOf('int64', sb, r).toNumbers().map((v) => v % 4)) : randomTensorOf('float32', sb, r, 2);
       await agree({ op: 'Pow', inputs: [base, exp] }, 1e-5);
     }), PARAMS);
   });
@@ -72,9 +73,9 @@ describe('unary, Pow, Clip, Max/Min, comparisons vs onnxruntime', () => {
   it('Clip with absent, scalar and crossed bounds, float32 and int8', async () => {
     await fc.assert(fc.asyncProperty(shapes, fc.constantFrom<DType>('float32', 'int8', 'uint8', 'int32'), fc.integer({ min: 0, max: 3 }), fc.integer(), async (s, dtype, which, seed) => {
       const r = rng(seed);
-      const x = randomTensor(dtype, s, r);
-      const lo = which & 1 ? randomTensor(dtype, [], r) : null;
-      const hi = which & 2 ? randomTensor(dtype, [], r) : null;
+      const x = randomTensorOf(dtype, s, r);
+      const lo = which & 1 ? randomTensorOf(dtype, [], r) : null;
+      const hi = which & 2 ? randomTensorOf(dtype, [], r) : null;
       await agree({ op: 'Clip', inputs: hi ? [x, lo, hi] : lo ? [x, lo] : [x] });
     }), PARAMS);
   });
@@ -83,7 +84,7 @@ describe('unary, Pow, Clip, Max/Min, comparisons vs onnxruntime', () => {
     it(`${op} with 1 to 3 broadcast inputs`, async () => {
       await fc.assert(fc.asyncProperty(broadcastPair, fc.integer({ min: 1, max: 3 }), fc.integer(), async ([sa, sb], k, seed) => {
         const r = rng(seed);
-        const ins = [randomTensor('float32', sa, r), randomTensor('float32', sb, r), randomTensor('float32', sa, r)].slice(0, k);
+        const ins = [randomTensorOf('float32', sa, r), randomTensorOf('float32', sb, r), randomTensorOf('float32', sa, r)].slice(0, k);
         await agree({ op, inputs: ins });
       }), PARAMS);
     });
@@ -93,7 +94,7 @@ describe('unary, Pow, Clip, Max/Min, comparisons vs onnxruntime', () => {
     it(`${op} gives bool with broadcasting`, async () => {
       await fc.assert(fc.asyncProperty(broadcastPair, fc.integer(), async ([sa, sb], seed) => {
         const r = rng(seed);
-        await agree({ op, inputs: [randomTensor('int64', sa, r, 0.2), randomTensor('int64', sb, r, 0.2)] });
+        await agree({ op, inputs: [randomTensorOf('int64', sa, r, 0.2), randomTensorOf('int64', sb, r, 0.2)] });
       }), { ...PARAMS, numRuns: 8 });
     });
   }
@@ -101,7 +102,7 @@ describe('unary, Pow, Clip, Max/Min, comparisons vs onnxruntime', () => {
   it('Where broadcasts condition and both branches', async () => {
     await fc.assert(fc.asyncProperty(broadcastPair, fc.integer(), async ([sa, sb], seed) => {
       const r = rng(seed);
-      await agree({ op: 'Where', inputs: [randomTensor('bool', sa, r), randomTensor('float32', sb, r), randomTensor('float32', sa, r)] });
+      await agree({ op: 'Where', inputs: [randomTensorOf('bool', sa, r), randomTensorOf('float32', sb, r), randomTensorOf('float32', sa, r)] });
     }), PARAMS);
   });
 });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Tensor } from '../../src/index.ts';
 import type { AttrValue } from '../../src/ir/graph.ts';
-import { randomTensor, rng, runOrt, runRef, type NodeCase } from '../helpers/single-node.ts';
+import { runOrt, runRef, type NodeCase } from '../helpers/single-node.ts';
+import { randomTensorOf, rng } from '../helpers/random.ts';
 
 // Fixed seed; NN_SEED / NN_RUNS explore further locally (e.g. NN_RUNS=300).
 const PARAMS = { seed: Number(process.env.NN_SEED ?? 20261123), numRuns: Number(process.env.NN_RUNS ?? 30) };
@@ -73,9 +74,9 @@ describe('Conv and ConvTranspose vs onnxruntime-node', () => {
       };
       if (p.autoPad === 'NOTSET') attrs.pads = [...axes.map((a) => a.pb), ...axes.map((a) => a.pe)];
       else attrs.auto_pad = p.autoPad;
-      const x = randomTensor('float32', [p.N, C, ...sizes], r, 2);
-      const w = randomTensor('float32', [M, p.cg, ...axes.map((a) => a.k)], r, 1);
-      const b = p.bias ? randomTensor('float32', [M], r, 1) : null;
+      const x = randomTensorOf('float32', [p.N, C, ...sizes], r, 2);
+      const w = randomTensorOf('float32', [M, p.cg, ...axes.map((a) => a.k)], r, 1);
+      const b = p.bias ? randomTensorOf('float32', [M], r, 1) : null;
       await agree({ op: 'Conv', inputs: b ? [x, w, b] : [x, w], attrs }, describeCase('Conv', [x.shape as number[], w.shape as number[]], attrs));
     }), PARAMS);
   });
@@ -107,9 +108,9 @@ describe('Conv and ConvTranspose vs onnxruntime-node', () => {
       } else if (p.mode === 'output_shape') {
         attrs.output_shape = axes.map((a, i) => Math.max(1, full[i] - a.pb - a.pe));
       } else attrs.auto_pad = p.mode;
-      const x = randomTensor('float32', [p.N, C, ...axes.map((a) => a.size)], r, 2);
-      const w = randomTensor('float32', [C, p.mg, ...axes.map((a) => a.k)], r, 1);
-      const b = p.bias ? randomTensor('float32', [M], r, 1) : null;
+      const x = randomTensorOf('float32', [p.N, C, ...axes.map((a) => a.size)], r, 2);
+      const w = randomTensorOf('float32', [C, p.mg, ...axes.map((a) => a.k)], r, 1);
+      const b = p.bias ? randomTensorOf('float32', [M], r, 1) : null;
       await agree({ op: 'ConvTranspose', inputs: b ? [x, w, b] : [x, w], attrs }, describeCase('ConvTranspose', [x.shape as number[], w.shape as number[]], attrs));
     }), PARAMS);
   });
@@ -138,7 +139,7 @@ describe('pools vs onnxruntime-node', () => {
       const attrs = poolAttrs(axes, p.autoPad, p.ceil);
       if (withIndices && colMajor) attrs.storage_order = 1;
       const sizes = axes.map((a, i) => Math.max(a.size, (a.k - 1) * (attrs.dilations as number[])[i] + 1));
-      const x = randomTensor('float32', [p.N, p.C, ...sizes], rng(p.seed), 3);
+      const x = randomTensorOf('float32', [p.N, p.C, ...sizes], rng(p.seed), 3);
       await agree({ op: 'MaxPool', inputs: [x], attrs, numOutputs: withIndices ? 2 : 1 }, describeCase('MaxPool', [x.shape as number[]], attrs));
     }), PARAMS);
   });
@@ -149,7 +150,7 @@ describe('pools vs onnxruntime-node', () => {
       const attrs = poolAttrs(axes, p.autoPad, p.ceil);
       if (includePad) attrs.count_include_pad = 1;
       const sizes = axes.map((a, i) => Math.max(a.size, (a.k - 1) * (attrs.dilations as number[])[i] + 1));
-      const x = randomTensor('float32', [p.N, p.C, ...sizes], rng(p.seed), 3);
+      const x = randomTensorOf('float32', [p.N, p.C, ...sizes], rng(p.seed), 3);
       await agree({ op: 'AveragePool', inputs: [x], attrs, opset: 19 }, describeCase('AveragePool', [x.shape as number[]], attrs));
     }), PARAMS);
   });
@@ -157,7 +158,7 @@ describe('pools vs onnxruntime-node', () => {
   it('GlobalAveragePool and GlobalMaxPool', async () => {
     const arb = fc.tuple(fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 3, maxLength: 5 }), fc.constantFrom('GlobalAveragePool', 'GlobalMaxPool'), fc.integer());
     await fc.assert(fc.asyncProperty(arb, async ([shape, op, seed]) => {
-      await agree({ op, inputs: [randomTensor('float32', shape, rng(seed))] }, `${op} [${shape}]`);
+      await agree({ op, inputs: [randomTensorOf('float32', shape, rng(seed))] }, `${op} [${shape}]`);
     }), { ...PARAMS, numRuns: 15 });
   });
 });
@@ -172,10 +173,10 @@ describe('Gemm, MatMul, BatchNormalization, Softmax vs onnxruntime-node', () => 
     });
     await fc.assert(fc.asyncProperty(arb, async (p) => {
       const r = rng(p.seed);
-      const a = randomTensor('float32', p.transA ? [p.K, p.M] : [p.M, p.K], r);
-      const b = randomTensor('float32', p.transB ? [p.N, p.K] : [p.K, p.N], r);
+      const a = randomTensorOf('float32', p.transA ? [p.K, p.M] : [p.M, p.K], r);
+      const b = randomTensorOf('float32', p.transB ? [p.N, p.K] : [p.K, p.N], r);
       const cShape = { none: null, scalar: [], one: [1], row: [1, p.N], col: [p.M, 1], vec: [p.N], full: [p.M, p.N] }[p.c];
-      const c = cShape ? randomTensor('float32', cShape, r) : null;
+      const c = cShape ? randomTensorOf('float32', cShape, r) : null;
       const attrs = { transA: p.transA, transB: p.transB, alpha: p.alpha, beta: p.beta };
       await agree({ op: 'Gemm', inputs: c ? [a, b, c] : [a, b], attrs }, describeCase('Gemm', [a.shape as number[], b.shape as number[], cShape ?? []], attrs));
     }), PARAMS);
@@ -195,7 +196,7 @@ describe('Gemm, MatMul, BatchNormalization, Softmax vs onnxruntime-node', () => 
       const bBatch = p.batch.map(([d, w]) => (w === 'b1' ? 1 : d)).slice(Math.min(p.bDrop, p.batch.length));
       const aShape = p.aVec ? [p.K] : [...aBatch, p.M, p.K];
       const bShape = p.bVec ? [p.K] : [...bBatch, p.K, p.N];
-      const a = randomTensor('float32', aShape, r), b = randomTensor('float32', bShape, r);
+      const a = randomTensorOf('float32', aShape, r), b = randomTensorOf('float32', bShape, r);
       await agree({ op: 'MatMul', inputs: [a, b] }, describeCase('MatMul', [aShape, bShape], {}));
     }), PARAMS);
   });
@@ -209,10 +210,10 @@ describe('Gemm, MatMul, BatchNormalization, Softmax vs onnxruntime-node', () => 
     await fc.assert(fc.asyncProperty(arb, async (p) => {
       const r = rng(p.seed);
       const C = p.shape[1];
-      const x = randomTensor('float32', p.shape, r, 3);
-      const scale = randomTensor('float32', [C], r, 2), bias = randomTensor('float32', [C], r, 2);
-      const mean = randomTensor('float32', [C], r, 1);
-      const variance = randomTensor('float32', [C], r, 1);
+      const x = randomTensorOf('float32', p.shape, r, 3);
+      const scale = randomTensorOf('float32', [C], r, 2), bias = randomTensorOf('float32', [C], r, 2);
+      const mean = randomTensorOf('float32', [C], r, 1);
+      const variance = randomTensorOf('float32', [C], r, 1);
       for (let i = 0; i < C; i++) variance.data[i] = Math.abs(variance.data[i]) + 0.1;
       const attrs = { epsilon: p.epsilon, momentum: p.momentum, training_mode: p.training ? 1 : 0 };
       const numOutputs = p.training ? 3 : 1; // ONNX's checker (in ORT) insists on all 3 in training mode
@@ -227,7 +228,7 @@ describe('Gemm, MatMul, BatchNormalization, Softmax vs onnxruntime-node', () => 
       fc.constantFrom('Softmax', 'LogSoftmax', 'Hardmax'), fc.integer()));
     await fc.assert(fc.asyncProperty(arb, async ([shape, axis, op, seed]) => {
       // Scale 40 makes exp overflow without the max subtraction.
-      const x = randomTensor('float32', shape, rng(seed), 40);
+      const x = randomTensorOf('float32', shape, rng(seed), 40);
       await agree({ op, inputs: [x], attrs: { axis } }, describeCase(op, [shape], { axis }));
     }), PARAMS);
   });

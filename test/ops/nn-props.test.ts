@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { Tensor } from '../../src/index.ts';
 import type { AttrValue } from '../../src/ir/graph.ts';
 import { batchNormAffine } from '../../src/ops/normalization.ts';
-import { randomTensor, rng, runRef, type NodeCase } from '../helpers/single-node.ts';
+import { runRef, type NodeCase } from '../helpers/single-node.ts';
+import { randomTensorOf, rng } from '../helpers/random.ts';
 
 const PARAMS = { seed: 7, numRuns: 40 };
 const run = (c: NodeCase) => runRef(c).outputs[0];
@@ -67,9 +68,9 @@ describe('Conv properties', () => {
     fc.assert(fc.property(conv2dCase, fc.boolean(), (p, bias) => {
       const r = rng(p.seed);
       const C = p.cg * p.group, M = p.mg * p.group;
-      const x = randomTensor('float32', [p.N, C, ...p.hw], r);
-      const w = randomTensor('float32', [M, p.cg, ...p.k], r);
-      const b = bias ? randomTensor('float32', [M], r) : null;
+      const x = randomTensorOf('float32', [p.N, C, ...p.hw], r);
+      const w = randomTensorOf('float32', [M, p.cg, ...p.k], r);
+      const b = bias ? randomTensorOf('float32', [M], r) : null;
       const attrs = { strides: p.s, dilations: p.d, pads: p.pads };
       const whole = run({ op: 'Conv', inputs: b ? [x, w, b] : [x, w], attrs: { ...attrs, group: p.group } });
       const parts = Array.from({ length: p.group }, (_, g) => {
@@ -85,8 +86,8 @@ describe('Conv properties', () => {
     fc.assert(fc.property(conv2dCase, (p) => {
       const r = rng(p.seed);
       const C = p.cg * p.group, M = p.mg * p.group;
-      const x = randomTensor('float32', [p.N, C, ...p.hw], r);
-      const w = randomTensor('float32', [M, p.cg, ...p.k], r);
+      const x = randomTensorOf('float32', [p.N, C, ...p.hw], r);
+      const w = randomTensorOf('float32', [M, p.cg, ...p.k], r);
       const [kh, kw] = p.k, [dh, dw] = p.d;
       const eh = (kh - 1) * dh + 1, ew = (kw - 1) * dw + 1;
       const stuffed = Tensor.zeros('float32', [M, p.cg, eh, ew]);
@@ -102,11 +103,11 @@ describe('Conv properties', () => {
     fc.assert(fc.property(conv2dCase, (p) => {
       const r = rng(p.seed);
       const C = p.cg * p.group, M = p.mg * p.group;
-      const x = randomTensor('float32', [p.N, C, ...p.hw], r);
-      const w = randomTensor('float32', [M, p.cg, ...p.k], r);
+      const x = randomTensorOf('float32', [p.N, C, ...p.hw], r);
+      const w = randomTensorOf('float32', [M, p.cg, ...p.k], r);
       const attrs = { strides: p.s, dilations: p.d, pads: p.pads, group: p.group };
       const cx = run({ op: 'Conv', inputs: [x, w], attrs });
-      const y = randomTensor('float32', [...cx.shape], r);
+      const y = randomTensorOf('float32', [...cx.shape], r);
       // Cells the last Conv window never reaches come back as output_padding, so the shapes line up.
       const outputPadding = [0, 1].map((i) => (p.hw[i] + p.pads[i] + p.pads[i + 2] - ((p.k[i] - 1) * p.d[i] + 1)) % p.s[i]);
       const ty = run({ op: 'ConvTranspose', inputs: [y, w], attrs: { ...attrs, output_padding: outputPadding } });
@@ -123,16 +124,16 @@ describe('BatchNormalization properties', () => {
     epsilon: fc.constantFrom(1e-5, 1e-3, 0.1), seed: fc.integer(),
   });
   const params = (C: number, r: () => number) => {
-    const v = randomTensor('float32', [C], r, 2);
+    const v = randomTensorOf('float32', [C], r, 2);
     for (let i = 0; i < C; i++) v.data[i] = Math.abs(v.data[i]) + 0.05;
-    return [randomTensor('float32', [C], r), randomTensor('float32', [C], r), randomTensor('float32', [C], r), v];
+    return [randomTensorOf('float32', [C], r), randomTensorOf('float32', [C], r), randomTensorOf('float32', [C], r), v];
   };
 
   it('inference equals scale * (x - mean) / sqrt(var + eps) + B per channel, and the affine helper agrees', () => {
     fc.assert(fc.property(bnCase, (p) => {
       const r = rng(p.seed);
       const C = p.shape[1];
-      const x = randomTensor('float32', p.shape, r, 3);
+      const x = randomTensorOf('float32', p.shape, r, 3);
       const [scale, bias, mean, vr] = params(C, r);
       const y = run({ op: 'BatchNormalization', inputs: [x, scale, bias, mean, vr], attrs: { epsilon: p.epsilon } });
       const inner = p.shape.slice(2).reduce((a, b) => a * b, 1);
@@ -150,7 +151,7 @@ describe('BatchNormalization properties', () => {
     fc.assert(fc.property(bnCase, fc.constantFrom(0.9, 0.1), (p, momentum) => {
       const r = rng(p.seed);
       const C = p.shape[1];
-      const x = randomTensor('float32', p.shape, r, 3);
+      const x = randomTensorOf('float32', p.shape, r, 3);
       const [scale, bias, mean, vr] = params(C, r);
       const [y, rm, rv] = runRef({ op: 'BatchNormalization', inputs: [x, scale, bias, mean, vr], attrs: { epsilon: p.epsilon, momentum, training_mode: 1 }, numOutputs: 3 }).outputs;
       // Batch statistics by a one-pass sum / sum of squares per channel.
@@ -183,7 +184,7 @@ describe('MatMul, Gemm, pools, softmax properties', () => {
     });
     fc.assert(fc.property(arb, (p) => {
       const r = rng(p.seed);
-      const a = randomTensor('float32', [p.M, p.K], r), b = randomTensor('float32', [p.K, p.N], r), c = randomTensor('float32', [p.N], r);
+      const a = randomTensorOf('float32', [p.M, p.K], r), b = randomTensorOf('float32', [p.K, p.N], r), c = randomTensorOf('float32', [p.N], r);
       const g = run({ op: 'Gemm', inputs: [p.tA ? transpose(a) : a, p.tB ? transpose(b) : b, c], attrs: { transA: +p.tA, transB: +p.tB, alpha: p.alpha, beta: p.beta } });
       const m = run({ op: 'MatMul', inputs: [a, b] });
       const expected = Tensor.fromArray('float32', [p.M, p.N], Array.from(m.data, (v, i) => p.alpha * v + p.beta * c.data[i % p.N]));
@@ -195,7 +196,7 @@ describe('MatMul, Gemm, pools, softmax properties', () => {
     const arb = fc.record({ B: fc.integer({ min: 1, max: 4 }), M: fc.integer({ min: 1, max: 4 }), K: fc.integer({ min: 1, max: 4 }), N: fc.integer({ min: 1, max: 4 }), seed: fc.integer() });
     fc.assert(fc.property(arb, (p) => {
       const r = rng(p.seed);
-      const a = randomTensor('float32', [p.B, p.M, p.K], r), b = randomTensor('float32', [p.K, p.N], r);
+      const a = randomTensorOf('float32', [p.B, p.M, p.K], r), b = randomTensorOf('float32', [p.K, p.N], r);
       const whole = run({ op: 'MatMul', inputs: [a, b] });
       for (let i = 0; i < p.B; i++) {
         const ai = new Tensor('float32', [p.M, p.K], a.data.slice(i * p.M * p.K, (i + 1) * p.M * p.K));
@@ -217,7 +218,7 @@ describe('MatMul, Gemm, pools, softmax properties', () => {
 
   it('AveragePool with count_include_pad=1 equals Pad(0) + AveragePool without pads', () => {
     fc.assert(fc.property(padPoolCase, (p) => {
-      const x = randomTensor('float32', [1, 2, ...p.hw], rng(p.seed));
+      const x = randomTensorOf('float32', [1, 2, ...p.hw], rng(p.seed));
       const attrs: Record<string, AttrValue> = { kernel_shape: p.k, strides: p.s };
       const padded = run({ op: 'AveragePool', inputs: [x], attrs: { ...attrs, pads: p.pads, count_include_pad: 1 } });
       expectClose(padded, run({ op: 'AveragePool', inputs: [padInput(x, p.pads, 0)], attrs }));
@@ -226,7 +227,7 @@ describe('MatMul, Gemm, pools, softmax properties', () => {
 
   it('MaxPool with pads equals Pad(-inf) + MaxPool without pads', () => {
     fc.assert(fc.property(padPoolCase, (p) => {
-      const x = randomTensor('float32', [1, 2, ...p.hw], rng(p.seed));
+      const x = randomTensorOf('float32', [1, 2, ...p.hw], rng(p.seed));
       const attrs: Record<string, AttrValue> = { kernel_shape: p.k, strides: p.s };
       const padded = run({ op: 'MaxPool', inputs: [x], attrs: { ...attrs, pads: p.pads } });
       expectClose(padded, run({ op: 'MaxPool', inputs: [padInput(x, p.pads, -Infinity)], attrs }));
@@ -236,7 +237,7 @@ describe('MatMul, Gemm, pools, softmax properties', () => {
   it('Softmax sums to 1 along its axis and equals exp(LogSoftmax)', () => {
     const arb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }).chain((s) => fc.tuple(fc.constant(s), fc.integer({ min: 0, max: s.length - 1 }), fc.integer()));
     fc.assert(fc.property(arb, ([shape, axis, seed]) => {
-      const x = randomTensor('float32', shape, rng(seed), 30);
+      const x = randomTensorOf('float32', shape, rng(seed), 30);
       const sm = run({ op: 'Softmax', inputs: [x], attrs: { axis } });
       const lsm = run({ op: 'LogSoftmax', inputs: [x], attrs: { axis } });
       expectClose(sm, Tensor.fromArray('float32', shape, Array.from(lsm.data, Math.exp)), 1e-5);

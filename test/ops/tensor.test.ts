@@ -3,9 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Graph, Tensor, inferShapes, runGraph, LayercError } from '../../src/index.ts';
-import { maxAbsDiff, randomTensor, rng, runOrt, runRef, singleNodeGraph, type NodeCase } from '../helpers/single-node.ts';
+import { runOrt, runRef, singleNodeGraph, type NodeCase } from '../helpers/single-node.ts';
 import { sourceIndex } from '../../src/ops/pad.ts';
 import type { AttrValue } from '../../src/ir/graph.ts';
+import { maxAbsDiff, randomTensorOf, rng } from '../helpers/random.ts';
 
 async function agree(c: NodeCase): Promise<void> {
   const ref = runRef(c);
@@ -29,7 +30,7 @@ describe('Transpose, Concat, Flatten, Reshape vs onnxruntime', () => {
   it('Transpose with random permutations (and the default reverse)', async () => {
     const arb = shapeArb.chain((s) => fc.tuple(fc.constant(s), fc.shuffledSubarray(s.map((_, i) => i), { minLength: s.length, maxLength: s.length }), fc.boolean()));
     await fc.assert(fc.asyncProperty(arb, fc.integer(), async ([s, perm, dflt], seed) => {
-      await agree({ op: 'Transpose', inputs: [randomTensor('float32', s, rng(seed))], attrs: dflt ? {} : { perm } });
+      await agree({ op: 'Transpose', inputs: [randomTensorOf('float32', s, rng(seed))], attrs: dflt ? {} : { perm } });
     }), PARAMS);
   });
 
@@ -39,7 +40,7 @@ describe('Transpose, Concat, Flatten, Reshape vs onnxruntime', () => {
     await fc.assert(fc.asyncProperty(arb, fc.integer(), async ([s, axis, sizes], seed) => {
       const r = rng(seed);
       const a = axis < 0 ? axis + s.length : axis;
-      const parts = sizes.map((k) => randomTensor('float32', s.map((d, i) => (i === a ? k : d)), r));
+      const parts = sizes.map((k) => randomTensorOf('float32', s.map((d, i) => (i === a ? k : d)), r));
       await agree({ op: 'Concat', inputs: parts, attrs: { axis } });
     }), PARAMS);
   });
@@ -47,7 +48,7 @@ describe('Transpose, Concat, Flatten, Reshape vs onnxruntime', () => {
   it('Flatten at every axis in [-r, r]', async () => {
     const arb = shapeArb.chain((s) => fc.tuple(fc.constant(s), fc.integer({ min: -s.length, max: s.length })));
     await fc.assert(fc.asyncProperty(arb, fc.integer(), async ([s, axis], seed) => {
-      await agree({ op: 'Flatten', inputs: [randomTensor('int32', s, rng(seed))], attrs: { axis } });
+      await agree({ op: 'Flatten', inputs: [randomTensorOf('int32', s, rng(seed))], attrs: { axis } });
     }), PARAMS);
   });
 
@@ -60,7 +61,7 @@ describe('Transpose, Concat, Flatten, Reshape vs onnxruntime', () => {
         if (how[i] === 'hole' && !holeUsed) { holeUsed = true; return -1; }
         return d;
       });
-      await agree({ op: 'Reshape', inputs: [randomTensor('float32', s, rng(seed)), i64(target)], constInputs: asConst ? [1] : [] });
+      await agree({ op: 'Reshape', inputs: [randomTensorOf('float32', s, rng(seed)), i64(target)], constInputs: asConst ? [1] : [] });
     }), PARAMS);
   });
 
@@ -77,7 +78,7 @@ describe('Pad, Expand, Tile vs onnxruntime', () => {
       fc.boolean(), fc.boolean()));
     await fc.assert(fc.asyncProperty(arb, fc.integer(), async ([s, mode, pads, withValue, withAxes], seed) => {
       const r = rng(seed);
-      const x = randomTensor('float32', s, r);
+      const x = randomTensorOf('float32', s, r);
       const inputs: (Tensor | null)[] = [x, i64(pads), withValue && mode === 'constant' ? Tensor.scalar('float32', 2.5) : null];
       if (withAxes) inputs.push(i64(s.map((_, i) => i - s.length)));
       await agree({ op: 'Pad', inputs, attrs: { mode }, constInputs: [1, 3] });
@@ -120,7 +121,7 @@ describe('properties', () => {
   it('Transpose with the inverse permutation is the identity', () => {
     const arb = shapeArb.chain((s) => fc.tuple(fc.constant(s), fc.shuffledSubarray(s.map((_, i) => i), { minLength: s.length, maxLength: s.length })));
     fc.assert(fc.property(arb, fc.integer(), ([s, perm], seed) => {
-      const x = randomTensor('float32', s, rng(seed));
+      const x = randomTensorOf('float32', s, rng(seed));
       const inv = perm.map((_, i) => perm.indexOf(i));
       const t = runRef({ op: 'Transpose', inputs: [x], attrs: { perm } }).outputs[0];
       const back = runRef({ op: 'Transpose', inputs: [t], attrs: { perm: inv } }).outputs[0];
@@ -144,7 +145,7 @@ describe('properties', () => {
     const arb = shapeArb.chain((s) => fc.tuple(fc.constant(s), fc.nat(s.length - 1), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 2, maxLength: 3 })));
     fc.assert(fc.property(arb, fc.integer(), ([s, axis, sizes], seed) => {
       const r = rng(seed);
-      const parts = sizes.map((k) => randomTensor('float32', s.map((d, i) => (i === axis ? k : d)), r));
+      const parts = sizes.map((k) => randomTensorOf('float32', s.map((d, i) => (i === axis ? k : d)), r));
       const cat = runRef({ op: 'Concat', inputs: parts, attrs: { axis } }).outputs[0];
       let start = 0;
       for (const p of parts) {
@@ -160,7 +161,7 @@ describe('properties', () => {
 
 describe('Identity, Dropout, Constant', () => {
   it('Dropout at inference is the identity with an all-true mask (ORT agrees)', async () => {
-    const x = randomTensor('float32', [3, 4], rng(1));
+    const x = randomTensorOf('float32', [3, 4], rng(1));
     await agree({ op: 'Dropout', inputs: [x, Tensor.scalar('float32', 0.3)], numOutputs: 2 });
     await agree({ op: 'Identity', inputs: [x] });
   });

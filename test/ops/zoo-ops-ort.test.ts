@@ -9,7 +9,8 @@ import { Tensor, importOnnx, runGraph } from '../../src/index.ts';
 import type { AttrValue } from '../../src/ir/graph.ts';
 import { originalCoordinate, resolveResize, type ResizeAttrs } from '../../src/ops/resize.ts';
 import { RAISE } from '../../src/ops/dims.ts';
-import { randomTensor, rng, runOrt, runRef, singleNodeModel, type NodeCase } from '../helpers/single-node.ts';
+import { runOrt, runRef, singleNodeModel, type NodeCase } from '../helpers/single-node.ts';
+import { randomTensorOf, rng } from '../helpers/random.ts';
 
 ort.env.logLevel = 'error';
 const PARAMS = { seed: Number(process.env.NN_SEED ?? 20261206), numRuns: Number(process.env.NN_RUNS ?? 40) };
@@ -55,7 +56,7 @@ const shape = (minRank: number, maxRank: number, maxDim = 5) => fc.array(fc.inte
 describe('#19 ops vs onnxruntime-node', () => {
   it('unary: Erf, Gelu (none, tanh), Softplus, Mish, Sin, Cos', async () => {
     const r = rng(7);
-    const x = randomTensor('float32', [4, 64], r, 6);
+    const x = randomTensorOf('float32', [4, 64], r, 6);
     for (const op of ['Erf', 'Softplus', 'Mish', 'Sin', 'Cos']) await agree({ op, inputs: [x], opset: 18 });
     for (const approximate of ['none', 'tanh']) await agree({ op: 'Gelu', inputs: [x], attrs: { approximate }, opset: 20 });
   });
@@ -80,8 +81,8 @@ describe('#19 ops vs onnxruntime-node', () => {
       const axis = (Math.abs(axis0) % (2 * s.length)) - s.length;
       const a = axis < 0 ? axis + s.length : axis;
       const norm = s.slice(a);
-      const x = randomTensor('float32', s, r, 3);
-      const inputs = [x, randomTensor('float32', norm, r, 2), bias ? randomTensor('float32', norm, r, 2) : null];
+      const x = randomTensorOf('float32', s, r, 3);
+      const inputs = [x, randomTensorOf('float32', norm, r, 2), bias ? randomTensorOf('float32', norm, r, 2) : null];
       await agree({ op: 'LayerNormalization', inputs, attrs: { axis, epsilon: 1e-3 }, numOutputs: 3, opset: 17 });
     }), PARAMS);
   });
@@ -90,8 +91,8 @@ describe('#19 ops vs onnxruntime-node', () => {
     await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), shape(1, 2), fc.integer(), async (N, G, cg, sp, seed) => {
       const r = rng(seed);
       const C = G * cg;
-      const x = randomTensor('float32', [N, C, ...sp], r, 3);
-      const sc = randomTensor('float32', [C], r, 2), b = randomTensor('float32', [C], r, 2);
+      const x = randomTensorOf('float32', [N, C, ...sp], r, 3);
+      const sc = randomTensorOf('float32', [C], r, 2), b = randomTensorOf('float32', [C], r, 2);
       await agree({ op: 'InstanceNormalization', inputs: [x, sc, b], attrs: { epsilon: 1e-4 } });
       // onnxruntime's GroupNormalization takes the variance as E[x^2] - E[x]^2 in float32: on small groups of close
       // values that cancellation costs it ~1e-4 relative, hence the wider tolerance.
@@ -122,7 +123,7 @@ describe('#19 ops vs onnxruntime-node', () => {
       if (p.mode === 'cubic' && p.rank === 3) p.rank = 4;
       const s = Array.from({ length: p.rank }, () => 1 + Math.floor(r() * 5));
       const k = Math.min(p.rank, 2), axes = Array.from({ length: k }, (_, i) => p.rank - k + i);
-      const x = randomTensor('float32', s, r, 3);
+      const x = randomTensorOf('float32', s, r, 3);
       const attrs: Record<string, AttrValue> = {
         mode: p.mode, coordinate_transformation_mode: p.coord, nearest_mode: p.nearest, cubic_coeff_a: p.a,
         antialias: p.mode === 'nearest' ? 0 : p.antialias,
@@ -166,7 +167,7 @@ describe('#19 ops vs onnxruntime-node', () => {
 
   it('Resize-10, Resize-11 (empty scales with sizes) and Upsample-7/9 import forms', async () => {
     const r = rng(11);
-    const x = randomTensor('float32', [1, 2, 3, 4], r, 3);
+    const x = randomTensorOf('float32', [1, 2, 3, 4], r, 3);
     const sc = Tensor.fromArray('float32', [4], [1, 1, 2, 1.5]);
     for (const mode of ['nearest', 'linear']) {
       await agreeImported({ op: 'Resize', inputs: [x, sc], constInputs: [1], attrs: { mode }, opset: 10 });
@@ -179,7 +180,7 @@ describe('#19 ops vs onnxruntime-node', () => {
     await fc.assert(fc.asyncProperty(shape(1, 4, 6), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.integer(), async (s, n, explicit, seed) => {
       const r = rng(seed);
       const axis = Math.floor(r() * s.length), L = s[axis];
-      const x = randomTensor('float32', s, r);
+      const x = randomTensorOf('float32', s, r);
       if (explicit) {
         const cuts = Array.from({ length: n - 1 }, () => Math.floor(r() * (L + 1))).sort((a, b) => a - b);
         const lens = [...cuts, L].map((c, i) => c - (i ? cuts[i - 1] : 0));
@@ -189,13 +190,13 @@ describe('#19 ops vs onnxruntime-node', () => {
       }
     }), PARAMS);
     const r = rng(3);
-    for (const mode of ['DCR', 'CRD']) await agree({ op: 'DepthToSpace', inputs: [randomTensor('float32', [2, 8, 2, 3], r)], attrs: { blocksize: 2, mode } });
-    await agree({ op: 'SpaceToDepth', inputs: [randomTensor('float32', [2, 3, 4, 6], r)], attrs: { blocksize: 2 } });
+    for (const mode of ['DCR', 'CRD']) await agree({ op: 'DepthToSpace', inputs: [randomTensorOf('float32', [2, 8, 2, 3], r)], attrs: { blocksize: 2, mode } });
+    await agree({ op: 'SpaceToDepth', inputs: [randomTensorOf('float32', [2, 3, 4, 6], r)], attrs: { blocksize: 2 } });
   });
 
   it('Sum, Mean (broadcasting), ReduceL2', async () => {
     const r = rng(5);
-    const a = randomTensor('float32', [2, 3, 4], r), b = randomTensor('float32', [3, 1], r), c = randomTensor('float32', [4], r);
+    const a = randomTensorOf('float32', [2, 3, 4], r), b = randomTensorOf('float32', [3, 1], r), c = randomTensorOf('float32', [4], r);
     for (const op of ['Sum', 'Mean']) await agree({ op, inputs: [a, b, c] });
     for (const keepdims of [0, 1]) {
       await agree({ op: 'ReduceL2', inputs: [a, Tensor.fromArray('int64', [2], [0, -1])], constInputs: [1], attrs: { keepdims } });
@@ -205,7 +206,7 @@ describe('#19 ops vs onnxruntime-node', () => {
 
   it('Einsum: attention and MLP contractions, transposes, diagonals, sums, broadcasting', async () => {
     const r = rng(9);
-    const t = (...s: number[]) => randomTensor('float32', s, r, 2);
+    const t = (...s: number[]) => randomTensorOf('float32', s, r, 2);
     const cases: [string, Tensor[]][] = [
       ['bhqd,bhkd->bhqk', [t(2, 3, 4, 5), t(2, 3, 6, 5)]],
       ['bhqk,bhkd->bhqd', [t(2, 3, 4, 6), t(2, 3, 6, 5)]],

@@ -15,6 +15,7 @@ import { runGraph } from '../../src/ir/interpret.ts';
 import { printGraph } from '../../src/ir/printer.ts';
 import '../../src/ops/index.ts';
 import { optimize } from '../../passes/index.ts';
+import { lcg } from '../helpers/random.ts';
 
 const CLEANUP = ['fold-constants', 'eliminate-identity', 'eliminate-common-subexpressions', 'eliminate-dead-code'];
 const STEPS = ['unary', 'noop', 'noop', 'binary', 'roundtrip', 'chain', 'constArith', 'duplicate', 'duplicate', 'broadcastZero'] as const;
@@ -28,10 +29,6 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   seed: fc.integer({ min: 1, max: 1e9 }),
 });
 
-function lcg(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32; };
-}
 
 function build(c: Case): { g: Graph; feeds: Record<string, Tensor> } {
   const rnd = lcg(c.seed);

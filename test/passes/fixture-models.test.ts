@@ -19,7 +19,8 @@ import { optimize } from '../../passes/index.ts';
 import { formatReport } from '../../passes/pass.ts';
 import { main } from '../../src/cli.ts';
 import { MODELS, REPO_ROOT } from '../fixtures.ts';
-import { lcg, maxDiff, runOrtBytes } from './graphs.ts';
+import { runOrtBytes } from './graphs.ts';
+import { lcg, maxDiff } from '../helpers/random.ts';
 
 interface Case { dir: string; name: string; training: boolean; tol: { rtol: number; atol: number } }
 

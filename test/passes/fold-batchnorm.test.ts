@@ -8,7 +8,8 @@ import { printGraph } from '../../src/ir/printer.ts';
 import type { Graph, Value } from '../../src/ir/graph.ts';
 import { exportOnnx } from '../../src/export/onnx.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
-import { builder, maxDiff, opList, optimizeCopy, runOrtBytes } from './graphs.ts';
+import { builder, opList, optimizeCopy, runOrtBytes } from './graphs.ts';
+import { maxDiff } from '../helpers/random.ts';
 
 const BOTH = ['simplify-inference', 'fold-batchnorm'];
 const TOL = 1e-4;

@@ -8,7 +8,8 @@ import { exportOnnx } from '../../src/export/onnx.ts';
 import { fusedAttrs } from '../../src/ops/fused.ts';
 import type { Graph } from '../../src/ir/graph.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
-import { builder, maxDiff, opList, optimizeCopy, runOrtBytes } from './graphs.ts';
+import { builder, opList, optimizeCopy, runOrtBytes } from './graphs.ts';
+import { maxDiff } from '../helpers/random.ts';
 
 const PASS = ['fuse-epilogue'];
 

@@ -21,6 +21,7 @@ import { cloneGraph } from '../../src/ir/clone.ts';
 import { optimize } from '../../passes/index.ts';
 import { formatReport, type PassReport } from '../../passes/pass.ts';
 import '../../src/ops/index.ts';
+import { lcg } from '../helpers/random.ts';
 
 export const BASES = ['conv', 'convT', 'gemm', 'matmul'] as const;
 export const STEPS = ['bn', 'bn', 'act', 'act', 'res', 'bias', 'mul', 'mulLast', 'scalar', 'sub', 'sub', 'div', 'div', 'fork', 'branch', 'identity', 'dropout'] as const;
@@ -47,10 +48,6 @@ export const caseArb: fc.Arbitrary<Case> = fc.record({
   seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
 });
 
-export function lcg(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32; };
-}
 
 export interface Built { graph: Graph; feeds: Record<string, Tensor>; errScale: number }
 
@@ -245,16 +242,6 @@ export function builder(seed = 1) {
 /** Op names in graph order ('ai.layerc::Fused' for layerc ops). */
 export const opList = (g: Graph): string[] => g.nodes.map((n) => (n.domain ? `${n.domain}::${n.op}` : n.op));
 
-/** Largest |a - b| over every output of two runs (by output name). */
-export function maxDiff(a: Record<string, Tensor>, b: Record<string, Tensor>): number {
-  let m = 0;
-  for (const [k, t] of Object.entries(a)) {
-    const o = b[k];
-    if (!o || o.shape.join() !== t.shape.join()) throw new Error(`output ${k} missing or reshaped`);
-    for (let i = 0; i < t.size; i++) m = Math.max(m, Math.abs(t.data[i]! - o.data[i]!));
-  }
-  return m;
-}
 
 /** Runs `passes` on a copy of g (g is left as it was), verifies the result, returns it with the report text. */
 export function optimizeCopy(g: Graph, passes: string[], options?: Record<string, Record<string, number | boolean | string>>): { after: Graph; reports: PassReport[]; report: string } {

@@ -19,7 +19,8 @@ import { runGraph } from '../../src/ir/interpret.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { verify } from '../../src/ir/verify.ts';
 import { cloneGraph } from '../../src/ir/clone.ts';
-import { buildCase, builder, caseArb, checkEquivalent, maxDiff, rewritesSeen as seen } from './graphs.ts';
+import { buildCase, builder, caseArb, checkEquivalent, rewritesSeen as seen } from './graphs.ts';
+import { maxDiff } from '../helpers/random.ts';
 
 const MINE = ['simplify-inference', 'fold-batchnorm', 'fuse-epilogue'];
 

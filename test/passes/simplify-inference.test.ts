@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { printGraph } from '../../src/ir/printer.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
-import { builder, maxDiff, opList, optimizeCopy } from './graphs.ts';
+import { builder, opList, optimizeCopy } from './graphs.ts';
+import { maxDiff } from '../helpers/random.ts';
 
 const PASS = ['simplify-inference'];
 

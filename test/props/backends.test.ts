@@ -14,7 +14,7 @@ import { referenceWithBounds } from '../helpers/error-bound.ts';
 import { compareTrainingStep, type TrainCase } from '../helpers/differential-train.ts';
 import { arbTrainingProgram } from '../dsl/gen.ts';
 import { hasAdapter } from '../wgsl/gpu.ts';
-import { lcg, randomTensor } from '../js/graphs.ts';
+import { lcg, uniformTensor } from '../helpers/random.ts';
 
 const VARIANTS: Variant[] = [...JS_VARIANTS, ...(hasAdapter ? WGSL_VARIANTS : [])];
 if (!hasAdapter) console.warn('test/props/backends: wgsl variants SKIPPED — no WebGPU adapter');
@@ -47,7 +47,7 @@ describe('regressions: shrunk counterexamples of the backend campaigns', () => {
   const R1 = `model r1(img: f32[N, 8, 16, 16]) {\n  h = img |> conv2d(8, kernel=3, pad=1, bias=false)\n  return h + img\n}\n`;
   it('issue #13 r1 (bias-free conv + residual) agrees on every backend', async () => {
     const g = compileDsl(R1, 'r1.layers', { seed: 1 });
-    const { disagreements } = await compareBackends(g, { img: randomTensor([2, 8, 16, 16], lcg(1)) }, VARIANTS);
+    const { disagreements } = await compareBackends(g, { img: uniformTensor([2, 8, 16, 16], lcg(1)) }, VARIANTS);
     expect(disagreements).toEqual([]);
   });
 

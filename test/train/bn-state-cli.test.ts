@@ -20,6 +20,7 @@ import { readTensorFile } from '../../src/io/tensor-file.ts';
 import { encodeNpy } from '../../src/io/npy.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { main } from '../../src/cli.ts';
+import { lcg31 } from '../helpers/random.ts';
 
 const LAYERC = join(REPO_ROOT, 'bin/layerc.js');
 function layerc(...args: string[]): { status: number; out: string; err: string } {
@@ -53,8 +54,7 @@ describe('the classic TensorFlow question: tanh MLP [5, 3, 1], BN on 2 inputs, A
   const model = join(REPO_ROOT, 'examples/tf_bn_mlp.layers');
   const tmp = mkdtempSync(join(tmpdir(), 'layerc-tfbn-'));
   // Inputs far from zero mean / unit variance, so the input BN matters: x0 in [0, 10), x1 in [-50, 50).
-  let s = 12345;
-  const rand = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
+  const rand = lcg31(12345);
   const n = 256;
   const x = new Float32Array(2 * n), y = new Float32Array(n);
   for (let i = 0; i < n; i++) { x[2 * i] = 10 * rand(); x[2 * i + 1] = 100 * rand() - 50; y[i] = Math.tanh(x[2 * i] / 5 - 1) + 0.02 * x[2 * i + 1]; }

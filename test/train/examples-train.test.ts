@@ -12,6 +12,7 @@ import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
 import { Trainer } from '../../src/train/loop/trainer.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import '../../src/ops/index.ts';
+import { lcg31 } from '../helpers/random.ts';
 
 // The reference interpreter runs convs by direct loops: the 32x32 conv models get batch 2 (resnet_mini is still
 // the slow one here), the small ones batch 8 so their BN batch statistics are not degenerate.
@@ -20,8 +21,8 @@ const EXAMPLES = readdirSync(join(REPO_ROOT, 'examples')).filter((f) => f.endsWi
 
 /** Deterministic values in [-1, 1) (a linear congruential generator: no dependence on our own code). */
 function values(n: number, seed: number): number[] {
-  let s = seed;
-  return Array.from({ length: n }, () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 1073741824 - 1; });
+  const rand = lcg31(seed);
+  return Array.from({ length: n }, () => 2 * rand() - 1);
 }
 
 describe('every example model trains on the reference backend', () => {

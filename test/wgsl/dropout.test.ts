@@ -13,8 +13,9 @@ import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
 import { stateAsInputs } from '../../src/train/loop/trainer.ts';
 import { compileWgsl } from '../../runtime/wgsl/index.ts';
 import '../../src/ops/index.ts';
-import { lcg, randomTensor, SMALL_CNN } from '../js/graphs.ts';
+import { SMALL_CNN } from '../js/graphs.ts';
 import { hasAdapter } from './gpu.ts';
+import { lcg, uniformTensor } from '../helpers/random.ts';
 
 const bits = (t: Tensor) => new Uint32Array(Float32Array.from(t.data as ArrayLike<number>).buffer);
 
@@ -51,7 +52,7 @@ describe.skipIf(!hasAdapter)('DropoutTrain on wgsl: the reference mask bits', ()
       const m = await compileWgsl(g, { training: true });
       try {
         expect(m.info?.hostFallback).toBeUndefined();
-        const x = randomTensor(c.shape, lcg(c.seed + 1));
+        const x = uniformTensor(c.shape, lcg(c.seed + 1));
         let prevMask: Uint32Array | null = null;
         for (const s of c.steps) {
           const feeds = { x, step: Tensor.fromArray('float32', [], [s]) };
@@ -76,7 +77,7 @@ describe.skipIf(!hasAdapter)('DropoutTrain with a seed past the exact range', ()
     const m = await compileWgsl(g, { training: true });
     try {
       expect(m.info?.hostFallback).toContain('DropoutTrain');
-      const feeds = { x: randomTensor([50], lcg(2)), step: Tensor.fromArray('float32', [], [9]) };
+      const feeds = { x: uniformTensor([50], lcg(2)), step: Tensor.fromArray('float32', [], [9]) };
       const want = runGraph(g, feeds, { training: true }), got = await m.run(feeds);
       for (const v of g.outputs) expect(firstDiff(got[v.name]!, want[v.name]!)).toBe(-1);
     } finally { await m.dispose(); }
@@ -100,7 +101,7 @@ describe.skipIf(!hasAdapter)('a CNN training step with dropout on wgsl', () => {
 
     const rnd = lcg(11);
     const feeds: Record<string, Tensor> = {
-      [p.input.name]: randomTensor(p.input.type.shape as number[], rnd),
+      [p.input.name]: uniformTensor(p.input.type.shape as number[], rnd),
       [p.labels.name]: Tensor.fromArray('int64', [batch], Array.from({ length: batch }, () => Math.floor(rnd() * 3))),
     };
     for (const v of g.inputs) if (v.const) feeds[v.name] = v.const;

@@ -7,6 +7,7 @@ import { runGraph } from '../../src/ir/interpret.ts';
 import { getGpu } from '../../runtime/wgsl/device.ts';
 import { compileWgsl, emitNode } from '../../runtime/wgsl/index.ts';
 import { hasAdapter } from './gpu.ts';
+import { uniformTensor } from '../helpers/random.ts';
 
 let gpu: GPU | null = null;
 beforeAll(async () => {
@@ -15,13 +16,7 @@ beforeAll(async () => {
   else console.warn('test/wgsl: SKIPPED — no WebGPU adapter (install libvulkan1 + mesa-vulkan-drivers)');
 });
 
-function randomTensor(shape: number[], seed: number): Tensor {
-  let s = seed >>> 0 || 1;
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) { s = (s * 1664525 + 1013904223) >>> 0; data[i] = (s / 2 ** 32) * 8 - 4; }
-  return new Tensor('float32', shape, data);
-}
+const randomTensor = (shape: number[], seed: number): Tensor => uniformTensor(shape, seed, -4, 4);
 
 async function agree(g: Graph, feeds: Record<string, Tensor>, tol = 1e-5): Promise<void> {
   inferShapes(g);

@@ -16,7 +16,7 @@ import { stateAsInputs } from '../../src/train/loop/trainer.ts';
 import type { OptimizerOptions } from '../../src/train/optimizers.ts';
 import type { LossKind } from '../../src/train/losses.ts';
 import { compileWgsl } from '../../runtime/wgsl/index.ts';
-import { lcg, randomTensor } from '../js/graphs.ts';
+import { lcg, uniformTensor } from '../helpers/random.ts';
 import { hasAdapter } from './gpu.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');
@@ -64,9 +64,9 @@ describe.skipIf(!hasAdapter)('one training step: wgsl == reference', () => {
       expect(nexts.some((v) => /running|mean|var/i.test(v.name))).toBe(true);
 
       const rnd = lcg(11);
-      const x = randomTensor(p.input.type.shape as number[], rnd);
+      const x = uniformTensor(p.input.type.shape as number[], rnd);
       const classes = (p.output.type.shape as number[])[1]!;
-      const labels = c.loss === 'mse' ? randomTensor(p.labels.type.shape as number[], rnd)
+      const labels = c.loss === 'mse' ? uniformTensor(p.labels.type.shape as number[], rnd)
         : Tensor.fromArray('int64', [c.batch], Array.from({ length: c.batch }, () => Math.floor(rnd() * classes)));
       const feeds: Record<string, Tensor> = { [p.input.name]: x, [p.labels.name]: labels };
       for (const v of g.inputs) if (v.const) feeds[v.name] = v.const;
