@@ -14,7 +14,19 @@ export interface Tolerance { rtol: number; atol: number }
 export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-3, atol: 1e-5 };
 
 export type CaseStatus = 'PASS' | 'FAIL' | 'UNSUPPORTED';
-export interface CaseResult { name: string; status: CaseStatus; maxAbsErr: number; reason?: string }
+export interface CaseResult {
+  name: string; status: CaseStatus; maxAbsErr: number; reason?: string;
+  /** What of the model did not run in the backend's kernels (the reference interpreter or the host), if anything. */
+  fallback?: string;
+}
+
+/** The compiled model's own account of its fallbacks (js: reference nodes or the whole graph; wgsl: host nodes). */
+function fallbackOf(info: Record<string, string | number> | undefined): string | undefined {
+  if (!info) return undefined;
+  if (info.fallback) return String(info.fallback);
+  if (info.hostFallback) return `host: ${info.hostFallback}`;
+  return Number(info.fallbacks) > 0 ? `${info.fallbacks} node(s) on the reference interpreter` : undefined;
+}
 export interface RunCaseOptions { backend?: string; optimize?: Optimize }
 
 /** Every case folder under the given paths: a folder with model.onnx is a case; folders are searched recursively. */
@@ -103,10 +115,10 @@ export async function runCase(dir: string, name: string, opts: RunCaseOptions = 
       });
     }
   } finally { await compiled.dispose(); }
-  return { name, status: reason ? 'FAIL' : 'PASS', maxAbsErr, reason };
+  return { name, status: reason ? 'FAIL' : 'PASS', maxAbsErr, reason, fallback: fallbackOf(compiled.info) };
 }
 
 export function formatResult(r: CaseResult): string {
   const err = Number.isNaN(r.maxAbsErr) ? '-' : r.maxAbsErr.toExponential(2);
-  return `${r.status.padEnd(11)} ${r.name}  max_abs_err=${err}${r.reason ? `  (${r.reason})` : ''}`;
+  return `${r.status.padEnd(11)} ${r.name}  max_abs_err=${err}${r.reason ? `  (${r.reason})` : ''}${r.fallback ? `  [fallback: ${r.fallback}]` : ''}`;
 }

@@ -14,7 +14,19 @@ const MATH: Record<string, (x: string) => string> = {
   Neg: (x) => `-${x}`, Abs: (x) => `Math.abs(${x})`, Exp: (x) => `Math.exp(${x})`, Log: (x) => `Math.log(${x})`,
   Sqrt: (x) => `Math.sqrt(${x})`, Reciprocal: (x) => `1 / ${x}`, Floor: (x) => `Math.floor(${x})`, Ceil: (x) => `Math.ceil(${x})`,
   Identity: (x) => x,
+  // #19's smooth ops; erf is Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7, float32 level), as the WGSL kernel.
+  Erf: (x) => `${ERF_JS}(${x})`,
+  Sin: (x) => `Math.sin(${x})`, Cos: (x) => `Math.cos(${x})`,
+  Softplus: (x) => `((v) => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))))(${x})`,
+  Mish: (x) => `((v) => v * Math.tanh(v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))))(${x})`,
 };
+const ERF_JS = '((v) => { const t = 1 / (1 + 0.3275911 * Math.abs(v)); const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-v * v); return v < 0 ? -y : y; })';
+/** Gelu (opset 20) as a JS expression of x. */
+function geluJs(n: Node, x: string): string {
+  return n.attrs.approximate === 'tanh'
+    ? `((v) => 0.5 * v * (1 + Math.tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))))(${x})`
+    : `((v) => 0.5 * v * (1 + ${ERF_JS}(v * 0.7071067811865476)))(${x})`;
+}
 const BINARY: Record<string, (a: string, b: string) => string> = {
   Add: (a, b) => `${a} + ${b}`, Sub: (a, b) => `${a} - ${b}`, Mul: (a, b) => `${a} * ${b}`, Div: (a, b) => `${a} / ${b}`,
   Max: (a, b) => `Math.max(${a}, ${b})`, Min: (a, b) => `Math.min(${a}, ${b})`, Pow: (a, b) => `Math.pow(${a}, ${b})`,
@@ -46,6 +58,7 @@ export function unaryExpr(n: Node, x: string): string | null {
     const p = { min: lit(lo?.const ? Number(lo.const.data[0]) : -Infinity), max: lit(hi?.const ? Number(hi.const.data[0]) : Infinity) };
     return ACTIVATIONS.Clip!.js(x, p);
   }
+  if (n.op === 'Gelu') return geluJs(n, x);
   return MATH[n.op]?.(x) ?? null;
 }
 

@@ -16,6 +16,15 @@ import { poolGradKernel } from './pool-grad.ts';
 import { crossEntropyKernel } from './cross-entropy.ts';
 import { dropoutTrainKernel } from './dropout-train.ts';
 import { jsElementwiseKernel } from './js-elementwise.ts';
+import { depthSpaceKernel, gatherKernel, sliceKernel, splitKernel, transposeKernel } from './gather-copy.ts';
+import { batchMatMulKernel } from './batch-matmul.ts';
+import { rowNormKernel } from './row-norms.ts';
+import { sumMeanKernel } from './sum-mean.ts';
+import { einsumKernel } from './einsum.ts';
+import { resizeKernel } from './resize.ts';
+import { convTransposeKernel } from './conv-transpose.ts';
 
 export const KERNELS: KernelFactory[] = [convKernel, depthwiseKernel, gemmKernel, elementwiseKernel, batchNormKernel, poolKernel, softmaxKernel, concatKernel,
-  convGradInputKernel, convGradWeightKernel, reduceKernel, batchNormTrainKernel, batchNormTrainGradKernel, poolGradKernel, crossEntropyKernel, dropoutTrainKernel, jsElementwiseKernel];
+  convGradInputKernel, convGradWeightKernel, reduceKernel, batchNormTrainKernel, batchNormTrainGradKernel, poolGradKernel, crossEntropyKernel, dropoutTrainKernel, jsElementwiseKernel,
+  transposeKernel, sliceKernel, gatherKernel, batchMatMulKernel, rowNormKernel, resizeKernel, convTransposeKernel,
+  depthSpaceKernel, splitKernel, sumMeanKernel, einsumKernel];

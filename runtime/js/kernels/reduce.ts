@@ -1,4 +1,4 @@
-// Sum reductions as generated JS: ReduceSum / ReduceMean with constant axes, and the backward graph's
+// Sum reductions as generated JS: ReduceSum / ReduceMean / ReduceL2 (sqrt of the sum of squares) with constant axes, and the backward graph's
 // ReduceSumLike (a broadcast gradient summed back to its operand's shape — the bias gradients of Gemm and
 // Conv). The input's axes are split into kept and reduced ones; adjacent axes of one kind merge into one
 // loop. Threads split the output elements; each output walks its reduced axes in row-major order, in a
@@ -26,7 +26,7 @@ function runs(shape: number[], kept: boolean[]): { kept: Run[]; reduced: Run[] }
 }
 
 /** JS body: for each output o, sum X over the reduced runs at o's kept position, divided by `divisor`. */
-export function reduceSumJs(shape: number[], kept: boolean[], X: number, Y: number, divisor = 1): string {
+export function reduceSumJs(shape: number[], kept: boolean[], X: number, Y: number, divisor = 1, l2 = false): string {
   const r = runs(shape, kept);
   const nOut = prod(r.kept.map((k) => k.size));
   const base = r.kept.slice().reverse().map((k, i) => (i === r.kept.length - 1
@@ -34,13 +34,14 @@ export function reduceSumJs(shape: number[], kept: boolean[], X: number, Y: numb
     : `{ const t = q % ${k.size}; b += t * ${k.stride}; q = (q - t) / ${k.size}; }`)).join(' ');
   let loops = '';
   r.reduced.forEach((k, d) => { loops += `for (let a${d} = 0, i${d} = ${d ? `i${d - 1}` : 'b'}; a${d} < ${k.size}; a${d}++, i${d} += ${k.stride}) `; });
-  const sum = r.reduced.length ? `${loops}s += F[i${r.reduced.length - 1}];` : 's = F[b];';
+  const v = r.reduced.length ? `F[i${r.reduced.length - 1}]` : 'F[b]';
+  const sum = r.reduced.length ? `${loops}s += ${l2 ? `${v} * ${v}` : v};` : `s = ${l2 ? `${v} * ${v}` : v};`;
   return `${split(nOut)}
     for (let o = lo; o < hi; o++) {
       let q = o, b = ${X}; ${base}
       let s = 0;
       ${sum}
-      F[${Y} + o] = ${divisor === 1 ? 's' : `s / ${lit(divisor)}`};
+      F[${Y} + o] = ${l2 ? 'Math.sqrt(s)' : divisor === 1 ? 's' : `s / ${lit(divisor)}`};
     }`;
 }
 
@@ -54,7 +55,7 @@ export const reduceKernel: KernelFactory = (node) => {
   if (node.domain === 'ai.layerc' && node.op === 'ReduceSumLike') {
     const like = staticShape(node.inputs[1]), off = shape.length - like.length;
     kept = shape.map((d, i) => i >= off && like[i - off] === d && d !== 1);
-  } else if (!node.domain && (node.op === 'ReduceSum' || node.op === 'ReduceMean')) {
+  } else if (!node.domain && (node.op === 'ReduceSum' || node.op === 'ReduceMean' || node.op === 'ReduceL2')) {
     const a = node.inputs[1];
     if (a && !a.const) return null;
     const axes = a ? Array.from(a.const!.data as ArrayLike<number>, (v) => (v < 0 ? v + shape.length : v)) : [];
@@ -66,6 +67,6 @@ export const reduceKernel: KernelFactory = (node) => {
   const divisor = node.op === 'ReduceMean' ? count : 1;
   return {
     kind: `${node.op} ${shape.join('x')} -> ${staticShape(node.outputs[0]).join('x') || 'scalar'}`,
-    emit: (ctx) => ({ phases: [{ js: reduceSumJs(shape, kept, ctx.at(x) / 4, ctx.at(node.outputs[0]) / 4, divisor) }] }),
+    emit: (ctx) => ({ phases: [{ js: reduceSumJs(shape, kept, ctx.at(x) / 4, ctx.at(node.outputs[0]) / 4, divisor, node.op === 'ReduceL2') }] }),
   };
 };

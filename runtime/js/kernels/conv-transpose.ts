@@ -1,0 +1,53 @@
+// ConvTranspose (2-D, any groups/strides/dilations/pads/output_padding/output_shape) as generated JS in
+// gather form: each output element sums the input positions that scatter onto it,
+//   y[n, m, oy, ox] = b[m] + sum_{c in m's group, ky, kx} x[n, c, iy, ix] * w[c, m mod Mg, ky, kx]
+// where oy + padTop - ky * dilation = iy * stride (only exact multiples contribute). Output rows split across
+// threads; float64 sums. The geometry is the reference's (src/ops/conv.ts convTransposeGeometry).
+import { convTransposeGeometry } from '../../../src/ops/conv.ts';
+import { readWindowAttrs } from '../../../src/ops/window.ts';
+import { RAISE } from '../../../src/ops/dims.ts';
+import { split, staticShape, type KernelFactory } from '../kernel.ts';
+
+export const convTransposeKernel: KernelFactory = (node) => {
+  if (node.domain || node.op !== 'ConvTranspose' || [...node.inputs, node.outputs[0]].some((v) => v && v.type.dtype !== 'float32')) return null;
+  const xs = staticShape(node.inputs[0]), ws = staticShape(node.inputs[1]), ys = staticShape(node.outputs[0]);
+  if (xs.length !== 4) return null;
+  const kernel = (node.attrs.kernel_shape as number[] | undefined) ?? ws.slice(2);
+  const win = readWindowAttrs(RAISE, 'ConvTranspose', node.attrs, kernel);
+  const geo = convTransposeGeometry(RAISE, win, node.attrs, xs.slice(2));
+  const [N, C, H, W] = xs as [number, number, number, number];
+  const [, M, OH, OW] = ys as [number, number, number, number];
+  const group = Number(node.attrs.group ?? 1), Cg = C / group, Mg = ws[1]!;
+  const [KH, KW] = kernel as [number, number], [sy, sx] = win.strides as [number, number], [dy, dx] = win.dilations as [number, number];
+  const [pt, pl] = [geo[0]![0], geo[1]![0]];
+  const bias = node.inputs[2];
+  return {
+    kind: `ConvTranspose ${xs.join('x')}->${ys.join('x')} k${KH}x${KW} s${sy}x${sx}`,
+    emit: (ctx) => {
+      const X = ctx.at(node.inputs[0]) / 4, Wt = ctx.at(node.inputs[1]) / 4, Y = ctx.at(node.outputs[0]) / 4;
+      const B = bias ? ctx.at(bias) / 4 : -1;
+      return { phases: [{ js: `${split(N * M * OH)}
+    for (let row = lo; row < hi; row++) {
+      const oy = row % ${OH}, nm = (row / ${OH}) | 0, m = nm % ${M}, n = (nm / ${M}) | 0;
+      const g = (m / ${Mg}) | 0, mm = m - g * ${Mg}, y0 = ${Y} + row * ${OW};
+      for (let ox = 0; ox < ${OW}; ox++) {
+        let s = ${B >= 0 ? `F[${B} + m]` : '0'};
+        for (let ky = 0; ky < ${KH}; ky++) {
+          const ty = oy + ${pt} - ky * ${dy};
+          if (ty < 0 || ty % ${sy} !== 0) continue;
+          const iy = ty / ${sy};
+          if (iy >= ${H}) continue;
+          for (let kx = 0; kx < ${KW}; kx++) {
+            const tx = ox + ${pl} - kx * ${dx};
+            if (tx < 0 || tx % ${sx} !== 0) continue;
+            const ix = tx / ${sx};
+            if (ix >= ${W}) continue;
+            for (let c = g * ${Cg}; c < (g + 1) * ${Cg}; c++) s += F[${X} + ((n * ${C} + c) * ${H} + iy) * ${W} + ix] * F[${Wt} + ((c * ${Mg} + mm) * ${KH} + ky) * ${KW} + kx];
+          }
+        }
+        F[y0 + ox] = s;
+      }
+    }` }] };
+    },
+  };
+};
