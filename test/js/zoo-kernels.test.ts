@@ -12,7 +12,8 @@ import { runGraph } from '../../src/ir/interpret.ts';
 import { compileJs, compileProgram } from '../../runtime/js/index.ts';
 import { loadOptimizer } from '../../src/cli/level.ts';
 import { NODE_TESTS_ZOO, ZOO } from '../fixtures.ts';
-import { lcg, randomTensor, toleranceRatio } from './graphs.ts';
+import { toleranceRatio } from './graphs.ts';
+import { lcg, uniformTensor as randomTensor } from '../helpers/random.ts';
 import { onJs } from './zoo-cases.ts';
 
 interface Case { op: string; inputs: (Tensor | null)[]; consts?: number[]; attrs?: Record<string, AttrValue>; outputs?: number }
