@@ -75,7 +75,7 @@ export const arbProgram: fc.Arbitrary<string> = arbProgramWithShape.map((p) => p
 
 /**
  * A random program for training-step checks: the same pipelines, then optionally a residual branch whose
- * bias-free layer (conv2d "same" or dense) is added to the pipeline's output, so a bias-free base op with a
+ * bias-free layer (a same-size conv2d, maybe dilated, or dense) is added to the pipeline's output, so a bias-free base op with a
  * full-tensor epilogue operand appears in the forward pass and in the gradients. (No conv_transpose2d: it
  * has no gradient rule yet.)
  */
@@ -86,11 +86,13 @@ export const arbTrainingProgram: fc.Arbitrary<{ src: string; rank: 2 | 4; featur
     stages: fc.array(fc.array(fc.nat(999), { minLength: 6, maxLength: 6 }), { minLength: 1, maxLength: 5 }),
     residual: fc.constantFrom('none', 'self', 'biasFree'),
     k: fc.constantFrom(1, 3),
+    dilation: fc.constantFrom(1, 2),
   })
-  .map(({ c, hw, stages, residual, k }) => {
+  .map(({ c, hw, stages, residual, k, dilation }) => {
     const s: State = { rank: 4, c, h: hw, w: hw };
     const body = stages.map((r) => stage(s, r));
-    const branch = s.rank === 4 ? `conv2d(${s.c}, kernel=${k}, pad="same", bias=false)` : `dense(${s.c}, bias=false)`;
+    // Same size: a 3x3 kernel dilated d is padded d.
+    const branch = s.rank === 4 ? `conv2d(${s.c}, kernel=${k}, pad=${k === 3 ? dilation : 0}, dilation=${dilation}, bias=false)` : `dense(${s.c}, bias=false)`;
     const tail = residual === 'none' ? ['  return y'] : residual === 'self' ? ['  z = y |> relu', '  return y + z']
       : [`  z = y |> ${branch}`, '  return z + y'];
     const src = [`model random(x: f32[N, ${c}, ${hw}, ${hw}]) {`, `  y = x |> ${body.join('\n      |> ')}`, ...tail, '}'].join('\n') + '\n';

@@ -94,12 +94,13 @@ export function buildModel(c: ModelCase): Model {
     for (;;) {
       const large = rnd() < 0.15;
       const kh = large ? int(6, 11) : int(1, 5), kw = rnd() < 0.2 ? int(1, 5) : kh;
-      const d = kh < 6 && kw < 6 && rnd() < 0.3 ? int(2, 3) : 1;
+      // Dilation per axis (sometimes different: a kernel that swaps or drops one axis's dilation shows).
+      const d = kh < 6 && kw < 6 && rnd() < 0.3 ? int(2, 3) : 1, dw = rnd() < 0.5 ? d : kw < 6 ? int(1, 3) : 1;
       const s = rnd() < 0.2 ? int(3, 5) : int(1, 2);
       const pad = (k: number) => int(0, Math.min(k - 1, 5));
       const pads = rnd() < 0.5 ? (() => { const p = pad(Math.min(kh, kw)); return [p, p, p, p]; })() : [pad(kh), pad(kw), pad(kh), pad(kw)];
-      if (H + pads[0]! + pads[2]! >= (kh - 1) * d + 1 && W + pads[1]! + pads[3]! >= (kw - 1) * d + 1) {
-        return { kernel_shape: [kh, kw], strides: [s, rnd() < 0.2 ? int(1, 3) : s], pads, dilations: [d, d] };
+      if (H + pads[0]! + pads[2]! >= (kh - 1) * d + 1 && W + pads[1]! + pads[3]! >= (kw - 1) * dw + 1) {
+        return { kernel_shape: [kh, kw], strides: [s, rnd() < 0.2 ? int(1, 3) : s], pads, dilations: [d, dw] };
       }
     }
   };
