@@ -17,7 +17,7 @@ export const MUTANTS: Mutant[] = [
   { id: 'js-tail-column-operand-read-per-row', file: 'runtime/js/epilogue.ts', search: 'col: (b) => `${b} + c`,', replace: 'col: (b) => `${b} + ch`,', tests: JS },
   { id: 'js-tail-full-operand-read-per-row', file: 'runtime/js/epilogue.ts', search: 'full: (b) => `${b} + i`,', replace: 'full: (b) => `${b} + ch`,', tests: JS },
   // --- js: operand classification (issue #13: a residual read as a per-channel bias) ---
-  { id: 'js-residual-read-per-channel', file: 'runtime/js/epilogue.ts', search: "if (a.every((d, k) => d === out[k])) return 'full';", replace: "if (a.every((d, k) => d === out[k])) return 'row';", tests: JS },
+  { id: 'js-residual-read-per-channel', file: 'runtime/js/epilogue.ts', search: "full: () => 'full',", replace: "full: () => 'row',", tests: JS },
   // --- wasm: the shared SIMD epilogue of the GEMM, direct and depthwise kernels ---
   { id: 'wasm-epilogue-add-mul-swapped', file: 'runtime/js/wasm/epilogue.ts', search: "{ add: 'f32x4.add', mul: 'f32x4.mul' }", replace: "{ add: 'f32x4.mul', mul: 'f32x4.add' }", tests: JS },
   // --- js/wasm: convolution geometry and GEMM flags ---
