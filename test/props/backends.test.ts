@@ -95,6 +95,13 @@ describe('regressions: shrunk counterexamples of the backend campaigns', () => {
     expect(disagreements).toEqual([]);
   });
 
+  // Added for the mutation check (a conv-gradient kernel that ignored dilation survived the random steps).
+  it('a training step through dilated, strided and padded convs (every conv-gradient geometry term)', async () => {
+    const src = `model c(x: f32[N, 2, 9, 8]) {\n  y = x |> conv2d(3, kernel=3, stride=2, pad=1, dilation=2) |> relu\n      |> conv2d(2, kernel=2, pad=2, dilation=3, bias=false) |> flatten |> dense(3)\n  return y\n}\n`;
+    const { disagreements } = await compareTrainingStep({ src, batch: 2, loss: 'cross-entropy', optimizer: { kind: 'momentum', lr: 0.05 }, seed: 5 }, VARIANTS);
+    expect(disagreements).toEqual([]);
+  });
+
   it('the derived bound sees a 1e-3 relative error in one element, and passes the reference itself', async () => {
     // Guards the checker: a bound that grew loose (or a comparison that compared nothing) would pass this.
     const { graph, feeds } = buildModel({ image: ['conv', 'bn', 'act', 'pool'], vector: ['gemm'], N: 2, C: 3, H: 7, W: 7, symbolic: false, seed: 7 });
