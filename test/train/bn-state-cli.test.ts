@@ -5,7 +5,7 @@
 //    `run --weights`): the eval-mode error is the one printed before saving, bit for bit; with the running
 //    statistics removed from the file every loader refuses with LC071, and --allow-partial runs and says what
 //    it left at initialization;
-//  - `run --weights` of a checkpoint trained on mlp_train_sgd (a PyTorch export whose running statistics are
+//  - (in this process) `run --weights` of a checkpoint trained on mlp_train_sgd (a PyTorch export whose running statistics are
 //    `Identity(gamma)` / `Identity(beta)` aliases) reproduces PyTorch's trained model (final_model) within the
 //    fixture's tolerance, and num_batches_tracked counts the steps as PyTorch's state_dict does.
 import { join } from 'node:path';
@@ -111,7 +111,7 @@ describe('run --weights on a PyTorch export whose running statistics are Identit
   it('reproduces final_model after 200 steps; num_batches_tracked = 200 like PyTorch', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'layerc-alias-'));
     const ck = join(tmp, 'ck.safetensors');
-    ok(layerc('train', join(DIR, 'model.onnx'), '--data', `${join(REF, 'X.npy')},${join(REF, 'y.npy')}`, '--loss', 'mse', '--optimizer', 'sgd',
+    ok(await inProcess('train', join(DIR, 'model.onnx'), '--data', `${join(REF, 'X.npy')},${join(REF, 'y.npy')}`, '--loss', 'mse', '--optimizer', 'sgd',
       '--lr', '0.05', '--batch', '1000', '--steps', '200', '--checkpoint', ck));
     const state = loadCheckpoint(ck).tensors;
     for (const l of ['net.1', 'net.4']) {
@@ -119,7 +119,7 @@ describe('run --weights on a PyTorch export whose running statistics are Identit
       expect({ dtype: t.dtype, shape: t.shape, value: t.data[0] }).toEqual({ dtype: 'int64', shape: [], value: readNpy(join(REF, 'state_final', `${l}.num_batches_tracked.npy`)).data[0] });
     }
     const out = join(tmp, 'out');
-    ok(layerc('run', join(DIR, 'model.onnx'), '--weights', ck, '--input', `input=${join(DIR, 'final_model/test_data_set_0/input_0.pb')}`, '--output-dir', out));
+    ok(await inProcess('run', join(DIR, 'model.onnx'), '--weights', ck, '--input', `input=${join(DIR, 'final_model/test_data_set_0/input_0.pb')}`, '--output-dir', out));
     const got = readTensorFile(join(out, 'output.pb')), want = readTensorFile(join(DIR, 'final_model/test_data_set_0/output_0.pb'));
     let maxErr = 0;
     for (let i = 0; i < want.size; i++) {
