@@ -13,7 +13,6 @@ import { lcError } from '../diagnostics.ts';
 import { DEFAULT_MOMENTUM, oldWeight, type BnConvention } from '../ops/batchnorm-train.ts';
 
 export type StateKind = 'param' | 'frozen_param' | 'running_mean' | 'running_var' | 'num_batches_tracked' | 'optimizer' | 'step' | 'rng';
-export const STATE_KINDS: readonly StateKind[] = ['param', 'frozen_param', 'running_mean', 'running_var', 'num_batches_tracked', 'optimizer', 'step', 'rng'];
 /** Kinds only a training run needs: an inference graph has no use for them (and a weights file may carry them). */
 export const TRAINING_ONLY: ReadonlySet<StateKind> = new Set(['num_batches_tracked', 'optimizer', 'step', 'rng']);
 
