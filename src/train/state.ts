@@ -112,7 +112,7 @@ export function guessKind(name: string): StateKind {
   if (/\.running_mean$/.test(name)) return 'running_mean';
   if (/\.running_var$/.test(name)) return 'running_var';
   if (/\.num_batches_tracked$/.test(name)) return 'num_batches_tracked';
-  if (/\.(momentum_buffer|exp_avg|exp_avg_sq)$/.test(name)) return 'optimizer';
+  if (/\.(momentum_buffer|exp_avg|exp_avg_sq|square_avg)$/.test(name)) return 'optimizer';
   if (name === 'optimizer.step') return 'step';
   if (name === 'dropout.step') return 'rng';
   return 'param';

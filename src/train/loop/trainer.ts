@@ -13,6 +13,7 @@ import { runGraph } from '../../ir/interpret.ts';
 import { isFloat } from '../../ir/dtype.ts';
 import { type LayercError, lcError } from '../../diagnostics.ts';
 import { matchState } from '../state-match.ts';
+import { LEARNING_RATE } from '../optimizers.ts';
 
 /** Moves every state initializer to the graph inputs (keeping its initial tensor in `const`). */
 export function stateAsInputs(g: Graph, state: Value[]): void {
@@ -29,24 +30,38 @@ export class Trainer {
   step = 0;
   /** num_batches_tracked names: state the host increments, not fed to the graph. */
   private readonly counters: Set<string>;
+  /** The learning rate fed to the step (`optimizer.lr`): a hyperparameter, not state (not checkpointed). */
+  private lr: Tensor | null;
   private constructor(readonly program: TrainingProgram, private readonly compiled: CompiledModel) {
+    const lr = program.graph.inputs.find((v) => v.name === LEARNING_RATE);
+    this.lr = lr?.const ?? null;
     for (const v of program.next.keys()) this.state.set(v.name, v.const!);
-    for (const v of program.graph.inputs) if (v.const && !this.state.has(v.name)) this.state.set(v.name, v.const);
+    for (const v of program.graph.inputs) if (v.const && v !== lr && !this.state.has(v.name)) this.state.set(v.name, v.const);
     this.counters = new Set(program.manifest.entries.filter((e) => e.kind === 'num_batches_tracked').map((e) => e.name));
     for (const c of this.counters) this.state.set(c, Tensor.scalar('int64', 0));
   }
 
   static async create(program: TrainingProgram, backend = 'reference', seed = 0, threads?: number): Promise<Trainer> {
     const frozen = program.graph.initializers.filter((v) => v.role && !program.next.has(v));
-    stateAsInputs(program.graph, [...program.next.keys(), ...frozen]);
+    const lr = program.graph.initializers.filter((v) => v.name === LEARNING_RATE);
+    stateAsInputs(program.graph, [...program.next.keys(), ...frozen, ...lr]);
     const compiled = await (await getBackend(backend)).compile(program.graph, { training: true, seed, threads });
     return new Trainer(program, compiled);
   }
 
-  /** One optimization step on a batch; returns the loss before the update. */
+  /** The learning rate of the next steps (a schedule sets it before each step). */
+  get learningRate(): number { return this.lr ? this.lr.data[0] : NaN; }
+  set learningRate(x: number) { if (this.lr) this.lr = Tensor.fromArray('float32', [], [x]); }
+
+  /** One optimization step on a batch; returns the loss before the update (and the model's output). */
   async trainStep(x: Tensor, labels: Tensor): Promise<number> {
+    return (await this.trainStepWithOutput(x, labels)).loss;
+  }
+
+  async trainStepWithOutput(x: Tensor, labels: Tensor): Promise<{ loss: number; output: Tensor }> {
     const { program } = this;
     const feeds: Record<string, Tensor> = { [program.input.name]: x, [program.labels.name]: labels };
+    if (this.lr) feeds[LEARNING_RATE] = this.lr;
     for (const [name, t] of this.state) if (!this.counters.has(name)) feeds[name] = t;
     const out = await this.compiled.run(feeds);
     const loss = out[program.loss.name].data[0];
@@ -57,7 +72,7 @@ export class Trainer {
     for (const [s, n] of program.next) this.state.set(s.name, out[n.name]);
     for (const c of this.counters) this.state.set(c, Tensor.scalar('int64', this.state.get(c)!.data[0] + 1));
     this.step++;
-    return loss;
+    return { loss, output: out[program.output.name] };
   }
 
   /**
