@@ -10,7 +10,8 @@ import { register as compile } from './compile.ts';
 import { register as optimize } from './optimize.ts';
 import { register as verify } from './verify.ts';
 import { register as viz } from './viz.ts';
+import { register as evaluate } from './evaluate.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [train, exportCmd, testOnnx, inspect, run, bench, compile, optimize, verify, viz];
+export const COMMANDS: RegisterCommand[] = [train, evaluate, exportCmd, testOnnx, inspect, run, bench, compile, optimize, verify, viz];
