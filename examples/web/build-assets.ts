@@ -1,5 +1,6 @@
 // Builds the browser demo's assets into a public/ folder (Vite serves and copies it as is):
 //   model/        LeNet-BN compiled by `layerc compile --target wgsl` (emitModule) after -O2, batch fixed
+//   model-js/     the same graph compiled by `layerc compile --target js` (one thread): the page's fallback without WebGPU
 //   graph.svg     the graph as written and after -O2 (BN folded into convs, epilogues fused): `layerc viz`'s renderSvg
 //   samples.json  the first test images of the bundled Fashion-MNIST subset (pixels / 255, as in training) + labels
 //   meta.json     which weights the model carries: a `layerc train` checkpoint, or the DSL's seeded (untrained) init
@@ -17,6 +18,7 @@ import { fixInputShapes } from '../../src/cli/bench.ts';
 import { loadDataset } from '../../src/train/loop/data.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { emitModule } from '../../runtime/wgsl/emit-module.ts';
+import { emitModule as emitJsModule } from '../../runtime/js/emit-module.ts';
 import type { Graph } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 
@@ -71,6 +73,7 @@ export async function buildDemoAssets(o: DemoOptions): Promise<DemoAssets> {
     fixInputShapes(after, batch);
     const put = (name: string, data: string | Uint8Array) => writeFileAtomic(join(o.out, name), data, { force: true });
     for (const f of emitModule(after)) put(`model/${f.name}`, f.data);
+    for (const f of emitJsModule(after, { threads: 1 })) put(`model-js/${f.name}`, f.data);
     put('graph.svg', svg);
     const test = loadDataset('fashion-mnist-subset').test!;
     const px = 28 * 28;

@@ -60,6 +60,7 @@ describe.skipIf(!existsSync(CHROMIUM))('browser demo (examples/web) in headless 
       expect(statusText).toMatch(/^done: \d+\/8 correct/);
       expect(JSON.parse((await page.getAttribute('#status', 'data-predictions'))!)).toEqual(expected);
       expect(await page.textContent('#adapter')).not.toBe('…');
+      expect(await page.textContent('#backend')).toMatch(/^wgsl/);
       expect(await page.locator('#graph svg').count()).toBe(1);
       expect(await page.textContent('#weights')).toContain('trained here');
 
@@ -79,6 +80,15 @@ describe.skipIf(!existsSync(CHROMIUM))('browser demo (examples/web) in headless 
       let ink = 0;
       for (let i = 0; i < results.rgba.length; i += 4) if (results.rgba[i]! < 100) ink++;
       expect(ink / (results.width * results.height), 'the sample images are drawn').toBeGreaterThan(0.05);
+
+      // A browser without WebGPU: the page runs the JS-backend module instead, with the same predictions.
+      const plain = await browser.newPage();
+      await plain.addInitScript(() => { Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }); });
+      await plain.goto(s.url);
+      await plain.waitForSelector('#status[data-state="done"], #status[data-state="error"]', { timeout: 45_000 });
+      expect(await plain.getAttribute('#status', 'data-state'), (await plain.textContent('#status'))!).toBe('done');
+      expect(await plain.textContent('#backend')).toMatch(/^js/);
+      expect(JSON.parse((await plain.getAttribute('#status', 'data-predictions'))!)).toEqual(expected);
     } finally {
       await browser.close();
       server?.close();
