@@ -21,6 +21,7 @@ import { REDUCE_OPS, emitReduce } from './kernels/reduce.ts';
 import { emitBatchNormInference, emitBatchNormWithStats, emitChannelStats } from './kernels/batchnorm.ts';
 import { emitConcatPart, emitCopy, emitPad, emitTranspose } from './kernels/layout.ts';
 import { TRAINING_EMITTERS } from './emit-training.ts';
+import { ZOO_EMITTERS } from './emit-zoo.ts';
 
 export type { BindRef, EmitOptions, Emitter, Kernel };
 
@@ -161,6 +162,7 @@ const EMITTERS: Record<string, Emitter> = {
     return io(n, emitReduce(op, x, axes), [n.inputs[0]]);
   }])),
   ...TRAINING_EMITTERS,
+  ...ZOO_EMITTERS,
 };
 
 function softmax(n: Node, log: boolean): Kernel[] {

@@ -32,14 +32,27 @@ const HELPERS: Record<string, string> = {
 const MATH: Record<string, (v: string) => string> = {
   Exp: (v) => `exp(${v})`, Log: (v) => `log(${v})`, Sqrt: (v) => `sqrt(${v})`, Neg: (v) => `-${v}`,
   Abs: (v) => `abs(${v})`, Reciprocal: (v) => `1.0 / ${v}`,
+  // #19: erf is Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7), as the js kernel; softplus is stable for large |v|.
+  Erf: (v) => `erf_as(${v})`, Sin: (v) => `sin(${v})`, Cos: (v) => `cos(${v})`,
+  Softplus: (v) => `softplus(${v})`, Mish: (v) => `(${v} * tanh(clamp(softplus(${v}), -20.0, 20.0)))`,
+  Gelu: (v) => `(0.5 * ${v} * (1.0 + erf_as(${v} * 0.70710678118654752)))`,
+  GeluTanh: (v) => `(0.5 * ${v} * (1.0 + tanh(clamp(0.79788456080286536 * (${v} + 0.044715 * ${v} * ${v} * ${v}), -20.0, 20.0))))`,
 };
+const UNARY_HELPERS = `fn erf_as(x: f32) -> f32 {
+  let t = 1.0 / (1.0 + 0.3275911 * abs(x));
+  let y = 1.0 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-x * x);
+  return select(y, -y, x < 0.0);
+}
+fn softplus(x: f32) -> f32 { return select(log(1.0 + exp(x)), x + log(1.0 + exp(-x)), x > 0.0); }
+`;
 
 export const isBinary = (op: string) => op in BINARY;
 export const isUnary = (op: string) => op in MATH || (op in ACTIVATIONS && op !== 'Clip');
 
 export function emitUnary(op: string, attrs: Record<string, unknown>, total: number): EmittedKernel {
   let expr: string;
-  if (op in MATH) expr = MATH[op]!('v');
+  if (op === 'Gelu' && attrs.approximate === 'tanh') expr = MATH.GeluTanh!('v');
+  else if (op in MATH) expr = MATH[op]!('v');
   else {
     const a = ACTIVATIONS[op]!;
     const p = Object.fromEntries(Object.entries(activationParams(a, attrs)).map(([k, v]) => [k, floatLiteral(v)]));
@@ -47,7 +60,7 @@ export function emitUnary(op: string, attrs: Record<string, unknown>, total: num
   }
   // The bound comes from the binding's length (the executor binds exact sizes): one pipeline per op and
   // parameters, whatever the tensor size (training graphs run dozens of same-op updates of different sizes).
-  const code = `${declareBindings([{ name: 'x', access: 'read' }, { name: 'y', access: 'read_write' }])}\n${mainStart('arrayLength(&y)')}` +
+  const code = `${declareBindings([{ name: 'x', access: 'read' }, { name: 'y', access: 'read_write' }])}\n${op in MATH ? UNARY_HELPERS : ''}${mainStart('arrayLength(&y)')}` +
     `  let v = x[gid];\n  y[gid] = ${expr};\n}\n`;
   return { code, wg: dispatchSize(total) };
 }
