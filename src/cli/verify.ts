@@ -182,7 +182,7 @@ export function register(program: Command): void {
     .argument('<a>', 'the reference model (.onnx or .layers)')
     .argument('[b]', 'the model to check, e.g. an optimized copy of A (omit with --backend)')
     .option('--backend <name>', 'instead of B: compile A for this backend (js | wgsl) and check it against the reference interpreter')
-    .option('-O, --opt-level <n>', 'with --backend: optimization level applied before compiling (-O0, -O2)', '0')
+    .option('-O, --opt-level <n>', 'with --backend: optimization level applied before compiling (default 2, like run; -O0 checks the model as written)', '2')
     .option('--threads <n>', 'with --backend js: worker threads (default: number of cores)')
     .option('--trials <k>', 'number of random inputs', '3')
     .option('--seed <s>', 'random seed', '1')

@@ -57,7 +57,7 @@ describe('layerc verify --backend', () => {
   it.skipIf(!hasAdapter)('resnet_mini on wgsl: PASS', async () => {
     const r = await cli('verify', RESNET, '--backend', 'wgsl', '--trials', '1');
     expect(r.code, r.out).toBe(0);
-    expect(r.out).toMatch(/^PASS: 1 output\(s\), 1 trial\(s\), rtol=0\.001 atol=0\.0001; backend wgsl -O0 vs reference$/m);
+    expect(r.out).toMatch(/^PASS: 1 output\(s\), 1 trial\(s\), rtol=0\.001 atol=0\.0001; backend wgsl -O2 vs reference$/m);
   }, 60_000);
 
   it('an injected fault (one logit off by 0.01) is a FAIL naming that element, exit 1', async () => {
@@ -66,7 +66,7 @@ describe('layerc verify --backend', () => {
     expect(r.code).toBe(1);
     // logits is [1, 10]: flat element 7 is [0, 7]
     expect(r.out).toMatch(/^FAIL {2}logits {2}max_abs_err=1\.000e-2 max_rel_err=\S+ worst=logits\[0,7\] want=\S+ got=\S+$/m);
-    expect(r.out.trim().split('\n').at(-1)).toMatch(/^FAIL: 1 output\(s\), 2 trial\(s\), rtol=0\.001 atol=0\.0001; backend js -O0 vs reference$/);
+    expect(r.out.trim().split('\n').at(-1)).toMatch(/^FAIL: 1 output\(s\), 2 trial\(s\), rtol=0\.001 atol=0\.0001; backend js -O2 vs reference$/); // -O2: the default, like run
   }, 60_000);
 
   it('an error below the tolerance passes (1e-5 off: within atol 1e-4)', async () => {
@@ -79,9 +79,9 @@ describe('layerc verify --backend', () => {
   }, 60_000);
 
   it('bench --check: checks, then times; with the fault it prints the FAIL and exits 1 without timing', async () => {
-    const ok = await cli('bench', RESNET, '--backend', 'js', '--threads', '1', '--runs', '1', '--warmup', '0', '--check');
+    const ok = await cli('bench', RESNET, '--backend', 'js', '-O2', '--threads', '1', '--runs', '1', '--warmup', '0', '--check');
     expect(ok.code, ok.out).toBe(0);
-    expect(ok.out).toMatch(/^PASS: 1 output\(s\), 1 trial\(s\).*backend js -O0 vs reference$/m);
+    expect(ok.out).toMatch(/^PASS: 1 output\(s\), 1 trial\(s\).*backend js -O2 vs reference$/m);
     expect(ok.out).toMatch(/latency: median/);
     fault.on = true;
     const bad = await cli('bench', RESNET, '--backend', 'js', '--threads', '1', '--runs', '1', '--warmup', '0', '--check');
