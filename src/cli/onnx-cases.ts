@@ -51,7 +51,7 @@ export function caseName(dir: string, roots: string[]): string {
   return basename(dir);
 }
 
-function tolerance(dir: string): Tolerance {
+export function tolerance(dir: string): Tolerance {
   const f = join(dir, 'case.json');
   if (!existsSync(f)) return DEFAULT_TOLERANCE;
   const t = (JSON.parse(readFileSync(f, 'utf8')) as { tolerance?: Partial<Tolerance> }).tolerance ?? {};

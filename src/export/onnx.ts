@@ -25,7 +25,11 @@ export function exportOnnx(graph: Graph, opts: ExportOptions = {}): Uint8Array {
   for (const n of graph.nodes) {
     if (n.domain === 'ai.layerc' && n.op === 'Fused') nodes.push(...unfuse(n, fresh, extra));
     else if (n.domain !== '') throw lcError('LC018', [`${n.domain}::${n.op}`], { node: n.name, op: n.op });
-    else nodes.push(nodeProto(n.op, n.name, n.inputs.map(nameOf), n.outputs.map((v) => v.name), n.attrs));
+    else if (!n.domain && n.op === 'Upsample') {
+      // Upsample is deprecated at opset 18: the same resize is Resize with asymmetric coordinates, nearest rounding down.
+      nodes.push(nodeProto('Resize', n.name, [nameOf(n.inputs[0]), '', nameOf(n.inputs[1])], n.outputs.map((v) => v.name),
+        { mode: n.attrs.mode ?? 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }));
+    } else nodes.push(nodeProto(n.op, n.name, n.inputs.map(nameOf), n.outputs.map((v) => v.name), opset18Attrs(n)));
   }
   const model: onnx.onnx.IModelProto = {
     irVersion: 8,
@@ -74,6 +78,12 @@ function unfuse(n: Node, fresh: (b: string) => string, extra: onnx.onnx.ITensorP
     cur = dst;
   });
   return out;
+}
+
+/** The node's attributes as opset 18 requires them: an equal Split must state num_outputs there. */
+function opset18Attrs(n: Node): Record<string, AttrValue> {
+  if (!n.domain && n.op === 'Split' && !n.inputs[1] && n.attrs.num_outputs === undefined) return { ...n.attrs, num_outputs: n.outputs.length };
+  return n.attrs;
 }
 
 function nodeProto(op: string, name: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue>): onnx.onnx.INodeProto {
