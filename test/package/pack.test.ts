@@ -50,7 +50,7 @@ beforeAll(() => {
   }
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   for (const f of ['node.mjs', 'types.ts', 'index.html', 'main.js', 'vite.config.js']) copyFileSync(join(REPO_ROOT, 'test/package/consumer', f), join(dir, f));
-}, 120_000);
+}, 240_000); // npm pack runs the build (tsc): ~30 s here, several times that on a loaded machine
 afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 describe('the packed tarball', () => {
