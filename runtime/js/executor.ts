@@ -97,7 +97,8 @@ export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<Co
   const barrier = threads > 1 ? (new Function('I32', 'nt', `${barrierJs}\nreturn barrier;`)(I32, threads) as () => void) : () => {};
 
   return {
-    info: { kernels: p.kernels.filter((k) => k.kind !== 'reference' && k.kind !== 'view').length, fallbacks: p.refs.length, arenaBytes: p.plan.peakBytes,
+    info: { kernels: p.kernels.filter((k) => k.kind !== 'reference' && k.kind !== 'view').length, fallbacks: p.refs.length,
+      ...(p.refs.length ? { fallbackOps: [...new Set(p.refs.map((n) => n.op))].join(', ') } : {}), arenaBytes: p.plan.peakBytes,
       lowerBoundBytes: p.plan.lowerBound, memoryBytes: p.memoryBytes, threads },
     async run(feeds) {
       for (const io of p.inputs) {

@@ -25,7 +25,7 @@ function fallbackOf(info: Record<string, string | number> | undefined): string |
   if (!info) return undefined;
   if (info.fallback) return String(info.fallback);
   if (info.hostFallback) return `host: ${info.hostFallback}`;
-  return Number(info.fallbacks) > 0 ? `${info.fallbacks} node(s) on the reference interpreter` : undefined;
+  return Number(info.fallbacks) > 0 ? `${info.fallbacks} node(s) on the reference interpreter${info.fallbackOps ? ` (${info.fallbackOps})` : ''}` : undefined;
 }
 export interface RunCaseOptions { backend?: string; optimize?: Optimize }
 

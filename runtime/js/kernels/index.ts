@@ -23,8 +23,11 @@ import { sumMeanKernel } from './sum-mean.ts';
 import { einsumKernel } from './einsum.ts';
 import { resizeKernel } from './resize.ts';
 import { convTransposeKernel } from './conv-transpose.ts';
+import { padKernel } from './pad.ts';
+import { batchNormRuntimeKernel } from './batchnorm-runtime.ts';
+import { clipRuntimeKernel } from './clip-runtime.ts';
 
 export const KERNELS: KernelFactory[] = [convKernel, depthwiseKernel, gemmKernel, elementwiseKernel, batchNormKernel, poolKernel, softmaxKernel, concatKernel,
   convGradInputKernel, convGradWeightKernel, reduceKernel, batchNormTrainKernel, batchNormTrainGradKernel, poolGradKernel, crossEntropyKernel, dropoutTrainKernel, jsElementwiseKernel,
   transposeKernel, sliceKernel, gatherKernel, batchMatMulKernel, rowNormKernel, resizeKernel, convTransposeKernel,
-  depthSpaceKernel, splitKernel, sumMeanKernel, einsumKernel];
+  depthSpaceKernel, splitKernel, sumMeanKernel, einsumKernel, padKernel, batchNormRuntimeKernel, clipRuntimeKernel];

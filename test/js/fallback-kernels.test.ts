@@ -1,0 +1,117 @@
+// The js kernels that replaced reference fallbacks inside js graphs (#18): Pad (every mode, negative pads,
+// axes, fill given or fed), BatchNormalization with run-time statistics or training_mode=1 in an inference
+// graph, Clip with fed bounds. Each op on seeded random shapes and attributes must get a kernel (no reference
+// fallback) and agree with the reference interpreter within |js - ref| <= 1e-4 + 1e-3 |ref| (Pad and Clip only
+// move values, so they must agree exactly). Then the node tests and fixture models through `test-onnx`'s
+// runner: the cases that still fall back are pinned, so a new fallback (or a fixed one) shows here.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Graph } from '../../src/ir/graph.ts';
+import type { AttrValue } from '../../src/ir/graph.ts';
+import { Tensor } from '../../src/ir/tensor.ts';
+import { inferShapes } from '../../src/ir/infer.ts';
+import { runGraph } from '../../src/ir/interpret.ts';
+import { compileJs, compileProgram } from '../../runtime/js/index.ts';
+import { loadOptimizer } from '../../src/cli/level.ts';
+import { MODELS, NODE_TESTS } from '../fixtures.ts';
+import { toleranceRatio } from './graphs.ts';
+import { lcg, uniformTensor as randomTensor } from '../helpers/random.ts';
+import { onJs } from './zoo-cases.ts';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface Case { op: string; inputs: (Tensor | null)[]; consts?: number[]; attrs?: Record<string, AttrValue>; outputs?: number; exact?: boolean }
+
+async function agree(c: Case, threads = 1): Promise<void> {
+  const g = new Graph('single');
+  const feeds: Record<string, Tensor> = {};
+  const ins = c.inputs.map((t, i) => {
+    if (!t) return null;
+    if (c.consts?.includes(i) || t.dtype !== 'float32') return g.addConst(`c${i}`, t);
+    feeds[`x${i}`] = t;
+    return g.addInput(`x${i}`, { dtype: t.dtype, shape: [...t.shape] });
+  });
+  const n = g.addNode(c.op, ins, c.attrs ?? {}, { numOutputs: c.outputs ?? 1 });
+  g.outputs = [...n.outputs];
+  inferShapes(g);
+  const label = `${c.op} ${c.inputs.map((t) => (t ? `[${t.shape.join(',')}]` : '-')).join(' ')} ${JSON.stringify(c.attrs ?? {})}`;
+  const kinds = compileProgram(g, { threads, lower: false }).kernels;
+  expect(kinds.filter((k) => k.kind === 'reference').map((k) => k.op), `${label}: falls back`).toEqual([]);
+  const ref = runGraph(g, feeds);
+  const m = await compileJs(g, { threads, lower: false });
+  try {
+    const got = await m.run(feeds);
+    for (const v of g.outputs) {
+      if (c.exact) expect(Array.from(got[v.name]!.data), `${label}: ${v.name}`).toEqual(Array.from(ref[v.name]!.data));
+      else expect(toleranceRatio(got[v.name]!, ref[v.name]!), `${label}: ${v.name}`).toBeLessThanOrEqual(1);
+    }
+  } finally { await m.dispose(); }
+}
+
+const PARAMS = { seed: 20261206, numRuns: 25 };
+const i64 = (v: number[]) => Tensor.fromArray('int64', [v.length], v);
+
+describe('#18 js kernels instead of reference fallbacks', () => {
+  it('Pad: constant/edge/reflect/wrap, pads beyond the axis size, negative pads (crop), axes, fill const or fed', async () => {
+    await fc.assert(fc.asyncProperty(fc.record({
+      shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }),
+      mode: fc.constantFrom('constant', 'edge', 'reflect', 'wrap'),
+      pads: fc.array(fc.integer({ min: -1, max: 5 }), { minLength: 8, maxLength: 8 }),
+      useAxes: fc.boolean(), fill: fc.constantFrom('none', 'const', 'fed'), threads: fc.constantFrom(1, 2), seed: fc.integer(),
+    }), async (c) => {
+      const r = lcg(c.seed >>> 0);
+      const rank = c.shape.length;
+      const axes = c.useAxes ? Array.from({ length: rank }, (_, i) => i).filter((i) => i % 2 === 0).map((i) => i - rank) : null;
+      const k = axes ? axes.length : rank;
+      // A negative pad may crop at most the axis size (minus one, so that reflect/edge/wrap keep an element).
+      const padAxes = axes ? axes.map((a) => a + rank) : Array.from({ length: rank }, (_, i) => i);
+      const begin = padAxes.map((a, i) => Math.max(c.pads[i]!, -Math.floor((c.shape[a]! - 1) / 2)));
+      const end = padAxes.map((a, i) => Math.max(c.pads[i + 4]!, -Math.floor((c.shape[a]! - 1) / 2)));
+      const x = randomTensor(c.shape, r);
+      const fill = c.fill === 'none' ? null : Tensor.fromArray('float32', [], [c.fill === 'const' ? 2.5 : -7.25]);
+      const inputs = [x, i64([...begin, ...end]), fill, axes ? i64(axes) : null];
+      expect(begin.length).toBe(k);
+      await agree({ op: 'Pad', inputs, consts: c.fill === 'const' ? [2] : [], attrs: { mode: c.mode }, exact: true }, c.threads);
+    }), PARAMS);
+  });
+
+  it('BatchNormalization: statistics fed at run time, and training_mode=1 (batch statistics, running outputs)', async () => {
+    await fc.assert(fc.asyncProperty(fc.record({
+      shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 2, maxLength: 4 }), training: fc.boolean(), outputs: fc.constantFrom(1, 3),
+      momentum: fc.constantFrom(0.9, 0.5, 0), threads: fc.constantFrom(1, 2), seed: fc.integer(),
+    }), async (c) => {
+      const r = lcg(c.seed >>> 0);
+      const C = c.shape[1]!;
+      const variance = Tensor.fromArray('float32', [C], Array.from(randomTensor([C], r).data, (v) => Math.abs(v) + 0.1));
+      const inputs = [randomTensor(c.shape, r), randomTensor([C], r), randomTensor([C], r), randomTensor([C], r), variance];
+      await agree({ op: 'BatchNormalization', inputs, attrs: { training_mode: c.training ? 1 : 0, momentum: c.momentum, epsilon: 1e-3 }, outputs: c.training ? c.outputs : 1 }, c.threads);
+    }), PARAMS);
+  });
+
+  it('Clip with fed bounds (either, both, min > max)', async () => {
+    await fc.assert(fc.asyncProperty(fc.record({
+      shape: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 0, maxLength: 3 }), lo: fc.option(fc.float({ min: -1, max: 1, noNaN: true })),
+      hi: fc.option(fc.float({ min: -1, max: 1, noNaN: true })), threads: fc.constantFrom(1, 2), seed: fc.integer(),
+    }), async (c) => {
+      const r = lcg(c.seed >>> 0);
+      const s = (v: number | null) => (v === null ? null : Tensor.fromArray('float32', [], [v]));
+      await agree({ op: 'Clip', inputs: [randomTensor(c.shape, r), s(c.lo), s(c.hi)], exact: true }, c.threads);
+    }), PARAMS);
+  });
+});
+
+// The node tests and fixture models these kernels serve, through `test-onnx`'s runner at -O2: no fallback left.
+// (What else still falls back is listed by `layerc test-onnx ../shared/fixtures/onnx-node-tests --backend js -O2`:
+// integer-typed ops, 3-D pooling, 1-D/3-D ConvTranspose, Gemm with fed C and beta != 1, MaxPool's Indices,
+// ReduceMax with fed axes; whole graphs whose shapes depend on fed values, such as Pad with fed pads.)
+const SERVED = (d: string) => /^(test_batchnorm_|test_clip|bn_train_step)/.test(d) && !d.includes('int8');
+
+describe('node tests and fixture models on js: no fallback', () => {
+  it('the BatchNormalization and float Clip node tests and the BN training-step models run in kernels only', async () => {
+    const dirs = [NODE_TESTS, MODELS].flatMap((root) => readdirSync(root).filter(SERVED).map((d) => join(root, d)));
+    expect(dirs.length).toBe(13);
+    const got = await onJs(dirs, await loadOptimizer(2));
+    expect(got).toEqual({ failures: [], passed: got.passed, fallbacks: [], dataDependent: 0 });
+    expect(got.passed).toBeGreaterThanOrEqual(dirs.length);
+  }, 60_000);
+});
