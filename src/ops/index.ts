@@ -29,3 +29,4 @@ import './dropout-train.ts';
 import './softmax-cross-entropy.ts';
 import './gradients.ts';
 import './gradients-nn.ts';
+import './gradients-zoo.ts';
