@@ -14,14 +14,17 @@ import { encodeCheckpoint } from '../../src/io/safetensors.ts';
 
 const MLP = join(MODELS, 'mlp_train_sgd');
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'layerc-kind-')); });
+// The renamed files every test reads, written before any of them (tests pass alone and in any order).
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'layerc-kind-'));
+  copyFileSync(join(MLP, 'model.onnx'), join(dir, 'model.bin'));
+  copyFileSync(join(REPO_ROOT, 'examples/mlp_bn.layers'), join(dir, 'model.txt'));
+  writeFileSync(join(dir, 'weights.onnx'), encodeCheckpoint({ tensors: new Map(), metadata: {} }));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('file kinds by content', () => {
   it('tells checkpoints, ONNX models and .layers text apart whatever their names', () => {
-    copyFileSync(join(MLP, 'model.onnx'), join(dir, 'model.bin'));
-    copyFileSync(join(REPO_ROOT, 'examples/mlp_bn.layers'), join(dir, 'model.txt'));
-    writeFileSync(join(dir, 'weights.onnx'), encodeCheckpoint({ tensors: new Map(), metadata: {} }));
     expect(fileKind(join(dir, 'model.bin'))).toBe('onnx');
     expect(fileKind(join(dir, 'model.txt'))).toBe('layers');
     expect(fileKind(join(dir, 'weights.onnx'))).toBe('safetensors');
