@@ -102,6 +102,18 @@ describe('regressions: shrunk counterexamples of the backend campaigns', () => {
     expect(disagreements).toEqual([]);
   });
 
+  // Added for the mutation check (a wgsl AveragePool that ignored count_include_pad passed the random models).
+  it('AveragePool with padding: count_include_pad 0 and 1, ceil mode on and off', async () => {
+    for (const [include, ceil] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+      const g = new Graph('avgpool');
+      const x = g.addInput('x', { dtype: 'float32', shape: [2, 3, 7, 6] });
+      g.outputs = [g.addNode('AveragePool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: include, ceil_mode: ceil }).outputs[0]!];
+      inferShapes(g);
+      const { disagreements } = await compareBackends(g, { x: uniformTensor([2, 3, 7, 6], 11) }, VARIANTS);
+      expect(disagreements, `count_include_pad=${include} ceil_mode=${ceil}`).toEqual([]);
+    }
+  });
+
   it('the derived bound sees a 1e-3 relative error in one element, and passes the reference itself', async () => {
     // Guards the checker: a bound that grew loose (or a comparison that compared nothing) would pass this.
     const { graph, feeds } = buildModel({ image: ['conv', 'bn', 'act', 'pool'], vector: ['gemm'], N: 2, C: 3, H: 7, W: 7, symbolic: false, seed: 7 });
