@@ -10,6 +10,7 @@ import { sizeOf, type Tensor } from '../src/ir/tensor.ts';
 import { findOp, resolveAttrs } from '../src/ir/registry.ts';
 import { inferNode } from '../src/ir/infer.ts';
 import { LayercError } from '../src/diagnostics.ts';
+import { evaluateNode } from '../src/ir/budget.ts';
 import type { Pass, PassContext } from './pass.ts';
 import { Rewriter } from './rewriter.ts';
 
@@ -65,7 +66,7 @@ function evaluate(g: Graph, node: Node, max: number, ctx: Counter): Tensor[] | n
   if (fromTypes) return [fromTypes];
   let outs: Tensor[];
   try {
-    outs = def.evalRef(node.inputs.map((v) => v?.const ?? null), { node, attrs: resolveAttrs(node, def) });
+    outs = evaluateNode(node, node.inputs.map((v) => v?.const ?? null), { graph: g });
   } catch (e) {
     // A computation that fails now fails at run time too; leave it there, where the error names its inputs.
     if (e instanceof LayercError) return ctx.skip('evaluation failed'), null;

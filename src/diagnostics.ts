@@ -94,7 +94,7 @@ export class LayercError extends Error {
   readonly args: readonly string[];
   context: ErrorContext;
   constructor(code: Code, args: readonly (string | number)[], context: ErrorContext = {}) {
-    const strArgs = args.map(String);
+    const strArgs = args.map((a) => clipText(String(a)));
     super(fill(CATALOGUE[code].message, strArgs));
     this.name = 'LayercError';
     this.code = code;
@@ -127,10 +127,10 @@ function formatReport(head: string, context: ErrorContext): string {
   if (span?.sourceLine !== undefined) {
     const num = String(span.line);
     const pad = ' '.repeat(num.length);
-    lines.push(` ${pad} |`, ` ${num} | ${span.sourceLine}`,
-      ` ${pad} | ${' '.repeat(Math.max(0, span.column - 1))}${'^'.repeat(Math.max(1, span.length ?? 1))}`);
+    const { text, column, length } = clipSourceLine(span.sourceLine, span.column, span.length ?? 1);
+    lines.push(` ${pad} |`, ` ${num} | ${text}`, ` ${pad} | ${' '.repeat(Math.max(0, column - 1))}${'^'.repeat(Math.max(1, length))}`);
   }
-  if (notes) lines.push(...notes.map((n) => `  = ${n}`));
+  if (notes) lines.push(...clipItems(notes, 40).map((n) => `  = ${clipText(n)}`));
   return lines.join('\n');
 }
 
@@ -151,6 +151,36 @@ export function warn(message: string, context: ErrorContext = {}): void {
 export function onWarning(listener: WarningListener): () => void {
   warningListeners.add(listener);
   return () => { warningListeners.delete(listener); };
+}
+
+// Messages echo their input (a shape, a perm, a source line) but never all of it: a 2M-element attribute or
+// a 200 KB line must not become megabytes of stderr. These helpers cap what is echoed and say what was left.
+const MAX_ECHO = 400;
+
+/** Text up to `max` characters, then "... (N more characters)". */
+export function clipText(s: string, max = MAX_ECHO): string {
+  return s.length <= max ? s : `${s.slice(0, max)}... (${s.length - max} more characters)`;
+}
+
+/** The first `max` items, then "... and N more" as a last item. */
+export function clipItems<T>(items: readonly T[], max = 16): (T | string)[] {
+  return items.length <= max ? [...items] : [...items.slice(0, max), `... and ${items.length - max} more`];
+}
+
+/** A list for a message: "a, b, c, ... and 1999997 more". */
+export function clipList(items: readonly unknown[], max = 16): string { return clipItems(items, max).join(', '); }
+
+/** A window of a long source line around the caret, marked with "..." on the cut sides. */
+export function clipSourceLine(line: string, column: number, length: number, width = 120): { text: string; column: number; length: number } {
+  if (line.length <= width) return { text: line, column, length };
+  const start = Math.max(0, Math.min(column - 1 - width / 2, line.length - width));
+  const end = Math.min(line.length, start + width);
+  const head = start > 0 ? '...' : '';
+  return {
+    text: `${head}${line.slice(start, end)}${end < line.length ? '...' : ''}`,
+    column: column - start + head.length,
+    length: Math.max(1, Math.min(length, end - (column - 1))),
+  };
 }
 
 export function fill(template: string, args: readonly string[]): string {

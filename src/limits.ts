@@ -1,5 +1,6 @@
 // Resource limits checked BEFORE allocating: a hostile file must get a clear error, never exhaust the
 // machine. Defaults are generous for real models; every limit can be raised (CLI flag / env var / API).
+import { nodeBuiltin } from './node-builtin.ts';
 import { lcError } from './diagnostics.ts';
 
 export interface Limits {
@@ -15,7 +16,18 @@ export interface Limits {
   maxBlockDepth: number;
   /** Bytes of an input model file. */
   maxFileBytes: number;
+  /** DSL source: bytes, statements (bindings and returns), characters of one identifier; checked before parsing. */
+  maxDslBytes: number;
+  maxDslStatements: number;
+  maxIdentifierLength: number;
+  /** Bytes of all tensors a run holds at once (activations, arena, GPU buffers, weights the backend copies). */
+  maxTotalBytes: number;
+  /** Work of one node: output elements x window taps (pooling); stops absurd windows before they run. */
+  maxNodeCost: number;
 }
+
+/** A sixteenth of the machine's memory, between 512 MiB and 16 GiB: several runs (and the OS) still fit. */
+export const machineTotalBytes = (mem = nodeBuiltin?.('node:os').totalmem() ?? 2 ** 33) => Math.min(2 ** 34, Math.max(2 ** 29, Math.floor(mem / 16)));
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxTensorElements: 2 ** 28,
@@ -24,6 +36,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxNodes: 1_000_000,
   maxBlockDepth: 64,
   maxFileBytes: 2 ** 31 - 1,
+  maxDslBytes: 2 ** 22,
+  maxDslStatements: 20_000,
+  maxIdentifierLength: 1024,
+  maxTotalBytes: machineTotalBytes(),
+  maxNodeCost: 2 ** 32,
 });
 
 /** Environment overrides: LAYERC_MAX_TENSOR_ELEMENTS, LAYERC_MAX_RANK, LAYERC_MAX_NODES, ... */
@@ -44,6 +61,11 @@ const FLAG: Record<keyof Limits, string> = {
   maxNodes: 'LAYERC_MAX_NODES',
   maxBlockDepth: 'LAYERC_MAX_BLOCK_DEPTH',
   maxFileBytes: 'LAYERC_MAX_FILE_BYTES',
+  maxDslBytes: 'LAYERC_MAX_DSL_BYTES',
+  maxDslStatements: 'LAYERC_MAX_DSL_STATEMENTS',
+  maxIdentifierLength: 'LAYERC_MAX_IDENTIFIER_LENGTH',
+  maxTotalBytes: 'LAYERC_MAX_TOTAL_BYTES',
+  maxNodeCost: 'LAYERC_MAX_NODE_COST',
 };
 
 export function exceed(what: string, limit: keyof Limits, limits: Limits): never {

@@ -4,10 +4,10 @@
 // thread is thread 0 and runs the reference fallbacks. A barrier separates phases.
 import type { Worker } from 'node:worker_threads';
 import { Tensor } from '../../src/ir/tensor.ts';
-import { getOp, resolveAttrs } from '../../src/ir/registry.ts';
+import { evaluateNode } from '../../src/ir/budget.ts';
 import { dropoutStream } from '../../src/random.ts';
 import { allocArray, type DType, type TypedArray } from '../../src/ir/dtype.ts';
-import { LayercError, lcError } from '../../src/diagnostics.ts';
+import { lcError } from '../../src/diagnostics.ts';
 import { nodeBuiltin } from '../../src/node-builtin.ts';
 import type { CompiledModel } from '../backend.ts';
 import type { Program } from './program.ts';
@@ -53,7 +53,6 @@ export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<Co
   // The per-node fallback: inputs read from memory (or the graph's constants), outputs written back.
   const runRef = (i: number) => {
     const node = p.refs[i]!;
-    const def = getOp(node);
     const inputs = node.inputs.map((v) => {
       if (!v) return null;
       if (v.const) return v.const;
@@ -64,13 +63,7 @@ export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<Co
       data.set(src as never);
       return new Tensor(v.type.dtype, shape, data);
     });
-    let outs: Tensor[];
-    try {
-      outs = def.evalRef(inputs, { node, attrs: resolveAttrs(node, def), training: opts.training, random });
-    } catch (e) {
-      if (e instanceof LayercError) throw e.within({ node: node.name, op: node.op });
-      throw e;
-    }
+    const outs = evaluateNode(node, inputs, { training: opts.training, random });
     node.outputs.forEach((o, k) => {
       const s = p.plan.slots.get(o.name);
       const t = outs[k];

@@ -9,6 +9,7 @@ import { encodeModule, type WasmFunction } from './wasm/encode.ts';
 import { KERNELS } from './kernels/index.ts';
 import { staticShape, type BuildOptions, type EmitContext, type KernelBuild, type Phase } from './kernel.ts';
 import { lcError } from '../../src/diagnostics.ts';
+import { checkPlanBytes, checkStaticGraph } from '../../src/ir/budget.ts';
 
 export const CONTROL_BYTES = 64;
 const ALIGN = 64;
@@ -51,6 +52,7 @@ function buildKernel(node: Node, opts: BuildOptions): KernelBuild | null {
 
 export function buildProgram(graph: Graph, opts: BuildOptions): Program {
   for (const v of [...graph.inputs, ...graph.outputs]) staticShape(v);
+  checkStaticGraph(graph);
   // 1. Kernels (or fallback) per node; views need neither.
   const builds = new Map<Node, KernelBuild | null>();
   const isView = (n: Node) => isViewNode(n, opts.training);
@@ -133,6 +135,7 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
   }
   lines.push('return phases;');
   const memoryBytes = align(cursor + 64);
+  checkPlanBytes(memoryBytes, 'the js backend\'s memory (arena and weights)');
   const pages = Math.ceil(memoryBytes / 65536);
   const wasm = encodeModule(wasmFns, { initial: pages, maximum: pages, shared: opts.threads > 1 });
 

@@ -13,6 +13,7 @@ import { emitNode, type BindRef, type EmitOptions, type Kernel } from './emit-no
 import { assignBuffers, floats, USAGE_STORAGE } from './buffers.ts';
 import { evalHost, toDtype } from './host.ts';
 import { dropoutStream } from '../../src/random.ts';
+import { checkPlanBytes, checkStaticGraph } from '../../src/ir/budget.ts';
 
 export interface ExecutorOptions {
   training?: boolean;
@@ -36,7 +37,10 @@ function tryEmit(n: Node, emit: (n: Node, o: EmitOptions) => Kernel[], o: EmitOp
 export async function buildExecutor(graph: Graph, device: GPUDevice, adapterName: string, opts: ExecutorOptions = {}, cpuAdapter = false): Promise<CompiledModel> {
   const training = !!opts.training;
   const emit = opts.emit ?? emitNode;
+  checkStaticGraph(graph);
   const { of, sizes, plan } = assignBuffers(graph, training);
+  const weightBytes = graph.initializers.reduce((a, v) => a + (v.const ? Math.max(4, v.const.size * 4) : 0), 0);
+  checkPlanBytes(sizes.reduce((a, b) => a + b, 0) + weightBytes, 'the wgsl buffers (activations and weights)');
   const buffers = sizes.map((size) => device.createBuffer({ size, usage: USAGE_STORAGE() }));
   const weights = new Map<string, GPUBuffer>();
   const scratch: GPUBuffer[] = [];

@@ -3,8 +3,7 @@
 // that have no WGSL kernel; compile info lists them so a fallback is never silent.
 import type { Node } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
-import { getOp, resolveAttrs } from '../../src/ir/registry.ts';
-import { LayercError } from '../../src/diagnostics.ts';
+import { evaluateNode } from '../../src/ir/budget.ts';
 
 export function toDtype(node: Node, k: number, data: Float32Array, shape: number[]): Tensor {
   const dtype = node.inputs[k]!.type.dtype;
@@ -12,11 +11,5 @@ export function toDtype(node: Node, k: number, data: Float32Array, shape: number
 }
 
 export function evalHost(node: Node, inputs: (Tensor | null)[], training: boolean, random?: () => number): Tensor[] {
-  const def = getOp(node);
-  try {
-    return def.evalRef(inputs, { node, attrs: resolveAttrs(node, def), training, random });
-  } catch (e) {
-    if (e instanceof LayercError) throw e.within({ node: node.name, op: node.op, span: node.span });
-    throw e;
-  }
+  return evaluateNode(node, inputs, { training, random });
 }

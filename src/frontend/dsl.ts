@@ -6,6 +6,7 @@ import { LayercError, lcError } from '../diagnostics.ts';
 import { currentLimits, exceed } from '../limits.ts';
 import { nodeBuiltin } from '../node-builtin.ts';
 import { parseDsl } from './dsl/parse.ts';
+import { scanDsl } from './dsl/scan.ts';
 import { DslCompiler } from './dsl/compile.ts';
 import { initWeights } from './dsl/init.ts';
 import { loadWeights, type WeightSource } from './dsl/weights.ts';
@@ -28,6 +29,9 @@ export interface DslOptions {
 export function compileDsl(source: string, file: string, opts: DslOptions = {}): Graph {
   let c: DslCompiler;
   let graph: Graph;
+  // A UTF-8 byte order mark (editors on Windows write one) is not part of the program.
+  if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
+  scanDsl(source, file, currentLimits());
   try {
     c = new DslCompiler(source, file, parseDsl(source, file));
     graph = c.compile();

@@ -2,14 +2,17 @@
 // purpose; it is the oracle every optimization and backend is checked against.
 import type { Graph } from './graph.ts';
 import type { Tensor } from './tensor.ts';
-import { getOp, resolveAttrs, type EvalContext } from './registry.ts';
-import { LayercError, lcError } from '../diagnostics.ts';
+import { lcError } from '../diagnostics.ts';
+import { evaluateNode, RunBudget } from './budget.ts';
+import type { Limits } from '../limits.ts';
 
 export interface RunOptions {
   training?: boolean;
   random?: () => number;
   /** Called with every value computed (for feature-map dumps and debugging). */
   onValue?: (name: string, t: Tensor) => void;
+  /** Limits for this run (default: currentLimits()). */
+  limits?: Limits;
 }
 
 export function runGraph(graph: Graph, feeds: Record<string, Tensor>, opts: RunOptions = {}): Record<string, Tensor> {
@@ -24,29 +27,37 @@ export function runGraph(graph: Graph, feeds: Record<string, Tensor>, opts: RunO
     checkFeed(graph, v.name, v.type.shape, t);
     env.set(v.name, t);
   }
-  for (const node of graph.nodes) {
-    const def = getOp(node);
+  // Values die after their last use: the budget counts what is held, and the interpreter frees it.
+  const budget = new RunBudget(opts.limits);
+  const lastUse = new Map<string, number>();
+  graph.nodes.forEach((n, i) => { for (const v of n.inputs) if (v) lastUse.set(v.name, i); });
+  for (const o of graph.outputs) lastUse.set(o.name, Infinity);
+  const computed = new Set<string>();
+  graph.nodes.forEach((node, step) => {
     const inputs = node.inputs.map((v) => {
       if (!v) return null;
       const t = env.get(v.name);
       if (!t) throw lcError('LC014', [v.name], { node: node.name, op: node.op, file: graph.source });
       return t;
     });
-    const ctx: EvalContext = { node, attrs: resolveAttrs(node, def), training: opts.training, random: opts.random };
-    let outs: Tensor[];
-    try {
-      outs = def.evalRef(inputs, ctx);
-    } catch (e) {
-      if (e instanceof LayercError) throw e.within({ node: node.name, op: node.op, span: node.span, file: graph.source });
-      throw e;
-    }
+    const outs = evaluateNode(node, inputs, { graph, budget, training: opts.training, random: opts.random });
     node.outputs.forEach((o, i) => {
       if (outs[i]) {
+        if (computed.has(o.name)) budget.release(env.get(o.name)!);
         env.set(o.name, outs[i]);
+        computed.add(o.name);
+        budget.hold(outs[i]);
         opts.onValue?.(o.name, outs[i]);
       }
     });
-  }
+    for (const v of [...node.inputs, ...node.outputs]) {
+      if (v && computed.has(v.name) && (lastUse.get(v.name) ?? -1) <= step) {
+        budget.release(env.get(v.name)!);
+        env.delete(v.name);
+        computed.delete(v.name);
+      }
+    }
+  });
   const result: Record<string, Tensor> = {};
   for (const o of graph.outputs) {
     const t = env.get(o.name);

@@ -99,6 +99,11 @@ export interface OpDef {
    * Shape of a statically shaped value), else null. Lets shape rules read e.g. Reshape(x, Shape(y)).
    */
   valueFromTypes?(inputs: (TensorType | null)[], attrs: Record<string, AttrValue>): Tensor | null;
+  /**
+   * Work of one evaluation in elementary steps (pooling: output elements x window taps), checked against the
+   * maxNodeCost limit before the node runs (src/ir/budget.ts). Omitted: work is proportional to the tensors.
+   */
+  cost?(inputs: (TensorType | null)[], outputs: TensorType[], attrs: Record<string, AttrValue>): number | undefined;
 }
 
 const registry = new Map<string, OpDef>();

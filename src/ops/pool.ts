@@ -43,6 +43,12 @@ function poolType(ctx: InferContext, x: TensorType): TensorType {
   return { dtype: x.dtype, shape: [x.shape[0], x.shape[1], ...windowOutDims(ctx, ctx.node.op, w, x.shape.slice(2))] };
 }
 
+/** Work of a pool: every output element visits every tap of its window (the window table holds them all). */
+function poolCost(_ins: unknown, [y]: TensorType[], attrs: Record<string, unknown>): number | undefined {
+  const k = attrs.kernel_shape as number[] | undefined;
+  return y?.shape && k ? y.shape.reduce((a: number, d) => a * (typeof d === 'number' ? d : 1), 1) * prod(k) : undefined;
+}
+
 /** Concrete geometry plus the window table (tap-major, codes as in window.ts) for a pool on `shape`. */
 function poolPlan(op: string, attrs: Record<string, unknown>, shape: readonly number[]) {
   const w = poolWindow(RAISE, op, attrs, shape.length);
@@ -68,6 +74,7 @@ defineOp({
     const y = poolType(ctx, x);
     return ctx.node.outputs.length > 1 ? [y, { dtype: 'int64', shape: y.shape ? [...y.shape] : null }] : [y];
   },
+  cost: poolCost,
   evalRef([x], ctx) {
     const [N, C] = x!.shape;
     const { outSp, S, O, K, table } = poolPlan('MaxPool', ctx.attrs, x!.shape);
@@ -120,6 +127,7 @@ defineOp({
   inferType(ctx) {
     return [poolType(ctx, checkDtype(ctx, isFloat))];
   },
+  cost: poolCost,
   evalRef([x], ctx) {
     const [N, C] = x!.shape;
     const { outSp, S, O, K, table } = poolPlan('AveragePool', ctx.attrs, x!.shape);

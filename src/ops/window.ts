@@ -10,6 +10,7 @@
 // kernels are plain array reads with no per-element index arithmetic or allocation.
 import type { Dim } from '../ir/graph.ts';
 import type { InferContext } from '../ir/registry.ts';
+import { checkShape } from '../limits.ts';
 
 export const AUTO_PADS = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'] as const;
 export type AutoPad = (typeof AUTO_PADS)[number];
@@ -109,6 +110,7 @@ export function windowTable(fromShape: readonly number[], toShape: readonly numb
   const n = kernel.length;
   const F = fromShape.reduce((a, b) => a * b, 1);
   const K = kernel.reduce((a, b) => a * b, 1);
+  checkShape([K, F], 'the window table (taps x output positions)'); // before allocating it (an absurd kernel_shape)
   const table = new Int32Array(K * F);
   // Per axis, per (tap, position): the coordinate code, so the N-D table is a product of 1-D tables.
   const axisCodes = Array.from({ length: n }, (_, a) => {

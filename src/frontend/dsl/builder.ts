@@ -5,7 +5,10 @@ import type { Graph, Node, Value, AttrValue, Dim, StateRole } from '../../ir/gra
 import { Tensor } from '../../ir/tensor.ts';
 import { inferNode, shapeToString } from '../../ir/infer.ts';
 import { LayercError, lcError, type SourceSpan } from '../../diagnostics.ts';
-import { checkShape } from '../../limits.ts';
+import { checkShape, currentLimits, exceed } from '../../limits.ts';
+
+/** Bytes of the weights a program has created so far, per graph being built. */
+const WEIGHT_BYTES = new WeakMap<Graph, number>();
 
 export type InitKind = 'weight' | 'zeros' | 'ones';
 export interface PendingParam { value: Value; kind: InitKind; fanIn: number; fanOut: number; node?: Node }
@@ -36,7 +39,13 @@ export class LayerBuilder {
   /** A parameter or running statistic `<layer>.<suffix>`; weights get their values in init.ts. */
   param(suffix: string, shape: number[], role: StateRole, kind: InitKind, fanIn = 0, fanOut = 0, trainable = this.trainable): Value {
     try {
-      checkShape(shape, `${this.name}.${suffix}`); // before allocating: a typo like dense(100000000) must not exhaust memory
+      // Before allocating: a typo like dense(100000000) must not exhaust memory, nor four layers each under
+      // the per-tensor limit together (all weights of a program count against the total budget).
+      const n = checkShape(shape, `${this.name}.${suffix}`);
+      const limits = currentLimits();
+      const total = (WEIGHT_BYTES.get(this.graph) ?? 0) + n * 4;
+      if (total > limits.maxTotalBytes) exceed(`the weights up to ${this.name}.${suffix} take ${total} bytes`, 'maxTotalBytes', limits);
+      WEIGHT_BYTES.set(this.graph, total);
     } catch (e) {
       if (e instanceof LayercError) throw e.within({ span: this.span, file: this.span.file, node: this.name });
       throw e;

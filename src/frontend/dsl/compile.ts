@@ -227,22 +227,28 @@ export class DslCompiler {
   }
 
   private checkType(val: Val, spec: ParamSpec, callee: string, pos: A.Pos): ArgValue {
-    const bad = (want: string) => this.err('LC043', [`'${spec.name}'`, callee, `must be ${want}, got ${val.kind === 'tensor' ? 'a tensor' : JSON.stringify(val.value)}`], pos);
+    const bad = (want: string) => this.err('LC043', [`'${spec.name}'`, callee, `must be ${want}, got ${val.kind === 'tensor' ? 'a tensor' : typeof val.value === 'number' ? String(val.value) : JSON.stringify(val.value)}`], pos);
     if (val.kind === 'tensor') throw bad(describe(spec.type));
     const v = val.value;
     switch (spec.type) {
       case 'int':
         if (typeof v !== 'number' || !Number.isInteger(v)) throw bad('an integer');
-        if (v < 0 || (v === 0 && spec.name !== 'pad' && spec.name !== 'output_pad' && spec.name !== 'axis')) {
-          if (spec.name !== 'axis') throw bad('a positive integer');
+        if (spec.name === 'axis') {
+          // An axis indexes a rank: |axis| < maxRank (ONNX writes it as an int64, layerc's ranks are small).
+          if (Math.abs(v) >= this.limits.maxRank) throw bad(`an axis between ${-this.limits.maxRank} and ${this.limits.maxRank - 1}`);
+          return v;
         }
+        if (v < 0 || (v === 0 && spec.name !== 'pad' && spec.name !== 'output_pad')) throw bad('a positive integer');
+        // Sizes, strides and pads become dims and int64 attributes: beyond maxDim they overflow (1e20, 1e308).
+        if (v > this.limits.maxDim) throw bad(`an integer at most ${this.limits.maxDim} (LAYERC_MAX_DIM)`);
         return v;
-      case 'float': if (typeof v !== 'number') throw bad('a number'); return v;
+      case 'float': if (typeof v !== 'number' || !Number.isFinite(v)) throw bad('a finite number'); return v;
       case 'bool': if (typeof v !== 'boolean') throw bad('true or false'); return v;
       case 'string': if (typeof v !== 'string') throw bad('a string'); return v;
       case 'pad':
         if (v === 'same') return v;
         if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw bad('a non-negative integer or "same"');
+        if (v > this.limits.maxDim) throw bad(`at most ${this.limits.maxDim} (LAYERC_MAX_DIM) or "same"`);
         return v;
     }
   }
