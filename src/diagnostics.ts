@@ -25,6 +25,7 @@ export const CATALOGUE = {
   LC017: { exit: 4, message: 'malformed tensor {0}: {1}' },
   LC018: { exit: 4, message: 'cannot export {0} to standard ONNX' },
   LC019: { exit: 4, message: 'unsupported version of op {0} at opset {1}: {2}' },
+  LC020: { exit: 4, message: 'unsupported IR version {0} (supported: {1})' },
 
   LC030: { exit: 5, message: 'bad attribute {0}: {1}' },
   LC031: { exit: 5, message: 'wrong number of inputs: {0}' },

@@ -120,6 +120,9 @@ const EMITTERS: Record<string, Emitter> = {
     return io(n, emitTranspose(x, perm), [n.inputs[0]]);
   },
   Concat: (n) => {
+    // One kernel (one pipeline: the offset is baked in) per part: past a few parts the host is faster, and
+    // 100k parts would mean 100k shader compiles (issue #16: > 60 s and 6 GB).
+    if (n.inputs.length > MAX_CONCAT_PARTS) throw unsupported(n, `${n.inputs.length} inputs (a kernel per input above ${MAX_CONCAT_PARTS} costs more than the host copy)`);
     const y = shapeOf(n, n.outputs[0]);
     const axis = normAxes(RAISE, [Number(n.attrs.axis)], y.length)[0]!;
     let off = 0;
@@ -170,6 +173,8 @@ function softmax(n: Node, log: boolean): Kernel[] {
   const axis = normAxes(RAISE, [Number(n.attrs.axis ?? -1)], x.length)[0]!;
   return io(n, emitSoftmax(prod(x.slice(0, axis)), x[axis]!, prod(x.slice(axis + 1)), log), [n.inputs[0]]);
 }
+
+const MAX_CONCAT_PARTS = 16;
 
 const ANY_DTYPE = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Concat', 'Pad', 'MaxPool', 'Clip']);
 

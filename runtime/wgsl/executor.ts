@@ -25,6 +25,24 @@ export interface ExecutorOptions {
 interface Dispatch { pipeline: GPUComputePipeline; group: GPUBindGroup; wg: number[] }
 type Step = { gpu: Dispatch[]; node: Node } | { host: Node };
 
+/**
+ * WGSL indexes with u32 and binds at most maxStorageBufferBindingSize bytes per buffer: a value past either
+ * (possible once the element limit is raised) is a clear LC075 before any shader is generated, not a WGSL
+ * compile error reported as a layerc bug (LC081).
+ */
+function checkDeviceFits(graph: Graph, device: GPUDevice): void {
+  const maxBytes = device.limits.maxStorageBufferBindingSize;
+  for (const n of graph.nodes) {
+    for (const v of [...n.inputs, ...n.outputs]) {
+      const s = v?.type.shape;
+      if (!v || !s || !s.every((d): d is number => typeof d === 'number')) continue;
+      const elements = s.reduce((a, b) => a * b, 1);
+      if (elements > 0xffffffff) throw lcError('LC075', ['wgsl', `${n.name} (${n.op})`, `value '${v.name}' [${s.join(', ')}] needs indices past the u32 range`], { node: n.name, op: n.op });
+      if (elements * 4 > maxBytes) throw lcError('LC075', ['wgsl', `${n.name} (${n.op})`, `value '${v.name}' needs ${elements * 4} bytes; this device binds at most ${maxBytes} bytes per buffer`], { node: n.name, op: n.op });
+    }
+  }
+}
+
 /** Reason a node runs on the host, or null when it has kernels. */
 function tryEmit(n: Node, emit: (n: Node, o: EmitOptions) => Kernel[], o: EmitOptions): Kernel[] | string {
   try { return emit(n, o); } catch (e) {
@@ -41,6 +59,7 @@ export async function buildExecutor(graph: Graph, device: GPUDevice, adapterName
   const { of, sizes, plan } = assignBuffers(graph, training);
   const weightBytes = graph.initializers.reduce((a, v) => a + (v.const ? Math.max(4, v.const.size * 4) : 0), 0);
   checkPlanBytes(sizes.reduce((a, b) => a + b, 0) + weightBytes, 'the wgsl buffers (activations and weights)');
+  checkDeviceFits(graph, device);
   const buffers = sizes.map((size) => device.createBuffer({ size, usage: USAGE_STORAGE() }));
   const weights = new Map<string, GPUBuffer>();
   const scratch: GPUBuffer[] = [];

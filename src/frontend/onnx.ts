@@ -10,12 +10,14 @@ import { inferShapes } from '../ir/infer.ts';
 import { Tensor } from '../ir/tensor.ts';
 import { isLayercError, lcError } from '../diagnostics.ts';
 import { nodeBuiltin } from '../node-builtin.ts';
-import { dtypeFromOnnx, tensorFromProto, toNumber, usesExternalData } from '../io/tensorproto.ts';
+import { dtypeFromOnnx, dtypeToOnnx, tensorFromProto, toNumber, usesExternalData } from '../io/tensorproto.ts';
 import { expandCoerced2D, upgradeNode, type NamedRawNode } from './onnx-upgrade.ts';
-import { checkModelOpset, checkOpVersion } from './onnx-versions.ts';
+import { checkModelOpset, checkOpVersion, MAX_OPSET } from './onnx-versions.ts';
 import { inlineExternalData } from './onnx-external.ts';
 import { checkTensorProto, checkValueDims, type ByteBudget } from './onnx-checks.ts';
 import { checkShape, currentLimits, exceed, type Limits } from '../limits.ts';
+import { prescanModel } from './onnx-wire.ts';
+import { checkAttributeProto, checkIrVersion } from './onnx-strict.ts';
 import '../ops/index.ts';
 
 const P = onnx.onnx;
@@ -51,6 +53,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): G {
   try {
     const limits = currentLimits(opts.limits);
     if (bytes.length > limits.maxFileBytes) exceed(`the model file has ${bytes.length} bytes`, 'maxFileBytes', limits);
+    prescanModel(bytes, limits); // counts and wire types before protobufjs builds a single object
     return build(decodeModel(bytes), { opts, limits, budget: { fileBytes: bytes.length, used: 0 } });
   } catch (e) {
     if (isLayercError(e)) throw e.within({ file });
@@ -68,9 +71,14 @@ function decodeModel(bytes: Uint8Array): onnx.onnx.ModelProto {
 
 function build(m: onnx.onnx.ModelProto, c: Checked): G {
   const opts = c.opts;
+  checkIrVersion(toNumber(m.irVersion ?? 0));
   const opsets = new Map<string, number>();
+  // A later entry for the same domain wins, as in onnxruntime.
   for (const o of m.opsetImport ?? []) opsets.set(o.domain === 'ai.onnx' ? '' : o.domain ?? '', toNumber(o.version));
-  const opset = opsets.get('') ?? 1;
+  // No opset_import at all: onnxruntime refuses the model. Other domains only: onnxruntime reads the default
+  // domain at its newest opset, and so does layerc (never opset 1, whose Softmax means something else).
+  if (!opsets.size) throw lcError('LC016', ['(none)', 'ai.onnx', 'an opset_import entry; the model has none']);
+  const opset = opsets.get('') ?? MAX_OPSET;
   checkModelOpset(opset); // each node's op version is checked below (onnx-versions.ts)
   const gp = m.graph!;
   if ((gp.node?.length ?? 0) > c.limits.maxNodes) exceed(`the graph has ${gp.node!.length} nodes`, 'maxNodes', c.limits);
@@ -101,7 +109,11 @@ function build(m: onnx.onnx.ModelProto, c: Checked): G {
     if (!def) throw lcError('LC011', [np.opType ?? '', domain || 'ai.onnx', ver ?? opset], ctx);
     if (domain === '') checkOpVersion(def.name, ver ?? opset, ctx);
     const attrs: Record<string, AttrValue> = {};
-    for (const a of np.attribute ?? []) attrs[a.name!] = attrValue(a, name, c);
+    for (const a of np.attribute ?? []) {
+      if (Object.hasOwn(attrs, a.name ?? '')) throw lcError('LC030', [a.name ?? '', 'appears more than once'], ctx);
+      checkAttributeProto(a, def, ctx, domain === '' ? ver ?? opset : Infinity);
+      attrs[a.name!] = attrValue(a, name, c);
+    }
     const r: NamedRawNode = { op: np.opType!, inputs: [...(np.input ?? [])], attrs, name, outputs: [...(np.output ?? [])], domain };
     if (domain === '') {
       try { upgradeNode(r, ver ?? opset, addConst); } catch (e) { throw isLayercError(e) ? e.within(ctx) : e; }
@@ -134,6 +146,7 @@ function build(m: onnx.onnx.ModelProto, c: Checked): G {
   }
   inferShapes(g);
   checkInferredShapes(g, c.limits);
+  checkDeclaredOutputTypes(gp.output ?? [], g);
   // value_info only fills what inference could not derive (it is advisory in ONNX and often stale).
   for (const vi of gp.valueInfo ?? []) {
     const v = vi.name ? g.value(vi.name) : undefined;
@@ -153,10 +166,36 @@ function checkInferredShapes(g: G, limits: Limits): void {
   }
 }
 
+/** A graph output's declared element type must be the one its producer makes (onnxruntime: "Type Error"). */
+function checkDeclaredOutputTypes(outputs: onnx.onnx.IValueInfoProto[], g: G): void {
+  for (const vi of outputs) {
+    const tt = vi.type?.tensorType;
+    const v = g.value(vi.name!);
+    if (!tt || !v?.producer) continue; // a graph input passed through is checked as an input
+    const declared = tt.elemType ?? 0;
+    if (declared !== dtypeToOnnx(v.type.dtype)) {
+      const name = (onnx.onnx.TensorProto.DataType as Record<number, string>)[declared] ?? String(declared);
+      throw lcError('LC033', [`graph output '${vi.name}' is declared ${name} but node '${v.producer.name}' (${v.producer.op}) makes ${v.type.dtype}`],
+        { node: v.producer.name, op: v.producer.op });
+    }
+  }
+}
+
 /** Kahn's algorithm over value names; names not produced by a node must already exist in the graph. */
 function sortNodes<N extends { name: string; op: string; inputs: string[]; outputs: string[] }>(nodes: N[], g: G): N[] {
+  // Every value has one definition (graph input, initializer or one node output): `Relu(x) -> x` redefines x.
   const producer = new Map<string, N>();
-  for (const n of nodes) for (const o of n.outputs) if (o) producer.set(o, n);
+  for (const n of nodes) {
+    for (const o of n.outputs) {
+      if (!o) continue;
+      const first = producer.get(o);
+      const ctx = { node: n.name, op: n.op };
+      if (first) throw lcError('LC034', [`value '${o}' is defined more than once: an output of node '${first.name}' (${first.op}) and of node '${n.name}' (${n.op})`], ctx);
+      if (g.value(o)) throw lcError('LC034', [`value '${o}' is defined more than once: a graph ${g.value(o)!.isConst ? 'initializer' : 'input'} and an output of node '${n.name}' (${n.op})`], ctx);
+      if (n.inputs.includes(o)) throw lcError('LC015', [`node '${n.name}' (${n.op}), which reads its own output '${o}'`], ctx);
+      producer.set(o, n);
+    }
+  }
   const pending = new Map<N, number>();
   const users = new Map<N, N[]>();
   for (const n of nodes) {

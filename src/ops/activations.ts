@@ -53,9 +53,10 @@ export const ACTIVATIONS: Record<string, Activation> = {
   },
   Clip: {
     name: 'Clip', onnxSince: 6, params: { min: -3.4028234663852886e38, max: 3.4028234663852886e38 },
-    ref: (x, p) => (x < p.min ? p.min : x > p.max ? p.max : x),
-    js: (x, p) => `(${x} < ${p.min} ? ${p.min} : ${x} > ${p.max} ? ${p.max} : ${x})`,
-    wgsl: (v, T, p) => `clamp(${v}, ${T}(${p.min}), ${T}(${p.max}))`,
+    // The spec's order, min(max(x, min), max): with min > max every output is max (as in onnxruntime).
+    ref: (x, p) => Math.min(Math.max(x, p.min), p.max),
+    js: (x, p) => `Math.min(Math.max(${x}, ${p.min}), ${p.max})`,
+    wgsl: (v, T, p) => `min(max(${v}, ${T}(${p.min})), ${T}(${p.max}))`, // not clamp: WGSL refuses literal bounds with low > high
   },
   HardSigmoid: {
     name: 'HardSigmoid', onnxSince: 6, params: { alpha: 0.2, beta: 0.5 },

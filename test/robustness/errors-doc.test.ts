@@ -66,9 +66,9 @@ function codeOfSync(f: () => unknown): string {
 }
 
 function runOnnxJson(body: string): string {
-  const { opset, allowExternalData, ...graph } = JSON.parse(body);
+  const { opset, allowExternalData, irVersion, ...graph } = JSON.parse(body);
   const g = { name: 'g', input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }, { dimValue: 3 }] } } } }], output: [{ name: 'y' }], ...graph };
-  const m = onnx.onnx.ModelProto.fromObject({ irVersion: 8, opsetImport: [{ domain: '', version: opset ?? 18 }], graph: g });
+  const m = onnx.onnx.ModelProto.fromObject({ irVersion: irVersion ?? 8, opsetImport: [{ domain: '', version: opset ?? 18 }], graph: g });
   const file = join(dir, 'example.onnx');
   writeFileSync(file, onnx.onnx.ModelProto.encode(m).finish());
   return codeOfSync(() => importOnnx(readFileSync(file), { file, allowExternalData }));

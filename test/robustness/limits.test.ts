@@ -57,7 +57,7 @@ describe('limits: ONNX importer', () => {
     expect(code(() => importOnnx(chain(6), { limits: { maxNodes: 5 } }))).toBe('LC085');
     process.env.LAYERC_MAX_NODES = '5';
     const e = errorOf(() => importOnnx(chain(6)));
-    expect(e.message).toMatch(/the graph has 6 nodes \(limit 5; raise it with LAYERC_MAX_NODES\)/);
+    expect(e.message).toMatch(/the file declares more than 5 nodes \(limit 5; raise it with LAYERC_MAX_NODES\)/); // the wire pre-scan
   });
   it('env overrides: LAYERC_MAX_RANK and LAYERC_MAX_TENSOR_ELEMENTS apply to initializers', () => {
     const w = { name: 'w', dataType: 1, dims: [2, 2, 2], floatData: Array(8).fill(0) };

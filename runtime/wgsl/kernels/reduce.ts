@@ -5,7 +5,8 @@ import { declareBindings, dispatchSize, mainStart, stridesFor } from '../shader.
 
 const FORMS: Record<string, { init: string; step: string; fin: (n: number) => string }> = {
   ReduceSum: { init: '0.0', step: 'acc += v;', fin: () => 'acc' },
-  ReduceMean: { init: '0.0', step: 'acc += v;', fin: (n) => `acc / f32(${n})` },
+  // The mean of nothing is NaN (0/0), as in the reference; WGSL has no NaN literal, so its bits.
+  ReduceMean: { init: '0.0', step: 'acc += v;', fin: (n) => (n ? `acc / f32(${n})` : 'bitcast<f32>(0x7fc00000u + rt0)') },
   ReduceMax: { init: '-3.4028234663852886e38', step: 'acc = max(acc, v);', fin: () => 'acc' },
   ReduceMin: { init: '3.4028234663852886e38', step: 'acc = min(acc, v);', fin: () => 'acc' },
   ReduceSumSquare: { init: '0.0', step: 'acc += v * v;', fin: () => 'acc' },
@@ -23,8 +24,9 @@ export function emitReduce(op: string, x: readonly number[], axes: readonly numb
   const keptShape = kept.map((a) => x[a]!), redShape = axes.map((a) => x[a]!);
   const total = keptShape.reduce((a, b) => a * b, 1), n = redShape.reduce((a, b) => a * b, 1);
   const ks = stridesFor(keptShape), rs = stridesFor(redShape);
-  const base = kept.map((a, k) => `((gid / ${ks[k]}u) % ${keptShape[k]}u) * ${xs[a]}u`).join(' + ') || '0u';
-  const off = axes.map((a, k) => `((j / ${rs[k]}u) % ${redShape[k]}u) * ${xs[a]}u`).join(' + ') || '0u';
+  // An empty side (a 0-sized axis) never runs its index code; a `% 0u` in it would not even compile.
+  const base = (total ? kept.map((a, k) => `((gid / ${ks[k]}u) % ${keptShape[k]}u) * ${xs[a]}u`).join(' + ') : '') || '0u';
+  const off = (n ? axes.map((a, k) => `((j / ${rs[k]}u) % ${redShape[k]}u) * ${xs[a]}u`).join(' + ') : '') || '0u';
   const code = `${declareBindings([{ name: 'x', access: 'read' }, { name: 'y', access: 'read_write' }])}
 ${mainStart(total)}  let base = ${base};
   var acc = ${f.init};
