@@ -8,7 +8,7 @@ import { Graph, Node } from '../ir/graph.ts';
 import { findOp, resolveAttrs } from '../ir/registry.ts';
 import { inferShapes } from '../ir/infer.ts';
 import { Tensor } from '../ir/tensor.ts';
-import { isLayercError, lcError } from '../diagnostics.ts';
+import { isLayercError, lcError, warn } from '../diagnostics.ts';
 import { nodeBuiltin } from '../node-builtin.ts';
 import { dtypeFromOnnx, dtypeToOnnx, tensorFromProto, toNumber, usesExternalData } from '../io/tensorproto.ts';
 import { expandCoerced2D, upgradeNode, type NamedRawNode } from './onnx-upgrade.ts';
@@ -79,6 +79,7 @@ function build(m: onnx.onnx.ModelProto, c: Checked): G {
   // domain at its newest opset, and so does layerc (never opset 1, whose Softmax means something else).
   if (!opsets.size) throw lcError('LC016', ['(none)', 'ai.onnx', 'an opset_import entry; the model has none']);
   const opset = opsets.get('') ?? MAX_OPSET;
+  if (!opsets.has('')) warn(`the model imports no default-domain (ai.onnx) opset; its standard ops are read at opset ${MAX_OPSET}, the newest layerc knows (onnxruntime also takes its newest)`, { file: opts.file });
   checkModelOpset(opset); // each node's op version is checked below (onnx-versions.ts)
   const gp = m.graph!;
   if ((gp.node?.length ?? 0) > c.limits.maxNodes) exceed(`the graph has ${gp.node!.length} nodes`, 'maxNodes', c.limits);

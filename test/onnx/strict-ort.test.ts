@@ -8,7 +8,7 @@ import onnx from 'onnx-proto';
 import { importOnnx } from '../../src/frontend/onnx.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
-import { LayercError } from '../../src/diagnostics.ts';
+import { LayercError, onWarning } from '../../src/diagnostics.ts';
 import { floatTensor, model, vi } from './build.ts';
 import { layercVerdict, ortVerdict } from './ort-diff.ts';
 import { applyOnnxPlan, onnxPlan } from '../fuzz/mutate-onnx.ts';
@@ -37,7 +37,8 @@ const CASES: { name: string; bytes: () => Uint8Array; code: string; message: Reg
   { name: 'an attribute with type UNDEFINED', code: 'LC030', message: /UNDEFINED/, bytes: () => softmax([{ name: 'axis', i: 1 }]) },
   { name: 'training_mode=255', code: 'LC030', message: /flag must be 0 or 1, got 255/, bytes: () => bn(255) },
   { name: 'ceil_mode on a MaxPool of opset 9', code: 'LC030', message: /from opset 10/,
-    bytes: () => model([{ opType: 'MaxPool', name: 'p', input: ['x'], output: ['y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [1] }, { name: 'ceil_mode', type: 2, i: 1 }] }], { inputs: x3, outputs: [vi('y', [1, 2, 3])], opset: 9 }) },
+    bytes: () => model([{ opType: 'MaxPool', name: 'p', input: ['x'], output: ['y'],
+      attribute: [{ name: 'kernel_shape', type: 7, ints: [1] }, { name: 'ceil_mode', type: 2, i: 1 }] }], { inputs: x3, outputs: [vi('y', [1, 2, 3])], opset: 9 }) },
   { name: 'IR version 14', code: 'LC020', message: /unsupported IR version 14/, bytes: () => withHeader(softmax(), 14, [{ domain: '', version: 18 }]) },
   { name: 'no opset_import at all', code: 'LC016', message: /has none/, bytes: () => withHeader(softmax(), 8, []) },
   { name: 'Relu(y) -> y', code: 'LC015', message: /reads its own output 'y'/, bytes: () => model([{ opType: 'Relu', name: 'r', input: ['y'], output: ['y'] }]) },
@@ -87,7 +88,12 @@ describe('strict ONNX reader: files onnxruntime refuses', () => {
   it('only other domains imported: the default domain is read at the newest opset, as onnxruntime does (Softmax-13, not Softmax-1)', async () => {
     const bytes = withHeader(softmax(), 8, [{ domain: 'com.microsoft', version: 1 }]);
     const x = Tensor.fromArray('float32', [1, 2, 3], [1, 2, 3, 4, 5, 6]);
-    const y = runGraph(importOnnx(bytes), { x }).y;
+    const warnings: string[] = [];
+    const stop = onWarning((w) => warnings.push(w));
+    const g = importOnnx(bytes);
+    stop();
+    expect(warnings.join('\n')).toMatch(/no default-domain \(ai.onnx\) opset; its standard ops are read at opset \d+/); // the default is printed
+    const y = runGraph(g, { x }).y;
     // Softmax-13 over the last axis: each row of 3 sums to 1 (Softmax-1 would spread over all 6).
     expect(y.data[0] + y.data[1] + y.data[2]).toBeCloseTo(1, 6);
     expect(y.data[2]).toBeCloseTo(Math.exp(3) / (Math.exp(1) + Math.exp(2) + Math.exp(3)), 6);
