@@ -54,10 +54,16 @@ export function inlineExternalData(t: onnx.onnx.ITensorProto, what: string, decl
     return Number(v);
   };
   const offset = num('offset') ?? 0;
-  const fd = openSync(real, 'r');
+  // Non-blocking open, then fstat: a FIFO (or a device) in the model folder must be refused, not wait forever
+  // for a writer in open(); O_NONBLOCK changes nothing for the regular files that are accepted.
+  const { O_RDONLY, O_NONBLOCK } = fs.constants;
+  let fd: number;
+  try { fd = openSync(real, O_RDONLY | (O_NONBLOCK ?? 0)); } catch (e) {
+    throw lcError('LC086', [what, `'${location}'`, `cannot be opened (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`]);
+  }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw lcError('LC086', [what, `'${location}'`, 'is not a regular file']);
+    if (!st.isFile()) throw lcError('LC086', [what, `'${location}'`, `is not a regular file (${st.isFIFO() ? 'a FIFO' : st.isDirectory() ? 'a directory' : 'a device or socket'})`]);
     const length = num('length') ?? Math.max(0, st.size - offset);
     if (offset > st.size || offset + length > st.size) throw lcError('LC087', [what, location, `offset ${offset} + length ${length} is beyond the end of the file (${st.size} bytes)`]);
     if (length !== declaredBytes) throw lcError('LC087', [what, location, `length ${length} does not match the ${declaredBytes} bytes its dims and data type need`]);

@@ -92,6 +92,15 @@ describe('external data', () => {
     expect(errorOf(allow(write('m2.onnx', 'missing.bin'))).message).toMatch(/cannot be opened \(ENOENT\)/);
     expect(errorOf(allow(write('d.onnx', 'sub'))).message).toMatch(/not a regular file/);
   });
+  it('a FIFO inside the model directory is refused at once (non-blocking open + fstat), not waited on forever', () => {
+    expect(spawnSync('mkfifo', [join(dir, 'pipe.bin')]).status).toBe(0);
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/robustness/helpers/load-model.ts'), write('fifo.onnx', 'pipe.bin')],
+      { encoding: 'utf8', timeout: 20_000 });
+    expect(r.signal, 'the import blocked on the FIFO').toBeNull();
+    expect(r.stdout).toMatch(/^LC086 .*'pipe.bin' is not a regular file \(a FIFO\)/);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  }, 30_000);
   it('offset beyond EOF, length beyond EOF, length not matching dims -> LC087', () => {
     expect(errorOf(allow(write('o1.onnx', 'w.bin', { offset: '1000' }))).code).toBe('LC087');
     expect(errorOf(allow(write('o2.onnx', 'sub/packed.bin', { offset: '40', length: '24' }))).message).toMatch(/beyond the end of the file \(48 bytes\)/);
