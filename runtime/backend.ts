@@ -49,11 +49,31 @@ const LAZY: Record<string, () => Promise<{ default: Backend }>> = {
 export const BACKEND_NAMES = ['reference', ...Object.keys(LAZY)];
 
 export async function getBackend(name: string): Promise<Backend> {
-  if (name === 'reference') return reference;
+  if (name === 'reference') return serialized(reference);
   const load = LAZY[name];
   if (!load) {
     const s = suggest(name, BACKEND_NAMES);
     throw lcError('LC002', [`unknown backend '${name}'${s ? ` (did you mean '${s}'?)` : ''}; choose one of ${BACKEND_NAMES.join(', ')}`]);
   }
-  return (await load()).default;
+  return serialized((await load()).default);
 }
+
+/**
+ * A compiled model owns one arena, one set of GPU buffers and (in training) its state: two runs in flight
+ * would share them. So runs of one model are queued, in call order (a failed run does not block the next),
+ * and dispose waits for them; different models run independently.
+ */
+export function serializeRuns(m: CompiledModel): CompiledModel {
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    get info() { return m.info; },
+    run(feeds) {
+      const r = tail.then(() => m.run(feeds));
+      tail = r.catch(() => undefined);
+      return r;
+    },
+    async dispose() { await tail; await m.dispose(); },
+  };
+}
+
+const serialized = (b: Backend): Backend => ({ name: b.name, compile: async (graph, opts) => serializeRuns(await b.compile(graph, opts)) });
