@@ -15,17 +15,22 @@ import { applyDslPlan, dslPlan, type DslPlan } from './mutate-dsl.ts';
 import { applyTensorPlan, tensorPlan, type TensorPlan } from './mutate-tensor.ts';
 import { decodeTensorProto } from '../../src/io/tensorproto.ts';
 import { decodeNpy } from '../../src/io/npy.ts';
+import { applyDslNumPlan, applyRuntimePlan, applyWirePlan, dslNumPlan, runtimePlan, wirePlan, type DslNumPlan, type RuntimePlan, type WirePlan } from './crafted.ts';
 
-export type Kind = 'onnx' | 'dsl' | 'tensor';
+export type Kind = 'onnx' | 'dsl' | 'tensor' | 'runtime' | 'wire' | 'dslnum';
 export type Outcome = { ok: true; accepted: boolean; code?: string } | { ok: false; error: string };
 
-export const ARBITRARIES = { onnx: onnxPlan, dsl: dslPlan, tensor: tensorPlan };
+export const ARBITRARIES = { onnx: onnxPlan, dsl: dslPlan, tensor: tensorPlan, runtime: runtimePlan, wire: wirePlan, dslnum: dslNumPlan };
+type Plan = OnnxPlan | DslPlan | TensorPlan | RuntimePlan | WirePlan | DslNumPlan;
 
-export function runCase(kind: Kind, plan: OnnxPlan | DslPlan | TensorPlan): Outcome {
+export function runCase(kind: Kind, plan: Plan): Outcome {
   if (kind === 'tensor') return runTensorCase(plan as TensorPlan);
+  if (kind === 'runtime') return runRuntimeCase(plan as RuntimePlan);
   let g: Graph;
   try {
-    g = kind === 'onnx' ? importOnnx(applyOnnxPlan(plan as OnnxPlan), { file: 'fuzz.onnx' }) : compileDsl(applyDslPlan(plan as DslPlan), 'fuzz.layers');
+    g = kind === 'onnx' ? importOnnx(applyOnnxPlan(plan as OnnxPlan), { file: 'fuzz.onnx' })
+      : kind === 'wire' ? importOnnx(applyWirePlan(plan as WirePlan), { file: 'fuzz.onnx' })
+        : compileDsl(kind === 'dslnum' ? applyDslNumPlan(plan as DslNumPlan) : applyDslPlan(plan as DslPlan), 'fuzz.layers');
   } catch (e) {
     return classify(e);
   }
@@ -45,6 +50,13 @@ export function runCase(kind: Kind, plan: OnnxPlan | DslPlan | TensorPlan): Outc
       if (!isLayercError(e)) return { ok: false, error: `the reference interpreter threw on an accepted graph: ${describe(e)}` };
     }
   }
+  return { ok: true, accepted: true };
+}
+
+/** Sizes decided by fed values: the run must end in a LayercError or a result, never a JS exception. */
+function runRuntimeCase(plan: RuntimePlan): Outcome {
+  const { onnx, feeds } = applyRuntimePlan(plan);
+  try { runGraph(importOnnx(onnx, { file: 'fuzz.onnx' }), feeds); } catch (e) { return classify(e); }
   return { ok: true, accepted: true };
 }
 

@@ -20,7 +20,9 @@ process.once('message', (job: Job) => {
   let accepted = 0, rejected = 0, crashes = 0, i = 0;
   fc.check(fc.property(ARBITRARIES[job.kind] as fc.Arbitrary<unknown>, (plan) => {
     send({ t: 'case', i: i++, plan });
+    const t0 = performance.now();
     const r = runCase(job.kind, plan as never);
+    send({ t: 'time', ms: performance.now() - t0, plan });
     if (!r.ok) { crashes++; send({ t: 'crash', plan, error: r.error }); }
     else if (r.accepted) accepted++;
     else { rejected++; codes[r.code!] = (codes[r.code!] ?? 0) + 1; }

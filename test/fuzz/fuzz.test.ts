@@ -17,4 +17,15 @@ describe('fuzz (seeded, bounded)', () => {
       expect(s.maxRssMb).toBeLessThan(1024);
     }
   }, 120_000);
+
+  it('crafted classes (run-time sizes, pre-decode limits and wire types, DSL numbers): only LayercErrors, bounded time and memory', async () => {
+    const res = await fuzz({ kinds: ['runtime', 'wire', 'dslnum'], runs: 60, seed: 20261206, timeoutMs: 10_000, workers: 1, log: (l) => console.log(l) });
+    expect(res.findings.map((f) => `${f.what}: ${f.error} ${JSON.stringify(f.plan)}`)).toEqual([]);
+    for (const s of res.stats) {
+      expect(s.ran).toBe(60);
+      expect(s.rejected).toBeGreaterThan(10); // the crafted inputs do reach the limits
+      expect(s.maxRssMb).toBeLessThan(1024);
+      expect(s.slowestMs).toBeLessThan(10_000);
+    }
+  }, 150_000);
 });

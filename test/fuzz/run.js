@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// `npm run fuzz -- [--runs N] [--seed S] [--kind onnx|dsl|tensor] [--timeout MS] [--workers W]`: a long fuzz
-// campaign over mutated ONNX models, DSL programs and tensor files (test/fuzz/*.ts). N cases per kind (default 2000).
-// Prints cases run, accepted, rejected (LayercError) and every finding; exits 1 if there was any.
+// `npm run fuzz -- [--runs N] [--seed S] [--kind onnx|dsl|tensor|runtime|wire|dslnum] [--timeout MS] [--workers W]`:
+// a long fuzz campaign over mutated ONNX models, DSL programs and tensor files, and the crafted classes of
+// test/fuzz/crafted.ts (run-time sizes, pre-decode limits and wire types, DSL numbers). N cases per kind
+// (default 2000). Prints per kind: cases, accepted, rejected (LayercError), peak RSS, the slowest case; then
+// every finding; exits 1 if there was any.
 import { register } from 'tsx/esm/api';
 
 register();
@@ -10,7 +12,7 @@ const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0
 const { fuzz } = await import('./supervise.ts');
 const kind = opt('kind');
 const res = await fuzz({
-  kinds: kind ? [kind] : ['onnx', 'dsl', 'tensor'],
+  kinds: kind ? [kind] : ['onnx', 'dsl', 'tensor', 'runtime', 'wire', 'dslnum'],
   runs: Number(opt('runs', '2000')),
   seed: Number(opt('seed', '1')),
   timeoutMs: Number(opt('timeout', '10000')),

@@ -17,7 +17,7 @@ export interface FuzzOptions {
   log?: (line: string) => void;
 }
 export interface Finding { kind: Kind; what: 'crash' | 'hang' | 'died'; plan: unknown; error: string }
-export interface KindStats { kind: Kind; ran: number; accepted: number; rejected: number; codes: Record<string, number>; maxRssMb: number }
+export interface KindStats { kind: Kind; ran: number; accepted: number; rejected: number; codes: Record<string, number>; maxRssMb: number; slowestMs: number; slowestPlan?: unknown }
 /** `slow`: cases that timed out but finished in time when replayed alone (a stall of a busy machine, not a hang). */
 export interface FuzzResult { stats: KindStats[]; findings: Finding[]; slow: Finding[]; seconds: number }
 
@@ -29,11 +29,11 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzResult> {
   const slow: Finding[] = [];
   const stats: KindStats[] = [];
   for (const kind of o.kinds) {
-    const s: KindStats = { kind, ran: 0, accepted: 0, rejected: 0, codes: {}, maxRssMb: 0 };
+    const s: KindStats = { kind, ran: 0, accepted: 0, rejected: 0, codes: {}, maxRssMb: 0, slowestMs: 0 };
     const shares = Array.from({ length: o.workers }, (_, w) => Math.floor(o.runs / o.workers) + (w < o.runs % o.workers ? 1 : 0));
-    await Promise.all(shares.map((runs, w) => share(kind, runs, o.seed + w * 7919 + ['onnx', 'dsl', 'tensor'].indexOf(kind), o, s, findings, slow)));
+    await Promise.all(shares.map((runs, w) => share(kind, runs, o.seed + w * 7919 + ['onnx', 'dsl', 'tensor', 'runtime', 'wire', 'dslnum'].indexOf(kind), o, s, findings, slow)));
     stats.push(s);
-    o.log?.(`${kind}: ${s.ran} cases, ${s.accepted} accepted, ${s.rejected} rejected with a LayercError, peak RSS ${s.maxRssMb} MB`);
+    o.log?.(`${kind}: ${s.ran} cases, ${s.accepted} accepted, ${s.rejected} rejected with a LayercError, peak RSS ${s.maxRssMb} MB, slowest case ${Math.round(s.slowestMs)} ms ${JSON.stringify(s.slowestPlan)?.slice(0, 300)}`);
   }
   return { stats, findings, slow, seconds: (Date.now() - t0) / 1000 };
 }
@@ -44,6 +44,7 @@ async function share(kind: Kind, runs: number, seed: number, o: FuzzOptions, s: 
   for (let attempt = 0; left > 0; attempt++) {
     const r = await oneChild(kind, left, seed + attempt * 1_000_003, o.timeoutMs);
     s.ran += r.ran; s.accepted += r.accepted; s.rejected += r.rejected; s.maxRssMb = Math.max(s.maxRssMb, r.maxRssMb);
+    if (r.slowestMs > s.slowestMs) { s.slowestMs = r.slowestMs; s.slowestPlan = r.slowestPlan; }
     for (const [c, n] of Object.entries(r.codes)) s.codes[c] = (s.codes[c] ?? 0) + n;
     for (const f of r.findings) {
       if (f.what === 'hang' && f.plan !== undefined) { // confirm alone in a fresh process before calling it a hang
@@ -57,7 +58,7 @@ async function share(kind: Kind, runs: number, seed: number, o: FuzzOptions, s: 
   }
 }
 
-interface ChildResult { ran: number; accepted: number; rejected: number; codes: Record<string, number>; maxRssMb: number; findings: Finding[] }
+interface ChildResult { ran: number; accepted: number; rejected: number; codes: Record<string, number>; maxRssMb: number; findings: Finding[]; slowestMs: number; slowestPlan?: unknown }
 
 function oneChild(kind: Kind, runs: number, seed: number, timeoutMs: number, replay?: unknown): Promise<ChildResult> {
   return new Promise((resolve) => {
@@ -67,8 +68,10 @@ function oneChild(kind: Kind, runs: number, seed: number, timeoutMs: number, rep
     // Cases must stay small to be timed: a mutated dim can legally ask for a 100M-element weight (allowed by the
     // default limit, and seconds of weight init). 2^24 elements still exercises every limit check.
     env.LAYERC_MAX_TENSOR_ELEMENTS = String(2 ** 24);
+    // Likewise a flood of 900k NodeProtos is legal under the default node limit and takes protobufjs seconds.
+    env.LAYERC_MAX_NODES = String(2 ** 16);
     const child = fork(CHILD, [], { execArgv: ['--import', 'tsx', '--max-old-space-size=1536', '--stack-size=984'], env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    const r: ChildResult = { ran: 0, accepted: 0, rejected: 0, codes: {}, maxRssMb: 0, findings: [] };
+    const r: ChildResult = { ran: 0, accepted: 0, rejected: 0, codes: {}, maxRssMb: 0, findings: [], slowestMs: 0 };
     let last: unknown;
     let done = false;
     let stderr = '';
@@ -82,6 +85,7 @@ function oneChild(kind: Kind, runs: number, seed: number, timeoutMs: number, rep
       clearTimeout(timer);
       timer = setTimeout(onHang, timeoutMs);
       if (m.t === 'case') { last = m.plan; r.ran++; }
+      else if (m.t === 'time') { const ms = (m as { ms?: number }).ms ?? 0; if (ms > r.slowestMs) { r.slowestMs = ms; r.slowestPlan = m.plan; } }
       else if (m.t === 'outcome') {
         const code = (m as { code?: string }).code;
         if (code) { r.rejected++; r.codes[code] = (r.codes[code] ?? 0) + 1; } else r.accepted++;
