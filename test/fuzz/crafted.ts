@@ -46,7 +46,14 @@ const varint = (n: number): number[] => { const o: number[] = []; while (n > 127
 
 export function applyWirePlan(p: WirePlan): Uint8Array {
   const head = onnx.onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: 18 }] }).finish();
-  const withGraph = (graph: number[] | Uint8Array) => Uint8Array.from([...head, 0x3a, ...varint(graph.length), ...graph]);
+  const withGraph = (graph: number[] | Uint8Array) => {
+    const len = [0x3a, ...varint(graph.length)];
+    const out = new Uint8Array(head.length + len.length + graph.length);
+    out.set(head);
+    out.set(len, head.length);
+    out.set(graph, head.length + len.length);
+    return out;
+  };
   switch (p.kind % 4) {
     case 0: { // a flood of empty (or one-byte-named) NodeProtos, up to 4M (20 MB), against the node limit
       const count = 1000 + (p.a % 4_000_000);
