@@ -29,7 +29,8 @@ export function exportOnnx(graph: Graph, opts: ExportOptions = {}): Uint8Array {
       // Upsample is deprecated at opset 18: the same resize is Resize with asymmetric coordinates, nearest rounding down.
       nodes.push(nodeProto('Resize', n.name, [nameOf(n.inputs[0]), '', nameOf(n.inputs[1])], n.outputs.map((v) => v.name),
         { mode: n.attrs.mode ?? 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }));
-    } else nodes.push(nodeProto(n.op, n.name, n.inputs.map(nameOf), n.outputs.map((v) => v.name), opset18Attrs(n)));
+    } else if (!n.domain && n.op === 'Gelu') nodes.push(...geluAsOpset18(n, fresh, extra));
+    else nodes.push(nodeProto(n.op, n.name, n.inputs.map(nameOf), n.outputs.map((v) => v.name), opset18Attrs(n)));
   }
   const model: onnx.onnx.IModelProto = {
     irVersion: 8,
@@ -77,6 +78,21 @@ function unfuse(n: Node, fresh: (b: string) => string, extra: onnx.onnx.ITensorP
     });
     cur = dst;
   });
+  return out;
+}
+
+/** Gelu is opset 20: at opset 18 it is written as its definition, 0.5 x (1 + erf(x / sqrt 2)) or the tanh form
+ *  0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+function geluAsOpset18(n: Node, fresh: (b: string) => string, extra: onnx.onnx.ITensorProto[]): onnx.onnx.INodeProto[] {
+  const x = nameOf(n.inputs[0]), dtype = n.inputs[0]!.type.dtype, out: onnx.onnx.INodeProto[] = [];
+  const k = (v: number) => { const name = fresh(`${n.name}_c`); extra.push(tensorToProto(Tensor.scalar(dtype, v), name)); return name; };
+  const emit = (op: string, ins: string[], last = false) => { const o = last ? n.outputs[0]!.name : fresh(`${n.name}_t`); out.push(nodeProto(op, fresh(`${n.name}_${op.toLowerCase()}`), ins, [o], {})); return o; };
+  let inner: string;
+  if (n.attrs.approximate === 'tanh') {
+    const cube = emit('Mul', [emit('Mul', [x, x]), x]);
+    inner = emit('Tanh', [emit('Mul', [emit('Add', [x, emit('Mul', [cube, k(0.044715)])]), k(Math.sqrt(2 / Math.PI))])]);
+  } else inner = emit('Erf', [emit('Mul', [x, k(Math.SQRT1_2)])]);
+  emit('Mul', [emit('Mul', [x, emit('Add', [inner, k(1)])]), k(0.5)], true);
   return out;
 }
 

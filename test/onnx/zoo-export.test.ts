@@ -10,7 +10,10 @@ import { exportOnnx } from '../../src/export/onnx.ts';
 import { readTensorFile } from '../../src/io/tensor-file.ts';
 import { findCases, tolerance } from '../../src/cli/onnx-cases.ts';
 import { loadOptimizer } from '../../src/cli/level.ts';
-import type { Tensor } from '../../src/ir/tensor.ts';
+import { Tensor } from '../../src/ir/tensor.ts';
+import { Graph } from '../../src/ir/graph.ts';
+import { inferShapes } from '../../src/ir/infer.ts';
+import { runGraph } from '../../src/ir/interpret.ts';
 import { NODE_TESTS_ZOO, ZOO } from '../fixtures.ts';
 
 ort.env.logLevel = 'error';
@@ -52,4 +55,19 @@ describe('layerc optimize -O2 output in onnxruntime-node', () => {
     }
     expect(bad).toEqual([]);
   }, 120_000);
+
+  it('Gelu (opset 20) is written as its opset-18 definition, both forms, and onnxruntime agrees with the reference', async () => {
+    for (const approximate of ['none', 'tanh']) {
+      const g = new Graph('gelu');
+      const x = g.addInput('x', { dtype: 'float32', shape: [3, 40] });
+      g.outputs = [g.addNode('Gelu', [x], { approximate }).outputs[0]!];
+      inferShapes(g);
+      const xs = Tensor.fromArray('float32', [3, 40], Array.from({ length: 120 }, (_, i) => (i - 60) / 9));
+      const want = runGraph(g, { x: xs })[g.outputs[0]!.name]!;
+      const session = await ort.InferenceSession.create(exportOnnx(g));
+      const got = (await session.run({ x: toOrt(xs) }))[g.outputs[0]!.name]!.data as Float32Array;
+      await session.release();
+      for (let i = 0; i < 120; i++) expect(Math.abs(got[i]! - want.data[i]!), `${approximate} x=${xs.data[i]}`).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(want.data[i]!));
+    }
+  });
 });
