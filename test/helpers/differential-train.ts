@@ -29,7 +29,7 @@ import type { OptimizerOptions } from '../../src/train/optimizers.ts';
 import { cloneGraph } from '../../src/ir/clone.ts';
 import { optimize } from '../../passes/index.ts';
 import { compileJs } from '../../runtime/js/index.ts';
-import { compileWgsl } from '../../runtime/wgsl/index.ts';
+import { compileWgsl, emitNode } from '../../runtime/wgsl/index.ts';
 import type { CompiledModel } from '../../runtime/backend.ts';
 import { lcg, uniformTensor } from './random.ts';
 import { U } from './error-bound.ts';
@@ -104,7 +104,8 @@ export function referenceWithTolerance(g: Graph, feeds: Record<string, Tensor>, 
 }
 
 async function compile(g: Graph, v: Variant, seed: number): Promise<CompiledModel> {
-  return v.backend === 'js' ? compileJs(g, { threads: v.threads, training: true, seed }) : compileWgsl(g, { training: true, seed });
+  return v.backend === 'js' ? compileJs(g, { threads: v.threads, training: true, seed })
+    : compileWgsl(g, { training: true, seed, ...(v.tiled ? { emit: (n, o) => emitNode(n, { ...o, tiled: true }) } : {}) });
 }
 
 /** One step on each variant against the reference step. */

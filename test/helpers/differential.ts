@@ -8,15 +8,17 @@ import type { Tensor } from '../../src/ir/tensor.ts';
 import { cloneGraph } from '../../src/ir/clone.ts';
 import { optimize } from '../../passes/index.ts';
 import { compileJs } from '../../runtime/js/index.ts';
-import { compileWgsl } from '../../runtime/wgsl/index.ts';
+import { compileWgsl, emitNode } from '../../runtime/wgsl/index.ts';
 import type { CompiledModel } from '../../runtime/backend.ts';
 import { referenceWithBounds, SAFETY, TINY } from './error-bound.ts';
 
-export interface Variant { backend: 'js' | 'wgsl'; level: 0 | 2; threads: number }
-export const variantName = (v: Variant) => `${v.backend}${v.backend === 'js' ? `/t${v.threads}` : ''}/O${v.level}`;
+/** `tiled`: wgsl with the GPU kernel forms (workgroup-memory tiled MatMul) even on a CPU adapter, which
+ *  would otherwise pick the direct forms: -O2 runs them, -O0 the adapter's own choice, so both are checked. */
+export interface Variant { backend: 'js' | 'wgsl'; level: 0 | 2; threads: number; tiled?: boolean }
+export const variantName = (v: Variant) => `${v.backend}${v.backend === 'js' ? `/t${v.threads}` : ''}/O${v.level}${v.tiled ? '/tiled' : ''}`;
 
 export const JS_VARIANTS: Variant[] = [1, 2].flatMap((threads) => [0, 2].map((level) => ({ backend: 'js' as const, level: level as 0 | 2, threads })));
-export const WGSL_VARIANTS: Variant[] = [0, 2].map((level) => ({ backend: 'wgsl' as const, level: level as 0 | 2, threads: 1 }));
+export const WGSL_VARIANTS: Variant[] = [{ backend: 'wgsl', level: 0, threads: 1 }, { backend: 'wgsl', level: 2, threads: 1, tiled: true }];
 
 export interface Disagreement {
   variant: string;
@@ -29,7 +31,8 @@ export interface Disagreement {
 export interface Verdict { disagreements: Disagreement[]; /** worst |got - want| / (SAFETY E) per variant */ worst: Record<string, number> }
 
 async function compile(g: Graph, v: Variant, training: boolean): Promise<CompiledModel> {
-  return v.backend === 'js' ? compileJs(g, { threads: v.threads, training }) : compileWgsl(g, { training });
+  return v.backend === 'js' ? compileJs(g, { threads: v.threads, training })
+    : compileWgsl(g, { training, ...(v.tiled ? { emit: (n, o) => emitNode(n, { ...o, tiled: true }) } : {}) });
 }
 
 /** The worst element of got vs want against a per-element bound (a tensor) or a per-tensor one (a number). */

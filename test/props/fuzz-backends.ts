@@ -7,7 +7,7 @@
 // test/props/backends.test.ts as a regression. The summary counts models per variant and per op.
 import fc from 'fast-check';
 import { buildModel, modelCase } from '../helpers/gen-graph.ts';
-import { compareBackends, JS_VARIANTS, WGSL_VARIANTS, type Verdict } from '../helpers/differential.ts';
+import { compareBackends, JS_VARIANTS, WGSL_VARIANTS, variantName, type Verdict } from '../helpers/differential.ts';
 import { compareTrainingStep, trainingStep, type TrainCase } from '../helpers/differential-train.ts';
 import { arbTrainingProgram } from '../dsl/gen.ts';
 import { getGpu } from '../../runtime/wgsl/device.ts';
@@ -34,7 +34,7 @@ let models = 0, training = 0;
 
 function count(ops: string[], v: Verdict): void {
   const failed = new Set(v.disagreements.map((d) => d.variant));
-  for (const name of variants.map((x) => `${x.backend}${x.backend === 'js' ? `/t${x.threads}` : ''}/O${x.level}`)) {
+  for (const name of variants.map(variantName)) {
     const c = (perVariant[name] ??= { models: 0, failed: 0 });
     c.models++;
     if (failed.has(name)) c.failed++;
