@@ -53,9 +53,10 @@ export function convParts(node: Node): { attrs: Record<string, unknown>; steps: 
 function packWeights(w: ArrayLike<number>, G: number, Mg: number, K: number): Float32Array {
   const mbs = Math.ceil(Mg / MR);
   const out = new Float32Array(G * mbs * K * MR);
-  for (let g = 0; g < G; g++) for (let mb = 0; mb < mbs; mb++) for (let k = 0; k < K; k++) for (let r = 0; r < MR; r++) {
-    const m = mb * MR + r;
-    if (m < Mg) out[((g * mbs + mb) * K + k) * MR + r] = w[(g * Mg + m) * K + k]!;
+  // Row by row of w (sequential reads), each row scattered at stride MR into its block.
+  for (let g = 0; g < G; g++) for (let m = 0; m < Mg; m++) {
+    const mb = Math.floor(m / MR), r = m - mb * MR, dst = (g * mbs + mb) * K * MR + r, src = (g * Mg + m) * K;
+    for (let k = 0; k < K; k++) out[dst + k * MR] = w[src + k]!;
   }
   return out;
 }
