@@ -88,6 +88,20 @@ describe('#18 js kernels instead of reference fallbacks', () => {
     }), PARAMS);
   });
 
+  it('ConvTranspose 1-D: groups, strides, dilations, pads, output_padding, bias (run as 2-D with a unit height)', async () => {
+    await fc.assert(fc.asyncProperty(fc.record({
+      g: fc.integer({ min: 1, max: 2 }), cg: fc.integer({ min: 1, max: 2 }), mg: fc.integer({ min: 1, max: 3 }), k: fc.integer({ min: 1, max: 3 }),
+      s: fc.integer({ min: 1, max: 3 }), d: fc.integer({ min: 1, max: 2 }), p: fc.integer({ min: 0, max: 1 }), op: fc.boolean(), bias: fc.boolean(),
+      W: fc.integer({ min: 1, max: 5 }), threads: fc.constantFrom(1, 2), seed: fc.integer(),
+    }), async (c) => {
+      const r = lcg(c.seed >>> 0);
+      const x = randomTensor([2, c.g * c.cg, c.W], r), w = randomTensor([c.g * c.cg, c.mg, c.k], r);
+      const attrs: Record<string, AttrValue> = { group: c.g, strides: [c.s], dilations: [c.d], pads: [c.p, 0] };
+      if (c.op && c.s > 1) attrs.output_padding = [c.s - 1];
+      await agree({ op: 'ConvTranspose', inputs: c.bias ? [x, w, randomTensor([c.g * c.mg], r)] : [x, w], consts: [1, 2], attrs }, c.threads);
+    }), PARAMS);
+  });
+
   it('Clip with fed bounds (either, both, min > max)', async () => {
     await fc.assert(fc.asyncProperty(fc.record({
       shape: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 0, maxLength: 3 }), lo: fc.option(fc.float({ min: -1, max: 1, noNaN: true })),
@@ -104,12 +118,12 @@ describe('#18 js kernels instead of reference fallbacks', () => {
 // (What else still falls back is listed by `layerc test-onnx ../shared/fixtures/onnx-node-tests --backend js -O2`:
 // integer-typed ops, 3-D pooling, 1-D/3-D ConvTranspose, Gemm with fed C and beta != 1, MaxPool's Indices,
 // ReduceMax with fed axes; whole graphs whose shapes depend on fed values, such as Pad with fed pads.)
-const SERVED = (d: string) => /^(test_batchnorm_|test_clip|bn_train_step)/.test(d) && !d.includes('int8');
+const SERVED = (d: string) => /^(test_batchnorm_|test_clip|bn_train_step|test_convtranspose_1d)/.test(d) && !d.includes('int8');
 
 describe('node tests and fixture models on js: no fallback', () => {
   it('the BatchNormalization and float Clip node tests and the BN training-step models run in kernels only', async () => {
     const dirs = [NODE_TESTS, MODELS].flatMap((root) => readdirSync(root).filter(SERVED).map((d) => join(root, d)));
-    expect(dirs.length).toBe(13);
+    expect(dirs.length).toBe(14);
     const got = await onJs(dirs, await loadOptimizer(2));
     expect(got).toEqual({ failures: [], passed: got.passed, fallbacks: [], dataDependent: 0 });
     expect(got.passed).toBeGreaterThanOrEqual(dirs.length);

@@ -1,4 +1,4 @@
-// ConvTranspose (2-D, any groups/strides/dilations/pads/output_padding/output_shape) as generated JS in
+// ConvTranspose (1-D or 2-D, any groups/strides/dilations/pads/output_padding/output_shape) as generated JS in
 // gather form: each output element sums the input positions that scatter onto it,
 //   y[n, m, oy, ox] = b[m] + sum_{c in m's group, ky, kx} x[n, c, iy, ix] * w[c, m mod Mg, ky, kx]
 // where oy + padTop - ky * dilation = iy * stride (only exact multiples contribute). Output rows split across
@@ -11,15 +11,19 @@ import { split, staticShape, type KernelFactory } from '../kernel.ts';
 export const convTransposeKernel: KernelFactory = (node) => {
   if (node.domain || node.op !== 'ConvTranspose' || [...node.inputs, node.outputs[0]].some((v) => v && v.type.dtype !== 'float32')) return null;
   const xs = staticShape(node.inputs[0]), ws = staticShape(node.inputs[1]), ys = staticShape(node.outputs[0]);
-  if (xs.length !== 4) return null;
-  const kernel = (node.attrs.kernel_shape as number[] | undefined) ?? ws.slice(2);
-  const win = readWindowAttrs(RAISE, 'ConvTranspose', node.attrs, kernel);
+  if (xs.length !== 4 && xs.length !== 3) return null;
+  const kernel1 = (node.attrs.kernel_shape as number[] | undefined) ?? ws.slice(2);
+  const win = readWindowAttrs(RAISE, 'ConvTranspose', node.attrs, kernel1);
   const geo = convTransposeGeometry(RAISE, win, node.attrs, xs.slice(2));
-  const [N, C, H, W] = xs as [number, number, number, number];
-  const [, M, OH, OW] = ys as [number, number, number, number];
+  // 1-D runs as 2-D with a unit height (same memory layout: [N, C, 1, W], weights [C, Mg, 1, k]).
+  const lift = (a: readonly number[], unit: number) => (xs.length === 3 ? [a[0]!, a[1]!, unit, ...a.slice(2)] : [...a]);
+  const lift2 = (a: readonly number[], unit: number) => (xs.length === 3 ? [unit, ...a] : [...a]);
+  const [N, C, H, W] = lift(xs, 1) as [number, number, number, number];
+  const [, M, OH, OW] = lift(ys, 1) as [number, number, number, number];
   const group = Number(node.attrs.group ?? 1), Cg = C / group, Mg = ws[1]!;
-  const [KH, KW] = kernel as [number, number], [sy, sx] = win.strides as [number, number], [dy, dx] = win.dilations as [number, number];
-  const [pt, pl] = [geo[0]![0], geo[1]![0]];
+  const kernel = lift2(kernel1, 1);
+  const [KH, KW] = kernel as [number, number], [sy, sx] = lift2(win.strides, 1) as [number, number], [dy, dx] = lift2(win.dilations, 1) as [number, number];
+  const [pt, pl] = lift2(geo.map((p) => p[0]!), 0) as [number, number];
   const bias = node.inputs[2];
   return {
     kind: `ConvTranspose ${xs.join('x')}->${ys.join('x')} k${KH}x${KW} s${sy}x${sx}`,
