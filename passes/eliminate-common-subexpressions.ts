@@ -36,7 +36,7 @@ function mergeEqualConstants(g: Graph, rw: Rewriter, ctx: PassContext, maxElemen
     const bucket = seen.get(key) ?? [];
     const same = bucket.find((b) => equalData(b.const!, t));
     if (!same) { bucket.push(c); seen.set(key, bucket); continue; }
-    g.replaceAllUses(c, same);
+    rw.replaceAllUses(c, same);
     rw.dropIfUnused(c);
     ctx.count('equal initializers merged');
   }
@@ -62,7 +62,7 @@ function mergeEqualNodes(g: Graph, rw: Rewriter, ctx: PassContext): void {
     const first = firstOf.get(key);
     if (!first) { firstOf.set(key, node); continue; }
     if (!mergeable(g, node, first)) { ctx.skip('both are graph outputs'); continue; }
-    node.outputs.forEach((o, i) => g.replaceAllUses(o, first.outputs[i]!));
+    node.outputs.forEach((o, i) => rw.replaceAllUses(o, first.outputs[i]!));
     rw.remove(node);
     ctx.count(`duplicate nodes merged`);
   }

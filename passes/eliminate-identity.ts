@@ -86,7 +86,7 @@ export const eliminateIdentity: Pass = {
       if (!src) continue;
       const why = refusal(g, n, src);
       if (why) { ctx.skip(why); continue; }
-      g.replaceAllUses(n.outputs[0]!, src);
+      rw.replaceAllUses(n.outputs[0]!, src);
       rw.remove(n);
       ctx.count(`${n.op} removed`);
     }

@@ -142,7 +142,7 @@ function f32(shape: number[], n: number, f: (i: number) => number): Tensor {
 
 /** Rewires the chain's users to `out` and drops the chain and any constants left unused. */
 function dropChain(rw: Rewriter, chain: Chain, out: Value, extra: (Value | null | undefined)[]): void {
-  rw.g.replaceAllUses(chain.last, out);
+  rw.replaceAllUses(chain.last, out);
   for (const n of chain.links) rw.remove(n);
   for (const v of extra) rw.dropIfUnused(v);
 }
@@ -165,22 +165,22 @@ function foldIntoProducer(rw: Rewriter, p: Node, chain: Chain): boolean {
       const k = a[chan(r)]!;
       for (let i = r * per, e = i + per; i < e; i++) wd[i] = src[i]! * k;
     }
-    g.setInput(p, 1, g.addConst(`${w.name}_folded`, new Tensor('float32', [...W.shape], wd)));
-    if (hasShift) g.setInput(p, 2, g.addConst(`${p.name}_bias_folded`, f32([C], C, (o) => (b ? nums(b)[o]! : 0) * a[o]! + s[o]!)));
+    rw.setInput(p, 1, g.addConst(`${w.name}_folded`, new Tensor('float32', [...W.shape], wd)));
+    if (hasShift) rw.setInput(p, 2, g.addConst(`${p.name}_bias_folded`, f32([C], C, (o) => (b ? nums(b)[o]! : 0) * a[o]! + s[o]!)));
     dropChain(rw, chain, p.outputs[0]!, [w, oldB]);
     return true;
   }
   if (p.op === 'Gemm') {
     const transB = Number(p.attrs.transB ?? 0), beta = Number(p.attrs.beta ?? 1);
     const col = transB ? (i: number) => Math.floor(i / W.shape[1]!) : (i: number) => i % C;
-    g.setInput(p, 1, g.addConst(`${w.name}_folded`, f32([...W.shape], W.size, (i) => W.data[i]! * a[col(i)]!)));
+    rw.setInput(p, 1, g.addConst(`${w.name}_folded`, f32([...W.shape], W.size, (i) => W.data[i]! * a[col(i)]!)));
     if (hasShift) {
       // C broadcasts onto [M, N]: keep its row count (1 or M), widen its columns to N.
       const cs = b ? [1, 1, ...b.const!.shape].slice(-2) : [1, 1];
       const rows = cs[0]!, cc = cs[1]!;
       const at = (r: number, o: number) => (b ? nums(b)[r * cc + (cc === 1 ? 0 : o)]! : 0);
       const t = f32(rows === 1 ? [C] : [rows, C], rows * C, (i) => a[i % C]! * beta * at(Math.floor(i / C), i % C) + s[i % C]!);
-      g.setInput(p, 2, g.addConst(`${p.name}_c_folded`, t));
+      rw.setInput(p, 2, g.addConst(`${p.name}_c_folded`, t));
       p.attrs = { ...p.attrs, beta: 1 };
     }
     dropChain(rw, chain, p.outputs[0]!, [w, oldB]);
@@ -197,7 +197,7 @@ function foldIntoProducer(rw: Rewriter, p: Node, chain: Chain): boolean {
     rw.remove(p);
     return true;
   }
-  g.setInput(p, 1, wf);
+  rw.setInput(p, 1, wf);
   const out = shift ? rw.addNode('Add', [p.outputs[0]!, shift], {}, { name: `${p.name}_bias`, span: p.span }, chain.links[0]!, chain.last).outputs[0]! : p.outputs[0]!;
   dropChain(rw, chain, out, [w]);
   return true;
@@ -221,9 +221,9 @@ function foldIntoConsumer(rw: Rewriter, conv: Node, chain: Chain): string | null
     bias[m]! += W.data[i]! * s[c]!;
   }
   const hasShift = !!b || s.some((x) => x !== 0);
-  g.setInput(conv, 0, chain.first);
-  g.setInput(conv, 1, g.addConst(`${w.name}_folded`, new Tensor('float32', [...W.shape], wd)));
-  if (hasShift) g.setInput(conv, 2, g.addConst(`${conv.name}_bias_folded`, f32([M], M, (m) => (b ? nums(b)[m]! : 0) + bias[m]!)));
+  rw.setInput(conv, 0, chain.first);
+  rw.setInput(conv, 1, g.addConst(`${w.name}_folded`, new Tensor('float32', [...W.shape], wd)));
+  if (hasShift) rw.setInput(conv, 2, g.addConst(`${conv.name}_bias_folded`, f32([M], M, (m) => (b ? nums(b)[m]! : 0) + bias[m]!)));
   for (const n of chain.links) rw.remove(n);
   rw.dropIfUnused(w);
   rw.dropIfUnused(b);
@@ -241,13 +241,13 @@ function foldIntoGemmInput(rw: Rewriter, gemm: Node, chain: Chain): void {
   const nOf = transB ? (i: number) => Math.floor(i / K) : (i: number) => i % N;
   const sB = new Float64Array(N);
   for (let i = 0; i < B.size; i++) sB[nOf(i)]! += s[kOf(i)]! * B.data[i]!;
-  g.setInput(gemm, 0, chain.first);
-  g.setInput(gemm, 1, g.addConst(`${w.name}_folded`, f32([...B.shape], B.size, (i) => B.data[i]! * a[kOf(i)]!)));
+  rw.setInput(gemm, 0, chain.first);
+  rw.setInput(gemm, 1, g.addConst(`${w.name}_folded`, f32([...B.shape], B.size, (i) => B.data[i]! * a[kOf(i)]!)));
   if (c || s.some((x) => x !== 0)) {
     const cs = c ? [1, 1, ...c.const!.shape].slice(-2) : [1, 1];
     const rows = cs[0]!, cc = cs[1]!;
     const at = (r: number, n: number) => (c ? nums(c)[r * cc + (cc === 1 ? 0 : n)]! : 0);
-    g.setInput(gemm, 2, g.addConst(`${gemm.name}_c_folded`, f32(rows === 1 ? [N] : [rows, N], rows * N, (i) => beta * at(Math.floor(i / N), i % N) + alpha * sB[i % N]!)));
+    rw.setInput(gemm, 2, g.addConst(`${gemm.name}_c_folded`, f32(rows === 1 ? [N] : [rows, N], rows * N, (i) => beta * at(Math.floor(i / N), i % N) + alpha * sB[i % N]!)));
     gemm.attrs = { ...gemm.attrs, beta: 1 };
   }
   for (const n of chain.links) rw.remove(n);
@@ -269,8 +269,8 @@ function foldIntoMatMulInput(rw: Rewriter, p: Node, chain: Chain): Chain | null 
   const bias = new Float64Array(N);
   for (let i = 0; i < W.size; i++) bias[i % N]! += s[Math.floor(i / N)]! * W.data[i]!;
   const wf = g.addConst(`${w.name}_folded`, f32([K, N], W.size, (i) => W.data[i]! * a[Math.floor(i / N)]!));
-  g.setInput(p, 0, chain.first);
-  g.setInput(p, 1, wf);
+  rw.setInput(p, 0, chain.first);
+  rw.setInput(p, 1, wf);
   for (const n of chain.links) rw.remove(n);
   rw.dropIfUnused(w);
   if (!bias.some((v) => v !== 0)) return false;
@@ -286,7 +286,7 @@ function foldIntoMatMulInput(rw: Rewriter, p: Node, chain: Chain): Chain | null 
   const opts = { name: `${p.name}_folded`, span: p.span };
   const y = rank === 2 ? rw.addNode('Gemm', [chain.first, wf, b], {}, opts, p, out).outputs[0]!
     : rw.addNode('Add', [rw.addNode('MatMul', [chain.first, wf], {}, opts, p, out).outputs[0]!, b], {}, { name: `${p.name}_bias`, span: p.span }, p, out).outputs[0]!;
-  g.replaceAllUses(out, y);
+  rw.replaceAllUses(out, y);
   rw.remove(p);
   return null;
 }

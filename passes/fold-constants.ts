@@ -86,7 +86,7 @@ function evaluate(g: Graph, node: Node, max: number, ctx: Counter): Tensor[] | n
 function replaceByConstants(g: Graph, rw: Rewriter, node: Node, outs: Tensor[]): [Value, string][] {
   const made = node.outputs.map((o, i) => {
     const c = g.addConst(`${o.name}_folded`, outs[i]!);
-    g.replaceAllUses(o, c);
+    rw.replaceAllUses(o, c);
     return [c, o.name] as [Value, string];
   });
   for (const v of node.args) rw.dropIfUnused(v);

@@ -79,7 +79,7 @@ function fuseFrom(rw: Rewriter, p: Node, caps: FusionCapabilities): Node[] {
   const last = chain.at(-1)!;
   const fused = rw.addNode('Fused', f.inputs, { base: f.base, base_attrs: f.baseAttrs as never, base_inputs: f.baseInputs, epilogue: f.epilogue as never },
     { name: p.op === 'Fused' ? p.name : `${p.name}_fused`, domain: 'ai.layerc', span: p.span }, last, last.outputs[0]!);
-  g.replaceAllUses(last.outputs[0]!, fused.outputs[0]!);
+  rw.replaceAllUses(last.outputs[0]!, fused.outputs[0]!);
   for (const n of chain) rw.remove(n);
   rw.remove(p);
   return chain;

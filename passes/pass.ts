@@ -1,9 +1,9 @@
 // The pass manager's contract. A pass rewrites a Graph in place and says what it did through its context:
 // counters ("BatchNormalization folded into Conv": 20) and skip reasons ("conv output has 2 users": 3).
-// runPasses re-infers shapes and verifies the graph after every pass, so a broken rewrite is caught at the
-// pass that made it, and collects one report per pass for `layerc optimize --report`.
+// runPasses verifies the graph after every pass (structure and types: a pass types the nodes it makes and
+// re-infers what its rewrite made more precise; nothing re-infers behind its back), so a broken rewrite is
+// caught at the pass that made it, and collects one report per pass for `layerc optimize --report`.
 import type { Graph } from '../src/ir/graph.ts';
-import { inferShapes } from '../src/ir/infer.ts';
 import { verify } from '../src/ir/verify.ts';
 
 export interface PassOption { default: number | boolean | string; doc: string }
@@ -44,7 +44,6 @@ export function runPass(g: Graph, pass: Pass, options: Record<string, number | b
   };
   const t0 = performance.now();
   pass.run(g, ctx);
-  if (Object.keys(report.changes).length) inferShapes(g);
   report.ms = performance.now() - t0;
   report.nodesAfter = g.nodes.length;
   verify(g);

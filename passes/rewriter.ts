@@ -4,7 +4,11 @@
 // a dead node is detached at once (so it stops counting as a user of anything) and removed at flush() in
 // short slices (inChunks). Constants that may have lost their last user are dropped the same way. Every
 // edit still goes through Graph's API; a bulk removeNodes/removeConsts in graph.ts would make this simpler.
-import type { AttrValue, Graph, Node, NodeOptions, Value } from '../src/ir/graph.ts';
+// Rewiring a value's uses (replaceAllUses) marks its users: flush() re-infers their types, and onward only
+// where a type changed (a CSE merge gives x's users the surviving value's symbolic dims). New nodes are typed
+// by the pass that makes them (typeFrom); nothing re-infers them, so a wrong type fails verify().
+import type { AttrValue, Graph, Node, NodeOptions, TensorType, Value } from '../src/ir/graph.ts';
+import { inferNode } from '../src/ir/infer.ts';
 
 /**
  * Runs `f` on short slices of `items`. Graph.removeNode/removeConstIfUnused find their target with indexOf
@@ -21,6 +25,7 @@ export class Rewriter {
   private readonly dead: Node[] = [];
   private readonly deadSet = new Set<Node>();
   private readonly consts = new Set<Value>();
+  private readonly rewired = new Set<Node>();
 
   constructor(readonly g: Graph) {}
 
@@ -44,6 +49,18 @@ export class Rewriter {
     });
     this.dead.push(n);
     this.deadSet.add(n);
+  }
+
+  /** Every use of `from` reads `to` instead (a graph output keeps its name: Graph.replaceAllUses). */
+  replaceAllUses(from: Value, to: Value): void {
+    for (const u of from.users) this.rewired.add(u);
+    this.g.replaceAllUses(from, to);
+  }
+
+  /** Rewires input `i` of `n` to `v`; n's types are re-inferred at flush(). */
+  setInput(n: Node, i: number, v: Value | null): void {
+    this.g.setInput(n, i, v);
+    this.rewired.add(n);
   }
 
   isRemoved(n: Node): boolean { return this.deadSet.has(n); }
@@ -71,6 +88,29 @@ export class Rewriter {
       const kept = g.initializers.filter((v) => !drop.has(v));
       try { inChunks(unused, (chunk) => { g.initializers = chunk; for (const v of [...chunk]) g.removeConstIfUnused(v); }); } finally { g.initializers = kept; }
     }
-    this.before.clear(); this.added.clear(); this.dead.length = 0; this.deadSet.clear(); this.consts.clear();
+    this.reinferRewired();
+    this.before.clear(); this.added.clear(); this.dead.length = 0; this.deadSet.clear(); this.consts.clear(); this.rewired.clear();
   }
+
+  /** Re-infers the rewired nodes, and their users wherever a type changed (one sweep in topological order). */
+  private reinferRewired(): void {
+    if (!this.rewired.size) return;
+    const dirty = this.rewired;
+    for (const n of this.g.nodes) {
+      if (!dirty.has(n)) continue;
+      const types = inferNode(this.g, n);
+      n.outputs.forEach((o, i) => {
+        const t = types[i];
+        if (!t || sameType(t, o.type)) return;
+        o.type = t;
+        for (const u of o.users) dirty.add(u);
+      });
+    }
+  }
+}
+
+function sameType(a: TensorType, b: TensorType): boolean {
+  if (a.dtype !== b.dtype) return false;
+  if (!a.shape || !b.shape) return a.shape === b.shape;
+  return a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape![i]);
 }

@@ -51,7 +51,7 @@ function rewriteBatchNorm(rw: Rewriter, bn: Node, ctx: PassContext): void {
   const add = rw.addNode('Add', [mul.outputs[0]!, shift], {}, { name: `${bn.name}_shift`, span: bn.span }, bn, bn.outputs[0]!);
   ORIGIN.set(mul, bn);
   ORIGIN.set(add, bn);
-  g.replaceAllUses(bn.outputs[0]!, add.outputs[0]!);
+  rw.replaceAllUses(bn.outputs[0]!, add.outputs[0]!);
   rw.remove(bn);
   ctx.count('BatchNormalization rewritten as scale/shift');
 }
@@ -73,7 +73,7 @@ function removePassThrough(rw: Rewriter, n: Node, ctx: PassContext): void {
     ctx.skip(`${n.op} feeds a graph output from a graph input, constant or other output`);
     return;
   }
-  g.replaceAllUses(y, x);
+  rw.replaceAllUses(y, x);
   rw.remove(n);
   ctx.count(`${n.op} removed`);
 }

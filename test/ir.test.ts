@@ -27,6 +27,7 @@ describe('IR core', () => {
     const c = g.addNode('Tanh', [a.outputs[0]], {}, { name: 'c' });
     g.replaceAllUses(b.outputs[0], c.outputs[0]);
     g.removeNode(b);
+    inferShapes(g);
     verify(g);
     expect(g.outputs[0]).toBe(c.outputs[0]);
     expect(g.outputs[0].name).toBe('b');
@@ -42,6 +43,7 @@ describe('verify(graph) invariants', () => {
     const a = g.addNode('Relu', [x], {}, { name: 'a' });
     const b = g.addNode('Sigmoid', [a.outputs[0]], {}, { name: 'b' });
     g.outputs.push(b.outputs[0]);
+    inferShapes(g);
     return { g, x, a, b };
   };
   const broken = (g: Graph): LayercError => {
@@ -89,6 +91,16 @@ describe('verify(graph) invariants', () => {
     const o = chain();
     o.g.outputs.push(new Value('dangling', { dtype: 'float32', shape: [2] }));
     expect(broken(o.g).message).toContain("graph output 'dangling' is not defined");
+  });
+  it('an output typed differently from what its op gives (dtype, shape, rank, untyped)', () => {
+    for (const type of [{ dtype: 'float64', shape: [2] }, { dtype: 'float32', shape: [3] }, { dtype: 'float32', shape: [2, 1] }, { dtype: 'float32', shape: null }] as const) {
+      const { g, a } = chain();
+      a.outputs[0].type = { dtype: type.dtype, shape: type.shape ? [...type.shape] : null };
+      const e = broken(g);
+      expect([e.code, e.context.node]).toEqual(['LC034', 'a']);
+      expect(e.message).toContain("output 'a' is typed");
+      expect(e.message).toContain('but Relu gives float32[2]');
+    }
   });
   it('an initializer without a tensor', () => {
     const { g } = chain();

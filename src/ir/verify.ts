@@ -1,7 +1,14 @@
-// Graph invariants, checked after every pass in tests (tinygrad's spec / torch.fx's lint).
-import type { Graph } from './graph.ts';
+// Graph invariants, checked after every pass in tests (tinygrad's spec / torch.fx's lint): names, use
+// lists, topological order, and types. Every node's output types must be what its op's rule gives for its
+// input types (a fresh inference, node by node): a pass that writes a wrong dtype or shape, or forgets to
+// re-infer what its rewrite made more precise, fails here instead of being silently corrected.
+import type { Dim, Graph, TensorType } from './graph.ts';
 import { lcError } from '../diagnostics.ts';
 import { findOp } from './registry.ts';
+import { inferNode } from './infer.ts';
+
+const showType = (t: TensorType | undefined) => (t ? `${t.dtype}${t.shape ? `[${t.shape.join(', ')}]` : '[?]'}` : 'none');
+const sameDims = (a: readonly Dim[] | null, b: readonly Dim[] | null) => (a === null || b === null ? a === b : a.length === b.length && a.every((d, i) => d === b[i]));
 
 export function verify(graph: Graph): void {
   const fail = (msg: string, node?: { name: string; op: string }) =>
@@ -36,6 +43,16 @@ export function verify(graph: Graph): void {
     }
   }
   for (const o of graph.outputs) if (!defined.has(o)) fail(`graph output '${o.name}' is not defined`);
+  // Types, against a fresh inference from each node's (already checked) input types.
+  for (const node of graph.nodes) {
+    const fresh = inferNode(graph, node);
+    node.outputs.forEach((o, i) => {
+      const t = fresh[i];
+      if (t && (t.dtype !== o.type.dtype || !sameDims(t.shape, o.type.shape))) {
+        fail(`output '${o.name}' is typed ${showType(o.type)} but ${node.op} gives ${showType(t)}`, node);
+      }
+    });
+  }
   // Use lists of graph inputs and initializers (node outputs are checked above, at their producer).
   for (const v of [...graph.inputs, ...graph.initializers]) {
     for (const u of v.users) {
