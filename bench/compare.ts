@@ -67,8 +67,8 @@ async function child(runtime: string, path: string, budgetMs: number): Promise<M
     if (!optimize) { optLevel = 0; optimize = () => {}; }
     optimize(g);
     fixInputShapes(g, 1);
-    const js = (await import('../runtime/js/index.ts')).default;
-    const m = await js.compile(g, { threads });
+    const { compileFor } = await import('../src/compile-for.ts');
+    const m = await compileFor('js', g, { threads });
     const r = await timeRuns(() => m.run(feeds), budgetMs);
     await m.dispose();
     return { ...r, peakRssBytes: process.resourceUsage().maxRSS * 1024, gflop, optLevel };

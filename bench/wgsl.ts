@@ -5,7 +5,7 @@
 // Usage: npx tsx bench/wgsl.ts [MODEL.layers|.onnx ...] [--batch N]
 import { existsSync } from 'node:fs';
 import { loadModel, inferShapes, Tensor } from '../src/index.ts';
-import { getBackend } from '../runtime/backend.ts';
+import { compileFor } from '../src/compile-for.ts';
 import type { Graph } from '../src/ir/graph.ts';
 import { openDevice } from '../runtime/wgsl/device.ts';
 
@@ -44,7 +44,7 @@ for (const path of models) {
       for (const v of g.inputs) v.type = { ...v.type, shape: (v.type.shape ?? []).map((d) => (typeof d === 'number' ? d : batch)) };
       inferShapes(g);
       if (label === 'reference' && g.nodes.length > 60) { cells.push('reference (skipped: large)'); continue; }
-      const m = await (await getBackend(name)).compile(g, threads ? { threads } : {});
+      const m = await compileFor(name, g, threads ? { threads } : {});
       const feeds = feedsFor(g);
       try { times[label] = await median(() => m.run(feeds), label === 'reference' ? 3 : 15); } finally { await m.dispose(); }
       if (m.info?.adapter) adapter = String(m.info.adapter);

@@ -10,6 +10,7 @@ import { eliminateDeadCode } from './eliminate-dead-code.ts';
 import { simplifyInference } from './simplify-inference.ts';
 import { foldBatchnorm } from './fold-batchnorm.ts';
 import { fuseEpilogue } from './fuse-epilogue.ts';
+import { PIPELINES } from './pipelines.ts';
 
 // Every pass, in the order `layerc optimize --list-passes` shows them. Add one import + one entry per pass.
 export const PASSES: Pass[] = [
@@ -22,12 +23,7 @@ export const PASSES: Pass[] = [
   eliminateDeadCode,
 ];
 
-/** -O0: nothing. -O1: folding and cleanup. -O2: -O1 plus fusion into ai.layerc::Fused kernels. */
-export const PIPELINES: Record<0 | 1 | 2, string[]> = {
-  0: [],
-  1: ['fold-constants', 'eliminate-identity', 'simplify-inference', 'fold-batchnorm', 'eliminate-common-subexpressions', 'eliminate-dead-code'],
-  2: ['fold-constants', 'eliminate-identity', 'simplify-inference', 'fold-batchnorm', 'eliminate-common-subexpressions', 'fuse-epilogue', 'eliminate-dead-code'],
-};
+export { PIPELINES };
 
 export function findPass(name: string): Pass {
   const p = PASSES.find((q) => q.name === name);

@@ -1,6 +1,10 @@
 // The backend contract shared by the CLI, tests and benches: compile a graph once, run it many times.
-// Backends load lazily so `--backend reference` never pulls in WebGPU or worker code.
+// A backend publishes its capabilities; the caller turns them into a lowering pipeline
+// (passes/pipelines.ts `lowering(backend.capabilities)`) and hands it in as `lower`, which the shared compile
+// path (./compile.ts) runs on each shape-specialized copy. Without `lower` a backend compiles the graph as
+// given. Backends load lazily so `--backend reference` never pulls in WebGPU or worker code.
 import type { Graph } from '../src/ir/graph.ts';
+import { REFERENCE_CAPABILITIES, type BackendCapabilities } from '../src/ops/backend-capabilities.ts';
 import type { Tensor } from '../src/ir/tensor.ts';
 import { runGraph } from '../src/ir/interpret.ts';
 import { lcError, suggest } from '../src/diagnostics.ts';
@@ -13,6 +17,8 @@ export interface BackendOptions {
   training?: boolean;
   /** Seed for anything random at run time: ONNX Dropout masks in training (src/random.ts dropoutStream; default 1). */
   seed?: number;
+  /** The caller's lowering pipeline for this backend, run in place on each specialized copy. */
+  lower?: (g: Graph) => void;
 }
 
 export interface CompiledModel {
@@ -25,11 +31,14 @@ export interface CompiledModel {
 
 export interface Backend {
   name: string;
+  /** What the backend runs well; the caller's lowering pipeline is built from it. */
+  capabilities: BackendCapabilities;
   compile(graph: Graph, opts?: BackendOptions): Promise<CompiledModel>;
 }
 
 const reference: Backend = {
   name: 'reference',
+  capabilities: REFERENCE_CAPABILITIES,
   async compile(graph, opts = {}) {
     const random = dropoutStream(opts.seed);
     return {

@@ -60,12 +60,7 @@ export function staticShape(v: Value | null | undefined): number[] {
 
 export const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
-/** Float literal for generated JS (exact for f32 values). */
-export function lit(x: number): string {
-  if (Number.isNaN(x)) return 'NaN';
-  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
-  return String(x);
-}
+export { lit } from '../../src/ops/js-expr.ts';
 
 /** Generated-code helper: this thread's share [lo, hi) of n items. */
 export function split(n: number | string, lo = 'lo', hi = 'hi'): string {

@@ -1,4 +1,4 @@
-// Graph -> Program: picks a kernel per node (or the reference fallback), plans the arena (runtime/plan.ts),
+// Graph -> Program: picks a kernel per node from the kernel table (or the reference fallback), plans the arena (runtime/plan.ts),
 // lays out one WebAssembly.Memory as [control words | weights | arena], and emits one wasm module plus one
 // JS source holding every phase function with all shapes and addresses baked in. The same Program is
 // run in-process (./executor.ts) or written out by `layerc compile --target js` (./emit-module.ts).
@@ -6,7 +6,7 @@ import type { Graph, Node, Value } from '../../src/ir/graph.ts';
 import { planMemory, type MemoryPlan } from '../plan.ts';
 import { inPlaceInputs, isViewNode } from '../../src/ir/registry.ts';
 import { encodeModule, type WasmFunction } from './wasm/encode.ts';
-import { KERNELS } from './kernels/index.ts';
+import { KERNELS, kernelKey } from './kernels/index.ts';
 import { staticShape, type BuildOptions, type EmitContext, type KernelBuild, type Phase } from './kernel.ts';
 import { lcError } from '../../src/diagnostics.ts';
 import { checkPlanBytes, checkStaticGraph } from '../../src/ir/budget.ts';
@@ -42,12 +42,9 @@ export interface Program {
   phaseNodes: string[];
 }
 
+/** The node's kernel from the table, or null (no row, or the kernel declines: reference fallback). */
 function buildKernel(node: Node, opts: BuildOptions): KernelBuild | null {
-  for (const k of KERNELS) {
-    const b = k(node, opts);
-    if (b) return b;
-  }
-  return null;
+  return KERNELS[kernelKey(node)]?.(node, opts) ?? null;
 }
 
 export function buildProgram(graph: Graph, opts: BuildOptions): Program {

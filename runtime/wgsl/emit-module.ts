@@ -5,13 +5,12 @@
 //   plan.json     buffers (from runtime/plan.ts), weights layout, steps (kernel file, workgroups, bindings), I/O
 //   weights.bin   every weight and kernel table as f32, in plan order
 //   kNNN.wgsl     one file per distinct kernel (GEMM-like kernels also get a direct form for CPU adapters)
-// The emitted module has no host fallback: a node without a WGSL kernel is LC075 at compile time.
+// The emitted module has no host fallback: a node without a WGSL kernel is LC075 at compile time. The graph
+// comes lowered by the caller (passes/pipelines.ts lowerInPlace with this backend's capabilities).
 import { readFileSync } from 'node:fs';
 import type { Graph, Value } from '../../src/ir/graph.ts';
 import { isStatic } from '../../src/ir/graph.ts';
 import { lcError } from '../../src/diagnostics.ts';
-import { lowerForJs } from '../js/lower.ts';
-import { WGSL_FUSION } from './fusion.ts';
 import { describePlan } from '../plan.ts';
 import { assignBuffers, floats } from './buffers.ts';
 import { emitNode, type BindRef, type Kernel } from './emit-node.ts';
@@ -20,10 +19,9 @@ export interface EmittedFile { name: string; data: Uint8Array | string }
 
 type Ref = { buffer: number; bytes: number } | { weight: number } | { scratch: number };
 
-export function emitModule(graph: Graph): EmittedFile[] {
-  const g = lowerForJs(graph, WGSL_FUSION);
+export function emitModule(g: Graph): EmittedFile[] {
   const dyn = [...g.inputs, ...g.nodes.flatMap((n) => n.outputs)].find((v) => !isStatic(v.type.shape));
-  if (dyn) throw lcError('LC075', ['wgsl', `compile of ${graph.name}`, `value '${dyn.name}' has no static shape`]);
+  if (dyn) throw lcError('LC075', ['wgsl', `compile of ${g.name}`, `value '${dyn.name}' has no static shape`]);
   const { of, sizes, plan } = assignBuffers(g, false);
   const views = new Set(plan.views);
   const shaders: string[] = [];
@@ -61,21 +59,21 @@ export function emitModule(graph: Graph): EmittedFile[] {
     });
   }
   const io = (v: Value) => {
-    if (v.const || !of.has(v.name)) throw lcError('LC075', ['wgsl', `compile of ${graph.name}`, `output '${v.name}' is a constant or unplanned`]);
+    if (v.const || !of.has(v.name)) throw lcError('LC075', ['wgsl', `compile of ${g.name}`, `output '${v.name}' is a constant or unplanned`]);
     return { name: v.name, buffer: of.get(v.name)!, shape: v.type.shape as number[], dtype: v.type.dtype };
   };
   let offset = 0;
   const weights = blobs.map((b) => { const w = { offset, floats: b.length }; offset += b.length; return w; });
   const bin = new Float32Array(offset);
   blobs.forEach((b, i) => bin.set(b, weights[i]!.offset));
-  const planJson = { model: graph.name, memory: describePlan(plan), buffers: sizes, scratch, weights, shaders: shaders.map((_, i) => `k${String(i).padStart(3, '0')}.wgsl`),
+  const planJson = { model: g.name, memory: describePlan(plan), buffers: sizes, scratch, weights, shaders: shaders.map((_, i) => `k${String(i).padStart(3, '0')}.wgsl`),
     steps, inputs: g.inputs.filter((v) => !v.const).map(io), outputs: g.outputs.map(io) };
   return [
     ...shaders.map((code, i) => ({ name: `k${String(i).padStart(3, '0')}.wgsl`, data: code })),
     { name: 'weights.bin', data: new Uint8Array(bin.buffer) },
     { name: 'plan.json', data: JSON.stringify(planJson, null, 1) },
     { name: 'runner.mjs', data: readFileSync(new URL('./runner.mjs', import.meta.url), 'utf8') },
-    { name: 'model.mjs', data: loaderSource(graph, planJson.inputs, planJson.outputs, steps.length, shaders.length) },
+    { name: 'model.mjs', data: loaderSource(g, planJson.inputs, planJson.outputs, steps.length, shaders.length) },
   ];
 }
 

@@ -1,10 +1,11 @@
 // The two steps between a loaded model and running it, as library calls: `optimize(graph, level)` runs the
-// optimizer's -O pipeline (passes/index.ts) on a copy, `compile(graph, target)` hands a graph to a backend
+// optimizer's -O pipeline (passes/index.ts) on a copy, `compile(graph, target)` lowers a graph for a backend
 // and returns something to `run(feeds)` and `dispose()`. InferenceSession (./session.ts) is these two in a row.
 import type { Graph } from '../ir/graph.ts';
 import { cloneGraph } from '../ir/clone.ts';
 import { optimize as runPipeline, type OptimizeOptions } from '../../passes/index.ts';
-import { getBackend, type BackendOptions, type CompiledModel } from '../../runtime/backend.ts';
+import type { BackendOptions, CompiledModel } from '../../runtime/backend.ts';
+import { compileFor } from '../compile-for.ts';
 
 export type OptLevel = 0 | 1 | 2;
 export type Target = 'reference' | 'js' | 'wgsl';
@@ -20,7 +21,10 @@ export function optimize(graph: Graph, level: OptLevel | OptimizeOptions = 2): G
   return g;
 }
 
-/** The graph compiled for a backend: `await m.run({ name: tensor })`, then `await m.dispose()`. */
+/**
+ * The graph compiled for a backend, lowered for that backend's capabilities first (src/compile-for.ts; the
+ * graph itself is not changed): `await m.run({ name: tensor })`, then `await m.dispose()`.
+ */
 export async function compile(graph: Graph, target: Target = 'js', opts: BackendOptions = {}): Promise<CompiledModel> {
-  return (await getBackend(target)).compile(graph, opts);
+  return compileFor(target, graph, opts);
 }

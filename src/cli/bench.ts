@@ -9,6 +9,7 @@ import { Tensor } from '../ir/tensor.ts';
 import { inferShapes } from '../ir/infer.ts';
 import { lcError } from '../diagnostics.ts';
 import { loadModel } from '../frontend/load.ts';
+import { compileFor } from '../compile-for.ts';
 import { getBackend } from '../../runtime/backend.ts';
 import { loadOptimizer, parseLevel } from './level.ts';
 import { formatVerify, verifyBackend } from './verify.ts';
@@ -45,7 +46,7 @@ export async function bench(path: string, o: { backend: string; threads?: number
   optimize(g);
   fixInputShapes(g, o.batch);
   const feeds = randomFeeds(g);
-  const compiled = await (await getBackend(o.backend)).compile(g, { threads: o.threads });
+  const compiled = await compileFor(o.backend, g, { threads: o.threads });
   try {
     for (let i = 0; i < o.warmup; i++) await compiled.run(feeds);
     const times: number[] = [];

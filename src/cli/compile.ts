@@ -1,6 +1,7 @@
 // `layerc compile MODEL --target js|wgsl -o DIR`: emits a loadable module for a target. Each target is one
 // module `runtime/<target>/emit-module.ts` exporting `emitModule(graph, opts) => { name, data }[]`; this
-// command loads, optimizes and fixes shapes, then writes the target's files atomically into DIR.
+// command loads, optimizes, fixes shapes and lowers for the target's capabilities (passes/pipelines.ts), then
+// writes the target's files atomically into DIR.
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import type { Graph } from '../ir/graph.ts';
@@ -9,6 +10,8 @@ import { loadModel } from '../frontend/load.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { loadOptimizer, parseLevel } from './level.ts';
 import { fixInputShapes, positiveInt } from './bench.ts';
+import { getBackend } from '../../runtime/backend.ts';
+import { lowerInPlace } from '../../passes/pipelines.ts';
 
 type EmitModule = (g: Graph, o: { threads?: number }) => { name: string; data: Uint8Array | string }[];
 
@@ -30,6 +33,7 @@ export async function compileModel(path: string, o: { target: string; output: st
   const g = await loadModel(path);
   optimize(g);
   fixInputShapes(g, o.batch);
+  lowerInPlace(g, (await getBackend(o.target)).capabilities);
   const files = emit(g, { threads: o.threads });
   const written: string[] = [];
   for (const f of files) {

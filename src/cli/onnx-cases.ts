@@ -7,7 +7,7 @@ import type { Tensor } from '../ir/tensor.ts';
 import { isLayercError, lcError } from '../diagnostics.ts';
 import { loadOnnxFile } from '../frontend/onnx.ts';
 import { readTensorFile } from '../io/tensor-file.ts';
-import { getBackend } from '../../runtime/backend.ts';
+import { compileFor } from '../compile-for.ts';
 import type { Optimize } from './level.ts';
 
 export interface Tolerance { rtol: number; atol: number }
@@ -94,10 +94,9 @@ export async function runCase(dir: string, name: string, opts: RunCaseOptions = 
     return { name, status: 'FAIL', maxAbsErr: NaN, reason: isLayercError(e) ? `${e.code} ${e.message}` : String(e) };
   }
   const tol = tolerance(dir);
-  const backend = await getBackend(opts.backend ?? 'reference');
   let maxAbsErr = 0;
   let reason: string | undefined;
-  const compiled = await backend.compile(graph);
+  const compiled = await compileFor(opts.backend ?? 'reference', graph);
   try {
     for (const ds of dataSets(dir)) {
       const feeds: Record<string, Tensor> = {};

@@ -7,7 +7,7 @@ import type { Tensor } from '../ir/tensor.ts';
 import { lcError } from '../diagnostics.ts';
 import { loadModel, type LoadOptions } from '../frontend/load.ts';
 import { readTensorFile, tensorFormat, writeTensorFile } from '../io/tensor-file.ts';
-import { getBackend } from '../../runtime/backend.ts';
+import { compileFor } from '../compile-for.ts';
 import { loadOptimizer, parseLevel } from './level.ts';
 import { positiveInt } from './bench.ts';
 
@@ -71,7 +71,7 @@ export function register(program: Command): void {
       if (o.mode === 'training') batchStatisticsMode(g);
       const { feeds, format, files } = parseInputs(o.input, g);
       optimize(g);
-      const compiled = await (await getBackend(o.backend)).compile(g, { threads });
+      const compiled = await compileFor(o.backend, g, { threads });
       try {
         const outs = await compiled.run(feeds);
         for (const v of g.outputs) {

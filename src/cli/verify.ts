@@ -14,6 +14,7 @@ import { cloneGraph } from '../ir/clone.ts';
 import { lcError } from '../diagnostics.ts';
 import { loadModel } from '../frontend/load.ts';
 import { getBackend, type Backend } from '../../runtime/backend.ts';
+import { lowering } from '../../passes/pipelines.ts';
 import { loadOptimizer, parseLevel, type OptLevel } from './level.ts';
 
 export interface VerifyOptions {
@@ -62,7 +63,7 @@ export interface BackendVerifyOptions extends VerifyOptions {
 }
 
 /**
- * Compiles `g` for `backend` and compares it with the reference interpreter running `g`, on K seeded random
+ * Compiles `g` for `backend` (lowered for its capabilities, as every caller does) and compares it with the reference interpreter running `g`, on K seeded random
  * inputs (same inputs, tolerance and report as verifyModels). Symbolic input dims are fixed (--dim, default 1)
  * before compiling.
  */
@@ -73,7 +74,7 @@ export async function verifyBackend(g: Graph, backend: Backend, o: BackendVerify
   inferShapes(model);
   const compiledGraph = cloneGraph(model);
   (await loadOptimizer(o.level ?? 0))(compiledGraph);
-  const compiled = await backend.compile(compiledGraph, { threads: o.threads });
+  const compiled = await backend.compile(compiledGraph, { threads: o.threads, lower: lowering(backend.capabilities) });
   const rnd = lcg(o.seed ?? 1);
   const stats = newStats(model);
   try {

@@ -30,3 +30,4 @@ import './softmax-cross-entropy.ts';
 import './gradients.ts';
 import './gradients-nn.ts';
 import './gradients-zoo.ts';
+import './elementwise-chain.ts';

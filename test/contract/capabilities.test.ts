@@ -64,13 +64,13 @@ describe('fusion follows the target capabilities', () => {
 
   it('what JS_FUSION fuses runs on js == reference', async () => {
     const { g, feeds } = gemmRowGraph();
-    const m = await compileJs(fuse(g, JS_FUSION), { threads: 1, lower: false });
+    const m = await compileJs(fuse(g, JS_FUSION), { threads: 1 });
     try { expect(maxDiff(runGraph(g, feeds), await m.run(feeds))).toBeLessThan(1e-5); } finally { await m.dispose(); }
   });
 
   it.skipIf(!hasAdapter)('what WGSL_FUSION fuses runs on wgsl == reference', async () => {
     for (const { g, feeds } of [gemmRowGraph(), convTransposeGraph()]) {
-      const m = await compileWgsl(fuse(g, WGSL_FUSION), { lower: false });
+      const m = await compileWgsl(fuse(g, WGSL_FUSION));
       try { expect(maxDiff(runGraph(g, feeds), await m.run(feeds))).toBeLessThan(1e-5); } finally { await m.dispose(); }
     }
   });

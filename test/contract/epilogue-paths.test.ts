@@ -96,7 +96,7 @@ describe('fused epilogue emitters == reference, every path', () => {
       const { g, feeds } = build(c);
       const want = runGraph(g, feeds)[g.outputs[0]!.name]!;
       for (const mode of [{ simdEpilogue: true, threads: 1 }, { simdEpilogue: false, threads: 1 }, { simdEpilogue: true, threads: 2 }]) {
-        const p = compileProgram(g, { ...mode, lower: false });
+        const p = compileProgram(g, mode);
         const kind = p.kernels.find((k) => k.node === 'fused')!.kind;
         // With the epilogue in the JS tail any conv kernel can take it (the 1-D case then runs direct).
         if (mode.simdEpilogue) expect(kind, `${c.name}: kernel`).toMatch(new RegExp(`^${c.kernel}`));
@@ -105,7 +105,7 @@ describe('fused epilogue emitters == reference, every path', () => {
         try { expectClose(`js ${JSON.stringify(mode)}`, (await m.run(feeds))[g.outputs[0]!.name]!, want); } finally { await m.dispose(); }
       }
       if (hasAdapter) {
-        const m = await compileWgsl(g, { lower: false });
+        const m = await compileWgsl(g);
         try { expectClose('wgsl', (await m.run(feeds))[g.outputs[0]!.name]!, want); } finally { await m.dispose(); }
       }
     }, 30_000);

@@ -17,6 +17,7 @@ vi.mock('../../runtime/backend.ts', async (importOriginal) => {
   /** The real backend, except that element `fault.element` of every output is off by `fault.by`. */
   const broken = (b: Backend): Backend => ({
     name: b.name,
+    capabilities: b.capabilities,
     async compile(g, o) {
       const m = await b.compile(g, o);
       return { ...m, async run(feeds) {

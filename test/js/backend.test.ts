@@ -9,11 +9,11 @@ import { Tensor } from '../../src/ir/tensor.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { compileJs, compileProgram } from '../../runtime/js/index.ts';
-import { buildCase, graphCase, toleranceRatio } from './graphs.ts';
+import { buildCase, compileJsLowered, graphCase, lowerForJsBackend, toleranceRatio } from './graphs.ts';
 import { lcg, uniformTensor } from '../helpers/random.ts';
 
 async function runJs(graph: Graph, feeds: Parameters<typeof runGraph>[1], threads: number, lower = true) {
-  const m = await compileJs(graph, { threads, lower });
+  const m = lower ? await compileJsLowered(graph, { threads }) : await compileJs(graph, { threads });
   try { return await m.run(feeds); } finally { await m.dispose(); }
 }
 
@@ -29,7 +29,7 @@ describe('js backend vs reference', () => {
 
   it('the hot ops get kernels, not the fallback', () => {
     const { graph } = buildCase({ layers: ['conv', 'fused', 'bn', 'act', 'add', 'pool', 'concat', 'dw'], N: 1, C: 4, H: 9, W: 9, head: true, seed: 3 });
-    const kinds = compileProgram(graph, { threads: 1, lower: false }).kernels;
+    const kinds = compileProgram(graph, { threads: 1 }).kernels;
     const fallback = kinds.filter((k) => k.kind === 'reference').map((k) => k.op);
     expect(fallback.filter((op) => ['Conv', 'Fused', 'Gemm', 'MatMul', 'BatchNormalization', 'MaxPool', 'AveragePool', 'Add', 'Mul', 'Softmax', 'Relu', 'Concat'].includes(op))).toEqual([]);
   });
@@ -75,7 +75,7 @@ describe('js backend vs reference', () => {
     const r = g.addNode('Relu', [t]).outputs[0]!;
     g.outputs = [r];
     inferShapes(g);
-    expect(compileProgram(g, { threads: 1 }).kernels.map((k) => k.kind)).toEqual(['reference', 'Relu 48 simd']);
+    expect(compileProgram(lowerForJsBackend(g), { threads: 1 }).kernels.map((k) => k.kind)).toEqual(['reference', 'Relu 48 simd']);
     const feeds = { x: uniformTensor([2, 3, 4], rnd) };
     expect(toleranceRatio((await runJs(g, feeds, 2))[r.name]!, runGraph(g, feeds)[r.name]!)).toBeLessThanOrEqual(1);
   });
@@ -88,7 +88,7 @@ describe('js backend vs reference', () => {
     const r = g.addNode('Relu', [c]).outputs[0]!;
     g.outputs = [r];
     inferShapes(g);
-    const m = await compileJs(g, { threads: 2 });
+    const m = await compileJsLowered(g, { threads: 2 });
     try {
       for (const N of [2, 3, 2]) {
         const feeds = { x: uniformTensor([N, 3, 7, 7], rnd) };
@@ -111,7 +111,7 @@ describe('js backend vs reference', () => {
         epilogue: [{ kind: 'add', input: 3 }, { kind: 'act', name: act, params: {} }] }, { domain: 'ai.layerc' }).outputs[0]!;
       g.outputs = [y];
       inferShapes(g);
-      expect(compileProgram(g, { threads: 1 }).kernels[0]!.kind).toMatch(/^direct conv/);
+      expect(compileProgram(lowerForJsBackend(g), { threads: 1 }).kernels[0]!.kind).toMatch(/^direct conv/);
       const feeds = { x: uniformTensor([1, C, 9, 11], rnd), r: uniformTensor([1, 6, 9, 11], rnd) };
       const ref = runGraph(g, feeds)[y.name]!;
       for (const threads of [1, 2]) expect(toleranceRatio((await runJs(g, feeds, threads))[y.name]!, ref)).toBeLessThanOrEqual(1);
@@ -127,7 +127,7 @@ describe('js backend vs reference', () => {
         { strides: [st, st], pads: [p, p, p, p], dilations: [d, d], group }).outputs[0]!;
       g.outputs = [y];
       inferShapes(g);
-      expect(compileProgram(g, { threads: 1 }).kernels[0]!.kind).toMatch(/^conv/);
+      expect(compileProgram(lowerForJsBackend(g), { threads: 1 }).kernels[0]!.kind).toMatch(/^conv/);
       const feeds = { x: uniformTensor([N, C, H, W], rnd) };
       const ref = runGraph(g, feeds)[y.name]!;
       for (const threads of [1, 2]) expect(toleranceRatio((await runJs(g, feeds, threads))[y.name]!, ref)).toBeLessThanOrEqual(1);

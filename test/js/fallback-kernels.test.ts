@@ -35,10 +35,10 @@ async function agree(c: Case, threads = 1): Promise<void> {
   g.outputs = [...n.outputs];
   inferShapes(g);
   const label = `${c.op} ${c.inputs.map((t) => (t ? `[${t.shape.join(',')}]` : '-')).join(' ')} ${JSON.stringify(c.attrs ?? {})}`;
-  const kinds = compileProgram(g, { threads, lower: false }).kernels;
+  const kinds = compileProgram(g, { threads }).kernels;
   expect(kinds.filter((k) => k.kind === 'reference').map((k) => k.op), `${label}: falls back`).toEqual([]);
   const ref = runGraph(g, feeds);
-  const m = await compileJs(g, { threads, lower: false });
+  const m = await compileJs(g, { threads });
   try {
     const got = await m.run(feeds);
     for (const v of g.outputs) {

@@ -5,6 +5,9 @@ import fc from 'fast-check';
 import { Graph, type Value } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
+import { cloneGraph } from '../../src/ir/clone.ts';
+import { lowerInPlace, lowering } from '../../passes/pipelines.ts';
+import { JS_CAPABILITIES, compileJs, type JsOptions } from '../../runtime/js/index.ts';
 import '../../src/ops/index.ts';
 import { lcg, uniformTensor } from '../helpers/random.ts';
 
@@ -126,3 +129,13 @@ model small_cnn(x: f32[N, 2, 11, 9]) {
         |> conv2d(5, kernel=1) |> relu |> maxpool(3, stride=2) |> flatten |> dropout(0.3) |> dense(3)
   return y
 }`;
+
+/** A copy of g lowered the way a caller lowers for the js backend (passes/pipelines.ts with its capabilities). */
+export function lowerForJsBackend(g: Graph): Graph {
+  const low = cloneGraph(g);
+  lowerInPlace(low, JS_CAPABILITIES);
+  return low;
+}
+
+/** compileJs with the caller's lowering for the js backend (what compileFor('js', ...) does). */
+export const compileJsLowered = (g: Graph, opts: JsOptions = {}) => compileJs(g, { ...opts, lower: lowering(JS_CAPABILITIES) });

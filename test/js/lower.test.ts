@@ -1,4 +1,5 @@
-// The js backend's lowering: Conv+BN+Relu(+residual Add) becomes one Fused node (one kernel), a conv
+// The lowering a caller runs for the js backend (passes/pipelines.ts with JS_CAPABILITIES; wgsl's differs only
+// in having no elementwise chains): Conv+BN+Relu(+residual Add) becomes one Fused node (one kernel), a conv
 // whose output has two users is left alone, the caller's graph is not changed, and results match the
 // reference interpreter on the original graph. Elementwise chains become one JsElementwise node, never
 // through a value with a second user or a graph output; random elementwise DAGs agree (fast-check).
@@ -8,11 +9,16 @@ import type { Value } from '../../src/ir/graph.ts';
 import { Graph } from '../../src/ir/graph.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
-import { lowerForJs, lowerForJsKernels } from '../../runtime/js/lower.ts';
-import { compileJs } from '../../runtime/js/index.ts';
-import { toleranceRatio } from './graphs.ts';
+import type { Graph as G } from '../../src/ir/graph.ts';
+import { cloneGraph } from '../../src/ir/clone.ts';
+import { lowerInPlace } from '../../passes/pipelines.ts';
+import { WGSL_CAPABILITIES } from '../../runtime/wgsl/index.ts';
+import { compileJsLowered, lowerForJsBackend, toleranceRatio } from './graphs.ts';
 import '../../src/ops/index.ts';
 import { lcg, uniformTensor } from '../helpers/random.ts';
+
+/** The lowering without elementwise chains (what the wgsl backend asks for). */
+const lowerForWgsl = (g: G) => { const c = cloneGraph(g); lowerInPlace(c, WGSL_CAPABILITIES); return c; };
 
 function block(extraUser: boolean) {
   const rnd = lcg(21);
@@ -32,11 +38,11 @@ describe('js lowering', () => {
   it('folds BN and fuses Relu and the residual Add into one Fused conv; results match', async () => {
     const { g, feeds } = block(false);
     const before = g.nodes.map((n) => n.op);
-    const low = lowerForJs(g);
+    const low = lowerForWgsl(g);
     expect(low.nodes.map((n) => n.op)).toEqual(['Fused']);
     expect((low.nodes[0]!.attrs.epilogue as { kind: string }[]).map((s) => s.kind)).toEqual(['act', 'add']);
     expect(g.nodes.map((n) => n.op)).toEqual(before);
-    const m = await compileJs(g, { threads: 1 });
+    const m = await compileJsLowered(g, { threads: 1 });
     const got = await m.run(feeds);
     await m.dispose();
     const ref = runGraph(g, feeds);
@@ -45,7 +51,7 @@ describe('js lowering', () => {
 
   it('leaves a conv whose output is also a graph output unfused', () => {
     const { g } = block(true);
-    expect(lowerForJs(g).nodes.map((n) => n.op)).toEqual(['Conv', 'BatchNormalization', 'Relu', 'Add']);
+    expect(lowerForWgsl(g).nodes.map((n) => n.op)).toEqual(['Conv', 'BatchNormalization', 'Relu', 'Add']);
   });
 
   it('merges the sigmoid gradient dY * y * (1 - y) into one chain node; a shared or output value stays a leaf', async () => {
@@ -60,12 +66,12 @@ describe('js lowering', () => {
     const a = g.addNode('Add', [shared, shared]).outputs[0]!;
     g.outputs = [a, omy];
     inferShapes(g);
-    expect(lowerForJs(g).nodes.map((n) => n.op)).toEqual(['Sub', 'Mul', 'Mul', 'Exp', 'Add']); // shared with wgsl: no chains
-    const low = lowerForJsKernels(g);
+    expect(lowerForWgsl(g).nodes.map((n) => n.op)).toEqual(['Sub', 'Mul', 'Mul', 'Exp', 'Add']); // shared with wgsl: no chains
+    const low = lowerForJsBackend(g);
     // omy is a graph output and `shared` has two uses: both stay values; Sub (output), Mul+Mul+Exp, Add remain.
     expect(low.nodes.map((n) => n.op)).toEqual(['Sub', 'JsElementwise', 'Add']);
     const feeds = { dy: uniformTensor([3, 5], rnd), y: uniformTensor([3, 5], rnd) };
-    const m = await compileJs(g, { threads: 2 });
+    const m = await compileJsLowered(g, { threads: 2 });
     const got = await m.run(feeds);
     await m.dispose();
     const ref = runGraph(g, feeds);
@@ -95,7 +101,7 @@ describe('js lowering', () => {
       inferShapes(g);
       const feeds = { x: uniformTensor(full, rnd, -2, 2), c: uniformTensor([3, 1], rnd, -2, 2) };
       const ref = runGraph(g, feeds);
-      const m = await compileJs(g, { threads: 1 });
+      const m = await compileJsLowered(g, { threads: 1 });
       const got = await m.run(feeds);
       await m.dispose();
       for (const v of g.outputs) expect(toleranceRatio(got[v.name]!, ref[v.name]!)).toBeLessThanOrEqual(1);

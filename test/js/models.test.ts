@@ -11,10 +11,9 @@ import { loadModel } from '../../src/frontend/load.ts';
 import { readTensorFile } from '../../src/io/tensor-file.ts';
 import { Graph } from '../../src/ir/graph.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
-import { compileJs } from '../../runtime/js/index.ts';
 import { emitModule } from '../../runtime/js/emit-module.ts';
 import { compileModel } from '../../src/cli/compile.ts';
-import { toleranceRatio } from './graphs.ts';
+import { compileJsLowered, toleranceRatio } from './graphs.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 
 function fixture(name: string) {
@@ -30,7 +29,7 @@ describe('fixture models on the js backend', () => {
       const f = fixture(name);
       const g = await loadModel(f.path);
       for (const threads of [1, 2]) {
-        const m = await compileJs(g, { threads });
+        const m = await compileJsLowered(g, { threads });
         const out = await m.run({ [g.inputs[0]!.name]: f.input });
         await m.dispose();
         expect(toleranceRatio(out[g.outputs[0]!.name]!, f.expected, f.atol, f.rtol)).toBeLessThanOrEqual(1);

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { Graph } from '../../src/ir/graph.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
-import { compileJs, compileProgram } from '../../runtime/js/index.ts';
+import { compileProgram } from '../../runtime/js/index.ts';
 import '../../src/ops/index.ts';
-import { toleranceRatio } from './graphs.ts';
+import { compileJsLowered, lowerForJsBackend, toleranceRatio } from './graphs.ts';
 import { lcg, uniformTensor } from '../helpers/random.ts';
 
 const CASES = [
@@ -24,10 +24,10 @@ const CASES = [
 
 async function check(g: Graph, feeds: Record<string, ReturnType<typeof uniformTensor>>, kind: RegExp) {
   inferShapes(g);
-  expect(compileProgram(g, { threads: 1 }).kernels.map((k) => k.kind).join(' | ')).toMatch(kind);
+  expect(compileProgram(lowerForJsBackend(g), { threads: 1 }).kernels.map((k) => k.kind).join(' | ')).toMatch(kind);
   const ref = runGraph(g, feeds);
   for (const threads of [1, 2]) {
-    const m = await compileJs(g, { threads });
+    const m = await compileJsLowered(g, { threads });
     const got = await m.run(feeds);
     await m.dispose();
     for (const [name, t] of Object.entries(ref)) expect(toleranceRatio(got[name]!, t)).toBeLessThanOrEqual(1);

@@ -9,9 +9,9 @@ import { Graph, type Value } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
-import { compileJs, compileProgram } from '../../runtime/js/index.ts';
+import { compileProgram } from '../../runtime/js/index.ts';
 import '../../src/ops/index.ts';
-import { toleranceRatio } from './graphs.ts';
+import { compileJsLowered, lowerForJsBackend, toleranceRatio } from './graphs.ts';
 import { lcg, uniformTensor } from '../helpers/random.ts';
 
 type Build = (g: Graph, input: (name: string, t: Tensor) => Value) => Value[];
@@ -21,10 +21,10 @@ async function check(feeds: Record<string, Tensor>, build: Build, atol = 1e-5, r
   const g = new Graph('op');
   g.outputs = build(g, (name, t) => g.addInput(name, { dtype: t.dtype, shape: [...t.shape] }));
   inferShapes(g);
-  expect(compileProgram(g, { threads: 1 }).kernels.filter((k) => k.kind === 'reference').map((k) => k.op)).toEqual([]);
+  expect(compileProgram(lowerForJsBackend(g), { threads: 1 }).kernels.filter((k) => k.kind === 'reference').map((k) => k.op)).toEqual([]);
   const ref = runGraph(g, feeds);
   for (const threads of [1, 2]) {
-    const m = await compileJs(g, { threads });
+    const m = await compileJsLowered(g, { threads });
     const got = await m.run(feeds);
     await m.dispose();
     for (const [name, t] of Object.entries(ref)) {

@@ -15,7 +15,7 @@ import { Trainer, stateAsInputs } from '../../src/train/loop/trainer.ts';
 import type { OptimizerOptions } from '../../src/train/optimizers.ts';
 import type { LossKind } from '../../src/train/losses.ts';
 import { compileProgram } from '../../runtime/js/index.ts';
-import { SMALL_CNN } from './graphs.ts';
+import { lowerForJsBackend, SMALL_CNN } from './graphs.ts';
 import { lcg, uniformTensor } from '../helpers/random.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');
@@ -94,7 +94,7 @@ describe('one training step: js backend == reference', () => {
     for (const c of CASES) {
       const p = buildTrainingGraph(withBatch(c), { loss: c.loss, optimizer: c.optimizer });
       stateAsInputs(p.graph, [...p.next.keys(), ...p.graph.initializers.filter((v) => v.role && !p.next.has(v))]);
-      const fallbacks = compileProgram(p.graph, { threads: 2 }).kernels.filter((k) => k.kind === 'reference').map((k) => k.op);
+      const fallbacks = compileProgram(lowerForJsBackend(p.graph), { threads: 2 }).kernels.filter((k) => k.kind === 'reference').map((k) => k.op);
       expect(fallbacks, c.name).toEqual([]);
     }
   });

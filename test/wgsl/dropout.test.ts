@@ -11,10 +11,9 @@ import { runGraph } from '../../src/ir/interpret.ts';
 import { compileDsl } from '../../src/frontend/dsl.ts';
 import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
 import { stateAsInputs } from '../../src/train/loop/trainer.ts';
-import { compileWgsl } from '../../runtime/wgsl/index.ts';
 import '../../src/ops/index.ts';
 import { SMALL_CNN } from '../js/graphs.ts';
-import { hasAdapter } from './gpu.ts';
+import { hasAdapter, compileWgslLowered } from './gpu.ts';
 import { lcg, uniformTensor } from '../helpers/random.ts';
 
 const bits = (t: Tensor) => new Uint32Array(Float32Array.from(t.data as ArrayLike<number>).buffer);
@@ -49,7 +48,7 @@ describe.skipIf(!hasAdapter)('DropoutTrain on wgsl: the reference mask bits', ()
   for (const c of CASES) {
     it(`shape [${c.shape}], ratio ${c.ratio}, seed ${c.seed}, steps ${c.steps}`, async () => {
       const g = dropoutGraph(c.shape, c.ratio, c.seed);
-      const m = await compileWgsl(g, { training: true });
+      const m = await compileWgslLowered(g, { training: true });
       try {
         expect(m.info?.hostFallback).toBeUndefined();
         const x = uniformTensor(c.shape, lcg(c.seed + 1));
@@ -74,7 +73,7 @@ describe.skipIf(!hasAdapter)('DropoutTrain on wgsl: the reference mask bits', ()
 describe.skipIf(!hasAdapter)('DropoutTrain with a seed past the exact range', () => {
   it('runs on the host (reported in info.hostFallback) and still matches the reference', async () => {
     const g = dropoutGraph([50], 0.5, 4_000_000);
-    const m = await compileWgsl(g, { training: true });
+    const m = await compileWgslLowered(g, { training: true });
     try {
       expect(m.info?.hostFallback).toContain('DropoutTrain');
       const feeds = { x: uniformTensor([50], lcg(2)), step: Tensor.fromArray('float32', [], [9]) };
@@ -107,7 +106,7 @@ describe.skipIf(!hasAdapter)('a CNN training step with dropout on wgsl', () => {
     for (const v of g.inputs) if (v.const) feeds[v.name] = v.const;
     feeds['dropout.step'] = Tensor.fromArray('float32', [], [7]);
 
-    const m = await compileWgsl(g, { training: true, seed: 5 });
+    const m = await compileWgslLowered(g, { training: true, seed: 5 });
     try {
       expect(m.info?.hostFallback).toBeUndefined();
       expect(m.info?.fallback).toBeUndefined();

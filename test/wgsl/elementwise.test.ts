@@ -5,8 +5,8 @@ import fc from 'fast-check';
 import { Graph, Tensor, inferShapes, LayercError } from '../../src/index.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { getGpu } from '../../runtime/wgsl/device.ts';
-import { compileWgsl, emitNode } from '../../runtime/wgsl/index.ts';
-import { hasAdapter } from './gpu.ts';
+import { emitNode } from '../../runtime/wgsl/index.ts';
+import { hasAdapter, compileWgslLowered } from './gpu.ts';
 import { uniformTensor } from '../helpers/random.ts';
 
 let gpu: GPU | null = null;
@@ -21,7 +21,7 @@ const randomTensor = (shape: number[], seed: number): Tensor => uniformTensor(sh
 async function agree(g: Graph, feeds: Record<string, Tensor>, tol = 1e-5): Promise<void> {
   inferShapes(g);
   const want = runGraph(g, feeds);
-  const m = await compileWgsl(g, { gpu: gpu! });
+  const m = await compileWgslLowered(g, { gpu: gpu! });
   try {
     const got = await m.run(feeds);
     for (const v of g.outputs) {
@@ -94,7 +94,7 @@ describe.skipIf(!hasAdapter)('wgsl elementwise', () => {
     const b = g.addNode('Relu', [a]).outputs[0]!;
     g.outputs.push(g.addNode('Sigmoid', [b]).outputs[0]!);
     inferShapes(g);
-    const m = await compileWgsl(g, { gpu });
+    const m = await compileWgslLowered(g, { gpu });
     expect(m.info).toMatchObject({ kernels: 3, pipelines: 2 });
     await m.dispose();
   });
@@ -106,7 +106,7 @@ describe.skipIf(!hasAdapter)('wgsl elementwise', () => {
     g.outputs.push(g.addNode('Relu', [x], {}, { name: 'act1' }).outputs[0]!);
     inferShapes(g);
     const broken = (n: Parameters<typeof emitNode>[0]) => emitNode(n).map((k) => ({ ...k, code: k.code.replace('max(v, f32(0.0))', 'max(v, nosuch(0.0))') }));
-    const err = await compileWgsl(g, { gpu, emit: broken }).then(() => null, (e: unknown) => e);
+    const err = await compileWgslLowered(g, { gpu, emit: broken }).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(LayercError);
     const e = err as LayercError;
     expect(e.code).toBe('LC081');
@@ -125,7 +125,7 @@ describe.skipIf(!hasAdapter)('wgsl elementwise', () => {
     g.outputs.push(g.addNode('Sigmoid', [g.addNode('Add', [h, r]).outputs[0]!]).outputs[0]!);
     expect(() => emitNode(g.nodes[1]!)).toThrow(expect.objectContaining({ code: 'LC075' }));
     await agree(g, { x: randomTensor([2, 5], 5) });
-    const m = await compileWgsl(g, { gpu });
+    const m = await compileWgslLowered(g, { gpu });
     expect(m.info?.hostFallback).toBe('hm (Hardmax)');
     await m.dispose();
   });

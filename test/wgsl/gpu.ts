@@ -3,6 +3,9 @@
 import { afterAll, beforeAll } from 'vitest';
 import { getGpu, openDevice } from '../../runtime/wgsl/device.ts';
 import { mulberry32 } from '../../src/random.ts';
+import type { Graph } from '../../src/ir/graph.ts';
+import { lowering } from '../../passes/pipelines.ts';
+import { WGSL_CAPABILITIES, compileWgsl, type WgslOptions } from '../../runtime/wgsl/index.ts';
 
 export const hasAdapter: boolean = !!(await (await getGpu()).requestAdapter());
 if (!hasAdapter) console.warn('test/wgsl: SKIPPED — no WebGPU adapter (install libvulkan1 + mesa-vulkan-drivers; see README "WGSL backend and browser")');
@@ -23,3 +26,6 @@ export function randF32(n: number, seed: number, lo = -1, hi = 1): Float32Array 
   const r = mulberry32(seed);
   return Float32Array.from({ length: n }, () => lo + r() * (hi - lo));
 }
+
+/** compileWgsl with the caller's lowering for the wgsl backend (what compileFor('wgsl', ...) does). */
+export const compileWgslLowered = (g: Graph, opts: WgslOptions = {}) => compileWgsl(g, { ...opts, lower: lowering(WGSL_CAPABILITIES) });

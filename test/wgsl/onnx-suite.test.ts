@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { caseName, findCases, runCase } from '../../src/cli/onnx-cases.ts';
 import { loadOptimizer } from '../../src/cli/level.ts';
 import { loadOnnxFile } from '../../src/frontend/onnx.ts';
-import { compileWgsl } from '../../runtime/wgsl/index.ts';
 import { MODELS, NODE_TESTS } from '../fixtures.ts';
-import { hasAdapter } from './gpu.ts';
+import { hasAdapter, compileWgslLowered } from './gpu.ts';
 
 const roots = [NODE_TESTS, MODELS];
 
@@ -33,7 +32,7 @@ describe.skipIf(!hasAdapter)('test-onnx on wgsl -O2', () => {
     for (const name of ['lenet_bn', 'mlp_bn', 'squeezenet1_1', 'bn_train_step_mlp_bn']) {
       const g = loadOnnxFile(join(MODELS, name, 'model.onnx'));
       optimize(g);
-      const m = await compileWgsl(g);
+      const m = await compileWgslLowered(g);
       await m.dispose();
       expect(m.info?.hostFallback, name).toBeUndefined();
       expect(m.info?.fallback, name).toBeUndefined();

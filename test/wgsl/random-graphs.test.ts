@@ -9,9 +9,8 @@ import fc from 'fast-check';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { cloneGraph } from '../../src/ir/clone.ts';
 import { optimize } from '../../passes/index.ts';
-import { compileWgsl } from '../../runtime/wgsl/index.ts';
 import { buildCase, graphCase, toleranceRatio } from '../js/graphs.ts';
-import { hasAdapter } from './gpu.ts';
+import { hasAdapter, compileWgslLowered } from './gpu.ts';
 
 describe.skipIf(!hasAdapter)('wgsl == reference on random conv/BN/activation graphs', () => {
   it('agree within 1e-4 + 1e-3|ref| at -O0 and -O2, with no host fallback (fast-check)', async () => {
@@ -20,7 +19,7 @@ describe.skipIf(!hasAdapter)('wgsl == reference on random conv/BN/activation gra
       const want = runGraph(graph, feeds);
       const g = cloneGraph(graph);
       if (opt) optimize(g, { level: 2 });
-      const m = await compileWgsl(g);
+      const m = await compileWgslLowered(g);
       try {
         expect(m.info?.hostFallback).toBeUndefined();
         const got = await m.run(feeds);

@@ -15,9 +15,8 @@ import { buildTrainingGraph } from '../../passes/split-train-infer.ts';
 import { stateAsInputs } from '../../src/train/loop/trainer.ts';
 import type { OptimizerOptions } from '../../src/train/optimizers.ts';
 import type { LossKind } from '../../src/train/losses.ts';
-import { compileWgsl } from '../../runtime/wgsl/index.ts';
 import { lcg, uniformTensor } from '../helpers/random.ts';
-import { hasAdapter } from './gpu.ts';
+import { hasAdapter, compileWgslLowered } from './gpu.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');
 
@@ -72,7 +71,7 @@ describe.skipIf(!hasAdapter)('one training step: wgsl == reference', () => {
       for (const v of g.inputs) if (v.const) feeds[v.name] = v.const;
 
       const want = runGraph(g, feeds, { training: true });
-      const m = await compileWgsl(g, { training: true, seed: 5 });
+      const m = await compileWgslLowered(g, { training: true, seed: 5 });
       try {
         expect(m.info?.hostFallback).toBeUndefined();
         expect(m.info?.fallback).toBeUndefined();

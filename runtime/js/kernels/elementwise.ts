@@ -1,66 +1,17 @@
 // Elementwise kernels as generated JS: unary activations from the shared table's `js` snippets (plus a
-// few math ops; activations with a SIMD form run as a wasm loop instead), and binary arithmetic with numpy
+// few math ops; expressions from src/ops/js-expr.ts; activations with a SIMD form run as a wasm loop instead), and binary arithmetic with numpy
 // broadcasting. Broadcasting is compiled away: adjacent axes that broadcast alike are merged, leaving a few
 // nested loops with constant strides (a per-channel add becomes rows of one scalar). Threads split the
 // outermost merged axis. Each element is read before it is written, so these kernels may run in place
 // (program.ts asks the planner for that).
 import type { Node } from '../../../src/ir/graph.ts';
 import { ACTIVATIONS, activationParams } from '../../../src/ops/activations.ts';
-import { lit, prod, split, staticShape, type KernelFactory } from '../kernel.ts';
+import { prod, split, staticShape, type KernelFactory } from '../kernel.ts';
+import { BINARY, LAYERC_BINARY, unaryExpr } from '../../../src/ops/js-expr.ts';
 import { hasSimdActivation } from '../wasm/simd-act.ts';
 import { emitUnary } from '../wasm/unary.ts';
 
-const MATH: Record<string, (x: string) => string> = {
-  Neg: (x) => `-${x}`, Abs: (x) => `Math.abs(${x})`, Exp: (x) => `Math.exp(${x})`, Log: (x) => `Math.log(${x})`,
-  Sqrt: (x) => `Math.sqrt(${x})`, Reciprocal: (x) => `1 / ${x}`, Floor: (x) => `Math.floor(${x})`, Ceil: (x) => `Math.ceil(${x})`,
-  Identity: (x) => x,
-  // #19's smooth ops; erf is Abramowitz-Stegun 7.1.26 (|error| < 1.5e-7, float32 level), as the WGSL kernel.
-  Erf: (x) => `${ERF_JS}(${x})`,
-  Sin: (x) => `Math.sin(${x})`, Cos: (x) => `Math.cos(${x})`,
-  Softplus: (x) => `((v) => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))))(${x})`,
-  Mish: (x) => `((v) => v * Math.tanh(v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))))(${x})`,
-};
-const ERF_JS = '((v) => { const t = 1 / (1 + 0.3275911 * Math.abs(v)); const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-v * v); return v < 0 ? -y : y; })';
-/** Gelu (opset 20) as a JS expression of x. */
-function geluJs(n: Node, x: string): string {
-  return n.attrs.approximate === 'tanh'
-    ? `((v) => 0.5 * v * (1 + Math.tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))))(${x})`
-    : `((v) => 0.5 * v * (1 + ${ERF_JS}(v * 0.7071067811865476)))(${x})`;
-}
-const BINARY: Record<string, (a: string, b: string) => string> = {
-  Add: (a, b) => `${a} + ${b}`, Sub: (a, b) => `${a} - ${b}`, Mul: (a, b) => `${a} * ${b}`, Div: (a, b) => `${a} / ${b}`,
-  Max: (a, b) => `Math.max(${a}, ${b})`, Min: (a, b) => `Math.min(${a}, ${b})`, Pow: (a, b) => `Math.pow(${a}, ${b})`,
-};
-/** The backward graph's binary helpers (src/ops/grad-helpers.ts). */
-const LAYERC_BINARY: Record<string, (a: string, b: string) => string> = {
-  ReluGrad: (dy, y) => `(${y} > 0 ? ${dy} : 0)`,
-};
-
 const isF32 = (n: Node) => [...n.inputs, ...n.outputs].every((v) => !v || v.type.dtype === 'float32');
-
-/** The JS expression of binary op `n` on `a` and `b` (no broadcasting involved), or null. */
-export function binaryExpr(n: Node, a: string, b: string): string | null {
-  const f = n.domain === 'ai.layerc' ? LAYERC_BINARY[n.op] : n.domain ? undefined : BINARY[n.op];
-  return f ? `(${f(a, b)})` : null;
-}
-
-/** The JS expression of unary op `n` applied to `x`, or null. */
-export function unaryExpr(n: Node, x: string): string | null {
-  if (n.domain) return null;
-  const a = ACTIVATIONS[n.op];
-  if (a && n.op !== 'Clip') {
-    const p = activationParams(a, n.attrs as Record<string, unknown>);
-    return a.js(x, Object.fromEntries(Object.entries(p).map(([k, v]) => [k, lit(Math.fround(v))])));
-  }
-  if (n.op === 'Clip') {
-    const lo = n.inputs[1], hi = n.inputs[2];
-    if ((lo && !lo.const) || (hi && !hi.const)) return null;
-    const p = { min: lit(lo?.const ? Number(lo.const.data[0]) : -Infinity), max: lit(hi?.const ? Number(hi.const.data[0]) : Infinity) };
-    return ACTIVATIONS.Clip!.js(x, p);
-  }
-  if (n.op === 'Gelu') return geluJs(n, x);
-  return MATH[n.op]?.(x) ?? null;
-}
 
 /** Strides of `shape` broadcast onto `out` (0 along broadcast axes). */
 export function broadcastStrides(shape: number[], out: number[]): number[] {

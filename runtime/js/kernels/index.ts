@@ -1,5 +1,11 @@
-// The kernel factories, tried in order for each node; the first that accepts the node wins. A node no
-// factory accepts runs its reference implementation (listed by `layerc bench --verbose` and compile).
+// The js backend's kernel table: op (`ai.layerc::Op` for layerc ops) -> the kernel that serves it. Where
+// several kernels serve one op, its row chooses explicitly (a Conv is the SIMD conv unless it is depthwise).
+// A kernel may still decline a node (dtype, attribute form, no SIMD); that node, and any op without a row,
+// runs its reference implementation (listed by `layerc bench --verbose` and compile).
+import type { Node } from '../../../src/ir/graph.ts';
+import { fusedAttrs } from '../../../src/ops/fused.ts';
+import { JS_EXPR_OPS } from '../../../src/ops/js-expr.ts';
+import { JS_ELEMENTWISE } from '../../../src/ops/elementwise-chain.ts';
 import type { KernelFactory } from '../kernel.ts';
 import { convKernel } from './conv.ts';
 import { depthwiseKernel } from './depthwise.ts';
@@ -27,7 +33,46 @@ import { padKernel } from './pad.ts';
 import { batchNormRuntimeKernel } from './batchnorm-runtime.ts';
 import { clipRuntimeKernel } from './clip-runtime.ts';
 
-export const KERNELS: KernelFactory[] = [convKernel, depthwiseKernel, gemmKernel, elementwiseKernel, batchNormKernel, poolKernel, softmaxKernel, concatKernel,
-  convGradInputKernel, convGradWeightKernel, reduceKernel, batchNormTrainKernel, batchNormTrainGradKernel, poolGradKernel, crossEntropyKernel, dropoutTrainKernel, jsElementwiseKernel,
-  transposeKernel, sliceKernel, gatherKernel, batchMatMulKernel, rowNormKernel, resizeKernel, convTransposeKernel,
-  depthSpaceKernel, splitKernel, sumMeanKernel, einsumKernel, padKernel, batchNormRuntimeKernel, clipRuntimeKernel];
+/** Conv (or Fused with base Conv): the blocked SIMD conv; it declines depthwise convs, which take depthwise.ts. */
+const conv: KernelFactory = (n, o) => convKernel(n, o) ?? depthwiseKernel(n, o);
+
+const rows = (ops: readonly string[], k: KernelFactory) => Object.fromEntries(ops.map((op) => [op, k]));
+
+export const KERNELS: Readonly<Record<string, KernelFactory>> = {
+  ...rows(JS_EXPR_OPS, elementwiseKernel),
+  Conv: conv,
+  'ai.layerc::Fused': (n, o) => (fusedAttrs(n.attrs).base === 'Conv' ? conv(n, o) : gemmKernel(n, o)),
+  Gemm: gemmKernel,
+  /** MatMul: the GEMM (2-D or a constant weight); other batched products take batch-matmul.ts. */
+  MatMul: (n, o) => gemmKernel(n, o) ?? batchMatMulKernel(n, o),
+  /** BatchNormalization: constant statistics fold into one multiply-add; computed ones take batchnorm-runtime.ts. */
+  BatchNormalization: (n, o) => batchNormKernel(n, o) ?? batchNormRuntimeKernel(n, o),
+  ...rows(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'], poolKernel),
+  ...rows(['Softmax', 'LogSoftmax'], softmaxKernel),
+  Concat: concatKernel,
+  ...rows(['ReduceSum', 'ReduceMean', 'ai.layerc::ReduceSumLike'], reduceKernel),
+  'ai.layerc::ConvGradInput': convGradInputKernel,
+  'ai.layerc::ConvGradWeight': convGradWeightKernel,
+  'ai.layerc::BatchNormTrain': batchNormTrainKernel,
+  'ai.layerc::BatchNormTrainGrad': batchNormTrainGradKernel,
+  ...rows(['ai.layerc::MaxPoolGrad', 'ai.layerc::AveragePoolGrad'], poolGradKernel),
+  ...rows(['ai.layerc::SoftmaxCrossEntropy', 'ai.layerc::SoftmaxCrossEntropyGrad'], crossEntropyKernel),
+  'ai.layerc::DropoutTrain': dropoutTrainKernel,
+  [`ai.layerc::${JS_ELEMENTWISE}`]: jsElementwiseKernel,
+  Transpose: transposeKernel,
+  Slice: sliceKernel,
+  Gather: gatherKernel,
+  ...rows(['DepthToSpace', 'SpaceToDepth'], depthSpaceKernel),
+  Split: splitKernel,
+  ...rows(['LayerNormalization', 'InstanceNormalization', 'GroupNormalization'], rowNormKernel),
+  ...rows(['Resize', 'Upsample'], resizeKernel),
+  ConvTranspose: convTransposeKernel,
+  ...rows(['Sum', 'Mean'], sumMeanKernel),
+  Einsum: einsumKernel,
+  Pad: padKernel,
+  /** Clip: the elementwise kernel (constant bounds); bounds computed at run time take clip-runtime.ts. */
+  Clip: (n, o) => elementwiseKernel(n, o) ?? clipRuntimeKernel(n, o),
+};
+
+/** The node's row in KERNELS. */
+export const kernelKey = (n: Node) => (n.domain ? `${n.domain}::${n.op}` : n.op);

@@ -1,7 +1,7 @@
-// The kernel of a fused elementwise chain (../fuse-elementwise.ts): the elementwise kernel's broadcast loops
+// The kernel of a fused elementwise chain (passes/fuse-elementwise.ts, src/ops/elementwise-chain.ts): the elementwise kernel's broadcast loops
 // (axes merged, constant strides, outermost axis split across threads), with the chain's straight-line body
 // evaluated per element on the leaves read once each.
-import { JS_ELEMENTWISE } from '../fuse-elementwise.ts';
+import { JS_ELEMENTWISE } from '../../../src/ops/elementwise-chain.ts';
 import { staticShape, type KernelFactory } from '../kernel.ts';
 import { broadcastStrides, coalesce, loopsJs } from './elementwise.ts';
 

@@ -68,6 +68,9 @@ const SIMD_ACTS: Record<string, Emit> = {
 
 export function hasSimdActivation(name: string): boolean { return name in SIMD_ACTS; }
 
+/** Activations with a SIMD loop (the js backend keeps them out of elementwise chains). */
+export const SIMD_ACTIVATIONS: readonly string[] = Object.keys(SIMD_ACTS);
+
 /** Applies the activation to the v128 local `x` in place (`tmp` is scratch, `zero` holds 0). */
 export function simdActivation(c: Code, step: { name: string; params: ActivationParams }, x: number, tmp: number, zero: number): void {
   const f = SIMD_ACTS[step.name];

@@ -10,7 +10,7 @@ import { Trainer } from './trainer.ts';
 import { batches, gatherRows, type Dataset, type Split } from './data.ts';
 import { checkSchedule, learningRateAt, type LrSchedule } from '../schedule.ts';
 import { saveCheckpoint, sha256, loadCheckpoint } from '../../io/safetensors.ts';
-import { getBackend } from '../../../runtime/backend.ts';
+import { compileFor } from '../../compile-for.ts';
 import { LayercError, lcError } from '../../diagnostics.ts';
 import { checkLabels } from './check-data.ts';
 import { manifestToMetadata, type StateManifest } from '../state.ts';
@@ -72,7 +72,7 @@ export function applyState(g: Graph, state: Map<string, Tensor>): void {
 
 /** Mean loss and accuracy (classification) or MSE of the inference graph on a split. */
 export async function evaluate(g: Graph, split: Split, loss: 'mse' | 'cross-entropy', backend = 'reference', batch = 500, threads?: number): Promise<{ loss: number; accuracy?: number }> {
-  const model = await (await getBackend(backend)).compile(g, { threads });
+  const model = await compileFor(backend, g, { threads });
   let total = 0, correct = 0, count = 0;
   try {
     for (const b of batches(split, Math.min(batch, split.x.shape[0]), 0, 0, false)) {

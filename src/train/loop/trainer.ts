@@ -7,7 +7,8 @@
 // in the graph reads it, it is saved and restored with the rest of the state.
 import type { Graph, Value } from '../../ir/graph.ts';
 import { Tensor } from '../../ir/tensor.ts';
-import { getBackend, type CompiledModel } from '../../../runtime/backend.ts';
+import type { CompiledModel } from '../../../runtime/backend.ts';
+import { compileFor } from '../../compile-for.ts';
 import type { TrainingProgram } from '../../../passes/split-train-infer.ts';
 import { runGraph } from '../../ir/interpret.ts';
 import { isFloat } from '../../ir/dtype.ts';
@@ -45,7 +46,7 @@ export class Trainer {
     const frozen = program.graph.initializers.filter((v) => v.role && !program.next.has(v));
     const lr = program.graph.initializers.filter((v) => v.name === LEARNING_RATE);
     stateAsInputs(program.graph, [...program.next.keys(), ...frozen, ...lr]);
-    const compiled = await (await getBackend(backend)).compile(program.graph, { training: true, seed, threads });
+    const compiled = await compileFor(backend, program.graph, { training: true, seed, threads });
     return new Trainer(program, compiled);
   }
 
