@@ -20,13 +20,14 @@ export const eliminateCommonSubexpressions: Pass = {
   options: { maxConstElements: { default: 4096, doc: 'largest initializer compared by value' } },
   run(g, ctx) {
     const rw = new Rewriter(g);
-    mergeEqualConstants(g, rw, ctx, ctx.options.maxConstElements as number);
-    mergeEqualNodes(g, rw, ctx);
+    const merged = mergeEqualConstants(g, rw, ctx, ctx.options.maxConstElements as number) + mergeEqualNodes(g, rw, ctx);
     rw.flush();
+    return merged > 0;
   },
 };
 
-function mergeEqualConstants(g: Graph, rw: Rewriter, ctx: PassContext, maxElements: number): void {
+function mergeEqualConstants(g: Graph, rw: Rewriter, ctx: PassContext, maxElements: number): number {
+  let merged = 0;
   const seen = new Map<string, Value[]>();
   const outputs = new Set(g.outputs);
   for (const c of [...g.initializers]) {
@@ -38,11 +39,14 @@ function mergeEqualConstants(g: Graph, rw: Rewriter, ctx: PassContext, maxElemen
     if (!same) { bucket.push(c); seen.set(key, bucket); continue; }
     rw.replaceAllUses(c, same);
     rw.dropIfUnused(c);
+    merged++;
     ctx.count('equal initializers merged');
   }
+  return merged;
 }
 
-function mergeEqualNodes(g: Graph, rw: Rewriter, ctx: PassContext): void {
+function mergeEqualNodes(g: Graph, rw: Rewriter, ctx: PassContext): number {
+  let merged = 0;
   const ids = new Map<Value, number>();
   const id = (v: Value | null) => {
     if (!v) return -1;
@@ -64,8 +68,10 @@ function mergeEqualNodes(g: Graph, rw: Rewriter, ctx: PassContext): void {
     if (!mergeable(g, node, first)) { ctx.skip('both are graph outputs'); continue; }
     node.outputs.forEach((o, i) => rw.replaceAllUses(o, first.outputs[i]!));
     rw.remove(node);
+    merged++;
     ctx.count(`duplicate nodes merged`);
   }
+  return merged;
 }
 
 /** A duplicate's graph output can only move onto a value that is not itself a graph output (it takes the name). */

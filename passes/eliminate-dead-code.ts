@@ -18,18 +18,22 @@ export const eliminateDeadCode: Pass = {
       for (const v of n.inputs) if (v?.producer) live.add(v.producer);
     }
     const rw = new Rewriter(g);
+    let removed = 0;
     for (let i = g.nodes.length - 1; i >= 0; i--) {
       const n = g.nodes[i]!;
       if (live.has(n)) continue;
       rw.remove(n);
+      removed++;
       ctx.count('dead nodes removed');
     }
     const outputs = new Set(g.outputs), inputs = new Set(g.inputs);
     for (const v of g.initializers) {
       if (v.users.length || outputs.has(v) || inputs.has(v)) continue;
       rw.dropIfUnused(v);
+      removed++;
       ctx.count('unused initializers removed');
     }
     rw.flush();
+    return removed > 0;
   },
 };

@@ -1,6 +1,7 @@
 // eliminate-identity: removes nodes that return one of their inputs unchanged. The rewrites are a table of
 // rules (tinygrad style), one row per op with its algebra; a rule returns the input that the node's output
-// equals, or null to decline. The driver applies a rule only when the node's output has exactly the
+// equals, or null to decline. Each row becomes a rule of the pattern engine (./rewrite-engine.ts), which
+// applies it only when the node's output has exactly the
 // input's dtype and shape (so `x + 0` that broadcasts x to a bigger shape is kept), when the node's other
 // outputs are unused, and when a graph output keeps its name: `Graph.replaceAllUses` renames the surviving
 // value to the output's name, which is impossible when that value is a graph input, an initializer or
@@ -9,9 +10,9 @@ import type { Dim, Graph, Node, Value } from '../src/ir/graph.ts';
 import { isStatic } from '../src/ir/graph.ts';
 import { ONNX_DTYPES } from '../src/ops/shape.ts';
 import type { Pass } from './pass.ts';
-import { Rewriter } from './rewriter.ts';
+import { decline, rewrite, rule, type Rule } from './rewrite-engine.ts';
 
-type Rule = (n: Node, g: Graph) => Value | null;
+type Equals = (n: Node, g: Graph) => Value | null;
 
 const x0 = (n: Node) => n.inputs[0] ?? null;
 const constOf = (v: Value | null | undefined, g: Graph) => (v && v.const && !g.inputs.includes(v) ? v.const : null);
@@ -22,7 +23,7 @@ const allEqual = (v: Value | null | undefined, g: Graph, k: number) => {
 /** The output has the input's exact shape; Squeeze/Flatten of symbolic dims count only when fully static. */
 const sameStaticShape = (n: Node) => isStatic(x0(n)?.type.shape ?? null) && sameShape(x0(n)!.type.shape, n.outputs[0]!.type.shape);
 
-export const RULES: Record<string, Rule> = {
+export const RULES: Record<string, Equals> = {
   // Identity(x) -> x
   Identity: x0,
   // Dropout(x) -> x outside training (no training_mode input, or a constant false one), or with ratio 0
@@ -75,21 +76,30 @@ function refusal(g: Graph, n: Node, src: Value): string | null {
   return null;
 }
 
+/** The table as engine rules: match finds the surviving input (or declines with the refusal), apply rewires. */
+export const IDENTITY_RULES: Rule[] = Object.entries(RULES).map(([op, equals]) => rule({
+  name: `${op} removed`,
+  root: op,
+  match(n, g) {
+    const src = equals(n, g);
+    if (!src) return null;
+    const why = refusal(g, n, src);
+    return why ? decline(why, [n]) : { n, src };
+  },
+  apply({ n, src }, rw) {
+    rw.replaceAllUses(n.outputs[0]!, src);
+    rw.remove(n);
+  },
+}));
+
 export const eliminateIdentity: Pass = {
   name: 'eliminate-identity',
   summary: 'removes Identity, inference Dropout, no-op Reshape/Transpose/Squeeze/Cast/Pad/Concat, x*1 and x+0',
   run(g, ctx) {
-    const rw = new Rewriter(g);
-    for (const n of [...g.nodes]) {
-      const rule = n.domain ? undefined : RULES[n.op];
-      const src = rule?.(n, g);
-      if (!src) continue;
-      const why = refusal(g, n, src);
-      if (why) { ctx.skip(why); continue; }
-      rw.replaceAllUses(n.outputs[0]!, src);
-      rw.remove(n);
-      ctx.count(`${n.op} removed`);
-    }
-    rw.flush();
+    const r = rewrite(g, IDENTITY_RULES);
+    for (const [name, n] of Object.entries(r.fired)) ctx.count(name, n);
+    for (const d of r.declined) ctx.skip(d.declined);
+    ctx.fired(r.fired);
+    return r.changed;
   },
 };

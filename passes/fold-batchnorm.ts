@@ -24,97 +24,21 @@
 // the producer's output and every link's output have exactly one user and are not graph outputs; weights,
 // biases and BN parameters are float32 constants; the channel axis of the map is the op's channel axis.
 // New constants are created (weights may be shared); the old ones are dropped when nothing uses them.
+// The cases are rows of FOLD_RULES (bottom of this file), run by the pattern engine (./rewrite-engine.ts): each
+// row's match finds the chain and checks the guards without changing anything, its apply does the fold below.
 import type { Graph, Node, Value } from '../src/ir/graph.ts';
 import { Tensor } from '../src/ir/tensor.ts';
-import type { Pass, PassContext } from './pass.ts';
-import { Rewriter } from './rewriter.ts';
-import { batchNormBlocker, batchNormScaleShift, fromBatchNorm } from './simplify-inference.ts';
+import type { Pass } from './pass.ts';
+import type { Rewriter } from './rewriter.ts';
+import { decline, rewrite, rule, type Rule } from './rewrite-engine.ts';
+import { batchNormBlocker } from './simplify-inference.ts';
+import { chainAfter, chainBefore, isF32Const, nums, single, type Chain, type Site } from './affine-chain.ts';
 
-interface Affine { a: Float64Array; s: Float64Array }
-interface Chain extends Affine { links: Node[]; first: Value; last: Value; scales: boolean }
-/** Where a chain can sit: the channel axis and count of the tensor it maps, and the tensor's rank. */
-interface Site { axis: number; C: number; rank: number }
+/** The BN a node stands for (itself, or the BN simplify-inference made it from: Node.origin), for reports. */
+const bnOf = (n: Node): { op: string; name: string } | undefined =>
+  (n.op === 'BatchNormalization' && !n.domain ? n : n.origin?.op === 'BatchNormalization' ? n.origin : undefined);
 
-const BASES = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
-const isF32Const = (v: Value | null | undefined): v is Value => !!v?.const && v.const.dtype === 'float32';
-const nums = (v: Value) => v.const!.data as ArrayLike<number>;
-
-/** The BN (or BN-made Mul/Add) a node stands for, for reporting. */
-const bnOf = (n: Node): Node | undefined => (n.op === 'BatchNormalization' && !n.domain ? n : fromBatchNorm(n));
-
-/** The link `n` (reading `x`) as a per-channel affine map at `site`, or null. */
-function linkAffine(n: Node, x: Value, site: Site): Affine | null {
-  if (n.domain || n.outputs.length !== 1 || n.inputs[0] === null) return null;
-  const { axis, C, rank } = site;
-  if (n.op === 'BatchNormalization') {
-    if (n.inputs[0] !== x || axis !== 1 || batchNormBlocker(n) || n.inputs[1]!.const!.size !== C) return null;
-    return batchNormScaleShift(n);
-  }
-  if (!['Mul', 'Add', 'Sub', 'Div'].includes(n.op) || n.inputs.length !== 2) return null;
-  const k = n.inputs[0] === x ? n.inputs[1] : n.inputs[1] === x ? n.inputs[0] : null;
-  if (!isF32Const(k) || k === x || x.type.dtype !== 'float32') return null;
-  // c / x is not affine in x; x / c is x * (1/c) only when every 1/c is a finite float32.
-  if (n.op === 'Div' && (n.inputs[0] !== x || !Array.from(nums(k)).every((v) => v !== 0 && Number.isFinite(Math.fround(1 / v))))) return null;
-  const ks = k.const!.shape;
-  if (ks.length > rank) return null;
-  const off = rank - ks.length;
-  if (!ks.every((d, i) => d === 1 || (i + off === axis && d === C))) return null;
-  const vals = nums(k), perChannel = k.const!.size === C && C > 1;
-  const at = (c: number) => vals[perChannel ? c : 0]!;
-  const a = new Float64Array(C).fill(1), s = new Float64Array(C);
-  const reversed = n.inputs[0] !== x; // c - x = -x + c
-  for (let c = 0; c < C; c++) {
-    const v = at(c);
-    if (n.op === 'Mul') a[c] = v;
-    else if (n.op === 'Div') a[c] = 1 / v;
-    else if (n.op === 'Add') s[c] = v;
-    else if (reversed) { a[c] = -1; s[c] = v; } else s[c] = -v;
-  }
-  return { a, s };
-}
-
-const single = (g: Graph, v: Value): Node | null => (v.users.length === 1 && !g.outputs.includes(v) ? v.users[0]! : null);
-
-/** Composes links (each reading the previous one's output, the first reading `first`): y = a * x + s. */
-function compose(links: Node[], first: Value, site: Site): Chain | null {
-  const a = new Float64Array(site.C).fill(1), s = new Float64Array(site.C);
-  let cur = first, scales = false;
-  for (const u of links) {
-    const f = linkAffine(u, cur, site);
-    if (!f) return null;
-    for (let c = 0; c < site.C; c++) { a[c]! *= f.a[c]!; s[c] = s[c]! * f.a[c]! + f.s[c]!; }
-    scales ||= !(u.op === 'Add' || (u.op === 'Sub' && u.inputs[0] === cur)); // a pure shift (x + c, x - c)
-    cur = u.outputs[0]!;
-  }
-  return links.length ? { a, s, links, first, last: cur, scales } : null;
-}
-
-/** The longest chain of links starting at the sole user of `v`. */
-function chainAfter(g: Graph, v: Value, site: Site): Chain | null {
-  const links: Node[] = [];
-  let cur = v;
-  for (let u = single(g, cur); u && linkAffine(u, cur, site); u = single(g, cur)) {
-    links.push(u);
-    cur = u.outputs[0]!;
-  }
-  return compose(links, v, site);
-}
-
-/** The longest chain of links ending at `x`, each link's output used only by the next (x: by the consumer). */
-function chainBefore(g: Graph, x: Value, site: Site): Chain | null {
-  const links: Node[] = [];
-  let cur = x;
-  while (cur.producer && single(g, cur)) {
-    const p = cur.producer;
-    const data = p.inputs.find((v) => v && !v.const) ?? null;
-    // The map must not broadcast its input up (x [3, 1] + c [1, 4]): the consumer would then read a smaller tensor.
-    if (!data || JSON.stringify(data.type.shape) !== JSON.stringify(cur.type.shape) || !linkAffine(p, data, site)) break;
-    links.unshift(p);
-    cur = data;
-  }
-  return compose(links, cur, site);
-}
-
+/** The channel axis of p's output (its site), or why there is none. */
 function outputSite(p: Node): Site | string {
   const w = p.inputs[1], out = p.outputs[0]!;
   if (!isF32Const(w)) return `${p.op} weight is not a float32 constant`;
@@ -147,8 +71,8 @@ function dropChain(rw: Rewriter, chain: Chain, out: Value, extra: (Value | null 
   for (const v of extra) rw.dropIfUnused(v);
 }
 
-/** Folds `chain` (after p's output) into p's constants. Returns false when there is nothing to fold. */
-function foldIntoProducer(rw: Rewriter, p: Node, chain: Chain): boolean {
+/** Folds `chain` (after p's output) into p's constants. */
+function foldIntoProducer(rw: Rewriter, p: Node, chain: Chain): void {
   const g = rw.g;
   const { a, s } = chain;
   const C = a.length, w = p.inputs[1]!, W = w.const!, b = p.inputs[2] ?? null;
@@ -168,7 +92,7 @@ function foldIntoProducer(rw: Rewriter, p: Node, chain: Chain): boolean {
     rw.setInput(p, 1, g.addConst(`${w.name}_folded`, new Tensor('float32', [...W.shape], wd)));
     if (hasShift) rw.setInput(p, 2, g.addConst(`${p.name}_bias_folded`, f32([C], C, (o) => (b ? nums(b)[o]! : 0) * a[o]! + s[o]!)));
     dropChain(rw, chain, p.outputs[0]!, [w, oldB]);
-    return true;
+    return;
   }
   if (p.op === 'Gemm') {
     const transB = Number(p.attrs.transB ?? 0), beta = Number(p.attrs.beta ?? 1);
@@ -184,33 +108,35 @@ function foldIntoProducer(rw: Rewriter, p: Node, chain: Chain): boolean {
       p.attrs = { ...p.attrs, beta: 1 };
     }
     dropChain(rw, chain, p.outputs[0]!, [w, oldB]);
-    return true;
+    return;
   }
   // MatMul with a constant 2-D weight [K, N]: scale the columns; a shift needs a bias somewhere.
   const rank = p.outputs[0]!.type.shape!.length;
-  if (!chain.scales && rank !== 2) return false; // MatMul + Add(s) is already the best form
   const wf = g.addConst(`${w.name}_folded`, f32([...W.shape], W.size, (i) => W.data[i]! * a[i % C]!));
   const shift = hasShift ? g.addConst(`${p.name}_bias_folded`, f32([C], C, (o) => s[o]!)) : null;
   if (shift && rank === 2) {
     const gemm = rw.addNode('Gemm', [p.inputs[0]!, wf, shift], {}, { name: `${p.name}_gemm`, span: p.span }, p, chain.last);
     dropChain(rw, chain, gemm.outputs[0]!, []);
     rw.remove(p);
-    return true;
+    return;
   }
   rw.setInput(p, 1, wf);
   const out = shift ? rw.addNode('Add', [p.outputs[0]!, shift], {}, { name: `${p.name}_bias`, span: p.span }, chain.links[0]!, chain.last).outputs[0]! : p.outputs[0]!;
   dropChain(rw, chain, out, [w]);
-  return true;
 }
 
-/** Folds `chain` (before conv's input 0) into the conv's weights and bias, when exact. */
-function foldIntoConsumer(rw: Rewriter, conv: Node, chain: Chain): string | null {
-  const g = rw.g;
-  const { a, s } = chain;
+/** Why folding `chain` before `conv` would not be exact: a shift read through zero padding. */
+function paddingBlocks(conv: Node, chain: Chain): string | null {
   const pads = (conv.attrs.pads as number[] | undefined) ?? [];
   const autoPad = String(conv.attrs.auto_pad ?? 'NOTSET');
   const padded = pads.some((p) => p !== 0) || !(autoPad === 'NOTSET' || autoPad === 'VALID');
-  if (padded && s.some((x) => x !== 0)) return 'Conv zero-pads its input (a shift does not commute with padding)';
+  return padded && chain.s.some((x) => x !== 0) ? 'Conv zero-pads its input (a shift does not commute with padding)' : null;
+}
+
+/** Folds `chain` (before conv's input 0) into the conv's weights and bias (exact: paddingBlocks said so). */
+function foldIntoConsumer(rw: Rewriter, conv: Node, chain: Chain): void {
+  const g = rw.g;
+  const { a, s } = chain;
   const w = conv.inputs[1]!, W = w.const!, b = conv.inputs[2] ?? null;
   const group = Number(conv.attrs.group ?? 1), M = W.shape[0]!, Cg = W.shape[1]!, Mg = M / group, per = W.size / (M * Cg);
   const bias = new Float64Array(M);
@@ -227,7 +153,6 @@ function foldIntoConsumer(rw: Rewriter, conv: Node, chain: Chain): string | null
   for (const n of chain.links) rw.remove(n);
   rw.dropIfUnused(w);
   rw.dropIfUnused(b);
-  return null;
 }
 
 /** Folds `chain` (before input A of a Gemm with transA 0) into B and C. */
@@ -291,78 +216,114 @@ function foldIntoMatMulInput(rw: Rewriter, p: Node, chain: Chain): Chain | null 
   return null;
 }
 
-function countFolds(ctx: PassContext, links: Node[], into: string): void {
-  const seen = new Set<Node>();
+type Count = (what: string, n?: number) => void;
+
+/** Counts each folded link in the user's terms, a BN (or the Mul/Add made from it) once. */
+function countFolds(count: Count, links: Node[], into: string): void {
+  const seen = new Set<string>();
   for (const n of links) {
     const bn = bnOf(n);
-    if (!bn) ctx.count(`${n.op} folded into ${into}`);
-    else if (!seen.has(bn)) { seen.add(bn); ctx.count(`BatchNormalization folded into ${into}`); }
+    if (!bn) count(`${n.op} folded into ${into}`);
+    else if (!seen.has(bn.name)) { seen.add(bn.name); count(`BatchNormalization folded into ${into}`); }
   }
 }
+
+interface Fold { p: Node; chain: Chain }
+
+const constParams = (p: Node) => isF32Const(p.inputs[1]) && (!p.inputs[2] || isF32Const(p.inputs[2]));
+const rankOf = (v: Value | null | undefined) => v?.type.shape?.length ?? 0;
+
+/**
+ * An input-side row: the chain before `p`'s input 0 (an affine map on the channel axis `site` gives) folds into
+ * p's constants. `guard` declines an inexact case; `fold` returns an output-side chain it also folded, if any.
+ */
+function inputSide(root: string, site: (p: Node) => Site | null, fold: (rw: Rewriter, p: Node, c: Chain, count: Count) => void,
+  guard: (p: Node, c: Chain) => string | null = () => null): Rule {
+  return rule<Fold>({
+    name: `${root} input side`,
+    root,
+    match(p, g) {
+      const at = site(p);
+      const chain = at && chainBefore(g, p.inputs[0]!, at);
+      if (!chain) return null;
+      const why = guard(p, chain);
+      return why ? decline(why, chain.links) : { p, chain };
+    },
+    apply: ({ p, chain }, rw, count) => fold(rw, p, chain, count),
+  });
+}
+
+/** An output-side row: the chain after `root`'s output folds into its weights and bias. */
+function outputSide(root: string): Rule {
+  return rule<Fold>({
+    name: `${root} output side`,
+    root,
+    match(p, g) {
+      const out = p.outputs[0]!;
+      if (out.users.length !== 1 || g.outputs.includes(out)) {
+        return decline(g.outputs.includes(out) ? `${p.op} output is a graph output` : `${p.op} output has other consumers`, out.users);
+      }
+      const u = out.users[0]!;
+      const at = outputSite(p);
+      if (typeof at === 'string') return decline(at, [u]);
+      if ((p.op === 'ConvTranspose' || p.op === 'Conv') && p.inputs[2] && !isF32Const(p.inputs[2])) return decline(`${p.op} bias is not a float32 constant`, [u]);
+      const chain = chainAfter(g, out, at);
+      if (!chain) return u.op === 'BatchNormalization' && batchNormBlocker(u) ? null : decline(`BatchNormalization channel axis 1 is not ${p.op}'s output channel axis`, [u]);
+      if (p.op === 'MatMul' && !chain.scales && rankOf(out) !== 2) return null; // MatMul + Add(s) is already the best form
+      return { p, chain };
+    },
+    apply({ p, chain }, rw, count) { foldIntoProducer(rw, p, chain); countFolds(count, chain.links, p.op); },
+  });
+}
+
+/**
+ * The rewrite table, one row per case (the algebra of each is in the header comment). Rows of one root run in
+ * order on the same node: input side first (a chain before this op whose own producer could not take it), then
+ * output side.
+ */
+export const FOLD_RULES: readonly Rule[] = [
+  // (a*x + s) -> Conv  =>  Conv(x, W*a[c], b + sum W*s[c]); exact without zero padding (a pure scale always)
+  inputSide('Conv', (p) => (constParams(p) && p.inputs[0]!.type.shape
+    ? { axis: 1, C: p.inputs[1]!.const!.shape[1]! * Number(p.attrs.group ?? 1), rank: rankOf(p.inputs[0]) } : null),
+  (rw, p, c, count) => { foldIntoConsumer(rw, p, c); countFolds(count, c.links, 'Conv (input side)'); }, paddingBlocks),
+  // (a*A + s) -> Gemm, transA 0 (A's columns are the channels)  =>  Gemm(A, B*a[k], beta*C + alpha*sB)
+  inputSide('Gemm', (p) => (!Number(p.attrs.transA ?? 0) && constParams(p) && rankOf(p.inputs[0]) === 2
+    ? { axis: 1, C: p.inputs[1]!.const!.shape[Number(p.attrs.transB ?? 0) ? 1 : 0]!, rank: 2 } : null),
+  (rw, p, c, count) => { foldIntoGemmInput(rw, p, c); countFolds(count, c.links, 'Gemm (input side)'); }),
+  // per-row (a*A + s) -> Gemm, transA 1 (A is [K, M]: its rows are the reduced axis; a BN maps columns and stays)
+  inputSide('Gemm', (p) => (Number(p.attrs.transA ?? 0) && constParams(p) && rankOf(p.inputs[0]) === 2
+    ? { axis: 0, C: p.inputs[1]!.const!.shape[Number(p.attrs.transB ?? 0) ? 1 : 0]!, rank: 2 } : null),
+  (rw, p, c, count) => { foldIntoGemmInput(rw, p, c); countFolds(count, c.links, 'Gemm (input side)'); }),
+  // (a*x + s) -> MatMul(·, W 2-D)  =>  MatMul(x, a*W) + sW (the bias joins the output-side chain, or Gemm / Add)
+  inputSide('MatMul', (p) => (isF32Const(p.inputs[1]) && p.inputs[1]!.const!.shape.length === 2 && rankOf(p.inputs[0]) >= 2
+    ? { axis: rankOf(p.inputs[0]) - 1, C: p.inputs[1]!.const!.shape[0]!, rank: rankOf(p.inputs[0]) } : null),
+  (rw, p, c, count) => {
+    countFolds(count, c.links, 'MatMul (input side)');
+    const after = foldIntoMatMulInput(rw, p, c);
+    if (after) countFolds(count, after.links, 'MatMul');
+  }),
+  // P -> (a*y + s) for P in Conv, ConvTranspose, Gemm, MatMul  =>  P with W*a[o], b*a[o] + s[o]
+  outputSide('Conv'),
+  outputSide('ConvTranspose'),
+  outputSide('Gemm'),
+  outputSide('MatMul'),
+];
 
 export const foldBatchnorm: Pass = {
   name: 'fold-batchnorm',
   summary: 'fold BatchNormalization / per-channel scale and shift into the weights and bias of an adjacent Conv, ConvTranspose, Gemm or MatMul',
   run(g, ctx) {
-    const why = new Map<Node, string>(); // BN -> why it was not folded
-    const note = (n: Node | null | undefined, reason: string) => { const bn = n && bnOf(n); if (bn && !why.has(bn)) why.set(bn, reason); };
-    const rw = new Rewriter(g);
-    const alive = (n: Node) => n.outputs[0]!.producer === n && !rw.isRemoved(n);
-    for (const p of [...g.nodes]) {
-      if (p.domain || !BASES.has(p.op) || !alive(p)) continue;
-      // Input side first (a chain before this Conv whose own producer could not take it), then output side.
-      if (p.op === 'Conv' && isF32Const(p.inputs[1]) && p.inputs[0]!.type.shape && (!p.inputs[2] || isF32Const(p.inputs[2]))) {
-        const x = p.inputs[0]!, W = p.inputs[1]!.const!;
-        const chain = chainBefore(g, x, { axis: 1, C: W.shape[1]! * Number(p.attrs.group ?? 1), rank: x.type.shape!.length });
-        if (chain) {
-          const blocked = foldIntoConsumer(rw, p, chain);
-          if (blocked) chain.links.forEach((n) => note(n, blocked));
-          else countFolds(ctx, chain.links, `${p.op} (input side)`);
-        }
-      }
-      if (p.op === 'Gemm' && !Number(p.attrs.transA ?? 0) && isF32Const(p.inputs[1]) && (!p.inputs[2] || isF32Const(p.inputs[2])) && p.inputs[0]!.type.shape?.length === 2) {
-        const B = p.inputs[1]!.const!;
-        const chain = chainBefore(g, p.inputs[0]!, { axis: 1, C: B.shape[Number(p.attrs.transB ?? 0) ? 1 : 0]!, rank: 2 });
-        if (chain) { foldIntoGemmInput(rw, p, chain); countFolds(ctx, chain.links, 'Gemm (input side)'); }
-      }
-      // transA 1: A is [K, M], its rows are the reduced axis; a per-row Mul/Add ([K, 1]) folds the same way
-      // (a BN's channels are A's columns, the output's rows, so a BN stays).
-      if (p.op === 'Gemm' && Number(p.attrs.transA ?? 0) && isF32Const(p.inputs[1]) && (!p.inputs[2] || isF32Const(p.inputs[2])) && p.inputs[0]!.type.shape?.length === 2) {
-        const B = p.inputs[1]!.const!;
-        const chain = chainBefore(g, p.inputs[0]!, { axis: 0, C: B.shape[Number(p.attrs.transB ?? 0) ? 1 : 0]!, rank: 2 });
-        if (chain) { foldIntoGemmInput(rw, p, chain); countFolds(ctx, chain.links, 'Gemm (input side)'); }
-      }
-      if (p.op === 'MatMul' && isF32Const(p.inputs[1]) && p.inputs[1]!.const!.shape.length === 2 && (p.inputs[0]!.type.shape?.length ?? 0) >= 2) {
-        const rank = p.inputs[0]!.type.shape!.length;
-        const chain = chainBefore(g, p.inputs[0]!, { axis: rank - 1, C: p.inputs[1]!.const!.shape[0]!, rank });
-        if (chain) {
-          countFolds(ctx, chain.links, 'MatMul (input side)');
-          const after = foldIntoMatMulInput(rw, p, chain);
-          if (after !== false) { if (after) countFolds(ctx, after.links, 'MatMul'); continue; }
-        }
-      }
-      const out = p.outputs[0]!;
-      const site = outputSite(p);
-      if (out.users.length !== 1 || g.outputs.includes(out)) {
-        const reason = g.outputs.includes(out) ? `${p.op} output is a graph output` : `${p.op} output has other consumers`;
-        out.users.forEach((u) => note(u, reason));
-        continue;
-      }
-      if (typeof site === 'string') { note(out.users[0], site); continue; }
-      if (p.op === 'ConvTranspose' || p.op === 'Conv') {
-        if (p.inputs[2] && !isF32Const(p.inputs[2])) { note(out.users[0], `${p.op} bias is not a float32 constant`); continue; }
-      }
-      const chain = chainAfter(g, out, site);
-      if (!chain) {
-        const u = out.users[0]!;
-        if (!(u.op === 'BatchNormalization' && batchNormBlocker(u))) note(u, `BatchNormalization channel axis 1 is not ${p.op}'s output channel axis`);
-        continue;
-      }
-      if (foldIntoProducer(rw, p, chain)) countFolds(ctx, chain.links, p.op);
+    const r = rewrite(g, FOLD_RULES);
+    for (const [what, n] of Object.entries(r.counts)) ctx.count(what, n);
+    ctx.fired(r.fired);
+    // Every BN left in the graph is reported once, with the first reason a rule gave about it.
+    const why = new Map<string, string>();
+    for (const d of r.declined) for (const n of d.nodes) { const bn = bnOf(n); if (bn && !why.has(bn.name)) why.set(bn.name, d.declined); }
+    const left = new Map<string, Node>();
+    for (const n of g.nodes) { const bn = bnOf(n); if (bn && !left.has(bn.name)) left.set(bn.name, n); }
+    for (const [name, n] of left) {
+      ctx.skip(why.get(name) ?? (n.op === 'BatchNormalization' ? batchNormBlocker(n) : null) ?? 'not next to a Conv, ConvTranspose, Gemm or MatMul');
     }
-    rw.flush();
-    const left = new Set<Node>();
-    for (const n of g.nodes) { const bn = bnOf(n); if (bn) left.add(bn); }
-    for (const bn of left) ctx.skip(why.get(bn) ?? (bn.op === 'BatchNormalization' && alive(bn) ? batchNormBlocker(bn) : null) ?? 'not next to a Conv, ConvTranspose, Gemm or MatMul');
+    return r.changed;
   },
 };

@@ -99,6 +99,6 @@ export const foldConstants: Pass = {
   summary: 'evaluates nodes whose inputs are all constants (and Shape of static shapes) at compile time',
   options: { maxElements: { default: DEFAULT_MAX_ELEMENTS, doc: 'largest folded result in elements' } },
   run(g, ctx) {
-    foldConstantsInPlace(g, { maxElements: ctx.options.maxElements as number }, ctx);
+    return foldConstantsInPlace(g, { maxElements: ctx.options.maxElements as number }, ctx) > 0;
   },
 };

@@ -86,5 +86,6 @@ export const fuseElementwiseChains: Pass = {
     const separate = new Set(String(ctx.options.separate).split(',').filter(Boolean));
     const { merged, chains } = fuseElementwise(g, separate);
     if (chains) { ctx.count('elementwise chains', chains); ctx.count('nodes merged into chains', merged); }
+    return chains > 0;
   },
 };

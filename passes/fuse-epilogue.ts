@@ -95,6 +95,7 @@ export function fuseEpilogueFor(caps: FusionCapabilities): Pass {
       const target: FusionCapabilities = ctx.options['conv-transpose'] === true && !caps.bases.ConvTranspose
         ? { ...caps, bases: { ...caps.bases, ConvTranspose: caps.bases.Conv ?? [] } } : caps;
       const rw = new Rewriter(g);
+      let fused = 0;
       for (const p of [...g.nodes]) {
         if (rw.isRemoved(p)) continue;
         const out = p.outputs[0]!;
@@ -105,8 +106,10 @@ export function fuseEpilogueFor(caps: FusionCapabilities): Pass {
         if (!chain.length) continue;
         ctx.count(`${p.op === 'Fused' ? fusedAttrs(p.attrs).base : p.op} fused with its epilogue`);
         ctx.count('epilogue steps', chain.length);
+        fused++;
       }
       rw.flush();
+      return fused > 0;
     },
   };
 }

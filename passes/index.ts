@@ -2,7 +2,7 @@
 // returns it with one report per pass that ran.
 import type { Graph } from '../src/ir/graph.ts';
 import { lcError } from '../src/diagnostics.ts';
-import { runPasses, type Pass, type PassReport } from './pass.ts';
+import { runPasses, runToFixpoint, type Pass, type PassReport } from './pass.ts';
 import { foldConstants } from './fold-constants.ts';
 import { eliminateIdentity } from './eliminate-identity.ts';
 import { eliminateCommonSubexpressions } from './eliminate-common-subexpressions.ts';
@@ -10,7 +10,7 @@ import { eliminateDeadCode } from './eliminate-dead-code.ts';
 import { simplifyInference } from './simplify-inference.ts';
 import { foldBatchnorm } from './fold-batchnorm.ts';
 import { fuseEpilogue } from './fuse-epilogue.ts';
-import { PIPELINES } from './pipelines.ts';
+import { LEVELS, PIPELINES, describeLevel } from './pipelines.ts';
 
 // Every pass, in the order `layerc optimize --list-passes` shows them. Add one import + one entry per pass.
 export const PASSES: Pass[] = [
@@ -23,7 +23,7 @@ export const PASSES: Pass[] = [
   eliminateDeadCode,
 ];
 
-export { PIPELINES };
+export { LEVELS, PIPELINES, describeLevel };
 
 export function findPass(name: string): Pass {
   const p = PASSES.find((q) => q.name === name);
@@ -40,7 +40,8 @@ export interface OptimizeOptions {
 }
 
 export function optimize(g: Graph, o: OptimizeOptions = {}): { graph: Graph; reports: PassReport[] } {
-  const names = o.passes ?? PIPELINES[o.level ?? 2];
-  const reports = runPasses(g, names.map(findPass), o.options);
+  if (o.passes) return { graph: g, reports: runPasses(g, o.passes.map(findPass), o.options) };
+  const { repeat, rounds, then } = LEVELS[o.level ?? 2];
+  const reports = [...runToFixpoint(g, repeat.map(findPass), o.options, rounds), ...runPasses(g, then.map(findPass), o.options)];
   return { graph: g, reports };
 }

@@ -13,6 +13,8 @@ export interface PassContext {
   count(what: string, n?: number): void;
   /** Count a candidate left alone and why, e.g. ctx.skip('conv output has other consumers'). */
   skip(reason: string, n?: number): void;
+  /** Count rewrite rules that fired (passes built on ./rewrite-engine.ts report its `fired`). */
+  fired(rules: Record<string, number>): void;
   readonly options: Readonly<Record<string, number | boolean | string>>;
 }
 
@@ -20,13 +22,17 @@ export interface Pass {
   name: string;
   summary: string;
   options?: Record<string, PassOption>;
-  run(g: Graph, ctx: PassContext): void;
+  /** Rewrites g in place; returns whether it changed anything (fixpoint drivers stop when no pass did). */
+  run(g: Graph, ctx: PassContext): boolean;
 }
 
 export interface PassReport {
   pass: string;
+  changed: boolean;
   changes: Record<string, number>;
   skipped: Record<string, number>;
+  /** Rule name -> times it fired (rule-table passes). */
+  rules: Record<string, number>;
   nodesBefore: number;
   nodesAfter: number;
   ms: number;
@@ -36,14 +42,15 @@ const bump = (m: Record<string, number>, k: string, n: number) => { m[k] = (m[k]
 
 export function runPass(g: Graph, pass: Pass, options: Record<string, number | boolean | string> = {}): PassReport {
   const defaults = Object.fromEntries(Object.entries(pass.options ?? {}).map(([k, o]) => [k, o.default]));
-  const report: PassReport = { pass: pass.name, changes: {}, skipped: {}, nodesBefore: g.nodes.length, nodesAfter: 0, ms: 0 };
+  const report: PassReport = { pass: pass.name, changed: false, changes: {}, skipped: {}, rules: {}, nodesBefore: g.nodes.length, nodesAfter: 0, ms: 0 };
   const ctx: PassContext = {
     count: (what, n = 1) => bump(report.changes, what, n),
     skip: (why, n = 1) => bump(report.skipped, why, n),
+    fired: (rules) => { for (const [k, n] of Object.entries(rules)) bump(report.rules, k, n); },
     options: { ...defaults, ...options },
   };
   const t0 = performance.now();
-  pass.run(g, ctx);
+  report.changed = pass.run(g, ctx);
   report.ms = performance.now() - t0;
   report.nodesAfter = g.nodes.length;
   verify(g);
@@ -54,12 +61,28 @@ export function runPasses(g: Graph, passes: readonly Pass[], options: Record<str
   return passes.map((p) => runPass(g, p, options[p.name]));
 }
 
+/**
+ * Runs `passes` in order, again and again until a whole round changes nothing (at most `maxRounds` rounds):
+ * what one pass does can open a rewrite for another (dead-code elimination leaves a conv output with one user,
+ * so fold-batchnorm can fold its BatchNormalization). One report per pass run.
+ */
+export function runToFixpoint(g: Graph, passes: readonly Pass[], options: Record<string, Record<string, number | boolean | string>> = {}, maxRounds = 4): PassReport[] {
+  const reports: PassReport[] = [];
+  for (let round = 0; round < maxRounds; round++) {
+    const now = runPasses(g, passes, options);
+    reports.push(...now);
+    if (!now.some((r) => r.changed)) break;
+  }
+  return reports;
+}
+
 /** One line per pass for --report: "fold-batchnorm: 20 BatchNormalization folded into Conv; skipped 3 (reason)". */
 export function formatReport(reports: readonly PassReport[]): string {
   const lines = reports.map((r) => {
     const did = Object.entries(r.changes).map(([k, n]) => `${n} ${k}`).join(', ') || 'no change';
     const skipped = Object.entries(r.skipped).map(([k, n]) => `${n} skipped (${k})`).join(', ');
-    return `${r.pass}: ${did}${skipped ? `; ${skipped}` : ''}  [nodes ${r.nodesBefore} -> ${r.nodesAfter}, ${r.ms.toFixed(1)} ms]`;
+    const rules = Object.entries(r.rules).map(([k, n]) => `${k} x${n}`).join(', ');
+    return `${r.pass}: ${did}${skipped ? `; ${skipped}` : ''}${rules ? `; rules fired: ${rules}` : ''}  [nodes ${r.nodesBefore} -> ${r.nodesAfter}, ${r.ms.toFixed(1)} ms]`;
   });
   if (reports.length) lines.push(`nodes: ${reports[0]!.nodesBefore} -> ${reports.at(-1)!.nodesAfter}`);
   return lines.join('\n');

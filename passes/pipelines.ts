@@ -23,12 +23,34 @@ import { foldBatchnorm } from './fold-batchnorm.ts';
 import { fuseEpilogueFor } from './fuse-epilogue.ts';
 import { fuseElementwiseChains } from './fuse-elementwise.ts';
 
-/** -O0: nothing. -O1: folding and cleanup. -O2: see passes/index.ts (a fixpoint of -O1's rewrites, then fusion). */
-export const PIPELINES: Record<0 | 1 | 2, string[]> = {
-  0: [],
-  1: ['fold-constants', 'eliminate-identity', 'simplify-inference', 'fold-batchnorm', 'eliminate-common-subexpressions', 'eliminate-dead-code'],
-  2: ['fold-constants', 'eliminate-identity', 'simplify-inference', 'fold-batchnorm', 'eliminate-common-subexpressions', 'fuse-epilogue', 'eliminate-dead-code'],
+const O1 = ['fold-constants', 'eliminate-identity', 'simplify-inference', 'fold-batchnorm', 'eliminate-common-subexpressions', 'eliminate-dead-code'];
+
+/**
+ * The -O levels: `repeat` runs round after round until a round changes nothing (at most `rounds`), then `then`
+ * runs once. -O0: nothing. -O1: one round of folding and cleanup. -O2: the same rewrites to a fixpoint (one pass
+ * can open a rewrite for another: dead-code elimination leaves a conv output with a single user, and the next
+ * round folds its BatchNormalization), then fusion into ai.layerc::Fused kernels.
+ */
+export const LEVELS: Record<0 | 1 | 2, { repeat: string[]; rounds: number; then: string[] }> = {
+  0: { repeat: [], rounds: 1, then: [] },
+  1: { repeat: O1, rounds: 1, then: [] },
+  2: { repeat: O1, rounds: 4, then: ['fuse-epilogue', 'eliminate-dead-code'] },
 };
+
+/** Each level as one flat pass list (one round of `repeat`, then `then`). */
+export const PIPELINES: Record<0 | 1 | 2, string[]> = {
+  0: [...LEVELS[0].repeat, ...LEVELS[0].then],
+  1: [...LEVELS[1].repeat, ...LEVELS[1].then],
+  2: [...LEVELS[2].repeat, ...LEVELS[2].then],
+};
+
+/** "-O2: a, b to a fixpoint (at most 4 rounds), then c" for --list-passes. */
+export function describeLevel(level: 0 | 1 | 2): string {
+  const { repeat, rounds, then } = LEVELS[level];
+  if (!repeat.length && !then.length) return '(none)';
+  return [repeat.length ? `${repeat.join(', ')}${rounds > 1 ? ` to a fixpoint (at most ${rounds} rounds)` : ''}` : '', then.length ? `then ${then.join(', ')}` : '']
+    .filter(Boolean).join(', ');
+}
 
 type Options = Record<string, Record<string, number | boolean | string>>;
 

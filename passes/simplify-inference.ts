@@ -4,19 +4,14 @@
 //     a and s are constants shaped [C, 1, ...] so they broadcast on the channel axis 1 of x.
 //   Dropout(x) in inference (no training_mode input, or a constant 0; mask unused) => x
 //   Identity(x) => x
-// The Mul/Add pair remembers that it came from a BatchNormalization (fromBatchNorm), so fold-batchnorm can
-// report "BatchNormalization folded into Conv" when it folds the pair. A graph output keeps its name: an
+// The Mul/Add pair records the BatchNormalization it came from in Node.origin (IR, not a side table), so
+// fold-batchnorm can report "BatchNormalization folded into Conv" when it folds the pair. A graph output keeps its name: an
 // Identity/Dropout whose output is a graph output is removed only when its input can take that name.
 import type { Graph, Node, Value } from '../src/ir/graph.ts';
 import { Tensor } from '../src/ir/tensor.ts';
 import { batchNormAffine } from '../src/ops/normalization.ts';
 import type { Pass, PassContext } from './pass.ts';
 import { Rewriter } from './rewriter.ts';
-
-const ORIGIN = new WeakMap<Node, Node>();
-
-/** The BatchNormalization a Mul/Add node was made from by this pass, if any (identity of the BN node). */
-export function fromBatchNorm(n: Node): Node | undefined { return ORIGIN.get(n); }
 
 const num = (v: Value) => v.const!.data as ArrayLike<number>;
 
@@ -37,10 +32,10 @@ export function batchNormScaleShift(bn: Node): { a: Float64Array; s: Float64Arra
   return { a, s: b };
 }
 
-function rewriteBatchNorm(rw: Rewriter, bn: Node, ctx: PassContext): void {
+function rewriteBatchNorm(rw: Rewriter, bn: Node, ctx: PassContext): boolean {
   const g = rw.g;
   const why = batchNormBlocker(bn);
-  if (why) { ctx.skip(why); return; }
+  if (why) { ctx.skip(why); return false; }
   const x = bn.inputs[0]!;
   const { a, s } = batchNormScaleShift(bn);
   const shape = [a.length, ...new Array<number>(x.type.shape!.length - 2).fill(1)];
@@ -49,11 +44,11 @@ function rewriteBatchNorm(rw: Rewriter, bn: Node, ctx: PassContext): void {
   // Typed at once: a later BN in this sweep reads its input's rank.
   const mul = rw.addNode('Mul', [x, scale], {}, { name: `${bn.name}_scale`, span: bn.span }, bn, x);
   const add = rw.addNode('Add', [mul.outputs[0]!, shift], {}, { name: `${bn.name}_shift`, span: bn.span }, bn, bn.outputs[0]!);
-  ORIGIN.set(mul, bn);
-  ORIGIN.set(add, bn);
+  mul.origin = add.origin = { op: bn.op, name: bn.name };
   rw.replaceAllUses(bn.outputs[0]!, add.outputs[0]!);
   rw.remove(bn);
   ctx.count('BatchNormalization rewritten as scale/shift');
+  return true;
 }
 
 /** Dropout is the identity at inference when its training_mode input is absent or a constant 0. */
@@ -64,18 +59,19 @@ function inferenceDropout(g: Graph, n: Node): boolean {
   return !mask || (mask.users.length === 0 && !g.outputs.includes(mask));
 }
 
-function removePassThrough(rw: Rewriter, n: Node, ctx: PassContext): void {
+function removePassThrough(rw: Rewriter, n: Node, ctx: PassContext): boolean {
   const g = rw.g;
   const x = n.inputs[0]!, y = n.outputs[0]!;
   // A graph output keeps its name: x can take it only if x is a plain intermediate (not an input, a
   // constant or another output), which is exactly when replaceAllUses renames.
   if (g.outputs.includes(y) && (!x.producer || g.outputs.includes(x))) {
     ctx.skip(`${n.op} feeds a graph output from a graph input, constant or other output`);
-    return;
+    return false;
   }
   rw.replaceAllUses(y, x);
   rw.remove(n);
   ctx.count(`${n.op} removed`);
+  return true;
 }
 
 export const simplifyInference: Pass = {
@@ -83,15 +79,17 @@ export const simplifyInference: Pass = {
   summary: 'inference BatchNormalization -> per-channel Mul/Add; Dropout (inference) and Identity removed',
   run(g, ctx) {
     const rw = new Rewriter(g);
+    let changed = false;
     for (const n of [...g.nodes]) {
       if (n.domain) continue;
-      if (n.op === 'BatchNormalization') rewriteBatchNorm(rw, n, ctx);
-      else if (n.op === 'Identity') removePassThrough(rw, n, ctx);
+      if (n.op === 'BatchNormalization') changed = rewriteBatchNorm(rw, n, ctx) || changed;
+      else if (n.op === 'Identity') changed = removePassThrough(rw, n, ctx) || changed;
       else if (n.op === 'Dropout') {
-        if (inferenceDropout(g, n)) removePassThrough(rw, n, ctx);
+        if (inferenceDropout(g, n)) changed = removePassThrough(rw, n, ctx) || changed;
         else ctx.skip('Dropout in training mode or its mask is used');
       }
     }
     rw.flush();
+    return changed;
   },
 };

@@ -9,10 +9,10 @@ import { lcError } from '../diagnostics.ts';
 import { parseLevel } from './level.ts';
 import type { Pass } from '../../passes/pass.ts';
 
-function listPasses(PASSES: Pass[], PIPELINES: Record<number, string[]>): string {
+function listPasses(PASSES: Pass[], describeLevel: (level: 0 | 1 | 2) => string): string {
   const width = Math.max(...PASSES.map((p) => p.name.length));
   const lines = PASSES.map((p) => `  ${p.name.padEnd(width)}  ${p.summary}`);
-  for (const [lvl, names] of Object.entries(PIPELINES)) lines.push(`-O${lvl}: ${names.join(', ') || '(none)'}`);
+  for (const lvl of [0, 1, 2] as const) lines.push(`-O${lvl}: ${describeLevel(lvl)}`);
   return lines.join('\n');
 }
 
@@ -30,9 +30,9 @@ export function register(program: Command): void {
       + '  layerc optimize model.onnx -o folded.onnx --passes simplify-inference,fold-batchnorm\n  layerc optimize --list-passes')
     .action(async (input: string | undefined, o) => {
       // Loaded on use: the optimizer is not needed by the other commands' start-up.
-      const { optimize, PASSES, PIPELINES } = await import('../../passes/index.ts');
+      const { optimize, PASSES, describeLevel } = await import('../../passes/index.ts');
       const { formatReport } = await import('../../passes/pass.ts');
-      if (o.listPasses) { console.log(listPasses(PASSES, PIPELINES)); return; }
+      if (o.listPasses) { console.log(listPasses(PASSES, describeLevel)); return; }
       if (!input) throw lcError('LC002', ['optimize needs an input model (see layerc optimize --help)']);
       if (!o.output) throw lcError('LC002', ['optimize needs -o OUT.onnx']);
       const passes = typeof o.passes === 'string' ? o.passes.split(',').map((s: string) => s.trim()).filter(Boolean) : undefined;

@@ -50,6 +50,9 @@ export class Node {
   inputs: (Value | null)[] = [];
   outputs: Value[] = [];
   span?: SourceSpan;
+  /** The node a rewrite decomposed into this one (simplify-inference's BN -> Mul/Add), so a later pass reports
+   *  what it folded in the user's terms ("BatchNormalization folded into Conv"). */
+  origin?: { op: string; name: string };
   constructor(public name: string, public op: string, public domain: string, public attrs: Record<string, AttrValue>) {}
   /** The non-null inputs. */
   get args(): Value[] { return this.inputs.filter((v): v is Value => v !== null); }

@@ -30,6 +30,7 @@ const swapRelu = (type: (old: { dtype: string; shape: unknown }) => object): Pas
     rw.remove(relu);
     rw.flush();
     ctx.count('swapped');
+    return true;
   },
 });
 
@@ -61,7 +62,7 @@ describe('runPass checks the types a pass writes', () => {
     const r = g.addNode('Relu', [x], {}, { name: 'r' });
     g.outputs.push(r.outputs[0]!);
     inferShapes(g);
-    const pass: Pass = { name: 'rewire', summary: 'test', run(gr) { const rw = new Rewriter(gr); rw.setInput(r, 0, y); rw.flush(); } };
+    const pass: Pass = { name: 'rewire', summary: 'test', run(gr) { const rw = new Rewriter(gr); rw.setInput(r, 0, y); rw.flush(); return true; } };
     runPass(g, pass);
     expect(r.outputs[0]!.type.shape).toEqual(['M', 4]);
   });

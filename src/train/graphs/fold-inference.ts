@@ -14,6 +14,7 @@ export function foldForInference(g: Graph, level: 1 | 2 = 2): FoldResult {
   const known = new Set(PASSES.map((p) => p.name));
   const pipeline = PIPELINES[level];
   const bnBefore = countBn(g);
-  const { graph } = optimize(g, { passes: pipeline.filter((p) => known.has(p)) });
-  return { graph, bnBefore, bnAfter: countBn(graph), missingPasses: pipeline.filter((p) => !known.has(p)) };
+  const missing = pipeline.filter((p) => !known.has(p));
+  const { graph } = optimize(g, missing.length ? { passes: pipeline.filter((p) => known.has(p)) } : { level });
+  return { graph, bnBefore, bnAfter: countBn(graph), missingPasses: missing };
 }
