@@ -16,8 +16,8 @@
 //     maps A's columns, which are the output's rows, and stays).
 //   Input side (chain -> MatMul with a constant 2-D weight [K, N], channels on A's last axis): row k of W *= a[k],
 //     bias sW (exact: no padding); the bias joins the output-side chain, or gives Gemm (2-D) / MatMul + Add(sW).
-//   Not folded: a chain before a ConvTranspose (a shift is exact only without padding/cropping, and then
-//     reaches only some outputs; a pure scale would fold, left for later).
+//   Input side (pure scale a*x -> ConvTranspose, input channel c is weight axis 0): W[c, ...] *= a[c]. Exact
+//     whatever the padding (scaling commutes with the sum); a shift is not folded (it reaches only some outputs).
 // Sub and Div by a constant count as links: x - c = x + (-c), c - x = -x + c, x / c = x * (1/c) when no c is 0
 // (and 1/c is a finite float32); c / x is not affine and stops the chain.
 // Preconditions (a chain is left alone otherwise, and every BN left in the graph is reported with a reason):
@@ -153,6 +153,15 @@ function foldIntoConsumer(rw: Rewriter, conv: Node, chain: Chain): void {
   for (const n of chain.links) rw.remove(n);
   rw.dropIfUnused(w);
   rw.dropIfUnused(b);
+}
+
+/** Folds a pure scale `chain` (before a ConvTranspose's input) into its weight [C, M/group, k...]: W[c] *= a[c]. */
+function foldScaleIntoConvTranspose(rw: Rewriter, p: Node, chain: Chain): void {
+  const w = p.inputs[1]!, W = w.const!, per = W.size / W.shape[0]!;
+  rw.setInput(p, 0, chain.first);
+  rw.setInput(p, 1, rw.g.addConst(`${w.name}_folded`, f32([...W.shape], W.size, (i) => W.data[i]! * chain.a[Math.floor(i / per)]!)));
+  for (const n of chain.links) rw.remove(n);
+  rw.dropIfUnused(w);
 }
 
 /** Folds `chain` (before input A of a Gemm with transA 0) into B and C. */
@@ -302,6 +311,10 @@ export const FOLD_RULES: readonly Rule[] = [
     const after = foldIntoMatMulInput(rw, p, c);
     if (after) countFolds(count, after.links, 'MatMul');
   }),
+  // (a*x) -> ConvTranspose  =>  ConvTranspose(x, W[c]*a[c]); a shift is declined
+  inputSide('ConvTranspose', (p) => (constParams(p) && p.inputs[0]!.type.shape ? { axis: 1, C: p.inputs[1]!.const!.shape[0]!, rank: rankOf(p.inputs[0]) } : null),
+    (rw, p, c, count) => { foldScaleIntoConvTranspose(rw, p, c); countFolds(count, c.links, 'ConvTranspose (input side)'); },
+    (_p, c) => (c.s.some((x) => x !== 0) ? 'a shift before a ConvTranspose reaches only some outputs' : null)),
   // P -> (a*y + s) for P in Conv, ConvTranspose, Gemm, MatMul  =>  P with W*a[o], b*a[o] + s[o]
   outputSide('Conv'),
   outputSide('ConvTranspose'),

@@ -313,9 +313,34 @@ describe('fold-batchnorm: input side of a MatMul with a constant 2-D weight', ()
     expect(printGraph(optimizeCopy(g, ['fold-batchnorm']).after)).toBe(printGraph(g));
   });
 
-  it('leaves alone: BN before a ConvTranspose (not folded on the input side)', () => {
+  it('leaves alone: BN before a ConvTranspose (its shift would reach only some outputs)', () => {
     const b = builder(47);
     const bn = b.node('BatchNormalization', [b.input('x', [1, 2, 3, 3]), ...b.bnParams(2)]);
-    unchanged(b.out(b.node('ConvTranspose', [bn, b.konst('w', [2, 3, 2, 2])], { strides: [2, 2] })), 'not next to a Conv, ConvTranspose, Gemm or MatMul');
+    unchanged(b.out(b.node('ConvTranspose', [bn, b.konst('w', [2, 3, 2, 2])], { strides: [2, 2] })), 'a shift before a ConvTranspose reaches only some outputs');
+  });
+});
+
+describe('fold-batchnorm: a pure scale before a ConvTranspose (a*x -> ConvT  =>  ConvT(x, W[c] * a[c]))', () => {
+  for (const [what, attrs, C, Mg] of [
+    ['stride 2, pads, output_padding', { strides: [2, 2], pads: [1, 0, 0, 1], output_padding: [1, 1], kernel_shape: [3, 3] }, 3, 2],
+    ['2 groups, dilation 2', { group: 2, dilations: [2, 2], kernel_shape: [2, 2] }, 4, 3],
+  ] as const) {
+    it(`Mul [C,1,1] then Div [1,C,1,1] -> ConvTranspose (${what}) -> one ConvTranspose`, () => {
+      const b = builder(60 + C);
+      const x = b.input('x', [2, C, 4, 4]);
+      const scaled = b.node('Div', [b.node('Mul', [x, b.konst('k', [C, 1, 1], -2, 2)]), b.konst('d', [1, C, 1, 1], 0.5, 2)]);
+      const g = b.out(b.node('ConvTranspose', [scaled, b.konst('w', [C, Mg, ...attrs.kernel_shape]), b.konst('b', [Mg * ('group' in attrs ? attrs.group : 1)])], attrs));
+      const { after, report } = folds(g, b.feeds, ['fold-batchnorm']);
+      expect(opList(after)).toEqual(['ConvTranspose']);
+      expect(after.nodes[0]!.inputs.map((v) => v?.name)).toEqual(['x', 'w_folded', 'b']);
+      expect(report).toContain('1 Mul folded into ConvTranspose (input side), 1 Div folded into ConvTranspose (input side)');
+      expect(report).toContain('rules fired: ConvTranspose input side x1');
+    });
+  }
+  it('leaves alone: x + c before a ConvTranspose (a shift)', () => {
+    const b = builder(63);
+    const shifted = b.node('Add', [b.input('x', [1, 2, 3, 3]), b.konst('c', [2, 1, 1])]);
+    const g = b.out(b.node('ConvTranspose', [shifted, b.konst('w', [2, 3, 2, 2])], { strides: [2, 2] }));
+    expect(printGraph(optimizeCopy(g, ['fold-batchnorm']).after)).toBe(printGraph(g));
   });
 });

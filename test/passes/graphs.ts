@@ -1,5 +1,5 @@
 // Random graphs for the optimizer properties: a linear op (Conv with random groups/depthwise, kernel, stride,
-// dilation, padding, bias or not; ConvTranspose with groups; Gemm with transA/transB/alpha/beta and every C
+// dilation, padding, bias or not; ConvTranspose with groups, optionally after a per-channel Mul/Div; Gemm with transA/transB/alpha/beta and every C
 // broadcast; MatMul of rank 2 or 3 with a constant weight), optionally a BatchNormalization before a conv, Gemm or
 // 2-D MatMul (a per-row Sub before a transA Gemm, Mul + Sub/Div on the last axis before a 3-D MatMul),
 // then a random tail of BNs (random eps, tiny variances), activations, residual and bias Adds, per-channel
@@ -135,7 +135,12 @@ export function buildCase(c: Case): Built {
     const pads = zeroPad ? [0, 0, 0, 0] : [int(0, k[0]! - 1), int(0, k[1]! - 1), int(0, k[0]! - 1), int(0, k[1]! - 1)];
     const ext = k.map((kk, i) => (kk - 1) * d[i]! + 1);
     x = input('x', [N, C, int(ext[0]!, ext[0]! + 3), int(ext[1]!, ext[1]! + 3)]);
-    if (c.preBn) x = bn(x);
+    // before a ConvTranspose only a pure scale folds: half the time a per-channel Mul (sometimes then a Div)
+    if (c.preBn && c.base === 'convT' && rnd() < 0.5) {
+      x = node('Mul', [x, g.addConst('k', tensor(channelShape(x), -2, 2))]);
+      after(2 * mag, 2);
+      if (rnd() < 0.5) x = div(x, channelShape(x));
+    } else if (c.preBn) x = bn(x);
     const Mg = int(1, 3), M = G * Mg;
     const wShape = c.base === 'conv' ? [M, C / G, ...k] : [C, Mg, ...k];
     const bias = rnd() < 0.5 ? param('b', tensor([M], -1, 1)) : null;
