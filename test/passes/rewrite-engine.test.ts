@@ -16,7 +16,8 @@ import { formatReport } from '../../passes/pass.ts';
 import { opKey, rewrite, rule } from '../../passes/rewrite-engine.ts';
 import { FOLD_RULES } from '../../passes/fold-batchnorm.ts';
 import { IDENTITY_RULES } from '../../passes/eliminate-identity.ts';
-import { buildCase, builder, caseArb, maxDiff, opList } from './graphs.ts';
+import { buildCase, builder, caseArb, opList } from './graphs.ts';
+import { maxDiff } from '../helpers/random.ts';
 
 describe('rewrite engine', () => {
   it('match is pure: every row of every table, on every node of random graphs, leaves the graph as it was', () => {
