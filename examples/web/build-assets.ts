@@ -19,6 +19,10 @@ import { loadDataset } from '../../src/train/loop/data.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
 import { emitModule } from '../../runtime/wgsl/emit-module.ts';
 import { emitModule as emitJsModule } from '../../runtime/js/emit-module.ts';
+import { WGSL_CAPABILITIES } from '../../runtime/wgsl/index.ts';
+import { JS_CAPABILITIES } from '../../runtime/js/index.ts';
+import { lowerInPlace } from '../../passes/pipelines.ts';
+import type { BackendCapabilities } from '../../src/ops/backend-capabilities.ts';
 import type { Graph } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 
@@ -72,8 +76,10 @@ export async function buildDemoAssets(o: DemoOptions): Promise<DemoAssets> {
     const svg = await renderSvg([{ title: 'LeNet-BN as written', graph: before }, { title: 'after -O2 (BN folded, epilogues fused)', graph: after }]);
     fixInputShapes(after, batch);
     const put = (name: string, data: string | Uint8Array) => writeFileAtomic(join(o.out, name), data, { force: true });
-    for (const f of emitModule(after)) put(`model/${f.name}`, f.data);
-    for (const f of emitJsModule(after, { threads: 1 })) put(`model-js/${f.name}`, f.data);
+    // Each target's module is emitted from a copy lowered for that backend's capabilities (as `layerc compile` does).
+    const lowered = (caps: BackendCapabilities) => { const c = cloneGraph(after); lowerInPlace(c, caps); return c; };
+    for (const f of emitModule(lowered(WGSL_CAPABILITIES))) put(`model/${f.name}`, f.data);
+    for (const f of emitJsModule(lowered(JS_CAPABILITIES), { threads: 1 })) put(`model-js/${f.name}`, f.data);
     put('graph.svg', svg);
     const test = loadDataset('fashion-mnist-subset').test!;
     const px = 28 * 28;
