@@ -1,7 +1,8 @@
 // fuse-epilogue: a Conv / Gemm / MatMul (or an existing ai.layerc::Fused node) followed by a chain of
 // elementwise steps becomes ONE ai.layerc::Fused node whose epilogue lists the steps in order, so a
 // backend computes the whole chain while the output is still in registers (src/ops/fused-contract.ts).
-// The rewrite table, one row per step kind:
+// The rewrites are engine rules (./rewrite-engine.ts, epilogueRules): one row per base the target fuses, each
+// matching (purely) the longest chain of steps; the steps, one row per kind:
 //   P -> Relu | LeakyRelu | Sigmoid | Tanh | HardSigmoid | HardSwish   =>  epilogue += act(name, attrs)
 //   P -> Clip(lo, hi) with constant (or absent) bounds (Relu6 = Clip(0, 6))  =>  epilogue += act Clip{min,max}
 //   P -> Add(·, r)   r an operand the target takes (scalar, per channel, per column, full)  =>  epilogue += add r
@@ -12,7 +13,7 @@
 // fuseEpilogueFor; the registered pass (layerc optimize, -O2) uses PORTABLE_FUSION, what every backend runs.
 // The option `conv-transpose` adds ConvTranspose as a base (WGSL runs it; the JS backend has no ConvTranspose
 // kernel, so there fusing it would only move the epilogue's elementwise kernels into the reference fallback).
-import type { Dim, Node, Value } from '../src/ir/graph.ts';
+import type { Dim, Graph, Node, Value } from '../src/ir/graph.ts';
 import { ACTIVATIONS, activationParams } from '../src/ops/activations.ts';
 import { fusedAttrs } from '../src/ops/fused.ts';
 import {
@@ -20,7 +21,8 @@ import {
   type BaseOp, type EpilogueStep, type FusionCapabilities, type OperandStepKind,
 } from '../src/ops/fused-contract.ts';
 import type { Pass } from './pass.ts';
-import { Rewriter } from './rewriter.ts';
+import type { Rewriter } from './rewriter.ts';
+import { decline, rewrite, rule, type Decline, type Rule } from './rewrite-engine.ts';
 
 interface Pending { base: BaseOp; baseAttrs: Record<string, unknown>; baseInputs: number; inputs: (Value | null)[]; epilogue: EpilogueStep[] }
 
@@ -56,13 +58,19 @@ function stepFor(u: Node, x: Value, out: Dim[], base: BaseOp, caps: FusionCapabi
   return { step: { kind, input: -1 }, operand: other };
 }
 
-function fuseFrom(rw: Rewriter, p: Node, caps: FusionCapabilities): Node[] {
-  const g = rw.g;
+interface Fusion { p: Node; f: Pending; chain: Node[] }
+
+/** The longest chain of steps after `p` (pure: reads the graph only), or why p's output cannot start one. */
+function matchChain(p: Node, g: Graph, caps: FusionCapabilities): Fusion | Decline | null {
   const f = asPending(p, caps);
   const out = p.outputs[0]!.type;
-  if (!f || out.dtype !== 'float32' || !out.shape || p.outputs.length !== 1) return [];
+  if (!f || out.dtype !== 'float32' || !out.shape || p.outputs.length !== 1) return null;
+  const first = p.outputs[0]!;
+  if ((first.users.length > 1 || g.outputs.includes(first)) && first.users.some((u) => ACTIVATIONS[u.op] || operandStepOf(u.op))) {
+    return decline(`${p.op} output has other consumers or is a graph output`, [p]);
+  }
   const chain: Node[] = [];
-  let cur = p.outputs[0]!;
+  let cur = first;
   for (;;) {
     const u = cur.users.length === 1 && !g.outputs.includes(cur) ? cur.users[0]! : null;
     const st = u && stepFor(u, cur, out.shape, f.base, caps);
@@ -74,15 +82,32 @@ function fuseFrom(rw: Rewriter, p: Node, caps: FusionCapabilities): Node[] {
     chain.push(u);
     cur = u.outputs[0]!;
   }
-  if (!chain.length) return [];
-  // Placed where the last step was: every operand (a residual may be computed after p) is defined by then.
+  return chain.length ? { p, f, chain } : null;
+}
+
+/** Replaces p and its chain by one Fused node, placed where the last step was (every operand is defined by then). */
+function applyFusion({ p, f, chain }: Fusion, rw: Rewriter, count: (what: string, n?: number) => void): void {
   const last = chain.at(-1)!;
   const fused = rw.addNode('Fused', f.inputs, { base: f.base, base_attrs: f.baseAttrs as never, base_inputs: f.baseInputs, epilogue: f.epilogue as never },
     { name: p.op === 'Fused' ? p.name : `${p.name}_fused`, domain: 'ai.layerc', span: p.span }, last, last.outputs[0]!);
   rw.replaceAllUses(last.outputs[0]!, fused.outputs[0]!);
   for (const n of chain) rw.remove(n);
   rw.remove(p);
-  return chain;
+  count(`${f.base} fused with its epilogue`);
+  count('epilogue steps', chain.length);
+}
+
+/**
+ * The rule table for a target: one row per base root (and one for an existing Fused node, which grows), each
+ * matching the longest chain of steps stepFor accepts under `caps`.
+ */
+export function epilogueRules(caps: FusionCapabilities): Rule[] {
+  return [...Object.keys(caps.bases), 'ai.layerc::Fused'].map((root) => rule<Fusion>({
+    name: `${root.replace('ai.layerc::', '')} + epilogue`,
+    root,
+    match: (p, g) => matchChain(p, g, caps),
+    apply: applyFusion,
+  }));
 }
 
 /** The pass for a target that runs what `caps` declares (a backend's exported FusionCapabilities). */
@@ -94,22 +119,11 @@ export function fuseEpilogueFor(caps: FusionCapabilities): Pass {
     run(g, ctx) {
       const target: FusionCapabilities = ctx.options['conv-transpose'] === true && !caps.bases.ConvTranspose
         ? { ...caps, bases: { ...caps.bases, ConvTranspose: caps.bases.Conv ?? [] } } : caps;
-      const rw = new Rewriter(g);
-      let fused = 0;
-      for (const p of [...g.nodes]) {
-        if (rw.isRemoved(p)) continue;
-        const out = p.outputs[0]!;
-        if (asPending(p, target) && (out.users.length > 1 || g.outputs.includes(out)) && out.users.some((u) => ACTIVATIONS[u.op] || operandStepOf(u.op))) {
-          ctx.skip(`${p.op} output has other consumers or is a graph output`);
-        }
-        const chain = fuseFrom(rw, p, target);
-        if (!chain.length) continue;
-        ctx.count(`${p.op === 'Fused' ? fusedAttrs(p.attrs).base : p.op} fused with its epilogue`);
-        ctx.count('epilogue steps', chain.length);
-        fused++;
-      }
-      rw.flush();
-      return fused > 0;
+      const r = rewrite(g, epilogueRules(target));
+      for (const [what, n] of Object.entries(r.counts)) ctx.count(what, n);
+      for (const d of r.declined) ctx.skip(d.declined);
+      ctx.fired(r.fired);
+      return r.changed;
     },
   };
 }

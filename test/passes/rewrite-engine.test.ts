@@ -1,5 +1,5 @@
 // The pattern engine (passes/rewrite-engine.ts) and the rule tables built on it (fold-batchnorm's FOLD_RULES,
-// eliminate-identity's IDENTITY_RULES): match is pure (running every row's match on every node of random graphs
+// eliminate-identity's IDENTITY_RULES, fuse-epilogue's epilogueRules): match is pure (running every row's match on every node of random graphs
 // changes nothing), the driver stops at its iteration cap, counts what fired, and `--report` shows it; -O2 runs
 // the -O1 rewrites to a fixpoint, which folds a BN that one round leaves (before/expected vs -O1).
 import { describe, expect, it } from 'vitest';
@@ -16,12 +16,15 @@ import { formatReport } from '../../passes/pass.ts';
 import { opKey, rewrite, rule } from '../../passes/rewrite-engine.ts';
 import { FOLD_RULES } from '../../passes/fold-batchnorm.ts';
 import { IDENTITY_RULES } from '../../passes/eliminate-identity.ts';
+import { epilogueRules } from '../../passes/fuse-epilogue.ts';
+import { OPERAND_KINDS, PORTABLE_FUSION } from '../../src/ops/fused-contract.ts';
 import { buildCase, builder, caseArb, opList } from './graphs.ts';
 import { maxDiff } from '../helpers/random.ts';
 
 describe('rewrite engine', () => {
   it('match is pure: every row of every table, on every node of random graphs, leaves the graph as it was', () => {
-    const rows = [...FOLD_RULES, ...IDENTITY_RULES];
+    const every = { bases: { Conv: OPERAND_KINDS, ConvTranspose: OPERAND_KINDS, Gemm: OPERAND_KINDS, MatMul: OPERAND_KINDS }, activations: PORTABLE_FUSION.activations };
+    const rows = [...FOLD_RULES, ...IDENTITY_RULES, ...epilogueRules(PORTABLE_FUSION), ...epilogueRules(every)];
     let matched = 0;
     fc.assert(fc.property(caseArb, (c) => {
       const { graph } = buildCase(c);
