@@ -85,4 +85,4 @@ export function serializeRuns(m: CompiledModel): CompiledModel {
   };
 }
 
-const serialized = (b: Backend): Backend => ({ name: b.name, compile: async (graph, opts) => serializeRuns(await b.compile(graph, opts)) });
+const serialized = (b: Backend): Backend => ({ name: b.name, capabilities: b.capabilities, compile: async (graph, opts) => serializeRuns(await b.compile(graph, opts)) });
