@@ -94,7 +94,7 @@ export function register(program: Command): void {
           bar.update(s.step, { loss: s.loss.toPrecision(5), ips: s.imagesPerSec.toFixed(0) });
           redraw(false);
         },
-      }).finally(() => bars.stop());
+      }).finally(() => { if (bar) bars.stop(); }); // stop() writes a newline even with no bar
       if (result.stoppedEarly) console.log(`early stopping after epoch ${result.stoppedEarly.epoch}: ${result.stoppedEarly.monitor} did not improve for ${o.patience + 1} epoch(s) (best ${result.stoppedEarly.best.toPrecision(6)})`);
       const last = result.epochs.at(-1);
       const metric = last?.testAccuracy !== undefined ? `test accuracy ${(100 * last.testAccuracy).toFixed(2)} %, test loss ${last.testLoss!.toFixed(4)}`

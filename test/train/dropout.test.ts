@@ -29,6 +29,7 @@ describe('dropout', () => {
       for (let s = 0; s < 2; s++) {
         const feeds: Record<string, Tensor> = { x, labels };
         for (const [k, v] of t.state) feeds[k] = v;
+        for (const v of p.graph.inputs) if (v.const && !feeds[v.name]) feeds[v.name] = v.const; // optimizer.lr, fed by the Trainer
         outs.push(Array.from((await import('../../src/ir/interpret.ts')).runGraph(p.graph, feeds)[p.output.name].data));
         await t.trainStep(x, labels);
       }
