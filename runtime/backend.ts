@@ -85,4 +85,13 @@ export function serializeRuns(m: CompiledModel): CompiledModel {
   };
 }
 
-const serialized = (b: Backend): Backend => ({ name: b.name, capabilities: b.capabilities, compile: async (graph, opts) => serializeRuns(await b.compile(graph, opts)) });
+/** One serialized wrapper per backend, so getBackend(name) always returns the same object. */
+const SERIALIZED = new WeakMap<Backend, Backend>();
+function serialized(b: Backend): Backend {
+  let s = SERIALIZED.get(b);
+  if (!s) {
+    s = { name: b.name, capabilities: b.capabilities, compile: async (graph, opts) => serializeRuns(await b.compile(graph, opts)) };
+    SERIALIZED.set(b, s);
+  }
+  return s;
+}

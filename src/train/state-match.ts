@@ -30,13 +30,18 @@ export interface MatchResult {
 const LIST = 12;
 const list = (xs: string[]): string => xs.length <= LIST ? xs.join(', ') : `${xs.slice(0, LIST).join(', ')}, ... (${xs.length} in all)`;
 
+const KIND_ORDER: StateKind[] = ['running_mean', 'running_var', 'num_batches_tracked', 'param', 'frozen_param', 'step', 'rng', 'optimizer'];
+
 function describeMissing(missing: StateEntry[], rename?: (n: string) => string): string {
   const byKind = new Map<StateKind, string[]>();
   for (const e of missing) {
     const looked = rename ? rename(e.name) : e.name;
     byKind.set(e.kind, [...(byKind.get(e.kind) ?? []), looked === e.name ? e.name : `${e.name} (as ${looked})`]);
   }
-  return [...byKind].map(([kind, names]) => `${kind} ${list(names)}`).join('; ');
+  // BatchNorm state first: the catalogue caps a message argument, and lost running statistics must never be
+  // the part that is cut off (optimizer slots are listed last).
+  return [...byKind].sort(([a], [b]) => KIND_ORDER.indexOf(a) - KIND_ORDER.indexOf(b))
+    .map(([kind, names]) => `${kind} ${list(names)}`).join('; ');
 }
 
 export function matchState(required: StateEntry[], tensors: Map<string, Tensor>, opts: MatchOptions): MatchResult {
