@@ -4,42 +4,13 @@
 // zoo models through `test-onnx`'s runner at -O0 and -O2 with no fallback (node tests: zoo-node-tests.test.ts).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Graph } from '../../src/ir/graph.ts';
 import type { AttrValue } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
-import { inferShapes } from '../../src/ir/infer.ts';
-import { runGraph } from '../../src/ir/interpret.ts';
-import { compileJs, compileProgram } from '../../runtime/js/index.ts';
 import { loadOptimizer } from '../../src/cli/level.ts';
 import { NODE_TESTS_ZOO, ZOO } from '../fixtures.ts';
-import { toleranceRatio } from './graphs.ts';
 import { lcg, uniformTensor as randomTensor } from '../helpers/random.ts';
 import { onJs } from './zoo-cases.ts';
-
-interface Case { op: string; inputs: (Tensor | null)[]; consts?: number[]; attrs?: Record<string, AttrValue>; outputs?: number }
-
-async function agree(c: Case, threads = 1): Promise<void> {
-  const g = new Graph('single');
-  const feeds: Record<string, Tensor> = {};
-  const ins = c.inputs.map((t, i) => {
-    if (!t) return null;
-    if (c.consts?.includes(i) || t.dtype !== 'float32') return g.addConst(`c${i}`, t);
-    feeds[`x${i}`] = t;
-    return g.addInput(`x${i}`, { dtype: t.dtype, shape: [...t.shape] });
-  });
-  const n = g.addNode(c.op, ins, c.attrs ?? {}, { numOutputs: c.outputs ?? 1 });
-  g.outputs = [...n.outputs];
-  inferShapes(g);
-  const label = `${c.op} ${c.inputs.map((t) => (t ? `[${t.shape.join(',')}]` : '-')).join(' ')} ${JSON.stringify(c.attrs ?? {})}`;
-  const kinds = compileProgram(g, { threads }).kernels;
-  expect(kinds.filter((k) => k.kind === 'reference').map((k) => k.op), `${label}: falls back`).toEqual([]);
-  const ref = runGraph(g, feeds);
-  const m = await compileJs(g, { threads });
-  try {
-    const got = await m.run(feeds);
-    for (const v of g.outputs) expect(toleranceRatio(got[v.name]!, ref[v.name]!), `${label}: ${v.name}`).toBeLessThanOrEqual(1);
-  } finally { await m.dispose(); }
-}
+import { agree } from './single-op.ts';
 
 const PARAMS = { seed: 20261206, numRuns: 15 };
 const dims = (min: number, max: number, maxDim = 5) => fc.array(fc.integer({ min: 1, max: maxDim }), { minLength: min, maxLength: max });
