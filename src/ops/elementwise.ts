@@ -125,10 +125,11 @@ const UNARY: Record<string, (x: number) => number> = {
 };
 const FLOAT_ONLY = new Set(['Exp', 'Log', 'Sqrt', 'Reciprocal', 'Floor', 'Ceil']);
 
-for (const [name, f] of Object.entries(UNARY)) {
+/** One elementwise unary op: `f` on every element (float64 in the reference, rounded once to the output type). */
+export function defineUnaryOp(name: string, f: (x: number) => number, opts: { onnxSince: number; floatOnly: boolean }): void {
   defineOp({
     name,
-    onnxSince: 6,
+    onnxSince: opts.onnxSince,
     traits: { elementwise: true },
     summary: `elementwise ${name}`,
     attrs: {},
@@ -136,7 +137,7 @@ for (const [name, f] of Object.entries(UNARY)) {
     outputs: [1, 1],
     inferType(ctx) {
       const t = ctx.inputs[0]!;
-      if (FLOAT_ONLY.has(name) ? !isFloat(t.dtype) : !NUMERIC.includes(t.dtype)) {
+      if (opts.floatOnly ? !isFloat(t.dtype) : !NUMERIC.includes(t.dtype)) {
         ctx.fail('LC033', [`${name} does not take ${t.dtype} tensors`]);
       }
       return sameAsInput(ctx);
@@ -144,6 +145,8 @@ for (const [name, f] of Object.entries(UNARY)) {
     evalRef([x]) { return [mapUnary(x!, f)]; },
   });
 }
+
+for (const [name, f] of Object.entries(UNARY)) defineUnaryOp(name, f, { onnxSince: 6, floatOnly: FLOAT_ONLY.has(name) });
 
 // Clip (opset 13+): min and max are optional scalar inputs; absent bounds are the type's lowest/highest value.
 // When min > max every value becomes max (the spec's rule, which min(max(x, lo), hi) gives).

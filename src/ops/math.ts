@@ -4,6 +4,7 @@
 import { defineOp } from '../ir/registry.ts';
 import { isFloat } from '../ir/dtype.ts';
 import { mapUnary, sameAsInput } from './util.ts';
+import { defineUnaryOp } from './elementwise.ts';
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
@@ -55,22 +56,7 @@ const UNARY: Record<string, [onnxSince: number, f: (x: number) => number]> = {
   Cos: [7, Math.cos],
 };
 
-for (const [name, [onnxSince, f]] of Object.entries(UNARY)) {
-  defineOp({
-    name,
-    onnxSince,
-    traits: { elementwise: true },
-    summary: `elementwise ${name}`,
-    attrs: {},
-    inputs: [1, 1],
-    outputs: [1, 1],
-    inferType(ctx) {
-      if (!isFloat(ctx.inputs[0]!.dtype)) ctx.fail('LC033', [`${name} needs a float tensor, got ${ctx.inputs[0]!.dtype}`]);
-      return sameAsInput(ctx);
-    },
-    evalRef([x]) { return [mapUnary(x!, f)]; },
-  });
-}
+for (const [name, [onnxSince, f]] of Object.entries(UNARY)) defineUnaryOp(name, f, { onnxSince, floatOnly: true });
 
 defineOp({
   name: 'Gelu',
