@@ -5,14 +5,15 @@
 //   C is row-major with row stride ldc.
 // One block computes MR x NR outputs in MR*V f32x4 accumulators: per k, V vector loads of B and MR
 // broadcast loads of A feed MR*V multiply-adds. The block loops run over [mb0, mb1) x [nb0, nb1) so
-// threads split either dimension. Loop order is chosen per shape: the larger operand is streamed once.
+// threads split either dimension. MR x NR = 4 x 8 (kernels/conv.ts) is the largest tile V8 keeps in registers:
+// it hoists all MR broadcasts of a step, so 5x8, 6x8 and 4x12 spill accumulators (bench/gemm.ts: ~25 against
+// ~48 GFLOP/s for 4x8, whose loop is 6 loads, 8 mul, 8 add and one pointer compare). Loop order is chosen per shape: the larger operand is streamed once.
 // Epilogue steps (from src/ops/fused.ts) apply per row operand (conv channel), per column operand
 // (Gemm bias) or full operand (residual); activations are the SIMD forms in ./simd-act.ts.
 import { Code, I32, V128 } from './encode.ts';
 import type { SimdStep } from './simd-act.ts';
 import { emitSimdEpilogue, operandParams } from './epilogue.ts';
 
-const UNROLL = Number(globalThis.process?.env.LAYERC_UNROLL ?? 1);
 export interface GemmShape {
   M: number; N: number; K: number;
   /** Rows and column vectors per register block. */
@@ -27,6 +28,8 @@ export interface GemmShape {
    * packed panels. Lanes past N in the last block read whatever follows and are never stored.
    */
   ldb?: number;
+  /** K steps per loop iteration (static memarg offsets; the K % unroll remainder runs after the loop). Default 1: with 2, V8 hoists the second step's loads and spills accumulators (bench/gemm.ts). */
+  unroll?: number;
 }
 
 /** Parameters: a, b, c, mb0, mb1, nb0, nb1, then one base address per operand step (in step order). */
@@ -36,7 +39,7 @@ export function emitGemm(s: GemmShape): Code {
   const NR = 4 * s.V;
   const fullMB = Math.floor(s.M / s.MR), tailRows = s.M % s.MR;
   const fullNB = Math.floor(s.N / NR), tailCols = s.N % NR;
-  const mb = code.local(I32), nb = code.local(I32), ap = code.local(I32), bp = code.local(I32), cp = code.local(I32), k = code.local(I32);
+  const mb = code.local(I32), nb = code.local(I32), ap = code.local(I32), bp = code.local(I32), cp = code.local(I32), bEnd = code.local(I32);
   const acc = Array.from({ length: s.MR * s.V }, () => code.local(V128));
   const bv = Array.from({ length: s.V }, () => code.local(V128));
   const av = code.local(V128), tmp = code.local(V128), zero = code.local(V128);
@@ -49,23 +52,28 @@ export function emitGemm(s: GemmShape): Code {
     code.get(B).get(nb).i32(s.ldb ? NR * 4 : s.K * NR * 4).op('i32.mul').op('i32.add').set(bp);
     code.get(C).get(mb).i32(s.MR * s.ldc * 4).op('i32.mul').op('i32.add').get(nb).i32(NR * 4).op('i32.mul').op('i32.add').set(cp);
     for (const a of acc) code.v128zero().set(a);
-    // K loop, unrolled by 2 through static memarg offsets.
-    const unroll = s.K % UNROLL === 0 ? UNROLL : 1;
-    code.i32(s.K / unroll).set(k);
-    code.loop();
-    for (let u = 0; u < unroll; u++) {
-      for (let v = 0; v < s.V; v++) code.get(bp).mem('v128.load', u * kStep + 4 * v * 4).set(bv[v]!);
-      for (let r = 0; r < rows; r++) {
-        code.get(ap).mem('v128.load32_splat', (u * s.MR + r) * 4).set(av);
-        for (let v = 0; v < s.V; v++) {
-          const a = acc[r * s.V + v]!;
-          code.get(a).get(av).get(bv[v]!).op('f32x4.mul').op('f32x4.add').set(a);
+    // K loop, `unroll` steps per iteration through static memarg offsets, ending when bp reaches bEnd (no
+    // counter: V8 keeps the loop's pointers in registers), then the K % unroll remaining steps.
+    const unroll = Math.max(1, Math.min(s.unroll ?? 1, s.K)), iters = Math.floor(s.K / unroll), rest = s.K % unroll;
+    const steps = (n: number) => {
+      for (let u = 0; u < n; u++) {
+        for (let v = 0; v < s.V; v++) code.get(bp).mem('v128.load', u * kStep + 4 * v * 4).set(bv[v]!);
+        for (let r = 0; r < rows; r++) {
+          code.get(ap).mem('v128.load32_splat', (u * s.MR + r) * 4).set(av);
+          for (let v = 0; v < s.V; v++) {
+            const a = acc[r * s.V + v]!;
+            code.get(a).get(av).get(bv[v]!).op('f32x4.mul').op('f32x4.add').set(a);
+          }
         }
       }
-    }
+    };
+    code.get(bp).i32(iters * unroll * kStep).op('i32.add').set(bEnd);
+    code.loop();
+    steps(unroll);
     code.addTo(ap, unroll * s.MR * 4).addTo(bp, unroll * kStep);
-    code.get(k).i32(1).op('i32.sub').tee(k).brIf(0);
+    code.get(bp).get(bEnd).op('i32.ne').brIf(0);
     code.op('end');
+    steps(rest);
     // Epilogue and stores.
     for (let r = 0; r < rows; r++) {
       for (let v = 0; v < s.V; v++) {
