@@ -35,7 +35,7 @@ function measure(M: number, K: number, N: number, MR: number, V: number, unroll?
   const pages = Math.ceil((aBytes + bBytes + cBytes + 65536) / 65536);
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
   const code = emitGemm({ M, N, K, MR, V, ldc: N, steps: [], rowsOuter: M > N, unroll });
-  const mod = new WebAssembly.Module(encodeModule([{ name: 'gemm', code }], { initial: pages, maximum: pages, shared: false }));
+  const mod = new WebAssembly.Module(encodeModule([{ name: 'gemm', code }], { initial: pages, maximum: pages, shared: false }) as BufferSource);
   const gemm = new WebAssembly.Instance(mod, { env: { memory } }).exports.gemm as (...a: number[]) => void;
   const F = new Float32Array(memory.buffer);
   for (let i = 0; i < (aBytes + bBytes) / 4; i++) F[i] = ((i * 7919) % 1000) / 1000 - 0.5;

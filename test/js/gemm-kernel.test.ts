@@ -41,7 +41,7 @@ function run(c: Case): number {
   F.fill(NaN, cAt + M * N, total); // a store past C would show up below
   const steps = c.bias ? [{ kind: 'add' as const, per: 'col' as const }, { kind: 'act' as const, name: 'Relu', params: {} }] : [];
   const code = emitGemm({ M, N, K, MR, V, ldc: N, steps: steps as never, rowsOuter: c.rowsOuter, unroll: c.unroll, ldb: c.inPlaceB ? ldb : undefined });
-  const mod = new WebAssembly.Module(encodeModule([{ name: 'gemm', code }], { initial: pages, maximum: pages, shared: false }));
+  const mod = new WebAssembly.Module(encodeModule([{ name: 'gemm', code }], { initial: pages, maximum: pages, shared: false }) as BufferSource);
   const gemm = new WebAssembly.Instance(mod, { env: { memory } }).exports.gemm as (...args: number[]) => void;
   const extra = c.bias ? [biasAt * 4] : [];
   // Two calls over halves of one dimension, as two threads split the blocks.
