@@ -10,6 +10,7 @@ import { eliminateDeadCode } from './eliminate-dead-code.ts';
 import { simplifyInference } from './simplify-inference.ts';
 import { foldBatchnorm } from './fold-batchnorm.ts';
 import { fuseEpilogue } from './fuse-epilogue.ts';
+import { fuseAttention } from './fuse-attention.ts';
 import { LEVELS, PIPELINES, describeLevel } from './pipelines.ts';
 
 // Every pass, in the order `layerc optimize --list-passes` shows them. Add one import + one entry per pass.
@@ -19,6 +20,7 @@ export const PASSES: Pass[] = [
   simplifyInference,
   foldBatchnorm,
   eliminateCommonSubexpressions,
+  fuseAttention,
   fuseEpilogue,
   eliminateDeadCode,
 ];

@@ -8,6 +8,7 @@
 //       fold-constants      Shape of a static value and all-constant nodes become constants, so a training
 //                           graph's Reshape(dY, Shape(x)) gets a static shape and a kernel;
 //       fold-batchnorm      inference BatchNormalization folded into the adjacent Conv/Gemm/MatMul;
+//       fuse-attention      scaled dot-product attention -> ai.layerc::Attention (capabilities.attention);
 //       fuse-epilogue       activations, bias/residual Adds, per-channel Muls absorbed into a Fused base
 //                           (what fuses: capabilities.fusion, the backend's FusionCapabilities);
 //       fuse-elementwise    elementwise chains merged into one JS loop (capabilities.elementwiseChains).
@@ -22,6 +23,7 @@ import { foldConstants } from './fold-constants.ts';
 import { foldBatchnorm } from './fold-batchnorm.ts';
 import { fuseEpilogueFor } from './fuse-epilogue.ts';
 import { fuseElementwiseChains } from './fuse-elementwise.ts';
+import { fuseAttention } from './fuse-attention.ts';
 
 const O1 = ['fold-constants', 'eliminate-identity', 'simplify-inference', 'fold-batchnorm', 'eliminate-common-subexpressions', 'eliminate-dead-code'];
 
@@ -34,7 +36,7 @@ const O1 = ['fold-constants', 'eliminate-identity', 'simplify-inference', 'fold-
 export const LEVELS: Record<0 | 1 | 2, { repeat: string[]; rounds: number; then: string[] }> = {
   0: { repeat: [], rounds: 1, then: [] },
   1: { repeat: O1, rounds: 1, then: [] },
-  2: { repeat: O1, rounds: 4, then: ['fuse-epilogue', 'eliminate-dead-code'] },
+  2: { repeat: O1, rounds: 4, then: ['fuse-attention', 'fuse-epilogue', 'eliminate-dead-code'] },
 };
 
 /** Each level as one flat pass list (one round of `repeat`, then `then`). */
@@ -59,6 +61,7 @@ export function lowerFor(caps: BackendCapabilities): { passes: Pass[]; options: 
   if (!caps.kernels) return { passes: [], options: {} };
   const passes: Pass[] = [foldConstants, foldBatchnorm];
   const options: Options = {};
+  if (caps.attention) passes.push(fuseAttention);
   if (Object.keys(caps.fusion.bases).length) passes.push(fuseEpilogueFor(caps.fusion));
   if (caps.elementwiseChains) {
     passes.push(fuseElementwiseChains);

@@ -24,6 +24,7 @@ export const JS_CAPABILITIES: BackendCapabilities = {
   kernels: true,
   fusion: JS_FUSION,
   elementwiseChains: { separate: SIMD_ACTIVATIONS },
+  attention: true,
 };
 
 /** The core count in Node; 1 elsewhere (in-process workers need Node: see executor.ts). */

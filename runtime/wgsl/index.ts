@@ -21,6 +21,7 @@ export const WGSL_CAPABILITIES: BackendCapabilities = {
   kernels: true,
   fusion: WGSL_FUSION,
   elementwiseChains: null,
+  attention: true,
 };
 
 export interface WgslOptions extends BackendOptions, ExecutorOptions {

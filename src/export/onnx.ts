@@ -1,6 +1,7 @@
 // IR Graph -> ONNX ModelProto (opset 18, IR version 8) using standard ops only, so any ONNX runtime loads
 // it. `ai.layerc::Fused` nodes are written back as their base op followed by Add/Mul/activation nodes in
-// epilogue order (Clip bounds become constant inputs); other layerc-only ops have no standard form and are
+// epilogue order (Clip bounds become constant inputs), `ai.layerc::Attention` as its MatMul/Softmax chain
+// (./attention.ts); other layerc-only ops have no standard form and are
 // refused. Initializers are written as raw_data; inputs/outputs carry dtype and (symbolic) shapes.
 import onnx from 'onnx-proto';
 import type { AttrValue, Graph, Node, TensorType, Value } from '../ir/graph.ts';
@@ -10,6 +11,8 @@ import { ACTIVATIONS } from '../ops/activations.ts';
 import { fusedAttrs } from '../ops/fused.ts';
 import { STEP_KINDS, onStep, type OperandStepKind } from '../ops/fused-contract.ts';
 import { lcError } from '../diagnostics.ts';
+import { ATTENTION } from '../ops/attention.ts';
+import { attentionAsOnnx } from './attention.ts';
 import { dtypeToOnnx, tensorToProto } from '../io/tensorproto.ts';
 
 const P = onnx.onnx;
@@ -24,6 +27,7 @@ export function exportOnnx(graph: Graph, opts: ExportOptions = {}): Uint8Array {
   const nodes: onnx.onnx.INodeProto[] = [];
   for (const n of graph.nodes) {
     if (n.domain === 'ai.layerc' && n.op === 'Fused') nodes.push(...unfuse(n, fresh, extra));
+    else if (n.domain === 'ai.layerc' && n.op === ATTENTION) nodes.push(...attentionAsOnnx(n, fresh, (v) => scalarConst(v, fresh, extra), nodeProto));
     else if (n.domain !== '') throw lcError('LC018', [`${n.domain}::${n.op}`], { node: n.name, op: n.op });
     else if (!n.domain && n.op === 'Upsample') {
       // Upsample is deprecated at opset 18: the same resize is Resize with asymmetric coordinates, nearest rounding down.
@@ -49,6 +53,13 @@ export function exportOnnx(graph: Graph, opts: ExportOptions = {}): Uint8Array {
 }
 
 const nameOf = (v: Value | null) => (v ? v.name : '');
+
+/** A float32 scalar initializer holding `v`; returns its name. */
+function scalarConst(v: number, fresh: (b: string) => string, extra: onnx.onnx.ITensorProto[]): string {
+  const name = fresh('scale');
+  extra.push(tensorToProto(Tensor.scalar('float32', v), name));
+  return name;
+}
 
 function unfuse(n: Node, fresh: (b: string) => string, extra: onnx.onnx.ITensorProto[]): onnx.onnx.INodeProto[] {
   const a = fusedAttrs(n.attrs);

@@ -16,7 +16,9 @@ export interface BackendCapabilities {
    * listed in `separate` (run faster by their own kernel); null when the backend does not run JS bodies.
    */
   elementwiseChains: { separate: readonly string[] } | null;
+  /** The backend has an ai.layerc::Attention kernel: the lowering runs fuse-attention (src/ops/attention.ts). */
+  attention: boolean;
 }
 
 /** The reference interpreter: no lowering. */
-export const REFERENCE_CAPABILITIES: BackendCapabilities = { kernels: false, fusion: { bases: {}, activations: [] }, elementwiseChains: null };
+export const REFERENCE_CAPABILITIES: BackendCapabilities = { kernels: false, fusion: { bases: {}, activations: [] }, elementwiseChains: null, attention: false };

@@ -22,6 +22,7 @@ import './resize.ts';
 import './split.ts';
 import './depth-space.ts';
 import './einsum.ts';
+import './attention.ts';
 import './grad-helpers.ts';
 import './conv-grad.ts';
 import './batchnorm-train.ts';

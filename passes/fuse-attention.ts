@@ -1,0 +1,153 @@
+// fuse-attention: scaled dot-product attention as exporters write it becomes ONE ai.layerc::Attention node
+// (src/ops/attention.ts), so a backend streams each query row through an online softmax instead of writing the
+// [T, S] scores of every head to memory and reading them back for the scale, the mask, the softmax and the
+// second product. One rule, rooted at the last MatMul:
+//   MatMul(Q', K') -> [Mul | Div by a scalar]* -> [Add(mask)] -> Softmax(axis = last) -> MatMul(., V)
+//     Q' = Q [* c | / c]*                           (torch's MultiheadAttention export scales Q by 1/sqrt(d))
+//     K' = [Transpose(K0, perm)] with scalar links on either side (torch's SDPA export scales Q and K by
+//          sqrt(scale) each; other exporters write K^T directly or scale the scores)
+//   =>  Attention(Q, K, V, mask) { scale = the product of every scalar }, K = Transpose(K0, perm') where perm' is
+//       perm with its last two entries swapped (no node when perm' is the identity; Transpose(K', swap last two)
+//       when K' has no Transpose of its own).
+// Algebra: (aQ)(bK)^T c = abc QK^T; a scalar commutes with Transpose; a scalar AFTER the mask Add would scale
+// the mask too, so the chain of scalars is only taken between the first MatMul and the Add.
+// Guards (the pattern is left alone otherwise, and the reason reported): every intermediate has exactly one user
+// and is not a graph output (scores or probabilities read elsewhere must exist); the Softmax is over the last axis
+// (the frontend already rewrote opset < 13 Softmax to this meaning, so only identical semantics match); Q, K', V
+// are float32 of one rank >= 2 with identical leading dims (MatMul's batch broadcasting is not fused); the mask is
+// float32 and broadcasts onto the scores without growing them; every factor is a finite nonzero float32 scalar.
+import type { Dim, Graph, Node, Value } from '../src/ir/graph.ts';
+import { ATTENTION } from '../src/ops/attention.ts';
+import type { Pass } from './pass.ts';
+import { decline, rewrite, rule, type Rule } from './rewrite-engine.ts';
+import { isF32Const, nums, single } from './affine-chain.ts';
+
+const std = (n: Node | null | undefined, op: string): n is Node => !!n && !n.domain && n.op === op;
+const rankOf = (v: Value) => v.type.shape?.length ?? -1;
+
+/** The factor of a scalar link `n` reading `x` (x*c, c*x, x/c), or null. */
+function scalarFactor(n: Node, x: Value): number | null {
+  if (!std(n, 'Mul') && !std(n, 'Div')) return null;
+  const [a, b] = n.inputs;
+  if (a === b) return null;
+  const c = a === x ? b : n.op === 'Mul' ? a : null;
+  if (!isF32Const(c) || c.const!.size !== 1 || rankOf(c) > rankOf(x) || x.type.dtype !== 'float32') return null;
+  const f = n.op === 'Mul' ? nums(c)[0]! : 1 / nums(c)[0]!;
+  return Number.isFinite(f) && f !== 0 ? f : null;
+}
+
+interface Scaled { v: Value; scale: number; links: Node[] }
+
+/** Walks back from `v` through scalar links whose outputs have one user: the value they scale, the product of
+ *  their factors, and the links (nearest first). */
+function scaledBack(g: Graph, v: Value): Scaled {
+  let scale = 1;
+  const links: Node[] = [];
+  for (;;) {
+    const p = v.producer;
+    if (!p || !single(g, v)) return { v, scale, links };
+    const x = p.inputs.find((i) => i && !i.const) ?? null;
+    const f = x && scalarFactor(p, x);
+    if (!f) return { v, scale, links };
+    scale *= f; links.push(p); v = x!;
+  }
+}
+
+/** Whether `m` broadcasts onto `scores` without growing it (each dim 1 or equal). */
+function maskFits(m: readonly Dim[], scores: readonly Dim[]): boolean {
+  const off = scores.length - m.length;
+  return off >= 0 && m.every((d, i) => d === 1 || d === scores[off + i]);
+}
+
+interface Match {
+  root: Node; remove: Node[]; q: Value; v: Value; mask: Value | null; scale: number;
+  /** K as the kernel reads it: `k` itself, or Transpose(k, perm). */
+  k: Value; perm: number[] | null;
+}
+
+const isIdentity = (p: readonly number[]) => p.every((a, i) => a === i);
+const swapLast = (p: readonly number[]) => [...p.slice(0, -2), p[p.length - 1]!, p[p.length - 2]!];
+
+/** The scores chain ending at the Softmax input `x`: [scalar links] <- MatMul, with an optional mask Add last. */
+function scoresChain(g: Graph, x: Value): { qk: Node; scale: number; links: Node[]; mask: Value | null } | string {
+  const add = x.producer;
+  const fromMatMul = (s: Value) => {
+    const sc = scaledBack(g, s);
+    return std(sc.v.producer, 'MatMul') && single(g, sc.v) ? { qk: sc.v.producer, scale: sc.scale, links: sc.links } : null;
+  };
+  const direct = fromMatMul(x);
+  if (direct) return { ...direct, mask: null };
+  if (!std(add, 'Add') || !single(g, x)) return 'Softmax input is not a scaled MatMul (plus a mask)';
+  for (const i of [0, 1]) {
+    const s = add.inputs[i]!, m = add.inputs[1 - i]!;
+    if (m === s) continue;
+    const c = fromMatMul(s);
+    if (c) return { ...c, links: [add, ...c.links], mask: m };
+  }
+  return 'Softmax input is not a scaled MatMul (plus a mask) with one user per step';
+}
+
+function matchAttention(root: Node, g: Graph): Match | ReturnType<typeof decline> | null {
+  const sm = root.inputs[0]?.producer;
+  if (!std(sm, 'Softmax')) return null;
+  const v = root.inputs[1]!, p = root.inputs[0]!, r = rankOf(p);
+  const no = (why: string) => decline(why, [sm]);
+  if (!single(g, p)) return no('attention probabilities have other consumers or are a graph output');
+  const axis = Number(sm.attrs.axis ?? -1);
+  if (r < 2 || (axis < 0 ? axis + r : axis) !== r - 1) return no('Softmax is not over the last axis of a rank >= 2 score tensor');
+  const sc = scoresChain(g, sm.inputs[0]!);
+  if (typeof sc === 'string') return no(sc);
+  const qs = scaledBack(g, sc.qk.inputs[0]!);
+  let ks = scaledBack(g, sc.qk.inputs[1]!);
+  const remove = [root, sm, ...sc.links, sc.qk, ...qs.links, ...ks.links];
+  let k = ks.v, perm: number[] | null = k.type.shape ? swapLast(k.type.shape.map((_, i) => i)) : null;
+  let scale = sc.scale * qs.scale * ks.scale;
+  const t = k.producer;
+  if (std(t, 'Transpose') && t.inputs[0]!.type.shape) {
+    const tr = t.inputs[0]!.type.shape.length;
+    perm = swapLast((t.attrs.perm as number[] | undefined)?.length ? t.attrs.perm as number[] : Array.from({ length: tr }, (_, i) => tr - 1 - i));
+    if (single(g, k)) { remove.push(t); ks = scaledBack(g, t.inputs[0]!); remove.push(...ks.links); scale *= ks.scale; k = ks.v; } else k = t.inputs[0]!;
+  }
+  const [q, kt] = [qs.v, sc.qk.inputs[1]!];
+  const shapes = [q, kt, v].map((x) => x.type.shape);
+  if (![q, kt, v, k].every((x) => x.type.dtype === 'float32') || shapes.some((s) => !s || s.length !== r) || !k.type.shape) return no('Q, K, V are not float32 of one known rank');
+  const lead = shapes[0]!.slice(0, -2);
+  if (!shapes.every((s) => s!.slice(0, -2).every((d, i) => d === lead[i]))) return no('Q, K, V leading dims differ (MatMul batch broadcasting is not fused)');
+  if (sc.mask && (sc.mask.type.dtype !== 'float32' || !sc.mask.type.shape || !maskFits(sc.mask.type.shape, p.type.shape!))) return no('the mask does not broadcast onto the scores as float32');
+  if (!Number.isFinite(scale) || scale === 0) return no(`scale ${scale} is not finite and nonzero`);
+  return { root, remove, q, k, perm: perm && !isIdentity(perm) ? perm : null, v, mask: sc.mask, scale };
+}
+
+export const ATTENTION_RULES: readonly Rule[] = [
+  // MatMul(softmax(c * MatMul(aQ, (bK)^T) + M), V)  =>  Attention(Q, K, V, M) { scale = abc }
+  rule<Match>({
+    name: 'scaled dot-product attention',
+    root: 'MatMul',
+    match: matchAttention,
+    apply(m, rw, count) {
+      const opts = { name: `${m.root.name}_attention`, span: m.root.span };
+      let k = m.k;
+      if (m.perm) {
+        const tr = rw.addNode('Transpose', [k], { perm: m.perm }, { name: `${m.root.name}_keys`, span: m.root.span }, m.root);
+        tr.outputs[0]!.type = { dtype: 'float32', shape: m.perm.map((i) => k.type.shape![i]!) };
+        k = tr.outputs[0]!;
+      }
+      const att = rw.addNode(ATTENTION, [m.q, k, m.v, ...(m.mask ? [m.mask] : [])], { scale: m.scale }, { ...opts, domain: 'ai.layerc' }, m.root, m.root.outputs[0]);
+      rw.replaceAllUses(m.root.outputs[0]!, att.outputs[0]!);
+      for (const n of m.remove) rw.remove(n);
+      count('attention blocks fused');
+    },
+  }),
+];
+
+export const fuseAttention: Pass = {
+  name: 'fuse-attention',
+  summary: 'MatMul -> scale -> mask Add -> Softmax -> MatMul (scaled dot-product attention) -> one ai.layerc::Attention node',
+  run(g, ctx) {
+    const r = rewrite(g, ATTENTION_RULES);
+    for (const [what, n] of Object.entries(r.counts)) ctx.count(what, n);
+    for (const d of r.declined) ctx.skip(d.declined);
+    ctx.fired(r.fired);
+    return r.changed;
+  },
+};

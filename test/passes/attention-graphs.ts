@@ -1,0 +1,94 @@
+// Scaled dot-product attention written the ways exporters write it, for the fuse-attention tests and the
+// Attention kernel tests: where the scale sits (on Q, on K, sqrt on both, on the scores, none; Mul or Div,
+// constant first or second), how K^T is made (Transpose of the last two axes, K given pre-transposed, torch's
+// head Transpose [S, ...lead, D] -> [...lead, D, S]), and an optional mask Add of any broadcast shape.
+import fc from 'fast-check';
+import { Graph, type Value } from '../../src/ir/graph.ts';
+import { Tensor } from '../../src/ir/tensor.ts';
+import { inferShapes } from '../../src/ir/infer.ts';
+import { lcg } from '../helpers/random.ts';
+
+export interface AttentionForm {
+  lead: number[]; T: number; S: number; D: number; Dv: number;
+  scaleOn: 'q' | 'k' | 'qk' | 'scores' | 'none'; div: boolean; constFirst: boolean;
+  k: 'swap' | 'pre' | 'heads';
+  /** Mask shape (broadcasts onto [...lead, T, S]), or null. */
+  mask: number[] | null; maskFirst: boolean;
+  /** Softmax axis written as -1 or as rank - 1. */
+  positiveAxis: boolean;
+  /** Input magnitude (large values test the softmax's max subtraction). */
+  mag: number;
+  seed: number;
+}
+
+/** The unfused graph and its feeds; `scale` is the product of the factors it applies (what the fused node gets). */
+export function attentionGraph(f: AttentionForm): { g: Graph; feeds: Record<string, Tensor>; scale: number } {
+  const g = new Graph('sdpa');
+  const rnd = lcg(f.seed);
+  const feeds: Record<string, Tensor> = {};
+  const input = (name: string, shape: number[], mag = f.mag) => {
+    feeds[name] = Tensor.fromArray('float32', shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => mag * (2 * rnd() - 1)));
+    return g.addInput(name, { dtype: 'float32', shape });
+  };
+  const node = (op: string, ins: Value[], attrs: Record<string, unknown> = {}) => g.addNode(op, ins, attrs as never).outputs[0]!;
+  const r = f.lead.length + 2;
+  const c = 1 / Math.sqrt(f.D);
+  const scaled = (x: Value, factor: number) => {
+    const k = g.addConst(g.uniqueName('c'), Tensor.scalar('float32', f.div ? 1 / factor : factor));
+    const ins = f.constFirst && !f.div ? [k, x] : [x, k];
+    return node(f.div ? 'Div' : 'Mul', ins);
+  };
+  let q = input('q', [...f.lead, f.T, f.D]);
+  const v = input('v', [...f.lead, f.S, f.Dv], 1);
+  const kScale = f.scaleOn === 'k' ? c : f.scaleOn === 'qk' ? Math.sqrt(c) : 1;
+  if (f.scaleOn === 'q') q = scaled(q, c);
+  if (f.scaleOn === 'qk') q = scaled(q, Math.sqrt(c));
+  let kt: Value;
+  if (f.k === 'pre') kt = input('kt', [...f.lead, f.D, f.S]);
+  else if (f.k === 'swap') {
+    const k = input('k', [...f.lead, f.S, f.D]);
+    kt = node('Transpose', [f.scaleOn === 'k' ? scaled(k, kScale) : k], { perm: [...f.lead.map((_, i) => i), r - 1, r - 2] });
+  } else {
+    const k = input('k', [f.S, ...f.lead, f.D]);
+    kt = node('Transpose', [f.scaleOn === 'k' ? scaled(k, kScale) : k], { perm: [...f.lead.map((_, i) => i + 1), r - 1, 0] });
+  }
+  if (f.scaleOn === 'qk' || (f.scaleOn === 'k' && f.k === 'pre')) kt = scaled(kt, kScale);
+  let s = node('MatMul', [q, kt]);
+  if (f.scaleOn === 'scores') s = scaled(s, c);
+  if (f.mask) {
+    const m = input('mask', f.mask, 4);
+    s = node('Add', f.maskFirst ? [m, s] : [s, m]);
+  }
+  const p = node('Softmax', [s], { axis: f.positiveAxis ? r - 1 : -1 });
+  g.outputs.push(node('MatMul', [p, v]));
+  inferShapes(g);
+  return { g, feeds, scale: f.scaleOn === 'none' ? 1 : c };
+}
+
+/** A mask shape broadcasting onto [...lead, T, S]: full, [T, S], [S], [B, 1, 1, S]-like (lead kept, T -> 1). */
+export const maskShapeArb = (lead: number[], T: number, S: number): fc.Arbitrary<number[] | null> => fc.constantFrom(
+  null, [...lead, T, S], [T, S], [S], [...lead, 1, S], [...lead.map((d, i) => (i === 0 ? d : 1)), 1, S], [1, S],
+);
+
+export const attentionFormArb: fc.Arbitrary<AttentionForm> = fc.record({
+  lead: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 0, maxLength: 2 }),
+  T: fc.integer({ min: 1, max: 6 }), S: fc.integer({ min: 1, max: 6 }), D: fc.integer({ min: 1, max: 7 }), Dv: fc.integer({ min: 1, max: 5 }),
+  scaleOn: fc.constantFrom('q', 'k', 'qk', 'scores', 'none'), div: fc.boolean(), constFirst: fc.boolean(),
+  k: fc.constantFrom('swap', 'pre', 'heads'), maskFirst: fc.boolean(), positiveAxis: fc.boolean(),
+  mag: fc.constantFrom(1, 3), seed: fc.integer({ min: 1, max: 2 ** 30 }),
+}).chain((f) => maskShapeArb(f.lead, f.T, f.S).map((mask) => ({ ...f, mask, k: f.k === 'heads' && !f.lead.length ? 'swap' as const : f.k })));
+
+/**
+ * A stated tolerance for the fused node against the unfused chain (both on the reference interpreter), per
+ * output element: 8u (D + S + 40)(1 + max|scores|) max|V|, u = 2^-24. The unfused chain rounds each step to
+ * float32: the scores carry (D + 3)u relative error from the first MatMul plus the scale and mask roundings;
+ * Softmax turns an absolute score error e into a relative probability error <= 2e plus its own (S + 34)u; the
+ * second MatMul adds (S + 3)u relative to sum p|v| <= max|V|. The fused reference rounds once. Factor 8 is margin;
+ * a wrong scale, a dropped mask or a misread axis is off by O(max|V|).
+ */
+export function attentionTolerance(f: AttentionForm, feeds: Record<string, Tensor>): number {
+  const maxAbs = (t?: Tensor) => (t ? Math.max(0, ...Array.from(t.data as Float32Array, Math.abs)) : 0);
+  const kmax = maxAbs(feeds.k ?? feeds.kt), qmax = maxAbs(feeds.q);
+  const scores = qmax * kmax * f.D * (f.scaleOn === 'none' ? 1 : 1 / Math.sqrt(f.D)) + maxAbs(feeds.mask);
+  return 8 * 2 ** -24 * (f.D + f.S + 40) * (1 + scores) * Math.max(maxAbs(feeds.v), 1e-30);
+}
