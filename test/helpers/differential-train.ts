@@ -16,7 +16,8 @@
 // is SAFETY_TRAIN (sensitivity + floor). This adapts to ill-conditioned steps (BatchNorm over few values,
 // Adam's sign-like first step on noise-level gradients) where a fixed rtol cannot, and stays orders of
 // magnitude below the effect of a wrong kernel (a misread operand or a wrong update rule changes a tensor
-// by O(G)).
+// by O(G)). An optimizer output adds, per element, the exact range its formula gives to gradients within their
+// tolerance (optimizer-slack.ts): Adam's first step maps a noise-level gradient of either sign to +-lr.
 import type { Graph, Value } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
@@ -27,20 +28,23 @@ import { stateAsInputs } from '../../src/train/loop/trainer.ts';
 import type { LossKind } from '../../src/train/losses.ts';
 import type { OptimizerOptions } from '../../src/train/optimizers.ts';
 import { cloneGraph } from '../../src/ir/clone.ts';
-import { optimize } from '../../passes/index.ts';
-import { compileJs } from '../../runtime/js/index.ts';
-import { compileWgsl, emitNode } from '../../runtime/wgsl/index.ts';
-import type { CompiledModel } from '../../runtime/backend.ts';
 import { lcg, uniformTensor } from './random.ts';
-import { U } from './error-bound.ts';
-import { variantName, worstElement, type Variant, type Verdict } from './differential.ts';
+import { SAFETY, U } from './error-bound.ts';
+import { runOnVariants, type Variant, type Verdict } from './differential.ts';
+import { optimizerSlack } from './optimizer-slack.ts';
 
 export const SAFETY_TRAIN = 8;
 
 export interface TrainCase { src: string; batch: number; loss: LossKind; optimizer: OptimizerOptions; seed: number }
 
 /** The training step as one graph with its feeds (state fed as inputs, as the Trainer does). */
-export function trainingStep(c: TrainCase): { graph: Graph; feeds: Record<string, Tensor>; gradients: Set<string> } {
+export interface TrainingStep {
+  graph: Graph; feeds: Record<string, Tensor>; gradients: Set<string>;
+  /** Each trained parameter with its gradient's graph output. */
+  params: { param: string; grad: string }[];
+}
+
+export function trainingStep(c: TrainCase): TrainingStep {
   const model = compileDsl(c.src, 'random.layers', { seed: c.seed });
   for (const v of model.inputs) v.type = { ...v.type, shape: v.type.shape!.map((d) => (typeof d === 'number' ? d : c.batch)) };
   inferShapes(model);
@@ -54,7 +58,8 @@ export function trainingStep(c: TrainCase): { graph: Graph; feeds: Record<string
   feeds[p.labels.name] = c.loss === 'mse' ? uniformTensor(p.labels.type.shape as number[], rnd)
     : Tensor.fromArray('int64', [c.batch], Array.from({ length: c.batch }, () => Math.floor(rnd() * out[1]!)));
   for (const v of g.inputs) if (v.const && !feeds[v.name]) feeds[v.name] = v.const;
-  return { graph: g, feeds, gradients: new Set([...p.grads.values()].flatMap((v) => (v ? [v.name] : []))) };
+  const params = [...p.grads].flatMap(([param, grad]) => (grad ? [{ param: param.name, grad: grad.name }] : []));
+  return { graph: g, feeds, gradients: new Set(params.map((x) => x.grad)), params };
 }
 
 /** The longest accumulation in the step (see the header). */
@@ -75,8 +80,10 @@ function perturb(t: Tensor, rel: number, rnd: () => number): Tensor {
   return Tensor.fromArray('float32', t.shape, Array.from(t.data as Float32Array, (x) => x * (1 + rel * (2 * rnd() - 1))));
 }
 
-/** Per graph output: the reference value and its tolerance (a number for the whole tensor). */
-export function referenceWithTolerance(g: Graph, feeds: Record<string, Tensor>, gradients: Set<string>): { ref: Record<string, Tensor>; tol: Map<string, number> } {
+/** Per graph output: the reference value and its tolerance (a number for the whole tensor, or per element
+ *  for an optimizer output whose gradient's tolerance it amplifies). */
+export function referenceWithTolerance(step: TrainingStep, optimizer: OptimizerOptions): { ref: Record<string, Tensor>; tol: Map<string, number | Tensor> } {
+  const { graph: g, feeds, gradients } = step;
   const ref = runGraph(g, feeds, { training: true });
   const K = longestAccumulation(g);
   const sens = new Map<string, number>();
@@ -94,43 +101,27 @@ export function referenceWithTolerance(g: Graph, feeds: Record<string, Tensor>, 
   }
   const maxAbs = (t: Tensor) => { let m = 0; for (const x of t.data) m = Math.max(m, Math.abs(Number(x))); return m; };
   const G = Math.max(0, ...[...gradients].map((k) => (ref[k] ? maxAbs(ref[k]!) : 0)));
-  const tol = new Map<string, number>();
+  const tol = new Map<string, number | Tensor>();
   for (const [k, t] of Object.entries(ref)) {
     const floor = K * U * Math.max(maxAbs(t), k.includes('exp_avg_sq') ? G * G : G);
     // SAFETY (2) is applied again by worstElement: divide it out so the stated factor is SAFETY_TRAIN.
-    tol.set(k, SAFETY_TRAIN * (sens.get(k)! + floor) / 2);
+    tol.set(k, SAFETY_TRAIN * (sens.get(k)! + floor) / SAFETY);
+  }
+  const values = { ...feeds, ...ref };
+  for (const { param, grad } of step.params) {
+    if (!ref[grad]) continue;
+    for (const [name, slack] of optimizerSlack(optimizer, param, grad, SAFETY * (tol.get(grad) as number), values)) {
+      const own = tol.get(name);
+      if (typeof own !== 'number') continue;
+      tol.set(name, Tensor.fromArray('float32', ref[name]!.shape, Array.from(slack, (s) => own + s / SAFETY)));
+    }
   }
   return { ref, tol };
 }
 
-async function compile(g: Graph, v: Variant, seed: number): Promise<CompiledModel> {
-  return v.backend === 'js' ? compileJs(g, { threads: v.threads, training: true, seed })
-    : compileWgsl(g, { training: true, seed, ...(v.tiled ? { emit: (n, o) => emitNode(n, { ...o, tiled: true }) } : {}) });
-}
-
 /** One step on each variant against the reference step. */
 export async function compareTrainingStep(c: TrainCase, variants: Variant[]): Promise<Verdict> {
-  const { graph, feeds, gradients } = trainingStep(c);
-  const { ref, tol } = referenceWithTolerance(graph, feeds, gradients);
-  const verdict: Verdict = { disagreements: [], worst: {} };
-  for (const v of variants) {
-    const name = variantName(v);
-    const g = cloneGraph(graph);
-    let m: CompiledModel | undefined;
-    try {
-      if (v.level === 2) optimize(g, { level: 2 });
-      m = await compile(g, v, c.seed);
-      const got = await m.run(feeds);
-      verdict.worst[name] = 0;
-      graph.outputs.forEach((o, i) => {
-        const out = got[g.outputs[i]!.name]!, want = ref[o.name]!;
-        const { ratio, index } = worstElement(out, want, tol.get(o.name)!);
-        verdict.worst[name] = Math.max(verdict.worst[name]!, ratio);
-        if (ratio > 1) verdict.disagreements.push({ variant: name, output: o.name, index, got: Number(out.data[index]), want: Number(want.data[index]), bound: 2 * tol.get(o.name)! });
-      });
-    } catch (e) {
-      verdict.disagreements.push({ variant: name, output: '*', error: (e as Error).message.split('\n')[0] });
-    } finally { await m?.dispose(); }
-  }
-  return verdict;
+  const step = trainingStep(c);
+  const { ref, tol } = referenceWithTolerance(step, c.optimizer);
+  return runOnVariants(step.graph, step.feeds, ref, (name) => tol.get(name)!, variants, { training: true, seed: c.seed });
 }

@@ -30,11 +30,6 @@ export interface Disagreement {
 
 export interface Verdict { disagreements: Disagreement[]; /** worst |got - want| / (SAFETY E) per variant */ worst: Record<string, number> }
 
-async function compile(g: Graph, v: Variant, training: boolean): Promise<CompiledModel> {
-  return v.backend === 'js' ? compileJs(g, { threads: v.threads, training })
-    : compileWgsl(g, { training, ...(v.tiled ? { emit: (n, o) => emitNode(n, { ...o, tiled: true }) } : {}) });
-}
-
 /** The worst element of got vs want against a per-element bound (a tensor) or a per-tensor one (a number). */
 export function worstElement(got: Tensor, want: Tensor, bound: Tensor | number): { ratio: number; index: number } {
   if (got.shape.join() !== want.shape.join()) return { ratio: Infinity, index: -1 };
@@ -51,6 +46,16 @@ export function worstElement(got: Tensor, want: Tensor, bound: Tensor | number):
 /** Runs the model on each variant and compares with the reference within the derived bounds. */
 export async function compareBackends(graph: Graph, feeds: Record<string, Tensor>, variants: Variant[]): Promise<Verdict> {
   const { ref, bounds } = referenceWithBounds(graph, feeds);
+  return runOnVariants(graph, feeds, ref, (name) => bounds.get(name)!, variants, { training: false });
+}
+
+/**
+ * The variant loop shared by inference and training: per variant, copy the graph, optimize the copy (-O2),
+ * compile, run the feeds, compare every graph output with `ref` within `bound(output)` (per element or per
+ * tensor; SAFETY applied by worstElement), dispose. A compile or run error is a disagreement.
+ */
+export async function runOnVariants(graph: Graph, feeds: Record<string, Tensor>, ref: Record<string, Tensor>, bound: (output: string) => Tensor | number,
+  variants: Variant[], opts: { training: boolean; seed?: number }): Promise<Verdict> {
   const verdict: Verdict = { disagreements: [], worst: {} };
   for (const v of variants) {
     const name = variantName(v);
@@ -58,15 +63,16 @@ export async function compareBackends(graph: Graph, feeds: Record<string, Tensor
     let m: CompiledModel | undefined;
     try {
       if (v.level === 2) optimize(g, { level: 2 });
-      m = await compile(g, v, false);
+      m = await compile(g, v, opts);
       const got = await m.run(feeds);
       verdict.worst[name] = 0;
       graph.outputs.forEach((o, i) => {
-        const out = got[g.outputs[i]!.name]!, want = ref[o.name]!, bound = bounds.get(o.name)!;
-        const { ratio, index } = worstElement(out, want, bound);
+        const out = got[g.outputs[i]!.name]!, want = ref[o.name]!, b = bound(o.name);
+        const { ratio, index } = worstElement(out, want, b);
         verdict.worst[name] = Math.max(verdict.worst[name]!, ratio);
         if (ratio > 1) {
-          verdict.disagreements.push({ variant: name, output: o.name, index, got: Number(out.data[index]), want: Number(want.data[index]), bound: SAFETY * bound.data[index]! });
+          verdict.disagreements.push({ variant: name, output: o.name, index, got: Number(out.data[index]), want: Number(want.data[index]),
+            bound: SAFETY * (typeof b === 'number' ? b : Number(b.data[index])) });
         }
       });
     } catch (e) {
@@ -74,4 +80,9 @@ export async function compareBackends(graph: Graph, feeds: Record<string, Tensor
     } finally { await m?.dispose(); }
   }
   return verdict;
+}
+
+async function compile(g: Graph, v: Variant, opts: { training: boolean; seed?: number }): Promise<CompiledModel> {
+  return v.backend === 'js' ? compileJs(g, { threads: v.threads, ...opts })
+    : compileWgsl(g, { ...opts, ...(v.tiled ? { emit: (n, o) => emitNode(n, { ...o, tiled: true }) } : {}) });
 }
