@@ -34,6 +34,7 @@ export function exportOnnx(graph: Graph, opts: ExportOptions = {}): Uint8Array {
       nodes.push(nodeProto('Resize', n.name, [nameOf(n.inputs[0]), '', nameOf(n.inputs[1])], n.outputs.map((v) => v.name),
         { mode: n.attrs.mode ?? 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }));
     } else if (!n.domain && n.op === 'Gelu') nodes.push(...geluAsOpset18(n, fresh, extra));
+    else if (!n.domain && n.op === 'GroupNormalization') nodes.push(...groupNormAsOpset18(n, fresh, extra));
     else nodes.push(nodeProto(n.op, n.name, n.inputs.map(nameOf), n.outputs.map((v) => v.name), opset18Attrs(n)));
   }
   const model: onnx.onnx.IModelProto = {
@@ -104,6 +105,29 @@ function geluAsOpset18(n: Node, fresh: (b: string) => string, extra: onnx.onnx.I
     inner = emit('Tanh', [emit('Mul', [emit('Add', [x, emit('Mul', [cube, k(0.044715)])]), k(Math.sqrt(2 / Math.PI))])]);
   } else inner = emit('Erf', [emit('Mul', [x, k(Math.SQRT1_2)])]);
   emit('Mul', [emit('Mul', [x, emit('Add', [inner, k(1)])]), k(0.5)], true);
+  return out;
+}
+
+/**
+ * GroupNormalization-21 (per-channel scale and bias) has no opset-18 form: GroupNormalization-18 scales per
+ * group. It is written as PyTorch's exporter writes GroupNorm: InstanceNormalization of x reshaped to
+ * [N, G, -1] (unit scale, zero bias), reshaped back, then x scale[c] + bias[c].
+ */
+function groupNormAsOpset18(n: Node, fresh: (b: string) => string, extra: onnx.onnx.ITensorProto[]): onnx.onnx.INodeProto[] {
+  const [x, scale, bias] = n.inputs.map(nameOf), rank = n.inputs[0]!.type.shape!.length, dtype = n.inputs[0]!.type.dtype;
+  const G = Number(n.attrs.num_groups), out: onnx.onnx.INodeProto[] = [];
+  const k = (t: Tensor) => { const name = fresh(`${n.name}_c`); extra.push(tensorToProto(t, name)); return name; };
+  const emit = (op: string, ins: string[], attrs: Record<string, AttrValue> = {}, last = false) => {
+    const o = last ? n.outputs[0]!.name : fresh(`${n.name}_t`);
+    out.push(nodeProto(op, fresh(`${n.name}_${op.toLowerCase()}`), ins, [o], attrs));
+    return o;
+  };
+  const grouped = emit('Reshape', [x, k(Tensor.fromArray('int64', [3], [0, G, -1]))]);
+  const unit = (v: number) => k(Tensor.fromArray(dtype, [G], new Array(G).fill(v)));
+  const normed = emit('InstanceNormalization', [grouped, unit(1), unit(0)], { epsilon: Number(n.attrs.epsilon ?? 1e-5) });
+  const back = emit('Reshape', [normed, emit('Shape', [x])]);
+  const perChannel = k(Tensor.fromArray('int64', [rank - 2], Array.from({ length: rank - 2 }, (_, i) => i + 1)));
+  emit('Add', [emit('Mul', [back, emit('Unsqueeze', [scale, perChannel])]), emit('Unsqueeze', [bias, perChannel])], {}, true);
   return out;
 }
 

@@ -50,14 +50,20 @@ const NN_RULES: Record<string, GradRule> = {
     }
     return padNull(c, [da, db, dc]); // no C input (dense(bias=false)): two gradients
   },
-  // 2-D (or batched, equal-rank) MatMul: dA = dY B^T, dB = A^T dY, summed back over broadcast batch dims.
+  // MatMul of rank >= 2 operands (batched, broadcasting; [N, T, C] x [C, out] for dense on tokens):
+  // dA = dY B^T, dB = A^T dY, each summed back over the batch dims its operand was broadcast along.
   MatMul: (c) => {
     const [a, b] = c.node.inputs as Value[];
     const dy = c.dOut[0]!;
-    const r = rankOf(c, dy);
-    const perm = [...Array(r - 2).keys(), r - 1, r - 2];
-    const t = (v: Value) => op(c, 'Transpose', [v], { perm: perm.slice(r - (v.type.shape?.length ?? r)) });
-    if (a.type.shape?.length !== r || b.type.shape?.length !== r) throw lcError('LC066', ['MatMul', 'operands of different rank']);
+    const t = (v: Value) => { const k = rankOf(c, v); return op(c, 'Transpose', [v], { perm: [...Array(k - 2).keys(), k - 1, k - 2] }); };
+    if (rankOf(c, a) < 2 || rankOf(c, b) < 2) throw lcError('LC066', ['MatMul', 'a 1-D operand (matrix-vector product)']);
+    // A 2-D weight shared by every row of a batched A ([N, T, K] x [K, M]): dB = A'^T dY' over the rows A' [N*T, K],
+    // dY' [N*T, M], one Gemm (the batched product would materialize N partial [K, M] sums first).
+    const bs = b.type.shape!;
+    if (rankOf(c, a) > 2 && bs.length === 2 && isStatic(bs)) {
+      const rows = (v: Value, k: number) => op(c, 'Reshape', [v, ints(c, [-1, k])]);
+      return [op(c, 'MatMul', [dy, t(b)]), op(c, 'Gemm', [rows(a, bs[0]), rows(dy, bs[1])], { transA: 1 })];
+    }
     return [op(c, 'ReduceSumLike', [op(c, 'MatMul', [dy, t(b)]), a], {}, 'ai.layerc'), op(c, 'ReduceSumLike', [op(c, 'MatMul', [t(a), dy]), b], {}, 'ai.layerc')];
   },
   Conv: (c) => {

@@ -51,6 +51,12 @@ const RULES: Record<string, GradRule> = {
     const Phi = op(c, 'Mul', op(c, 'Add', k(c, x, 1), op(c, 'Erf', op(c, 'Mul', x, k(c, x, Math.SQRT1_2)))), k(c, x, 0.5));
     return [op(c, 'Mul', g, op(c, 'Add', Phi, op(c, 'Mul', x, density(c, x))))];
   },
+  // y = transpose(x, p): dx = transpose(dy, p^-1) (default p reverses the axes, its own inverse).
+  Transpose: (c) => {
+    const perm = c.attrs.perm as number[] | undefined;
+    const inv = perm ? perm.map((_, i) => perm.indexOf(i)) : undefined;
+    return [c.emit('Transpose', [c.dOut[0]!], inv ? { perm: inv } : {})[0]!];
+  },
   // d(sum x_i) = dy to each input (summed back over its broadcast axes); Mean: dy / n.
   Sum: (c) => c.node.inputs.map((x) => unbroadcast(c, c.dOut[0]!, x!)),
   Mean: (c) => { const g = op(c, 'Mul', c.dOut[0]!, k(c, c.dOut[0]!, 1 / c.node.inputs.length)); return c.node.inputs.map((x) => unbroadcast(c, g, x!)); },

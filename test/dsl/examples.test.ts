@@ -29,8 +29,8 @@ function expectClose(actual: Tensor, expected: ArrayLike<number>, atol: number, 
 }
 
 describe('DSL examples', () => {
-  it('has the four required examples and the BatchNorm-state one', () => {
-    expect(files).toEqual(['lenet_bn.layers', 'mlp_bn.layers', 'mobilenet_block.layers', 'resnet_mini.layers', 'tf_bn_mlp.layers']);
+  it('has the four required examples, the BatchNorm-state one and the transformer ones (#19)', () => {
+    expect(files).toEqual(['lenet_bn.layers', 'mlp_bn.layers', 'mobilenet_block.layers', 'resnet_mini.layers', 'tf_bn_mlp.layers', 'transformer_encoder.layers', 'vit.layers']);
   });
 
   it.each(files)('%s compiles, runs on the reference backend and matches onnxruntime-node', async (f) => {

@@ -36,6 +36,13 @@ model m(x: f32[N, 3, 5, 5]) {
   y = x |> unit(3) |> unit(ch=3, k=3, name="second")
   return concat(y, x, axis=1) |> softmax
 }`,
+  transformer: `model m(x: f32[N, 4, 6, 6]) {
+  u = x |> groupnorm(2) |> silu |> upsample(2) |> upsample(scale=2, mode="linear")
+  t = x |> conv2d(8, kernel=2, stride=2) |> tokens |> pos_embedding
+  h = t + (t |> layernorm |> multihead_attention(8, 2))
+  y = h |> layernorm(axis=1, eps=0.001) |> dense(12) |> gelu |> dense(8) |> gelu(approximate="tanh") |> reduce_mean(axis=1)
+  return u, y
+}`,
 };
 
 const randomTensor = (shape: number[], seed: number, scale = 1): Tensor => uniformTensor(shape, seed, -scale, scale);
@@ -52,7 +59,7 @@ describe('DSL layers agree with onnxruntime-node', () => {
     for (const v of g.initializers) {
       if (v.role === 'running_mean') g.setConst(v, randomTensor([...v.const!.shape], v.name.length, 0.5));
       if (v.role === 'running_var') g.setConst(v, Tensor.fromArray('float32', [...v.const!.shape], Array.from(randomTensor([...v.const!.shape], 3).data, (z) => 0.5 + Math.abs(z))));
-      if (v.name.endsWith('.bias') && v.role === 'param') g.setConst(v, randomTensor([...v.const!.shape], 17, 0.3));
+      if ((v.name.endsWith('.bias') || /^(gn|ln)\d+\.weight$/.test(v.name)) && v.role === 'param') g.setConst(v, randomTensor([...v.const!.shape], 17, 0.3));
     }
     const x = g.inputs[0];
     const shape = x.type.shape!.map((d) => (typeof d === 'number' ? d : 2));

@@ -10,7 +10,8 @@ import { checkShape, currentLimits, exceed } from '../../limits.ts';
 /** Bytes of the weights a program has created so far, per graph being built. */
 const WEIGHT_BYTES = new WeakMap<Graph, number>();
 
-export type InitKind = 'weight' | 'zeros' | 'ones';
+/** 'small': uniform with std 0.02 (a position embedding, like ViT's truncated normal of std 0.02). */
+export type InitKind = 'weight' | 'zeros' | 'ones' | 'small';
 export interface PendingParam { value: Value; kind: InitKind; fanIn: number; fanOut: number; node?: Node }
 
 export class LayerBuilder {

@@ -4,6 +4,7 @@ import type { Value } from '../../ir/graph.ts';
 import { shapeToString } from '../../ir/infer.ts';
 import type { LayerBuilder } from './builder.ts';
 import { lcError, warn } from '../../diagnostics.ts';
+import { linear, TRANSFORMER_LAYERS } from './layers-transformer.ts';
 
 export type ParamType = 'int' | 'float' | 'bool' | 'string' | 'pad';
 export type ArgValue = number | string | boolean;
@@ -129,13 +130,10 @@ export const LAYERS: Record<string, LayerDef> = {
     prefix: 'dense',
     params: [{ name: 'out', type: 'int' }, { name: 'bias', type: 'bool', default: true }],
     build(b, [x], a) {
-      expectRank(b, x, 2, '[N, features]');
-      const f = b.fixedDim(x, 1, 'the feature count');
-      const out = num(a, 'out');
-      // Weight stored [out, in] with transB=1, like PyTorch's nn.Linear, so checkpoints load unchanged.
-      const w = b.param('weight', [out, f], 'param', 'weight', f, out);
-      const bias = a.bias ? b.param('bias', [out], 'param', 'zeros') : null;
-      return b.node('Gemm', bias ? [x, w, bias] : [x, w], { transB: 1 });
+      // [N, features], or tokens [N, T, features] (each token alike). Weight [out, in] like PyTorch's nn.Linear
+      // (Gemm transB=1), so checkpoints load unchanged.
+      if (b.shape(x).length !== 3) expectRank(b, x, 2, '[N, features] (or tokens [N, T, features])');
+      return linear(b, x, num(a, 'out'), a.bias === true);
     },
   },
   batchnorm: {
@@ -182,6 +180,7 @@ export const LAYERS: Record<string, LayerDef> = {
     prefix: 'concat', params: [{ name: 'axis', type: 'int', default: 1 }], variadic: true,
     build: (b, xs, a) => b.node('Concat', xs, { axis: num(a, 'axis') }),
   },
+  ...TRANSFORMER_LAYERS,
 };
 
 function pool(prefix: string, op: string): LayerDef {
