@@ -174,7 +174,7 @@ describe('transformer DSL layers on the js and wgsl backends == reference', () =
   it.skipIf(!hasAdapter)('wgsl: no host fallback but the fused Attention, outputs within 1e-4 + 1e-3 |ref|', async () => {
     const m = await compileWgslLowered(g);
     try {
-      expect((m.info?.hostFallback ?? '').split(', ').filter((s) => s && !s.endsWith('(Attention)'))).toEqual([]);
+      expect(String(m.info?.hostFallback ?? '').split(', ').filter((s: string) => s && !s.endsWith('(Attention)'))).toEqual([]);
       const got = await m.run(feeds);
       for (const o of g.outputs) expect(toleranceRatio(got[o.name]!, ref[o.name]!), o.name).toBeLessThanOrEqual(1);
     } finally { await m.dispose(); }
