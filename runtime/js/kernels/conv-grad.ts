@@ -5,7 +5,8 @@
 // ConvGradWeight(dY, X): dW[m, k] = sum over images n and positions p of dY[n, m, p] * Xcol_n[k, p], a GEMM
 // per image with the reduction over p: A = dY_n as MR-row panels, B = Xcol_n transposed as NR-column panels
 // (k along the columns), accumulated into a per-thread partial dW (images split across threads), then the
-// partials are summed into dW.
+// partials are summed into dW. Without stride and padding it needs no packing at all: dY rows and X rows are
+// both contiguous along the output columns, and ../wasm/grad-weight.ts multiplies them in place.
 // ConvGradInput of any other conv (strided, or padding past the flipped window) is a GEMM and a scatter:
 // dXcol[k, p] = sum over m of W[m, k] * dY[n, m, p] (A = W transposed, packed in MR-row panels once per run;
 // B = dY_n read in place as a row-major [Mg, P] matrix), then col2im adds dXcol into dX, images split across
@@ -13,6 +14,7 @@
 import type { Node } from '../../../src/ir/graph.ts';
 import { emitGemm } from '../wasm/gemm.ts';
 import { emitStridedCopy } from '../wasm/strided-copy.ts';
+import { emitGradWeight, gradWeightRows } from '../wasm/grad-weight.ts';
 import { split, staticShape, type KernelBuild, type KernelFactory } from '../kernel.ts';
 import { buildConv, MR, NR, V, type ConvGeometry } from './conv.ts';
 
@@ -52,6 +54,9 @@ export const convGradWeightKernel: KernelFactory = (node, opts) => {
   const [, Cg, KH, KW] = w as [number, number, number, number];
   const G = a.group, Mg = M / G, K = Cg * KH * KW, P = OH * OW;
   const [SH, SW] = a.strides as [number, number], [DH, DW] = a.dilations as [number, number], [PT, PL] = a.pads as [number, number];
+  if (SH === 1 && SW === 1 && a.pads.every((p) => p === 0) && OH + (KH - 1) * DH <= H && OW + (KW - 1) * DW <= W) {
+    return gradWeightDirect(node, { M, C, G, H, W, OH, OW, KH, KW, DH, DW }, N);
+  }
   const mbs = Math.ceil(Mg / MR), kbs = Math.ceil(K / NR);
   const aFloats = mbs * P * MR, bFloats = kbs * P * NR, part = M * K;
   const perThread = aFloats + bFloats + part;
@@ -114,6 +119,37 @@ export const convGradWeightKernel: KernelFactory = (node, opts) => {
     },
   };
 };
+
+/** ConvGradWeight of a stride-1 unpadded conv on ../wasm/grad-weight.ts: images split across threads, each
+ *  accumulating into its own partial dW (one thread: into dW itself), then the partials summed. */
+function gradWeightDirect(node: Node, s: Parameters<typeof emitGradWeight>[0], N: number): KernelBuild {
+  const part = s.M * (s.C / s.G) * s.KH * s.KW;
+  return {
+    kind: `conv grad-weight direct ${s.KH}x${s.KW}/1 ${s.C}->${s.M}${s.G > 1 ? ` g${s.G}` : ''} rows of ${gradWeightRows(s.KW, s.M / s.G)}`,
+    scratchBytes: part * 4,
+    emit(ctx) {
+      const fn = ctx.wasmName('cgwd');
+      const DY = ctx.at(node.inputs[0]), X = ctx.at(node.inputs[1]), DW_ = ctx.at(node.outputs[0]) / 4;
+      const accumulate = (partAt: string) => `${split(N, 'n0', 'n1')}
+    const sc = ${partAt};
+    F.fill(0, sc, sc + ${part});
+    W.${fn}(${DY}, ${X}, sc * 4, n0, n1);`;
+      if (ctx.threads === 1) return { wasm: [{ name: fn, code: emitGradWeight(s) }], phases: [{ js: accumulate(String(DW_)) }] };
+      return {
+        wasm: [{ name: fn, code: emitGradWeight(s) }],
+        phases: [
+          { js: accumulate(`${ctx.scratch / 4} + tid * ${part}`) },
+          { js: `${split(part)}
+    for (let i = lo; i < hi; i++) {
+      let s = 0;
+      for (let t = 0; t < nt; t++) s += F[${ctx.scratch / 4} + t * ${part} + i];
+      F[${DW_} + i] = s;
+    }` },
+        ],
+      };
+    },
+  };
+}
 
 /** ConvGradInput as dXcol = W^T dY_n (wasm GEMM) and col2im, for any stride, padding, dilation and group. */
 function gradInputByGemm(node: Node, a: GradAttrs): KernelBuild {
