@@ -9,6 +9,7 @@ import { eliminateCommonSubexpressions } from './eliminate-common-subexpressions
 import { eliminateDeadCode } from './eliminate-dead-code.ts';
 import { simplifyInference } from './simplify-inference.ts';
 import { foldBatchnorm } from './fold-batchnorm.ts';
+import { recomposeOps } from './recompose-ops.ts';
 import { fuseEpilogue } from './fuse-epilogue.ts';
 import { fuseAttention } from './fuse-attention.ts';
 import { LEVELS, PIPELINES, describeLevel } from './pipelines.ts';
@@ -17,6 +18,7 @@ import { LEVELS, PIPELINES, describeLevel } from './pipelines.ts';
 export const PASSES: Pass[] = [
   foldConstants,
   eliminateIdentity,
+  recomposeOps,
   simplifyInference,
   foldBatchnorm,
   eliminateCommonSubexpressions,

@@ -25,7 +25,7 @@ import { fuseEpilogueFor } from './fuse-epilogue.ts';
 import { fuseElementwiseChains } from './fuse-elementwise.ts';
 import { fuseAttention } from './fuse-attention.ts';
 
-const O1 = ['fold-constants', 'eliminate-identity', 'simplify-inference', 'fold-batchnorm', 'eliminate-common-subexpressions', 'eliminate-dead-code'];
+const O1 = ['fold-constants', 'eliminate-identity', 'recompose-ops', 'simplify-inference', 'fold-batchnorm', 'eliminate-common-subexpressions', 'eliminate-dead-code'];
 
 /**
  * The -O levels: `repeat` runs round after round until a round changes nothing (at most `rounds`), then `then`
