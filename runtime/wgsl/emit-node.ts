@@ -22,6 +22,8 @@ import { emitBatchNormInference, emitBatchNormWithStats, emitChannelStats } from
 import { emitConcatPart, emitCopy, emitPad, emitTranspose } from './kernels/layout.ts';
 import { TRAINING_EMITTERS } from './emit-training.ts';
 import { ZOO_EMITTERS } from './emit-zoo.ts';
+import { MAX_ATTENTION_DV, emitAttention } from './kernels/attention.ts';
+import { ATTENTION, attentionGeometry } from '../../src/ops/attention.ts';
 
 export type { BindRef, EmitOptions, Emitter, Kernel };
 
@@ -166,6 +168,13 @@ const EMITTERS: Record<string, Emitter> = {
   }])),
   ...TRAINING_EMITTERS,
   ...ZOO_EMITTERS,
+  [ATTENTION]: (n) => {
+    if (n.domain !== 'ai.layerc') throw unsupported(n, 'only ai.layerc::Attention has a kernel');
+    const [q, k, v, mask] = n.inputs;
+    const geo = attentionGeometry(shapeOf(n, q), shapeOf(n, k), shapeOf(n, v), mask ? shapeOf(n, mask) : null);
+    if (geo.Dv > MAX_ATTENTION_DV) throw unsupported(n, `value width ${geo.Dv} > ${MAX_ATTENTION_DV} (per-thread accumulator)`);
+    return io(n, emitAttention(geo, Number(n.attrs.scale ?? 1)), n.inputs);
+  },
 };
 
 function softmax(n: Node, log: boolean): Kernel[] {

@@ -14,6 +14,10 @@
 //   AveragePool, GlobalAvgPool   avg(E) + (K + 1) u avg(|x|)
 //   Softmax                      E_i = y_i (2 max_row E + (n + 34) u)   (|d y_i / d x_j| sums to <= 2 y_i)
 //   LogSoftmax                   E_i = 2 max_row E + (n + 34) u (1 + |y_i|)
+//   ai.layerc::Attention         its definition's steps: scores Z = s Q K^T + M as MatMul, Mul and Add (D = head dim),
+//                                P = Softmax(Z) as above, Y = P V as MatMul (S = keys); an online softmax's rescales
+//                                multiply the running sum and the accumulator by the same factor, so only their
+//                                roundings remain, inside Softmax's (n + 34) u
 // A backend passes when |backend - reference| <= SAFETY * E + TINY (the reference accumulates in float64 and
 // rounds each op's output once, which the u|y| terms above already count). The bound is worst-case, so a
 // real disagreement (a misread operand, a dropped bias) exceeds it by orders of magnitude while reordered
@@ -130,8 +134,27 @@ function nodeBound(node: Node, xs: (Tensor | null)[], es: (Tensor | null)[], y: 
     return combineScaled(run(node, node.op, [es[0]!]), null, run(node, node.op, [abs(x)]), (K + 1) * U);
   }
   if (op === 'Softmax' || op === 'LogSoftmax') return softmaxBound(op, xs[0]!, es[0]!, y, Number(attrs.axis ?? -1));
+  if (op === 'ai.layerc::Attention') return attentionBound(node, xs, es, Number(attrs.scale ?? 1));
   if (LAYOUT.has(op)) return run(node, node.op, es.map((e, i) => (i === 0 || node.op === 'Concat' ? e : xs[i]!)));
   throw new Error(`error-bound: no rule for ${op} (node ${node.name})`);
+}
+
+/** ai.layerc::Attention as its MatMul -> Mul -> Add -> Softmax -> MatMul steps (header). */
+function attentionBound(node: Node, xs: (Tensor | null)[], es: (Tensor | null)[], scale: number): Tensor {
+  const [q, k, v, m] = xs as [Tensor, Tensor, Tensor, Tensor | null];
+  const [eq, ek, ev, em] = es as [Tensor, Tensor, Tensor, Tensor | null];
+  const r = q.rank, D = q.shape[r - 1]!, S = k.shape[r - 2]!;
+  const perm = [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
+  const t = (x: Tensor) => run(node, 'Transpose', [x], { perm });
+  const mm = (a: Tensor, b: Tensor) => run(node, 'MatMul', [a, b], {});
+  const times = (x: Tensor, c: number) => run(node, 'Mul', [x, Tensor.scalar('float32', c)], {});
+  const add = (a: Tensor, b: Tensor | null) => (b ? run(node, 'Add', [a, b], {}) : a);
+  const sc = Math.abs(scale), qa = abs(q), kta = abs(t(k));
+  const z = add(times(mm(q, t(k)), scale), m);
+  const ez = add(combineScaled(times(add(mm(eq, kta), mm(qa, abs(t(ek)))), sc), null, times(mm(qa, kta), sc), (D + 3) * U), em && m ? add(em, times(abs(m), U)) : null);
+  const p = run(node, 'Softmax', [z], { axis: -1 });
+  const ep = softmaxBound('Softmax', z, combine(ez, null, z, U), p, -1);
+  return combineScaled(add(mm(ep, abs(v)), mm(p, ev)), null, mm(p, abs(v)), (S + 3) * U);
 }
 
 /** a + b + c * m elementwise. */

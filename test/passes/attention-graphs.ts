@@ -92,3 +92,43 @@ export function attentionTolerance(f: AttentionForm, feeds: Record<string, Tenso
   const scores = qmax * kmax * f.D * (f.scaleOn === 'none' ? 1 : 1 / Math.sqrt(f.D)) + maxAbs(feeds.mask);
   return 8 * 2 ** -24 * (f.D + f.S + 40) * (1 + scores) * Math.max(maxAbs(feeds.v), 1e-30);
 }
+
+/** One ai.layerc::Attention node's inputs (for kernel tests): Q, K, V and an optional mask, with its scale. */
+export interface KernelCase { lead: number[]; T: number; S: number; D: number; Dv: number; mask: number[] | null; scale: number; mag: number; seed: number }
+
+export const kernelCaseArb: fc.Arbitrary<KernelCase> = fc.record({
+  lead: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 0, maxLength: 2 }),
+  T: fc.integer({ min: 1, max: 9 }), S: fc.integer({ min: 1, max: 9 }), D: fc.integer({ min: 1, max: 9 }), Dv: fc.integer({ min: 1, max: 7 }),
+  scale: fc.constantFrom(1, 0.125, 1 / Math.sqrt(5), -0.5), mag: fc.constantFrom(1, 2, 8), seed: fc.integer({ min: 1, max: 2 ** 30 }),
+}).chain((c) => maskShapeArb(c.lead, c.T, c.S).map((mask) => ({ ...c, mask })));
+
+/** Every case as one node of one graph (one compile serves them all); inputs fed, outputs y0, y1, ... */
+export function attentionNodesGraph(cases: readonly KernelCase[]): { g: Graph; feeds: Record<string, Tensor> } {
+  const g = new Graph('attention-kernels');
+  const feeds: Record<string, Tensor> = {};
+  cases.forEach((c, j) => {
+    const rnd = lcg(c.seed);
+    const input = (name: string, shape: number[], mag: number) => {
+      feeds[name] = Tensor.fromArray('float32', shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => mag * (2 * rnd() - 1)));
+      return g.addInput(name, { dtype: 'float32', shape });
+    };
+    const ins = [input(`q${j}`, [...c.lead, c.T, c.D], c.mag), input(`k${j}`, [...c.lead, c.S, c.D], c.mag), input(`v${j}`, [...c.lead, c.S, c.Dv], 1)];
+    if (c.mask) ins.push(input(`m${j}`, c.mask, 4 * c.mag));
+    g.outputs.push(g.addNode('Attention', ins, { scale: c.scale }, { domain: 'ai.layerc', name: `att${j}`, outputNames: [`y${j}`] }).outputs[0]!);
+  });
+  inferShapes(g);
+  return { g, feeds };
+}
+
+/** The cases the kernels must get right whatever the generator draws: T = 1, odd T, D % 4 != 0, every mask
+ *  broadcast, batch 1 and > 1, scores in the hundreds (softmax without the max subtraction overflows exp). */
+export const KERNEL_EDGE_CASES: readonly KernelCase[] = [
+  { lead: [1, 2], T: 1, S: 5, D: 3, Dv: 2, mask: null, scale: 0.5, mag: 1, seed: 1 },
+  { lead: [2, 3], T: 7, S: 7, D: 5, Dv: 6, mask: [2, 1, 1, 7], scale: 1 / Math.sqrt(5), mag: 1, seed: 2 },
+  { lead: [2, 3], T: 7, S: 5, D: 12, Dv: 12, mask: [7, 5], scale: 1 / Math.sqrt(12), mag: 2, seed: 3 },
+  { lead: [4], T: 3, S: 9, D: 6, Dv: 3, mask: [9], scale: 1, mag: 1, seed: 4 },
+  { lead: [3], T: 5, S: 4, D: 7, Dv: 5, mask: [3, 5, 4], scale: 1, mag: 1, seed: 5 },
+  { lead: [], T: 4, S: 6, D: 4, Dv: 4, mask: [4, 1], scale: 1, mag: 1, seed: 6 },
+  { lead: [2], T: 6, S: 8, D: 9, Dv: 3, mask: null, scale: 1, mag: 8, seed: 7 },
+  { lead: [1], T: 2, S: 3, D: 2, Dv: 2, mask: [1, 2, 3], scale: 1, mag: 30, seed: 8 },
+];

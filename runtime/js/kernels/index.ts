@@ -32,6 +32,7 @@ import { convTransposeKernel } from './conv-transpose.ts';
 import { padKernel } from './pad.ts';
 import { batchNormRuntimeKernel } from './batchnorm-runtime.ts';
 import { clipRuntimeKernel } from './clip-runtime.ts';
+import { attentionKernel } from './attention.ts';
 
 /** Conv (or Fused with base Conv): the blocked SIMD conv; it declines depthwise convs, which take depthwise.ts. */
 const conv: KernelFactory = (n, o) => convKernel(n, o) ?? depthwiseKernel(n, o);
@@ -69,6 +70,7 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ConvTranspose: convTransposeKernel,
   ...rows(['Sum', 'Mean'], sumMeanKernel),
   Einsum: einsumKernel,
+  'ai.layerc::Attention': attentionKernel,
   Pad: padKernel,
   /** Clip: the elementwise kernel (constant bounds); bounds computed at run time take clip-runtime.ts. */
   Clip: (n, o) => elementwiseKernel(n, o) ?? clipRuntimeKernel(n, o),

@@ -1,0 +1,56 @@
+// The js kernel of ai.layerc::Attention (runtime/js/kernels/attention.ts) against the reference interpreter: it must
+// serve every node (no reference fallback), on 1 and 2 threads, within the derived error bound of
+// test/helpers/error-bound.ts (|js - ref| <= 2 E + 1e-30 per element), on the edge cases and on generated shapes.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Tensor } from '../../src/ir/tensor.ts';
+import { runGraph } from '../../src/ir/interpret.ts';
+import { compileJs, compileProgram } from '../../runtime/js/index.ts';
+import { SAFETY, TINY, referenceWithBounds } from '../helpers/error-bound.ts';
+import { KERNEL_EDGE_CASES, attentionNodesGraph, kernelCaseArb, type KernelCase } from '../passes/attention-graphs.ts';
+
+/** Worst |js - ref| / (SAFETY E + TINY) over every output, for each thread count. */
+async function worst(cases: readonly KernelCase[], threads: number[]): Promise<number> {
+  const { g, feeds } = attentionNodesGraph(cases);
+  const { ref, bounds } = referenceWithBounds(g, feeds);
+  expect(compileProgram(g, { threads: 1 }).kernels.filter((k) => k.kind === 'reference')).toEqual([]);
+  let w = 0;
+  for (const t of threads) {
+    const m = await compileJs(g, { threads: t });
+    try {
+      const got = await m.run(feeds);
+      for (const v of g.outputs) {
+        const a = got[v.name]!.data, b = ref[v.name]!.data, e = bounds.get(v.name)!.data;
+        for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i]! - b[i]!) / (SAFETY * e[i]! + TINY));
+      }
+    } finally { await m.dispose(); }
+  }
+  return w;
+}
+
+describe('js Attention kernel vs reference', () => {
+  it('edge cases (T = 1, odd T, D % 4 != 0, each mask broadcast, batch 1 and > 1, large scores) on 1 and 2 threads', async () => {
+    expect(await worst(KERNEL_EDGE_CASES, [1, 2])).toBeLessThanOrEqual(1);
+  }, 60_000);
+
+  it('generated shapes, masks and scales (fast-check)', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(kernelCaseArb, { minLength: 8, maxLength: 8 }), async (cases) => {
+      expect(await worst(cases, [1, 2])).toBeLessThanOrEqual(1);
+    }), { seed: 2019, numRuns: 6 });
+  }, 120_000);
+
+  it('a key masked with -Infinity gets probability 0; a row with every key masked is NaN, as the unfused Softmax', async () => {
+    const { g, feeds } = attentionNodesGraph([{ lead: [2], T: 3, S: 4, D: 3, Dv: 2, mask: [3, 4], scale: 1, mag: 1, seed: 9 }]);
+    feeds.m0 = Tensor.fromArray('float32', [3, 4], [0, -Infinity, 0, 0, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, 1, -Infinity, 2]);
+    const ref = runGraph(g, feeds).y0!;
+    const m = await compileJs(g, { threads: 1 });
+    try {
+      const got = (await m.run(feeds)).y0!;
+      for (let i = 0; i < ref.size; i++) {
+        const row = Math.floor(i / 2) % 3;
+        expect(Number.isNaN(got.data[i]), `element ${i}`).toBe(row === 1);
+        if (row !== 1) expect(Math.abs(got.data[i]! - ref.data[i]!)).toBeLessThan(1e-6);
+      }
+    } finally { await m.dispose(); }
+  });
+});
