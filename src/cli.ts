@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { LayercError, suggest } from './diagnostics.ts';
 import { COMMANDS } from './cli/commands.ts';
+import { packageVersion } from './cli/version.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
@@ -10,6 +11,7 @@ export async function main(argv: string[]): Promise<number> {
   if (argv.includes('--allow-external-data')) process.env.LAYERC_ALLOW_EXTERNAL_DATA = '1';
   const program = new Command('layerc')
     .description('graph compiler and optimizer for neural-network layer pipelines')
+    .version(packageVersion(), '-V, --version', 'print the version (bin/layerc.js answers it without loading the compiler)')
     .option('--verbose', 'show stack traces for errors')
     .option('--allow-external-data', 'let ONNX models read tensor data from files inside their own directory')
     .showHelpAfterError('(run with --help for usage)')

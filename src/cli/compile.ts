@@ -6,12 +6,9 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import type { Graph } from '../ir/graph.ts';
 import { lcError, suggest } from '../diagnostics.ts';
-import { loadModel } from '../frontend/load.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { loadOptimizer, parseLevel } from './level.ts';
 import { fixInputShapes, positiveInt } from './bench.ts';
-import { getBackend } from '../../runtime/backend.ts';
-import { lowerInPlace } from '../../passes/pipelines.ts';
 
 type EmitModule = (g: Graph, o: { threads?: number }) => { name: string; data: Uint8Array | string }[];
 
@@ -30,6 +27,10 @@ export async function compileModel(path: string, o: { target: string; output: st
   const emit = ((await import(mod).catch(() => null)) as { emitModule?: EmitModule } | null)?.emitModule;
   if (!emit) throw lcError('LC002', [`target '${o.target}' has no module emitter in this build`]);
   const optimize = await loadOptimizer(parseLevel(String(o.optLevel)));
+  // Loaded on use (start-up of the other commands): the importers, the backends and the lowering.
+  const { loadModel } = await import('../frontend/load.ts');
+  const { getBackend } = await import('../../runtime/backend.ts');
+  const { lowerInPlace } = await import('../../passes/pipelines.ts');
   const g = await loadModel(path);
   optimize(g);
   fixInputShapes(g, o.batch);

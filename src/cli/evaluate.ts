@@ -4,12 +4,7 @@ import type { Command } from 'commander';
 import { isFloat } from '../ir/dtype.ts';
 import { lcError } from '../diagnostics.ts';
 import { fileKind } from '../io/sniff.ts';
-import { loadCheckpoint } from '../io/safetensors.ts';
-import { evalBatch, evaluate } from '../train/loop/fit.ts';
-import { loadDataset } from '../train/loop/data.ts';
-import { checkLabels } from '../train/loop/check-data.ts';
-import { modelWithState } from '../train/graphs/export.ts';
-import { LOSSES, type LossKind } from '../train/losses.ts';
+import type { LossKind } from '../train/losses.ts';
 import { positiveInt } from './bench.ts';
 
 export function register(program: Command): void {
@@ -25,6 +20,13 @@ export function register(program: Command): void {
     .option('--seed <n>', '.layers model: seed of the weight initialization', Number, 0)
     .addHelpText('after', '\nExamples:\n  layerc evaluate lenet.safetensors --data fashion-mnist\n  layerc evaluate model.onnx --data X.npy,y.npy --loss mse')
     .action(async (path: string, o: { data: string; loss?: string; model?: string; backend: string; threads?: string; batch?: string; seed: number }) => {
+      // Loaded on use: checkpoints, data sets and the training loop are not needed by `--help` or the other commands.
+      const { loadCheckpoint } = await import('../io/safetensors.ts');
+      const { evalBatch, evaluate } = await import('../train/loop/fit.ts');
+      const { loadDataset } = await import('../train/loop/data.ts');
+      const { checkLabels } = await import('../train/loop/check-data.ts');
+      const { modelWithState } = await import('../train/graphs/export.ts');
+      const { LOSSES } = await import('../train/losses.ts');
       const data = loadDataset(o.data);
       const split = data.test ?? data.train;
       const trained = fileKind(path) === 'safetensors' ? loadCheckpoint(path).metadata.loss : undefined;

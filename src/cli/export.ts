@@ -1,11 +1,7 @@
 // `layerc export`: the inference or training graph of a model or checkpoint as standard ONNX (README "Training").
 import type { Command } from 'commander';
-import { exportOnnx } from '../export/onnx.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { modelWithState, trainingModeGraph } from '../train/graphs/export.ts';
-import { foldForInference } from '../train/graphs/fold-inference.ts';
 import { lcError } from '../diagnostics.ts';
-import { loadCheckpoint } from '../io/safetensors.ts';
 import { fileKind } from '../io/sniff.ts';
 import { BN_CONVENTIONS, type BnConvention } from '../ops/batchnorm-train.ts';
 
@@ -24,6 +20,11 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  layerc export lenet.safetensors --mode inference -o lenet.onnx\n  layerc export lenet.safetensors --mode training -o lenet-train.onnx')
     .action(async (input: string, o) => {
       if (o.mode !== 'inference' && o.mode !== 'training') throw lcError('LC002', [`--mode must be inference or training, got '${o.mode}'`]);
+      // Loaded on use: the model loaders, checkpoints and the exporter are not needed by `--help` or the other commands.
+      const { exportOnnx } = await import('../export/onnx.ts');
+      const { modelWithState, trainingModeGraph } = await import('../train/graphs/export.ts');
+      const { foldForInference } = await import('../train/graphs/fold-inference.ts');
+      const { loadCheckpoint } = await import('../io/safetensors.ts');
       let g = modelWithState(input, o.model, o.seed, o.allowPartial);
       if (o.mode === 'training') {
         const trained = fileKind(input) === 'safetensors' ? loadCheckpoint(input).metadata.bn_convention : undefined;

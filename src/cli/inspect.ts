@@ -2,16 +2,14 @@
 // `--summary` adds the per-layer table (src/api/summary.ts).
 // `layerc inspect CHECKPOINT` (a safetensors file, by content): its state, kind by kind (src/train/checkpoint-report.ts).
 import type { Command } from 'commander';
-import { loadCheckpoint } from '../io/safetensors.ts';
 import { fileKind } from '../io/sniff.ts';
-import { describeCheckpoint, describeModelState } from '../train/checkpoint-report.ts';
 import { BN_CONVENTIONS, type BnConvention } from '../ops/batchnorm-train.ts';
 import { lcError } from '../diagnostics.ts';
 import type { Graph } from '../ir/graph.ts';
 import { byteSize } from '../ir/dtype.ts';
 import { printGraph, typeToString } from '../ir/printer.ts';
-import { loadModel, type LoadOptions } from '../frontend/load.ts';
-import { declaredOpset } from '../frontend/onnx.ts';
+import type { LoadOptions } from '../frontend/load.ts';
+import { declaredOpset } from '../frontend/declared-opset.ts';
 import { formatSummary, summary } from '../api/summary.ts';
 
 export function summarize(g: Graph): string {
@@ -47,7 +45,10 @@ export function register(program: Command): void {
     .option('--state', 'also list the model\'s state: parameters and BN running statistics by kind, BN settings')
     .option('--bn-convention <c>', 'with --state: the training convention whose BN settings to show', 'pytorch')
     .action(async (path: string, o: { graph?: boolean; summary?: boolean; state?: boolean; bnConvention: string } & LoadOptions) => {
-      if (fileKind(path) === 'safetensors') { console.log(describeCheckpoint(path, loadCheckpoint(path))); return; }
+      // Loaded on use: the importers and the checkpoint reader are not needed by `--help` or the other commands.
+      const { describeCheckpoint, describeModelState } = await import('../train/checkpoint-report.ts');
+      if (fileKind(path) === 'safetensors') { console.log(describeCheckpoint(path, (await import('../io/safetensors.ts')).loadCheckpoint(path))); return; }
+      const { loadModel } = await import('../frontend/load.ts');
       const g = await loadModel(path, { seed: o.seed, weights: o.weights, sequential: o.sequential, allowPartial: o.allowPartial });
       console.log(summarize(g));
       if (o.summary) console.log(`\n${formatSummary(summary(g))}`);

@@ -2,8 +2,6 @@
 // output uses standard ONNX ops only (Fused nodes are written back as their base op + epilogue ops), so any
 // ONNX runtime runs it; --report prints what each pass changed or skipped and the node counts.
 import type { Command } from 'commander';
-import { loadModel } from '../frontend/load.ts';
-import { exportOnnx } from '../export/onnx.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { lcError } from '../diagnostics.ts';
 import { parseLevel } from './level.ts';
@@ -29,9 +27,11 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  layerc optimize resnet.onnx -o resnet-opt.onnx -O2 --report\n'
       + '  layerc optimize model.onnx -o folded.onnx --passes simplify-inference,fold-batchnorm\n  layerc optimize --list-passes')
     .action(async (input: string | undefined, o) => {
-      // Loaded on use: the optimizer is not needed by the other commands' start-up.
+      // Loaded on use: the optimizer, the importers and the exporter are not needed by `--help` or the other commands.
       const { optimize, PASSES, describeLevel } = await import('../../passes/index.ts');
       const { formatReport } = await import('../../passes/pass.ts');
+      const { loadModel } = await import('../frontend/load.ts');
+      const { exportOnnx } = await import('../export/onnx.ts');
       if (o.listPasses) { console.log(listPasses(PASSES, describeLevel)); return; }
       if (!input) throw lcError('LC002', ['optimize needs an input model (see layerc optimize --help)']);
       if (!o.output) throw lcError('LC002', ['optimize needs -o OUT.onnx']);

@@ -5,13 +5,12 @@ import { join } from 'node:path';
 import type { Graph } from '../ir/graph.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { lcError } from '../diagnostics.ts';
-import { loadModel, type LoadOptions } from '../frontend/load.ts';
-import { readTensorFile, tensorFormat, writeTensorFile } from '../io/tensor-file.ts';
-import { compileFor } from '../compile-for.ts';
+import type { LoadOptions } from '../frontend/load.ts';
 import { loadOptimizer, parseLevel } from './level.ts';
 import { positiveInt } from './bench.ts';
 
-export function parseInputs(specs: string[], g: Graph): { feeds: Record<string, Tensor>; format: string; files: string[] } {
+export async function parseInputs(specs: string[], g: Graph): Promise<{ feeds: Record<string, Tensor>; format: string; files: string[] }> {
+  const { readTensorFile, tensorFormat } = await import('../io/tensor-file.ts'); // loaded on use (start-up)
   const feeds: Record<string, Tensor> = {};
   const files: string[] = [];
   let format = '.npy';
@@ -67,9 +66,13 @@ export function register(program: Command): void {
       const threads = o.threads === undefined ? undefined : positiveInt('--threads', o.threads);
       if (o.mode !== 'inference' && o.mode !== 'training') throw lcError('LC002', [`--mode must be inference or training, got '${o.mode}'`]);
       const optimize = await loadOptimizer(parseLevel(o.optLevel));
+      // Loaded on use: the importers, the tensor files and the backends are not needed by `--help`.
+      const { loadModel } = await import('../frontend/load.ts');
+      const { writeTensorFile } = await import('../io/tensor-file.ts');
+      const { compileFor } = await import('../compile-for.ts');
       const g = await loadModel(path, { seed: o.seed, weights: o.weights, sequential: o.sequential, allowPartial: o.allowPartial });
       if (o.mode === 'training') batchStatisticsMode(g);
-      const { feeds, format, files } = parseInputs(o.input, g);
+      const { feeds, format, files } = await parseInputs(o.input, g);
       optimize(g);
       const compiled = await compileFor(o.backend, g, { threads });
       try {

@@ -1,6 +1,5 @@
 // `layerc test-onnx DIR...`: runs ONNX backend-format test cases; one line per case, last line `N passed, M failed`.
 import type { Command } from 'commander';
-import { caseName, findCases, formatResult, runCase } from './onnx-cases.ts';
 import { loadOptimizer, parseLevel } from './level.ts';
 
 export function register(program: Command): void {
@@ -12,6 +11,7 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExample:\n  layerc test-onnx ../shared/fixtures/onnx-node-tests --backend reference -O0')
     .action(async (dirs: string[], o: { backend: string; optLevel: string }) => {
       const optimize = await loadOptimizer(parseLevel(o.optLevel));
+      const { caseName, findCases, formatResult, runCase } = await import('./onnx-cases.ts'); // loaded on use (start-up)
       let passed = 0, failed = 0, unsupported = 0;
       for (const dir of findCases(dirs)) {
         const r = await runCase(dir, caseName(dir, dirs), { backend: o.backend, optimize });

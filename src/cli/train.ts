@@ -2,17 +2,13 @@
 // accuracy, validation and test metrics, learning rate, time) printed above the progress bar, so the lines stay
 // on screen on a terminal; optional checkpoint (see README "Training").
 import type { Command } from 'commander';
-import { MultiBar, Presets } from 'cli-progress';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { fit, METRICS, type EpochMetrics, type Metric } from '../train/loop/fit.ts';
+import type { EpochMetrics } from '../train/loop/fit.ts';
+import { METRICS, type Metric } from '../train/loop/metrics.ts';
 import { SCHEDULES, type ScheduleKind } from '../train/schedule.ts';
-import { accuracyPlot } from './plot/accuracy-plot.ts';
-import { loadDataset } from '../train/loop/data.ts';
-import { loadTrainableModel } from '../train/graphs/load-model.ts';
-import { LOSSES, type LossKind } from '../train/losses.ts';
+import type { LossKind } from '../train/losses.ts';
 import { OPTIMIZERS, type OptimizerKind } from '../train/optimizers.ts';
 import { BN_CONVENTIONS, type BnConvention } from '../ops/batchnorm-train.ts';
-import { describeBnSettings } from '../train/state.ts';
 import { lcError } from '../diagnostics.ts';
 import { guardOutputs } from './outputs.ts';
 
@@ -59,6 +55,14 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExample:\n  layerc train examples/lenet_bn.layers --data fashion-mnist --loss cross-entropy --optimizer momentum --lr 0.05 --batch 256 --epochs 10 --checkpoint lenet.safetensors --log lenet.json' +
       '\n\nThe training step runs on the JS backend unless --backend says otherwise; --backend reference runs the\nreference interpreter (the semantics every backend is tested against), --backend wgsl the WebGPU backend.')
     .action(async (modelPath: string, o) => {
+      // Loaded on use: the training loop, the model loaders and the progress bar are not needed by `--help`.
+      const { MultiBar, Presets } = await import('cli-progress');
+      const { fit } = await import('../train/loop/fit.ts');
+      const { accuracyPlot } = await import('./plot/accuracy-plot.ts');
+      const { loadDataset } = await import('../train/loop/data.ts');
+      const { loadTrainableModel } = await import('../train/graphs/load-model.ts');
+      const { LOSSES } = await import('../train/losses.ts');
+      const { describeBnSettings } = await import('../train/state.ts');
       const loss = choice<LossKind>('--loss', o.loss, LOSSES);
       const kind = choice<OptimizerKind>('--optimizer', o.optimizer, OPTIMIZERS);
       const schedule = choice<ScheduleKind>('--lr-schedule', o.lrSchedule, SCHEDULES);
@@ -73,7 +77,7 @@ export function register(program: Command): void {
       const validation = o.validationData ? loadDataset(o.validationData).train : undefined;
       // One bar in a MultiBar: its log() prints a line above the bar, so the epoch lines stay on a terminal.
       const bars = new MultiBar({ format: 'train [{bar}] {value}/{total} steps | loss {loss} | {ips} img/s | ETA {eta_formatted}', hideCursor: true }, Presets.shades_classic);
-      let bar: ReturnType<MultiBar['create']> | undefined;
+      let bar: ReturnType<InstanceType<typeof MultiBar>['create']> | undefined;
       const tty = !!process.stderr.isTTY && !!process.stdout.isTTY; // the bar draws on stderr; piped runs get plain lines
       // Training seldom yields to the event loop, so the MultiBar's redraw timer rarely fires: redraw by hand
       // (log lines at once, the bar at most 10 times a second).

@@ -12,9 +12,7 @@ import { runGraph } from '../ir/interpret.ts';
 import { inferShapes } from '../ir/infer.ts';
 import { cloneGraph } from '../ir/clone.ts';
 import { lcError } from '../diagnostics.ts';
-import { loadModel } from '../frontend/load.ts';
-import { getBackend, type Backend } from '../../runtime/backend.ts';
-import { lowering } from '../../passes/pipelines.ts';
+import type { Backend } from '../../runtime/backend.ts';
 import { loadOptimizer, parseLevel, type OptLevel } from './level.ts';
 
 export interface VerifyOptions {
@@ -74,6 +72,7 @@ export async function verifyBackend(g: Graph, backend: Backend, o: BackendVerify
   inferShapes(model);
   const compiledGraph = cloneGraph(model);
   (await loadOptimizer(o.level ?? 0))(compiledGraph);
+  const { lowering } = await import('../../passes/pipelines.ts'); // loaded on use (CLI start-up)
   const compiled = await backend.compile(compiledGraph, { threads: o.threads, lower: lowering(backend.capabilities) });
   const rnd = lcg(o.seed ?? 1);
   const stats = newStats(model);
@@ -201,6 +200,9 @@ export function register(program: Command): void {
       };
       if (pb !== undefined && o.backend !== undefined) throw lcError('LC002', ['verify takes either model B or --backend, not both']);
       if (pb === undefined && o.backend === undefined) throw lcError('LC002', ['verify needs model B, or --backend js|wgsl to check a backend against the reference interpreter']);
+      // Loaded on use: the importers and the backends are not needed by `--help` or the other commands.
+      const { loadModel } = await import('../frontend/load.ts');
+      const { getBackend } = await import('../../runtime/backend.ts');
       let r: VerifyResult, against = '';
       if (o.backend !== undefined) {
         const level = parseLevel(o.optLevel);

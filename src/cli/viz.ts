@@ -10,7 +10,6 @@ import type { Graph, Node, Value } from '../ir/graph.ts';
 import { fusedAttrs } from '../ops/fused.ts';
 import { STEP_KINDS, onStep } from '../ops/fused-contract.ts';
 import { lcError } from '../diagnostics.ts';
-import { loadModel } from '../frontend/load.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { parseLevel } from './level.ts';
 
@@ -171,6 +170,7 @@ export function register(program: Command): void {
       if (ext !== '.svg' && ext !== '.html') throw lcError('LC006', [o.output, 'viz writes .svg or .html']);
       const level = parseLevel(String(o.optLevel));
       const passes = o.passes?.split(',').map((s) => s.trim()).filter(Boolean);
+      const { loadModel } = await import('../frontend/load.ts'); // loaded on use (start-up of `--help`)
       const before = await loadModel(path);
       const panels = [{ title: `${basename(path)} (${before.nodes.length} nodes)`, graph: before }];
       if (passes || level > 0) {

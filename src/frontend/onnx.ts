@@ -19,6 +19,7 @@ import { checkShape, currentLimits, exceed, type Limits } from '../limits.ts';
 import { prescanModel } from './onnx-wire.ts';
 import { checkAttributeProto, checkIrVersion } from './onnx-strict.ts';
 import '../ops/index.ts';
+import { declaredOpset } from './declared-opset.ts';
 
 const P = onnx.onnx;
 const A = P.AttributeProto.AttributeType;
@@ -34,8 +35,7 @@ export interface ImportOptions {
 /** Per-import state for the checks that run before allocation. */
 interface Checked { opts: ImportOptions; limits: Limits; budget: ByteBudget }
 
-/** The default-domain opset the file declared (the graph itself follows opset 18 after upgrading). */
-export const declaredOpset = new WeakMap<G, number>();
+export { declaredOpset }; // the default-domain opset the file declared (./declared-opset.ts)
 
 /**
  * The one place a TensorProto becomes a Tensor: limits and data size checked first (onnx-checks.ts), external

@@ -14,6 +14,7 @@ import { compileFor } from '../../compile-for.ts';
 import { LayercError, lcError } from '../../diagnostics.ts';
 import { checkLabels } from './check-data.ts';
 import { manifestToMetadata, type StateManifest } from '../state.ts';
+import { METRICS, type Metric } from './metrics.ts';
 
 export interface FitOptions extends SplitOptions {
   batch: number;
@@ -52,8 +53,7 @@ export interface EpochMetrics {
   epoch: number; step: number; trainLoss: number; trainAccuracy?: number; valLoss?: number; valAccuracy?: number;
   testLoss?: number; testAccuracy?: number; lr: number; seconds: number;
 }
-export type Metric = 'loss' | 'accuracy' | 'val_loss' | 'val_accuracy' | 'test_loss' | 'test_accuracy';
-export const METRICS: readonly Metric[] = ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'test_loss', 'test_accuracy'];
+export { METRICS, type Metric } from './metrics.ts';
 const METRIC_FIELD: Record<Metric, keyof EpochMetrics> = {
   loss: 'trainLoss', accuracy: 'trainAccuracy', val_loss: 'valLoss', val_accuracy: 'valAccuracy', test_loss: 'testLoss', test_accuracy: 'testAccuracy',
 };
