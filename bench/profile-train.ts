@@ -1,6 +1,8 @@
 // Where a LeNet-BN training step (batch 256, SGD) spends its time on the js backend: milliseconds per
 // kernel kind (the main thread's view of each phase, barrier included), summed over the timed steps and
-// divided by their number, largest first. Usage: npx tsx bench/profile-train.ts [--threads 1] [--steps 6]
+// divided by their number, largest first. --cpu times with the process's CPU time instead of the wall clock
+// (a loaded machine preempts the step; CPU time counts only what ran, all threads together).
+// Usage: npx tsx bench/profile-train.ts [--threads 1] [--steps 6] [--cpu] [--phases [--source]]
 import { compileDslFile } from '../src/frontend/dsl.ts';
 import { loadDataset, batches } from '../src/train/loop/data.ts';
 import { buildTrainingGraph } from '../passes/split-train-infer.ts';
@@ -32,6 +34,7 @@ const feeds: Record<string, Tensor> = { [tp.input.name]: batch!.x, [tp.labels.na
 for (const v of tp.graph.inputs) if (v.const && !(v.name in feeds)) feeds[v.name] = v.const;
 for (let i = 0; i < WARMUP; i++) await compiled.run(feeds);
 profile.fill(0);
+if (process.argv.includes('--cpu')) performance.now = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const t0 = performance.now();
 for (let i = 0; i < STEPS; i++) await compiled.run(feeds);
 const stepMs = (performance.now() - t0) / STEPS;
@@ -42,7 +45,7 @@ p.phaseNodes.forEach((node, i) => {
   const k = (kindOf.get(node) ?? node).replace(/\d+x\d+x\d+/g, (m) => m); // kinds carry their shapes
   byKind.set(k, (byKind.get(k) ?? 0) + profile[i]! / STEPS);
 });
-console.log(`LeNet-BN training step, batch ${BATCH}, ${THREADS} thread(s): ${stepMs.toFixed(1)} ms (${(BATCH / stepMs * 1000).toFixed(0)} images/s)`);
+console.log(`LeNet-BN training step, batch ${BATCH}, ${THREADS} thread(s): ${stepMs.toFixed(1)} ms ${process.argv.includes('--cpu') ? 'CPU' : 'wall'} (${(BATCH / stepMs * 1000).toFixed(0)} images/s)`);
 for (const [k, ms] of [...byKind].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${ms.toFixed(2).padStart(8)} ms  ${k}`);
 await compiled.dispose?.();
 if (process.argv.includes('--phases')) {

@@ -3,7 +3,9 @@
 // cell scatters its dY: MaxPoolGrad to the first maximum of its window (the cell the forward picked),
 // AveragePoolGrad divided by the window's size (in-bounds taps, plus padding taps with count_include_pad;
 // ceil-mode overhang never counts) to every in-bounds tap. Overlapping windows accumulate in float32.
-import { split, staticShape, type KernelFactory } from '../kernel.ts';
+// MaxPoolGrad with disjoint windows (stride = kernel, no padding or dilation: LeNet's and most CNNs' 2x2/2)
+// writes every window cell once, dY or 0, with the taps unrolled: no zero-fill pass, no bounds checks.
+import { split, staticShape, type EmitContext, type KernelFactory } from '../kernel.ts';
 
 export const poolGradKernel: KernelFactory = (node) => {
   if (node.domain !== 'ai.layerc' || (node.op !== 'MaxPoolGrad' && node.op !== 'AveragePoolGrad')) return null;
@@ -35,6 +37,8 @@ export const poolGradKernel: KernelFactory = (node) => {
         ${taps(`if (${inside}) size++;${includePad ? ` else if (ih >= ${-PT} && ih < ${H + PB} && iw >= ${-PL} && iw < ${W + PR}) size++;` : ''}`)}
         const share = g / size;
         ${taps(`if (${inside}) F[DX + ih * ${W} + iw] += share;`)}`;
+  const disjoint = max && SH === KH && SW === KW && [PT, PL, PB, PR].every((p) => p === 0) && DH === 1 && DW === 1 && KH * KW <= 16;
+  if (disjoint) return disjointMaxGrad(node, [N, C, H, W], [OH, OW], [KH, KW]);
   return {
     kind: `${node.op} ${N}x${C}x${H}x${W} k${KH}x${KW} s${SH}x${SW}`,
     emit(ctx) {
@@ -54,3 +58,30 @@ export const poolGradKernel: KernelFactory = (node) => {
     },
   };
 };
+
+/** MaxPoolGrad over disjoint KH x KW windows: each window's first maximum gets dY, its other cells 0. */
+function disjointMaxGrad(node: Parameters<KernelFactory>[0], [N, C, H, W]: number[], [OH, OW]: number[], [KH, KW]: number[]) {
+  const taps = Array.from({ length: KH * KW }, (_, t) => ((t / KW) | 0) * W + (t % KW));
+  // Strictly greater replaces, so ties and NaN keep the first tap, as the reference's scan does.
+  const pick = taps.slice(1).map((o, t) => `{ const v = F[x + ${o}]; if (v > bv) { bv = v; best = ${t + 1}; } }`).join(' ');
+  const write = taps.map((o, t) => `F[d + ${o}] = best === ${t} ? g : 0;`).join(' ');
+  // Rows and columns past the last full window get no gradient.
+  const uncovered = OH * KH < H || OW * KW < W;
+  return {
+    kind: `MaxPoolGrad ${N}x${C}x${H}x${W} k${KH}x${KW} disjoint`,
+    emit(ctx: EmitContext) {
+      const DY0 = ctx.at(node.inputs[0]) / 4, X0 = ctx.at(node.inputs[1]) / 4, DX0 = ctx.at(node.outputs[0]) / 4;
+      return { phases: [{ js: `${split(N * C)}
+    for (let p = lo; p < hi; p++) {
+      const DX = ${DX0} + p * ${H * W}, X = ${X0} + p * ${H * W}, DY = ${DY0} + p * ${OH * OW};
+      ${uncovered ? `F.fill(0, DX, DX + ${H * W});` : ''}
+      for (let oh = 0; oh < ${OH}; oh++) for (let ow = 0; ow < ${OW}; ow++) {
+        const at = oh * ${KH * W} + ow * ${KW}, x = X + at, d = DX + at, g = F[DY + oh * ${OW} + ow];
+        let bv = F[x], best = 0;
+        ${pick}
+        ${write}
+      }
+    }` }] };
+    },
+  };
+}
