@@ -1,6 +1,6 @@
 // Gradient rules of #19's differentiable ops, one table row each with its algebra, registered with defineGrad
 // like src/ops/gradients.ts. They are written with standard ops (plus ReduceSumLike), so every backend that
-// runs the forward ops runs them. Resize, Einsum, Split, Instance/GroupNormalization have no rule yet.
+// runs the forward ops runs them. Resize, Einsum, Split and ConvTranspose: gradients-adjoint.ts.
 import type { Value } from '../ir/graph.ts';
 import { defineGrad, type GradRule, type VjpContext } from '../ir/registry.ts';
 import { Tensor } from '../ir/tensor.ts';
@@ -76,6 +76,39 @@ const RULES: Record<string, GradRule> = {
     const dx = op(c, 'Mul', inv, op(c, 'Sub', op(c, 'Sub', dxhat, mean(dxhat)), op(c, 'Mul', xhat, mean(op(c, 'Mul', dxhat, xhat)))));
     return [dx, unbroadcast(c, op(c, 'Mul', dy, xhat), g), ...(b ? [unbroadcast(c, dy, b)] : [])].slice(0, c.node.inputs.length);
   },
+  // Instance/GroupNormalization: rows are each (n, c) plane / each (n, group) of C/G planes (x seen as [N, G, -1]);
+  // the LayerNorm algebra per row, with dxhat = dy scale[c]; dscale = sum dy xhat, dbias = sum dy over N and space.
+  InstanceNormalization: (c) => channelNormGrad(c, null),
+  GroupNormalization: (c) => channelNormGrad(c, Number(c.attrs.num_groups)),
 };
+
+/** Per row over `axes` of xg: xhat = (xg - mean) inv, and dx = inv (dxhat - mean(dxhat) - xhat mean(dxhat xhat)). */
+function rowNormBackward(c: VjpContext, xg: Value, dxhat: Value, axes: Value, eps: number): { dx: Value; xhat: Value } {
+  const mean = (v: Value) => c.emit('ReduceMean', [v, axes], { keepdims: 1 })[0]!;
+  const d = op(c, 'Sub', xg, mean(xg));
+  const inv = op(c, 'Reciprocal', op(c, 'Sqrt', op(c, 'Add', mean(op(c, 'Mul', d, d)), k(c, xg, eps))));
+  const xhat = op(c, 'Mul', d, inv);
+  return { xhat, dx: op(c, 'Mul', inv, op(c, 'Sub', op(c, 'Sub', dxhat, mean(dxhat)), op(c, 'Mul', xhat, mean(op(c, 'Mul', dxhat, xhat))))) };
+}
+
+function channelNormGrad(c: VjpContext, groups: number | null): (Value | null)[] {
+  const [x, scale] = c.node.inputs as [Value, Value, Value];
+  const dy = c.dOut[0]!, r = x.type.shape?.length;
+  if (!r || r < 3) throw lcError('LC066', [c.node.op, 'needs an input of known rank >= 3'], { node: c.node.name, op: c.node.op });
+  const ints = (xs: number[]) => c.graph.addConst('grad_axes', Tensor.fromArray('int64', [xs.length], xs));
+  const space = Array.from({ length: r - 2 }, (_, i) => i + 2);
+  const chan = (v: Value) => c.emit('Unsqueeze', [v, ints(space.map((a) => a - 1))])[0]!;
+  const dxhat = op(c, 'Mul', dy, chan(scale)), eps = Number(c.attrs.epsilon ?? 1e-5);
+  let dx: Value, xhat: Value;
+  if (groups === null) ({ dx, xhat } = rowNormBackward(c, x, dxhat, ints(space), eps));
+  else {
+    const grouped = (v: Value) => op(c, 'Reshape', v, ints([0, groups, -1]));
+    const back = (v: Value) => op(c, 'Reshape', v, op(c, 'Shape', x));
+    const g = rowNormBackward(c, grouped(x), grouped(dxhat), ints([2]), eps);
+    [dx, xhat] = [back(g.dx), back(g.xhat)];
+  }
+  const sum = (v: Value) => c.emit('ReduceSum', [v, ints([0, ...space])], { keepdims: 0 })[0]!;
+  return [dx, sum(op(c, 'Mul', dy, xhat)), sum(dy)];
+}
 
 for (const [name, rule] of Object.entries(RULES)) defineGrad(name, rule);

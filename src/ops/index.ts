@@ -31,4 +31,5 @@ import './softmax-cross-entropy.ts';
 import './gradients.ts';
 import './gradients-nn.ts';
 import './gradients-zoo.ts';
+import './gradients-adjoint.ts';
 import './elementwise-chain.ts';
