@@ -46,6 +46,8 @@ p.phaseNodes.forEach((node, i) => {
   byKind.set(k, (byKind.get(k) ?? 0) + profile[i]! / STEPS);
 });
 console.log(`LeNet-BN training step, batch ${BATCH}, ${THREADS} thread(s): ${stepMs.toFixed(1)} ms ${process.argv.includes('--cpu') ? 'CPU' : 'wall'} (${(BATCH / stepMs * 1000).toFixed(0)} images/s)`);
+const phaseMs = [...byKind.values()].reduce((a, b) => a + b, 0);
+console.log(`phases ${phaseMs.toFixed(1)} ms, outside the phases (feeds, outputs) ${(stepMs - phaseMs).toFixed(1)} ms`);
 for (const [k, ms] of [...byKind].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${ms.toFixed(2).padStart(8)} ms  ${k}`);
 await compiled.dispose?.();
 if (process.argv.includes('--phases')) {

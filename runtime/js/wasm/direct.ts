@@ -71,10 +71,12 @@ export function emitDirect(s: DirectShape): Code {
     code.loop();
     code.i32(s.KW).set(kx);
     code.loop();
-    for (let v = 0; v < V; v++) code.get(xp).mem('v128.load', 16 * v).set(bv[v]!);
+    // A last block of at most 4 columns loads and multiplies one vector, not V.
+    const vs = Math.ceil(cols / 4);
+    for (let v = 0; v < vs; v++) code.get(xp).mem('v128.load', 16 * v).set(bv[v]!);
     for (let r = 0; r < rows; r++) {
       code.get(ap).mem('v128.load32_splat', r * 4).set(av);
-      for (let v = 0; v < V; v++) {
+      for (let v = 0; v < vs; v++) {
         const a = acc[r * V + v]!;
         code.get(a).get(av).get(bv[v]!).op('f32x4.mul').op('f32x4.add').set(a);
       }

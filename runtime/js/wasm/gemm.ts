@@ -55,12 +55,13 @@ export function emitGemm(s: GemmShape): Code {
     // K loop, `unroll` steps per iteration through static memarg offsets, ending when bp reaches bEnd (no
     // counter: V8 keeps the loop's pointers in registers), then the K % unroll remaining steps.
     const unroll = Math.max(1, Math.min(s.unroll ?? 1, s.K)), iters = Math.floor(s.K / unroll), rest = s.K % unroll;
+    const vs = Math.ceil(cols / 4); // an edge block of fewer columns loads and multiplies only the vectors it stores
     const steps = (n: number) => {
       for (let u = 0; u < n; u++) {
-        for (let v = 0; v < s.V; v++) code.get(bp).mem('v128.load', u * kStep + 4 * v * 4).set(bv[v]!);
+        for (let v = 0; v < vs; v++) code.get(bp).mem('v128.load', u * kStep + 4 * v * 4).set(bv[v]!);
         for (let r = 0; r < rows; r++) {
           code.get(ap).mem('v128.load32_splat', (u * s.MR + r) * 4).set(av);
-          for (let v = 0; v < s.V; v++) {
+          for (let v = 0; v < vs; v++) {
             const a = acc[r * s.V + v]!;
             code.get(a).get(av).get(bv[v]!).op('f32x4.mul').op('f32x4.add').set(a);
           }
