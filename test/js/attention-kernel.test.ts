@@ -39,9 +39,14 @@ describe('js Attention kernel vs reference', () => {
     }), { seed: 2019, numRuns: 6 });
   }, 120_000);
 
-  it('a key masked with -Infinity gets probability 0; a row with every key masked is NaN, as the unfused Softmax', async () => {
-    const { g, feeds } = attentionNodesGraph([{ lead: [2], T: 3, S: 4, D: 3, Dv: 2, mask: [3, 4], scale: 1, mag: 1, seed: 9 }]);
-    feeds.m0 = Tensor.fromArray('float32', [3, 4], [0, -Infinity, 0, 0, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, 1, -Infinity, 2]);
+  it('a key masked with -Infinity gets probability 0 (a whole block of keys too); a row with every key masked is NaN, as the unfused Softmax', async () => {
+    const S = 70;
+    const { g, feeds } = attentionNodesGraph([{ lead: [2], T: 3, S, D: 3, Dv: 2, mask: [3, S], scale: 1, mag: 1, seed: 9 }]);
+    // row 0: keys 0..65 masked (the first block of 64 entirely); row 1: every key masked; row 2: every other key masked
+    feeds.m0 = Tensor.fromArray('float32', [3, S], Array.from({ length: 3 * S }, (_, i) => {
+      const [t, s] = [Math.floor(i / S), i % S];
+      return (t === 0 && s < 66) || t === 1 || (t === 2 && s % 2) ? -Infinity : s / 10;
+    }));
     const ref = runGraph(g, feeds).y0!;
     const m = await compileJs(g, { threads: 1 });
     try {
@@ -49,7 +54,7 @@ describe('js Attention kernel vs reference', () => {
       for (let i = 0; i < ref.size; i++) {
         const row = Math.floor(i / 2) % 3;
         expect(Number.isNaN(got.data[i]), `element ${i}`).toBe(row === 1);
-        if (row !== 1) expect(Math.abs(got.data[i]! - ref.data[i]!)).toBeLessThan(1e-6);
+        if (row !== 1) expect(Math.abs(got.data[i]! - ref.data[i]!), `element ${i}`).toBeLessThan(1e-6);
       }
     } finally { await m.dispose(); }
   });

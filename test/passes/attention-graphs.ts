@@ -121,7 +121,8 @@ export function attentionNodesGraph(cases: readonly KernelCase[]): { g: Graph; f
 }
 
 /** The cases the kernels must get right whatever the generator draws: T = 1, odd T, D % 4 != 0, every mask
- *  broadcast, batch 1 and > 1, scores in the hundreds (softmax without the max subtraction overflows exp). */
+ *  broadcast, batch 1 and > 1, scores in the hundreds (softmax without the max subtraction overflows exp), more keys
+ *  than one block of the js kernel (the running max rises from block to block). */
 export const KERNEL_EDGE_CASES: readonly KernelCase[] = [
   { lead: [1, 2], T: 1, S: 5, D: 3, Dv: 2, mask: null, scale: 0.5, mag: 1, seed: 1 },
   { lead: [2, 3], T: 7, S: 7, D: 5, Dv: 6, mask: [2, 1, 1, 7], scale: 1 / Math.sqrt(5), mag: 1, seed: 2 },
@@ -131,4 +132,5 @@ export const KERNEL_EDGE_CASES: readonly KernelCase[] = [
   { lead: [], T: 4, S: 6, D: 4, Dv: 4, mask: [4, 1], scale: 1, mag: 1, seed: 6 },
   { lead: [2], T: 6, S: 8, D: 9, Dv: 3, mask: null, scale: 1, mag: 8, seed: 7 },
   { lead: [1], T: 2, S: 3, D: 2, Dv: 2, mask: [1, 2, 3], scale: 1, mag: 30, seed: 8 },
+  { lead: [2], T: 3, S: 150, D: 5, Dv: 3, mask: [3, 150], scale: 0.7, mag: 4, seed: 9 }, // keys in several blocks of the js kernel
 ];

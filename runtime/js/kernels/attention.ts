@@ -1,9 +1,10 @@
 // ai.layerc::Attention (src/ops/attention.ts) as generated JS: one query row at a time, with an online
-// (streaming) softmax, so no score matrix is ever held — per row: for each key s, x = scale * q.k_s + mask;
-// when x raises the running max m, the running sum l and the float64 accumulator acc[Dv] are rescaled by
-// exp(m_old - m); then p = exp(x - m), l += p, acc += p v_s. The row is acc / l. A key scoring -Infinity
-// (a masked position) contributes nothing; a row with every key masked gives 0/0 = NaN, as Softmax does.
-// Rows (batch x queries) split across threads.
+// (streaming) softmax over blocks of BLOCK keys, so no score matrix is ever held (a row's scratch is one block):
+// per block, scores x_j = (scale q) . k_j + mask (four keys per pass over q: each q element loaded once for four
+// products); when the block's max raises the running max m, the running sum l and the float64 accumulator acc[Dv]
+// are rescaled by exp(m_old - m); then p_j = exp(x_j - m), l += p_j, acc += sum_j p_j v_j (each acc element loaded
+// and stored once per block). The row is acc / l. A key scoring -Infinity (masked) contributes nothing; a row with
+// every key masked gives 0/0 = NaN, as Softmax does. Rows (batch x queries) split across threads.
 import { ATTENTION, attentionGeometry } from '../../../src/ops/attention.ts';
 import { lit, split, staticShape, type KernelFactory } from '../kernel.ts';
 
@@ -17,6 +18,9 @@ function batchOffsetJs(batch: readonly number[], strides: readonly number[]): st
   }
   return terms.join(' + ') || '0';
 }
+
+/** Keys scored per step: one running-max update (and accumulator rescale) per block instead of per key. */
+const BLOCK = 64;
 
 export const attentionKernel: KernelFactory = (node) => {
   if (node.domain !== 'ai.layerc' || node.op !== ATTENTION) return null;
@@ -32,28 +36,44 @@ export const attentionKernel: KernelFactory = (node) => {
       const M = mask ? ctx.at(mask) / 4 : 0;
       const maskRow = ms ? `const mrow = ${M} + ${batchOffsetJs(batch, ms.slice(0, -2))} + t * ${ms[ms.length - 2]};` : '';
       const plusMask = ms ? ` + F[mrow + s * ${ms[ms.length - 1]}]` : '';
+      const maskAt = (j: string) => (ms ? ` + F[mrow + (s0 + ${j}) * ${ms[ms.length - 1]}]` : '');
       return { phases: [{ js: `${split(B * T)}
-    const acc = new Float64Array(${Dv});
+    const qv = new Float64Array(${D}), acc = new Float64Array(${Dv}), sc = new Float64Array(${BLOCK});
     for (let r = lo; r < hi; r++) {
       const b = (r / ${T}) | 0, t = r - b * ${T}, qr = ${Q} + r * ${D}, kb = ${K} + b * ${S * D}, vb = ${V} + b * ${S * Dv};
       ${maskRow}
+      for (let d = 0; d < ${D}; d++) qv[d] = F[qr + d] * ${scale};
       let m = -Infinity, l = 0;
       acc.fill(0);
-      for (let s = 0; s < ${S}; s++) {
-        const kr = kb + s * ${D};
-        let dot = 0;
-        for (let d = 0; d < ${D}; d++) dot += F[qr + d] * F[kr + d];
-        const x = dot * ${scale}${plusMask};
-        if (x === -Infinity) continue;
-        if (x > m) {
-          const c = Math.exp(m - x);
+      for (let s0 = 0; s0 < ${S}; s0 += ${BLOCK}) {
+        const n = Math.min(${BLOCK}, ${S} - s0);
+        let j = 0;
+        for (; j < n - 3; j += 4) {
+          const k0 = kb + (s0 + j) * ${D}, k1 = k0 + ${D}, k2 = k1 + ${D}, k3 = k2 + ${D};
+          let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          for (let d = 0; d < ${D}; d++) { const qd = qv[d]; a0 += qd * F[k0 + d]; a1 += qd * F[k1 + d]; a2 += qd * F[k2 + d]; a3 += qd * F[k3 + d]; }
+          sc[j] = a0${maskAt('j')}; sc[j + 1] = a1${maskAt('j + 1')}; sc[j + 2] = a2${maskAt('j + 2')}; sc[j + 3] = a3${maskAt('j + 3')};
+        }
+        for (; j < n; j++) {
+          const k0 = kb + (s0 + j) * ${D};
+          let a0 = 0;
+          for (let d = 0; d < ${D}; d++) a0 += qv[d] * F[k0 + d];
+          sc[j] = a0${maskAt('j')};
+        }
+        let bm = -Infinity;
+        for (j = 0; j < n; j++) if (sc[j] > bm) bm = sc[j];
+        if (bm > m) {
+          const c = Math.exp(m - bm);
           l *= c;
           for (let e = 0; e < ${Dv}; e++) acc[e] *= c;
-          m = x;
+          m = bm;
         }
-        const p = Math.exp(x - m), vr = vb + s * ${Dv};
-        l += p;
-        for (let e = 0; e < ${Dv}; e++) acc[e] += p * F[vr + e];
+        for (j = 0; j < n; j++) { const x = sc[j], p = x === -Infinity ? 0 : Math.exp(x - m); sc[j] = p; l += p; }
+        for (let e = 0; e < ${Dv}; e++) {
+          let a = acc[e];
+          for (let j = 0, vr = vb + s0 * ${Dv} + e; j < n; j++, vr += ${Dv}) a += sc[j] * F[vr];
+          acc[e] = a;
+        }
       }
       const inv = 1 / l, y = ${Y} + r * ${Dv};
       for (let e = 0; e < ${Dv}; e++) F[y + e] = acc[e] * inv;
