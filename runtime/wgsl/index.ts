@@ -7,7 +7,7 @@ import type { Graph } from '../../src/ir/graph.ts';
 import type { BackendCapabilities } from '../../src/ops/backend-capabilities.ts';
 import { compileGraph } from '../compile.ts';
 import { WGSL_FUSION } from './fusion.ts';
-import { openDevice } from './device.ts';
+import { openDevice, type GpuContext } from './device.ts';
 import { buildExecutor, type ExecutorOptions } from './executor.ts';
 import { emitNode } from './emit-node.ts';
 import { dropoutStream } from '../../src/random.ts';
@@ -27,6 +27,9 @@ export const WGSL_CAPABILITIES: BackendCapabilities = {
 export interface WgslOptions extends BackendOptions, ExecutorOptions {
   /** A GPU object (navigator.gpu, or npm webgpu's create()); default: navigator.gpu or Dawn. */
   gpu?: GPU;
+  /** An open device to build on (many models, one device: the differential campaign); the caller owns it,
+   *  dispose leaves it open. Default: a device of its own per compiled model. */
+  device?: GpuContext;
 }
 
 export async function compileWgsl(graph: Graph, opts: WgslOptions = {}): Promise<CompiledModel> {
@@ -34,11 +37,12 @@ export async function compileWgsl(graph: Graph, opts: WgslOptions = {}): Promise
 }
 
 async function buildOnDevice(g: Graph, opts: WgslOptions): Promise<CompiledModel> {
-  const { device, adapterName, cpu } = await openDevice(opts.gpu);
+  const own = !opts.device;
+  const { device, adapterName, cpu } = opts.device ?? await openDevice(opts.gpu);
   try {
     const m = await buildExecutor(g, device, adapterName, opts, cpu);
-    return { info: m.info, run: (f) => m.run(f), async dispose() { await m.dispose(); device.destroy(); } };
-  } catch (e) { device.destroy(); throw e; }
+    return { info: m.info, run: (f) => m.run(f), async dispose() { await m.dispose(); if (own) device.destroy(); } };
+  } catch (e) { if (own) device.destroy(); throw e; }
 }
 
 const wgsl: Backend = { name: 'wgsl', capabilities: WGSL_CAPABILITIES, compile: (graph, opts) => compileWgsl(graph, opts) };

@@ -3,7 +3,11 @@
 // feeds and compares every graph output with the reference interpreter within the derived bound of
 // error-bound.ts. A compile or run error is a disagreement too. Shared by the CI property
 // (test/props/backends.test.ts) and the long campaign (test/props/fuzz-backends.ts).
+// A -O2 variant whose optimized graph is identical to the -O0 one (same nodes, attributes, names and
+// constants; for wgsl also no MatMul-based node, whose tiled kernel form only -O2 runs) would compile to the
+// same program: it is not run again, and the verdict lists it under `same` ("same graph").
 import type { Graph } from '../../src/ir/graph.ts';
+import type { GpuContext } from '../../runtime/wgsl/device.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
 import { cloneGraph } from '../../src/ir/clone.ts';
 import { optimize } from '../../passes/index.ts';
@@ -28,7 +32,30 @@ export interface Disagreement {
   error?: string;
 }
 
-export interface Verdict { disagreements: Disagreement[]; /** worst |got - want| / (SAFETY E) per variant */ worst: Record<string, number> }
+export interface Verdict {
+  disagreements: Disagreement[];
+  /** worst |got - want| / (SAFETY E) per variant */
+  worst: Record<string, number>;
+  /** -O2 variants not run: their optimized graph is the -O0 one (see the header). */
+  same: string[];
+}
+
+/** What the variants share: an open WebGPU device (default: one per compiled model). */
+export interface RunOptions { training: boolean; seed?: number; device?: GpuContext }
+
+/** The graph as a string: nodes (op, domain, attributes, input and output names), inputs, outputs and
+ *  every constant's contents. Equal strings compile to the same program. */
+export function graphFingerprint(g: Graph): string {
+  const hash = (t: Tensor) => {
+    const d = t.data, bits = d instanceof Float32Array ? new Int32Array(d.buffer, d.byteOffset, d.length) : Array.from(d as ArrayLike<number>, Number);
+    let h = 0x811c9dc5;
+    for (const x of bits) h = Math.imul(h ^ x, 16777619);
+    return `${t.dtype}[${t.shape.join()}]${h >>> 0}`;
+  };
+  return JSON.stringify([g.inputs.map((v) => [v.name, v.type.shape]), g.initializers.map((v) => [v.name, v.const && hash(v.const)]),
+    g.nodes.map((n) => [n.op, n.domain, n.attrs, n.inputs.map((v) => v?.name ?? ''), n.outputs.map((v) => v.name)]), g.outputs.map((v) => v.name)]);
+}
+const HAS_TILED_FORM = /MatMul|Gemm|Einsum|Attention/;
 
 /** The worst element of got vs want against a per-element bound (a tensor) or a per-tensor one (a number). */
 export function worstElement(got: Tensor, want: Tensor, bound: Tensor | number): { ratio: number; index: number } {
@@ -44,9 +71,9 @@ export function worstElement(got: Tensor, want: Tensor, bound: Tensor | number):
 }
 
 /** Runs the model on each variant and compares with the reference within the derived bounds. */
-export async function compareBackends(graph: Graph, feeds: Record<string, Tensor>, variants: Variant[]): Promise<Verdict> {
+export async function compareBackends(graph: Graph, feeds: Record<string, Tensor>, variants: Variant[], device?: GpuContext): Promise<Verdict> {
   const { ref, bounds } = referenceWithBounds(graph, feeds);
-  return runOnVariants(graph, feeds, ref, (name) => bounds.get(name)!, variants, { training: false });
+  return runOnVariants(graph, feeds, ref, (name) => bounds.get(name)!, variants, { training: false, device });
 }
 
 /**
@@ -55,16 +82,27 @@ export async function compareBackends(graph: Graph, feeds: Record<string, Tensor
  * tensor; SAFETY applied by worstElement), dispose. A compile or run error is a disagreement.
  */
 export async function runOnVariants(graph: Graph, feeds: Record<string, Tensor>, ref: Record<string, Tensor>, bound: (output: string) => Tensor | number,
-  variants: Variant[], opts: { training: boolean; seed?: number }): Promise<Verdict> {
-  const verdict: Verdict = { disagreements: [], worst: {} };
+  variants: Variant[], opts: RunOptions): Promise<Verdict> {
+  const verdict: Verdict = { disagreements: [], worst: {}, same: [] };
+  const unoptimized = graphFingerprint(graph);
+  const ran = new Set<string>();
   for (const v of variants) {
     const name = variantName(v);
     const g = cloneGraph(graph);
     let m: CompiledModel | undefined;
     try {
-      if (v.level === 2) optimize(g, { level: 2 });
-      m = await compile(g, v, opts);
+      if (v.level === 2) {
+        optimize(g, { level: 2 });
+        const twin = variantName({ ...v, level: 0, tiled: undefined });
+        if (ran.has(twin) && graphFingerprint(g) === unoptimized && !(v.tiled && g.nodes.some((n) => HAS_TILED_FORM.test(n.op)))) {
+          verdict.same.push(name);
+          verdict.worst[name] = verdict.worst[twin]!;
+          continue;
+        }
+      }
+      m = await compileVariant(g, v, opts);
       const got = await m.run(feeds);
+      ran.add(name);
       verdict.worst[name] = 0;
       graph.outputs.forEach((o, i) => {
         const out = got[g.outputs[i]!.name]!, want = ref[o.name]!, b = bound(o.name);
@@ -82,7 +120,8 @@ export async function runOnVariants(graph: Graph, feeds: Record<string, Tensor>,
   return verdict;
 }
 
-async function compile(g: Graph, v: Variant, opts: { training: boolean; seed?: number }): Promise<CompiledModel> {
-  return v.backend === 'js' ? compileJs(g, { threads: v.threads, ...opts })
-    : compileWgsl(g, { ...opts, ...(v.tiled ? { emit: (n, o) => emitNode(n, { ...o, tiled: true }) } : {}) });
+export async function compileVariant(g: Graph, v: Variant, opts: RunOptions): Promise<CompiledModel> {
+  const { device, ...common } = opts;
+  return v.backend === 'js' ? compileJs(g, { threads: v.threads, ...common })
+    : compileWgsl(g, { ...common, device, ...(v.tiled ? { emit: (n, o) => emitNode(n, { ...o, tiled: true }) } : {}) });
 }
