@@ -10,7 +10,10 @@
 //   activation f (Lipschitz L)   E = L E_x + u|y| + T(1 + |y|) where T = 64u covers exp/tanh on a GPU
 //                                   (WGSL allows exp a few ULP; tanh inherits sinh/cosh) and 0 for piecewise-linear f
 //   BatchNormalization           E = s E_x + 4u (s|x - mean| + |B| + |y|), s = |scale| / sqrt(var + eps)
-//   MaxPool / layout ops         the op applied to E (max and copies are 1-Lipschitz in the max norm)
+//   MaxPool / layout ops         the op applied to E (max and copies are 1-Lipschitz in the max norm; Split,
+//                                   DepthToSpace, SpaceToDepth too)
+//   the #19 ops (Gelu, Erf, Softplus, Mish, Sin, Cos, Layer/Instance/GroupNormalization, Resize, Sum, Mean,
+//   ReduceL2, Einsum)             see error-bound-zoo.ts
 //   AveragePool, GlobalAvgPool   avg(E) + (K + 1) u avg(|x|)
 //   Softmax                      E_i = y_i (2 max_row E + (n + 34) u)   (|d y_i / d x_j| sums to <= 2 y_i)
 //   LogSoftmax                   E_i = 2 max_row E + (n + 34) u (1 + |y_i|)
@@ -26,26 +29,31 @@ import type { Graph, Node } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { getOp, findOp, resolveAttrs, type EvalContext } from '../../src/ir/registry.ts';
+import { SMOOTH_ACTIVATIONS, zooBound } from './error-bound-zoo.ts';
 
 export const U = 2 ** -24;
 export const SAFETY = 2;
 export const TINY = 1e-30;
-const T_TRANSCENDENTAL = 64 * U;
+export const T_TRANSCENDENTAL = 64 * U;
 
-/** Lipschitz constant and whether the activation evaluates exp/tanh (see the header). */
-const ACTIVATION: Record<string, (attrs: Record<string, unknown>) => { L: number; transcendental: boolean }> = {
-  Relu: () => ({ L: 1, transcendental: false }),
-  LeakyRelu: (a) => ({ L: Math.max(1, Math.abs(Number(a.alpha ?? 0.01))), transcendental: false }),
-  Sigmoid: () => ({ L: 0.25, transcendental: true }),
-  Tanh: () => ({ L: 1, transcendental: true }),
-  Clip: () => ({ L: 1, transcendental: false }),
-  HardSigmoid: (a) => ({ L: Math.abs(Number(a.alpha ?? 0.2)), transcendental: false }),
-  HardSwish: () => ({ L: 1.5, transcendental: false }),
+/** Lipschitz constant L and the backend formula's own absolute error beyond L E + 4u|y| (see the header). */
+type Activation = { L: number; extra: (x: number, y: number) => number };
+const exact = (L: number): Activation => ({ L, extra: () => 0 });
+const transcendental = (L: number): Activation => ({ L, extra: (_x, y) => T_TRANSCENDENTAL * (1 + Math.abs(y)) });
+const ACTIVATION: Record<string, (attrs: Record<string, unknown>) => Activation> = {
+  Relu: () => exact(1),
+  LeakyRelu: (a) => exact(Math.max(1, Math.abs(Number(a.alpha ?? 0.01)))),
+  Sigmoid: () => transcendental(0.25),
+  Tanh: () => transcendental(1),
+  Clip: () => exact(1),
+  HardSigmoid: (a) => exact(Math.abs(Number(a.alpha ?? 0.2))),
+  HardSwish: () => ({ L: 1.5, extra: (x) => 4 * U * Math.abs(x) }),
+  ...SMOOTH_ACTIVATIONS,
 };
-const LAYOUT = new Set(['Identity', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Concat', 'MaxPool', 'Dropout']);
+const LAYOUT = new Set(['Identity', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Concat', 'MaxPool', 'Dropout', 'DepthToSpace', 'SpaceToDepth']);
 
-const f32 = (shape: readonly number[], data: ArrayLike<number>) => Tensor.fromArray('float32', shape, data);
-const abs = (t: Tensor) => f32(t.shape, Array.from(t.data as ArrayLike<number>, Math.abs));
+export const f32 = (shape: readonly number[], data: ArrayLike<number>) => Tensor.fromArray('float32', shape, data);
+export const abs = (t: Tensor) => f32(t.shape, Array.from(t.data as ArrayLike<number>, Math.abs));
 const zerosLike = (t: Tensor) => Tensor.zeros('float32', t.shape);
 
 /** The reference outputs and, for every value, its error bound (a float32 tensor of the value's shape). */
@@ -60,15 +68,20 @@ export function referenceWithBounds(graph: Graph, feeds: Record<string, Tensor>)
     const xs = node.inputs.map((v) => (v ? values.get(v.name)! : null));
     const es = node.inputs.map((v) => (v ? E(v.name) : null));
     const y = values.get(node.outputs[0]!.name)!;
-    bounds.set(node.outputs[0]!.name, nodeBound(node, xs, es, y));
+    // Split's outputs are copies of slices: the same Split applied to the bound.
+    if (node.op === 'Split') run(node, 'Split', [es[0]!, ...xs.slice(1)], undefined, true).forEach((e, k) => bounds.set(node.outputs[k]!.name, e));
+    else bounds.set(node.outputs[0]!.name, nodeBound(node, xs, es, y));
   }
   return { ref, bounds };
 }
 
-function run(node: Node, op: string, inputs: (Tensor | null)[], attrs?: Record<string, unknown>): Tensor {
+export function run(node: Node, op: string, inputs: (Tensor | null)[], attrs?: Record<string, unknown>): Tensor;
+export function run(node: Node, op: string, inputs: (Tensor | null)[], attrs: Record<string, unknown> | undefined, all: true): Tensor[];
+export function run(node: Node, op: string, inputs: (Tensor | null)[], attrs?: Record<string, unknown>, all?: boolean): Tensor | Tensor[] {
   const def = findOp(op)!;
   const ctx: EvalContext = { node, attrs: (attrs ?? resolveAttrs(node, getOp(node))) as EvalContext['attrs'] };
-  return def.evalRef(inputs, ctx)[0]!;
+  const out = def.evalRef(inputs, ctx);
+  return all ? out as Tensor[] : out[0]!;
 }
 
 /** a + b elementwise (same shapes) with an optional extra term c * |y|. */
@@ -107,13 +120,10 @@ function nodeBound(node: Node, xs: (Tensor | null)[], es: (Tensor | null)[], y: 
   }
   const act = ACTIVATION[op];
   if (act) {
-    const { L, transcendental } = act(attrs);
+    const { L, extra } = act(attrs);
     const x = xs[0]!, e = es[0]!;
     const out = new Float64Array(y.size);
-    for (let i = 0; i < y.size; i++) {
-      const ay = Math.abs(y.data[i]!);
-      out[i] = L * e.data[i]! + 4 * U * (ay + (op === 'HardSwish' ? Math.abs(x.data[i]!) : 0)) + (transcendental ? T_TRANSCENDENTAL * (1 + ay) : 0);
-    }
+    for (let i = 0; i < y.size; i++) out[i] = L * e.data[i]! + 4 * U * Math.abs(y.data[i]!) + extra(x.data[i]!, y.data[i]!);
     return f32(y.shape, out);
   }
   if (op === 'BatchNormalization') {
@@ -135,6 +145,8 @@ function nodeBound(node: Node, xs: (Tensor | null)[], es: (Tensor | null)[], y: 
   }
   if (op === 'Softmax' || op === 'LogSoftmax') return softmaxBound(op, xs[0]!, es[0]!, y, Number(attrs.axis ?? -1));
   if (op === 'ai.layerc::Attention') return attentionBound(node, xs, es, Number(attrs.scale ?? 1));
+  const zoo = zooBound(node, op, attrs, xs, es, y);
+  if (zoo) return zoo;
   if (LAYOUT.has(op)) return run(node, node.op, es.map((e, i) => (i === 0 || node.op === 'Concat' ? e : xs[i]!)));
   throw new Error(`error-bound: no rule for ${op} (node ${node.name})`);
 }

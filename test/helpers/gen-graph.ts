@@ -5,17 +5,23 @@
 // (scalar, per channel, per column, per row, full, with and without leading 1s, a constant or a second graph
 // input) in both operand orders — in particular a bias-free Conv/Gemm/MatMul followed by Add/Mul of a full
 // tensor — odd shapes (primes, 1x1, large and rectangular kernels, stride > kernel, groups and depthwise,
-// dilation, asymmetric pads), and a symbolic batch. The fast-check record holds the structure (so it
-// shrinks layer by layer); the details of each layer come from an LCG seeded by `seed`.
+// dilation, asymmetric pads), and a symbolic batch; and the ops added for issue #19 with both kernels
+// (Gelu in both approximations, Erf, Softplus, Mish, Sin, Cos; Layer/Instance/GroupNormalization with and
+// without B; Resize nearest and linear from scales or from sizes with axes, several coordinate modes; Split
+// by lengths or into equal parts, on any axis; SpaceToDepth/DepthToSpace in both modes; Sum and Mean of 2-3
+// broadcast inputs; ReduceL2; Einsum as a 1x1 channel mix, a matrix on the last axis, a MatMul and its
+// transposed form). The fast-check record holds the structure (so it shrinks layer by layer); the details of
+// each layer come from an LCG seeded by `seed`.
 import fc from 'fast-check';
 import { Graph, type Value } from '../../src/ir/graph.ts';
-import type { Tensor } from '../../src/ir/tensor.ts';
+import { Tensor } from '../../src/ir/tensor.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { lcg, uniformTensor } from './random.ts';
 import '../../src/ops/index.ts';
 
-export const IMAGE_LAYERS = ['conv', 'conv', 'convNoBias', 'dw', 'convT', 'bn', 'act', 'operand', 'operand', 'residual', 'pool', 'concat', 'tap'] as const;
-export const VECTOR_LAYERS = ['gemm', 'matmul', 'act', 'operand', 'operand', 'bn', 'tap'] as const;
+export const IMAGE_LAYERS = ['conv', 'conv', 'convNoBias', 'dw', 'convT', 'bn', 'act', 'operand', 'operand', 'residual', 'pool', 'concat', 'tap',
+  'smooth', 'norm', 'resize', 'split', 'depthSpace', 'sumMean', 'reduceL2', 'einsum'] as const;
+export const VECTOR_LAYERS = ['gemm', 'matmul', 'act', 'operand', 'operand', 'bn', 'tap', 'smooth', 'layerNorm', 'einsum', 'reduceL2'] as const;
 export type ImageLayer = typeof IMAGE_LAYERS[number];
 export type VectorLayer = typeof VECTOR_LAYERS[number];
 
@@ -41,6 +47,7 @@ export const modelCase: fc.Arbitrary<ModelCase> = fc.record({
 export interface Model { graph: Graph; feeds: Record<string, Tensor> }
 
 const ACTS = ['Relu', 'Sigmoid', 'Tanh', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Clip'] as const;
+const SMOOTH = ['Gelu', 'GeluTanh', 'Erf', 'Softplus', 'Mish', 'Sin', 'Cos'] as const;
 
 /** Builds the graph (shapes inferred) and its feeds. */
 export function buildModel(c: ModelCase): Model {
@@ -105,6 +112,21 @@ export function buildModel(c: ModelCase): Model {
     }
   };
   const out = (x: Value) => { if (!outputs.includes(x) && !g.inputs.includes(x)) outputs.push(x); };
+  const i64 = (xs: number[]) => g.addConst('k', Tensor.fromArray('int64', [xs.length], xs));
+  const smooth = (x: Value) => {
+    const f = pick(SMOOTH);
+    return f === 'GeluTanh' ? node('Gelu', [x], { approximate: 'tanh' }) : node(f, [x]);
+  };
+  /** LayerNormalization over the axes from `axis` on (Scale and the optional B of that shape). */
+  const layerNorm = (x: Value, axis: number) => {
+    const s = dims(x).slice(axis);
+    return node('LayerNormalization', [x, konst(s, 0.5, 1.5), ...(rnd() < 0.5 ? [konst(s)] : [])], { axis, epsilon: pick([1e-5, 1e-3]) });
+  };
+  /** x times its 2-norm over some axes (kept as 1s), which broadcasts back. */
+  const reduceL2 = (x: Value) => {
+    const rank = dims(x).length, axes = rank === 4 ? pick([[1], [2, 3], [3], [1, 2, 3]]) : [1];
+    return node('Mul', [x, node('ReduceL2', [x, i64(axes)], { keepdims: 1 })]);
+  };
 
   for (const layer of c.image) {
     const [, C, H, W] = dims(v) as [number, number, number, number];
@@ -152,6 +174,56 @@ export function buildModel(c: ModelCase): Model {
       }
       case 'concat': v = node('Concat', rnd() < 0.5 ? [v, act(v)] : [act(v), v], { axis: 1 }); break;
       case 'tap': out(v); v = act(v); break;
+      case 'smooth': v = smooth(v); break;
+      case 'norm': {
+        const kind = int(0, 2);
+        const divisors = [1, 2, 3, 4, 5, 6].filter((d) => C % d === 0);
+        if (kind === 0) v = layerNorm(v, int(1, 3));
+        else v = node(kind === 1 ? 'InstanceNormalization' : 'GroupNormalization', [v, konst([C], 0.5, 1.5), konst([C])],
+          { epsilon: pick([1e-5, 1e-3]), ...(kind === 2 ? { num_groups: pick(divisors) } : {}) });
+        break;
+      }
+      case 'resize': {
+        // (A symbolic batch leaves Resize's output dims unknown to shape inference: not drawn there.)
+        if (H * W > 100 || c.symbolic) { v = smooth(v); break; }
+        const mode = pick(['nearest', 'linear']);
+        const attrs = { mode, coordinate_transformation_mode: pick(['half_pixel', 'asymmetric', 'align_corners', 'pytorch_half_pixel']),
+          ...(mode === 'nearest' ? { nearest_mode: pick(['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil']) } : {}) };
+        // Optional inputs: roi absent; either scales (every axis) or sizes with axes = [2, 3].
+        v = rnd() < 0.5
+          ? node('Resize', [v, null, g.addConst('k', Tensor.fromArray('float32', [4], [1, 1, pick([1, 2, 3]), pick([2, 3])]))], attrs)
+          : node('Resize', [v, null, null, i64([int(1, 2 * H), int(1, 2 * W)])], { ...attrs, axes: [2, 3] });
+        break;
+      }
+      case 'split': {
+        const axis = [1, 2, 3].filter((a) => dims(v)[a]! >= 2);
+        if (!axis.length) { v = smooth(v); break; }
+        const ax = pick(axis), L = dims(v)[ax]!, a = int(1, L - 1);
+        const equal = rnd() < 0.5;
+        const n = g.addNode('Split', [v, ...(equal ? [] : [i64([a, L - a])])], { axis: ax, ...(equal ? { num_outputs: 2 } : {}) }, { numOutputs: 2 });
+        inferShapes(g);
+        const [p0, p1] = n.outputs as [Value, Value];
+        if (rnd() < 0.3) out(p0);
+        v = node('Concat', [p1, act(p0)], { axis: ax });
+        break;
+      }
+      case 'depthSpace': {
+        const mode = pick(['DCR', 'CRD']);
+        if (H % 2 === 0 && W % 2 === 0) v = node('DepthToSpace', [act(node('SpaceToDepth', [v], { blocksize: 2 }))], { blocksize: 2, mode });
+        else if (C % 4 === 0) v = node('DepthToSpace', [v], { blocksize: 2, mode });
+        else v = smooth(v);
+        break;
+      }
+      case 'sumMean': {
+        const more = rnd() < 0.5 ? [konst(pick([[C, 1, 1], [W], [1]]))] : [];
+        v = node(pick(['Sum', 'Mean']), [v, act(v), ...more]);
+        break;
+      }
+      case 'reduceL2': v = reduceL2(v); break;
+      case 'einsum':
+        v = rnd() < 0.5 ? node('Einsum', [v, konst([pick([1, 2, 3, 5]), C])], { equation: 'nchw,dc->ndhw' })
+          : node('Einsum', [v, konst([W, pick([1, 2, 4, 7])])], { equation: 'nchw,wv->nchv' });
+        break;
     }
     seen.push(v);
   }
@@ -181,6 +253,14 @@ export function buildModel(c: ModelCase): Model {
         case 'operand': v = withOperand(v); break;
         case 'bn': v = node('BatchNormalization', [v, konst([F], 0.5, 1.5), konst([F]), konst([F]), konst([F], 0.2, 2)], {}); break;
         case 'tap': out(v); v = act(v); break;
+        case 'smooth': v = smooth(v); break;
+        case 'layerNorm': v = layerNorm(v, 1); break;
+        case 'reduceL2': v = reduceL2(v); break;
+        case 'einsum': {
+          const n = pick([1, 2, 3, 5, 7]), t = rnd() < 0.5;
+          v = node('Einsum', [v, konst(t ? [n, F] : [F, n])], { equation: t ? 'bf,nf->bn' : 'bf,fn->bn' });
+          break;
+        }
       }
     }
     if (rnd() < 0.5) v = node(pick(['Softmax', 'LogSoftmax']), [v], { axis: -1 });
