@@ -4,6 +4,7 @@
 // The rewrites are engine rules (./rewrite-engine.ts, epilogueRules): one row per base the target fuses, each
 // matching (purely) the longest chain of steps; the steps, one row per kind:
 //   P -> Relu | LeakyRelu | Sigmoid | Tanh | HardSigmoid | HardSwish   =>  epilogue += act(name, attrs)
+//   P -> Gelu (approximate none | tanh; what recompose-ops makes of an exported GELU)  =>  epilogue += gelu
 //   P -> Clip(lo, hi) with constant (or absent) bounds (Relu6 = Clip(0, 6))  =>  epilogue += act Clip{min,max}
 //   P -> Add(·, r)   r an operand the target takes (scalar, per channel, per column, full)  =>  epilogue += add r
 //   P -> Mul(·, k)   k a constant operand the target takes                                =>  epilogue += mul k
@@ -17,7 +18,7 @@ import type { Dim, Graph, Node, Value } from '../src/ir/graph.ts';
 import { ACTIVATIONS, activationParams } from '../src/ops/activations.ts';
 import { fusedAttrs } from '../src/ops/fused.ts';
 import {
-  PORTABLE_FUSION, STEP_KINDS, classifyOperand, fusesOperand, isBaseOp, operandStepOf,
+  GELU_ACTIVATION, PORTABLE_FUSION, STEP_KINDS, classifyOperand, fusesOperand, isBaseOp, operandStepOf,
   type BaseOp, type EpilogueStep, type FusionCapabilities, type OperandStepKind,
 } from '../src/ops/fused-contract.ts';
 import type { Pass } from './pass.ts';
@@ -39,6 +40,7 @@ function asPending(n: Node, caps: FusionCapabilities): Pending | null {
 /** The epilogue step for `u` reading `x` (the chain so far), with its new operand if any; null if u does not fuse. */
 function stepFor(u: Node, x: Value, out: Dim[], base: BaseOp, caps: FusionCapabilities): { step: EpilogueStep; operand?: Value } | null {
   if (u.domain || u.outputs.length !== 1 || u.outputs[0]!.type.dtype !== 'float32') return null;
+  if (u.op === 'Gelu') return caps.activations.includes(GELU_ACTIVATION) ? { step: { kind: 'gelu', approximate: u.attrs.approximate === 'tanh' ? 'tanh' : 'none' } } : null;
   const act = ACTIVATIONS[u.op];
   if (act && !caps.activations.includes(u.op)) return null;
   if (act && u.op !== 'Clip') return { step: { kind: 'act', name: u.op, params: activationParams(act, u.attrs as Record<string, unknown>) } };
@@ -66,7 +68,7 @@ function matchChain(p: Node, g: Graph, caps: FusionCapabilities): Fusion | Decli
   const out = p.outputs[0]!.type;
   if (!f || out.dtype !== 'float32' || !out.shape || p.outputs.length !== 1) return null;
   const first = p.outputs[0]!;
-  if ((first.users.length > 1 || g.outputs.includes(first)) && first.users.some((u) => ACTIVATIONS[u.op] || operandStepOf(u.op))) {
+  if ((first.users.length > 1 || g.outputs.includes(first)) && first.users.some((u) => ACTIVATIONS[u.op] || u.op === 'Gelu' || operandStepOf(u.op))) {
     return decline(`${p.op} output has other consumers or is a graph output`, [p]);
   }
   const chain: Node[] = [];

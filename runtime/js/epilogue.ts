@@ -8,6 +8,7 @@
 import type { Node } from '../../src/ir/graph.ts';
 import { classifyOperand as classifyShape, onStep, type EpilogueStep, type OperandKind, type OperandStepKind } from '../../src/ops/fused-contract.ts';
 import { ACTIVATIONS } from '../../src/ops/activations.ts';
+import { geluJsExpr } from '../../src/ops/js-expr.ts';
 import { hasSimdActivation, type SimdPer, type SimdStep } from './wasm/simd-act.ts';
 import { lit, staticShape } from './kernel.ts';
 
@@ -77,6 +78,7 @@ export function splitEpilogue(node: Node, steps: EpilogueStep[], out: number[], 
         else { inTail = true; res.tail.push({ step: a }); }
         return true;
       },
+      gelu: (a) => { inTail = true; res.tail.push({ step: a }); return true; }, // no SIMD form: erf in the JS tail
       add: (o) => operand(o),
       mul: (o) => operand(o),
     });
@@ -105,6 +107,7 @@ export function tailPassJs(tail: SplitEpilogue['tail'], o: { y: string; cols: nu
         const p = Object.fromEntries(Object.entries({ ...a.params, ...st.params }).map(([k, v]) => [k, lit(v)]));
         return `v = ${a.js('v', p)};`;
       },
+      gelu: (st) => `v = ${geluJsExpr('v', st.approximate)};`,
       add: (st) => JS_STEP.add(`F[${JS_OPERAND_AT[per!](o.operand(st.input))}]`),
       mul: (st) => JS_STEP.mul(`F[${JS_OPERAND_AT[per!](o.operand(st.input))}]`),
     }));

@@ -4,7 +4,7 @@
 // activation (SIMD forms in ./wasm/simd-act.ts, the others in the JS tail pass of ./epilogue.ts). There is
 // no ConvTranspose kernel, so fusing into one would only move its epilogue to the reference fallback.
 import { ACTIVATIONS } from '../../src/ops/activations.ts';
-import type { FusionCapabilities } from '../../src/ops/fused-contract.ts';
+import { GELU_ACTIVATION, type FusionCapabilities } from '../../src/ops/fused-contract.ts';
 
 export const JS_FUSION: FusionCapabilities = {
   bases: {
@@ -12,5 +12,5 @@ export const JS_FUSION: FusionCapabilities = {
     Gemm: ['scalar', 'full', 'column', 'row'],
     MatMul: ['scalar', 'full', 'column', 'row'],
   },
-  activations: Object.keys(ACTIVATIONS),
+  activations: [...Object.keys(ACTIVATIONS), GELU_ACTIVATION],
 };

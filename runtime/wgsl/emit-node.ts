@@ -35,7 +35,7 @@ const constNumbers = (n: Node, v: Value | null | undefined, what: string): numbe
 
 /** Operands after the base inputs: epilogue steps name them by input index. */
 function epilogueOperands(n: Node, first: number, epilogue: EpilogueStep[]): Operand[] {
-  const used = new Set(epilogue.flatMap((s) => (s.kind === 'act' ? [] : [s.input])));
+  const used = new Set(epilogue.flatMap((s) => (s.kind === 'act' || s.kind === 'gelu' ? [] : [s.input])));
   return n.inputs.map((v, k) => ({ v, k })).filter(({ v, k }) => k >= first && v && used.has(k)).map(({ v, k }) => ({ input: k, index: shapeOf(n, v) }));
 }
 

@@ -22,6 +22,17 @@ const WGSL_STEP: { [K in OperandStepKind]: (operand: string) => string } = {
   mul: (o) => `value *= ${o};`,
 };
 
+/**
+ * The gelu step as one block statement on `value` (no module-level helper needed): erf by Abramowitz-Stegun
+ * 7.1.26 (|error| < 1.5e-7), as the elementwise Gelu kernel; the tanh form clamps tanh's argument (see Tanh).
+ */
+const WGSL_GELU: Record<'none' | 'tanh', () => string> = {
+  none: () => '{ let gx = value * 0.70710678118654752; let gt = 1.0 / (1.0 + 0.3275911 * abs(gx)); '
+    + 'let gy = 1.0 - ((((1.061405429 * gt - 1.453152027) * gt + 1.421413741) * gt - 0.284496736) * gt + 0.254829592) * gt * exp(-gx * gx); '
+    + 'value = 0.5 * value * (1.0 + select(gy, -gy, gx < 0.0)); }',
+  tanh: () => 'value = 0.5 * value * (1.0 + tanh(clamp(0.79788456080286536 * (value + 0.044715 * value * value * value), -20.0, 20.0)));',
+};
+
 export function operandBindings(ops: readonly Operand[]): Binding[] {
   return ops.map((_, i) => ({ name: `e${i}`, access: 'read' as const }));
 }
@@ -44,5 +55,6 @@ export function emitEpilogue(steps: readonly EpilogueStep[], ops: readonly Opera
       const p = Object.fromEntries(Object.entries({ ...a.params, ...o.params }).map(([k, v]) => [k, floatLiteral(v)]));
       return `value = ${a.wgsl('value', 'f32', p)};`;
     },
+    gelu: (o) => WGSL_GELU[o.approximate](),
   })).join('\n');
 }

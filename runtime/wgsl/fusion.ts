@@ -3,9 +3,9 @@
 // epilogue operand through a numpy broadcast index (./epilogue.ts), so any operand kind fuses, and every
 // activation has a WGSL snippet in the shared table (src/ops/activations.ts).
 import { ACTIVATIONS } from '../../src/ops/activations.ts';
-import { OPERAND_KINDS, type FusionCapabilities } from '../../src/ops/fused-contract.ts';
+import { GELU_ACTIVATION, OPERAND_KINDS, type FusionCapabilities } from '../../src/ops/fused-contract.ts';
 
 export const WGSL_FUSION: FusionCapabilities = {
   bases: { Conv: OPERAND_KINDS, ConvTranspose: OPERAND_KINDS, Gemm: OPERAND_KINDS, MatMul: OPERAND_KINDS },
-  activations: Object.keys(ACTIVATIONS),
+  activations: [...Object.keys(ACTIVATIONS), GELU_ACTIVATION],
 };

@@ -35,6 +35,7 @@ function boxOf(n: Node, id: string): Box {
     const operand = (k: number) => n.inputs[k]?.name ?? `#${k}`;
     lines = ['Fused', `${a.base}${summary(a.base_attrs as Record<string, unknown>)}`, ...a.epilogue.map((s) => onStep(s, {
       act: (st) => `act ${st.name}`,
+      gelu: (st) => `act Gelu${st.approximate === 'tanh' ? ' (tanh)' : ''}`,
       add: (st) => `${STEP_KINDS.add.label} ${operand(st.input)}`,
       mul: (st) => `${STEP_KINDS.mul.label} ${operand(st.input)}`,
     })), foot];

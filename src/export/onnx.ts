@@ -5,6 +5,7 @@
 // refused. Initializers are written as raw_data; inputs/outputs carry dtype and (symbolic) shapes.
 import onnx from 'onnx-proto';
 import type { AttrValue, Graph, Node, TensorType, Value } from '../ir/graph.ts';
+import type { DType } from '../ir/dtype.ts';
 import { findOp } from '../ir/registry.ts';
 import { Tensor } from '../ir/tensor.ts';
 import { ACTIVATIONS } from '../ops/activations.ts';
@@ -87,6 +88,7 @@ function unfuse(n: Node, fresh: (b: string) => string, extra: onnx.onnx.ITensorP
           out.push(nodeProto(act.name, nm, [cur], [dst], { ...act.params, ...st.params }));
         }
       },
+      gelu: (st) => { out.push(...geluNodes(cur, dst, n.outputs[0]!.type.dtype, st.approximate, nm, fresh, extra)); },
     });
     cur = dst;
   });
@@ -94,13 +96,17 @@ function unfuse(n: Node, fresh: (b: string) => string, extra: onnx.onnx.ITensorP
 }
 
 /** Gelu is opset 20: at opset 18 it is written as its definition, 0.5 x (1 + erf(x / sqrt 2)) or the tanh form
- *  0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+ *  0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). Also a fused epilogue's gelu step. */
 function geluAsOpset18(n: Node, fresh: (b: string) => string, extra: onnx.onnx.ITensorProto[]): onnx.onnx.INodeProto[] {
-  const x = nameOf(n.inputs[0]), dtype = n.inputs[0]!.type.dtype, out: onnx.onnx.INodeProto[] = [];
-  const k = (v: number) => { const name = fresh(`${n.name}_c`); extra.push(tensorToProto(Tensor.scalar(dtype, v), name)); return name; };
-  const emit = (op: string, ins: string[], last = false) => { const o = last ? n.outputs[0]!.name : fresh(`${n.name}_t`); out.push(nodeProto(op, fresh(`${n.name}_${op.toLowerCase()}`), ins, [o], {})); return o; };
+  return geluNodes(nameOf(n.inputs[0]), n.outputs[0]!.name, n.inputs[0]!.type.dtype, String(n.attrs.approximate ?? 'none'), n.name, fresh, extra);
+}
+
+function geluNodes(x: string, y: string, dtype: DType, approximate: string, base: string, fresh: (b: string) => string, extra: onnx.onnx.ITensorProto[]): onnx.onnx.INodeProto[] {
+  const out: onnx.onnx.INodeProto[] = [];
+  const k = (v: number) => { const name = fresh(`${base}_c`); extra.push(tensorToProto(Tensor.scalar(dtype, v), name)); return name; };
+  const emit = (op: string, ins: string[], last = false) => { const o = last ? y : fresh(`${base}_t`); out.push(nodeProto(op, fresh(`${base}_${op.toLowerCase()}`), ins, [o], {})); return o; };
   let inner: string;
-  if (n.attrs.approximate === 'tanh') {
+  if (approximate === 'tanh') {
     const cube = emit('Mul', [emit('Mul', [x, x]), x]);
     inner = emit('Tanh', [emit('Mul', [emit('Add', [x, emit('Mul', [cube, k(0.044715)])]), k(Math.sqrt(2 / Math.PI))])]);
   } else inner = emit('Erf', [emit('Mul', [x, k(Math.SQRT1_2)])]);

@@ -22,10 +22,15 @@ import { ACTIVATIONS, type ActivationParams } from './activations.ts';
 export type EpilogueStep =
   | { kind: 'add'; input: number }
   | { kind: 'mul'; input: number }
-  | { kind: 'act'; name: string; params: ActivationParams };
+  | { kind: 'act'; name: string; params: ActivationParams }
+  // Gelu (opset 20) is its own kind: its parameter is a string (approximate), and erf needs more than a snippet.
+  | { kind: 'gelu'; approximate: 'none' | 'tanh' };
 
 /** The step kinds that take an operand (node input `input`, broadcast to the output). */
-export type OperandStepKind = Exclude<EpilogueStep['kind'], 'act'>;
+export type OperandStepKind = Exclude<EpilogueStep['kind'], 'act' | 'gelu'>;
+
+/** The fusion capability name of the gelu step (FusionCapabilities.activations lists it beside the table's). */
+export const GELU_ACTIVATION = 'Gelu';
 
 /** One handler per step kind, each typed with its own step: a missing kind is a compile error. */
 export type StepHandlers<R> = { [K in EpilogueStep['kind']]: (step: Extract<EpilogueStep, { kind: K }>) => R };
@@ -137,7 +142,7 @@ export function classifyOperand<D>(s: readonly D[], out: readonly D[]): OperandK
 export interface FusionCapabilities {
   /** Base ops with the operand kinds their epilogue takes. A base not listed is not fused. */
   bases: Partial<Record<BaseOp, readonly OperandKind[]>>;
-  /** Activations the epilogue runs (names in src/ops/activations.ts). */
+  /** Activations the epilogue runs (names in src/ops/activations.ts, and GELU_ACTIVATION for the gelu step). */
   activations: readonly string[];
 }
 
@@ -148,7 +153,7 @@ export const PORTABLE_FUSION: FusionCapabilities = {
     Gemm: ['scalar', 'full', 'column'],
     MatMul: ['scalar', 'full', 'column'],
   },
-  activations: Object.keys(ACTIVATIONS),
+  activations: [...Object.keys(ACTIVATIONS), GELU_ACTIVATION],
 };
 
 /** Whether an operand of kind `kind` onto base `base`'s output fuses under `caps`. */

@@ -10,6 +10,7 @@ import { ACTIVATIONS } from './activations.ts';
 import { broadcastBinary, broadcastShapes } from './util.ts';
 import { lcError } from '../diagnostics.ts';
 import { STEP_KINDS, isBaseOp, onStep, type EpilogueStep } from './fused-contract.ts';
+import { gelu } from './math.ts';
 
 export type { EpilogueStep } from './fused-contract.ts';
 
@@ -41,11 +42,12 @@ function checkEpilogue(a: FusedAttrs, nInputs: number): void {
     if (!(s.input >= a.base_inputs && s.input < nInputs)) throw lcError('LC030', ['epilogue', `operand index ${s.input} out of range`]);
   };
   for (const s of a.epilogue) {
-    if (!s || !Object.hasOwn({ ...STEP_KINDS, act: 1 }, s.kind)) throw lcError('LC030', ['epilogue', `unknown step ${JSON.stringify(s)}`]);
+    if (!s || !Object.hasOwn({ ...STEP_KINDS, act: 1, gelu: 1 }, s.kind)) throw lcError('LC030', ['epilogue', `unknown step ${JSON.stringify(s)}`]);
     onStep(s, {
       add: operand,
       mul: operand,
       act: (st) => { if (!ACTIVATIONS[st.name]) throw lcError('LC030', ['epilogue', `unknown activation ${st.name}`]); },
+      gelu: (st) => { if (st.approximate !== 'none' && st.approximate !== 'tanh') throw lcError('LC030', ['epilogue', `gelu approximate must be "none" or "tanh"`]); },
     });
   }
 }
@@ -69,7 +71,7 @@ defineOp({
     const def = findOp(a.base)!;
     const [out] = def.inferType({ ...ctx, node: base, attrs: resolveAttrs(base, def), inputs: ctx.inputs.slice(0, a.base_inputs) });
     for (const s of a.epilogue) {
-      if (s.kind === 'act') continue;
+      if (s.kind === 'act' || s.kind === 'gelu') continue;
       const t = ctx.inputs[s.input];
       if (!t || !out.shape || !t.shape) continue;
       const b = broadcastShapes(out.shape, t.shape);
@@ -98,6 +100,11 @@ export function applyStep(value: Tensor, s: EpilogueStep, inputs: (Tensor | null
       const act = ACTIVATIONS[st.name]!;
       const out = Tensor.zeros(value.dtype, value.shape);
       for (let i = 0; i < out.size; i++) out.data[i] = act.ref(value.data[i], st.params);
+      return out;
+    },
+    gelu: (st) => {
+      const out = Tensor.zeros(value.dtype, value.shape);
+      for (let i = 0; i < out.size; i++) out.data[i] = gelu(value.data[i], st.approximate);
       return out;
     },
   });

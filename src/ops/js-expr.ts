@@ -23,9 +23,9 @@ const MATH: Record<string, (x: string) => string> = {
   Mish: (x) => `((v) => v * Math.tanh(v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))))(${x})`,
 };
 const ERF_JS = '((v) => { const t = 1 / (1 + 0.3275911 * Math.abs(v)); const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-v * v); return v < 0 ? -y : y; })';
-/** Gelu (opset 20) as a JS expression of x. */
-function geluJs(n: Node, x: string): string {
-  return n.attrs.approximate === 'tanh'
+/** Gelu (opset 20) as a JS expression of x (also the fused epilogue's gelu step). */
+export function geluJsExpr(x: string, approximate: string): string {
+  return approximate === 'tanh'
     ? `((v) => 0.5 * v * (1 + Math.tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))))(${x})`
     : `((v) => 0.5 * v * (1 + ${ERF_JS}(v * 0.7071067811865476)))(${x})`;
 }
@@ -61,6 +61,6 @@ export function unaryExpr(n: Node, x: string): string | null {
     const p = { min: lit(lo?.const ? Number(lo.const.data[0]) : -Infinity), max: lit(hi?.const ? Number(hi.const.data[0]) : Infinity) };
     return ACTIVATIONS.Clip!.js(x, p);
   }
-  if (n.op === 'Gelu') return geluJs(n, x);
+  if (n.op === 'Gelu') return geluJsExpr(x, String(n.attrs.approximate ?? 'none'));
   return MATH[n.op]?.(x) ?? null;
 }

@@ -5,18 +5,20 @@
 import { describe, expect, it } from 'vitest';
 import { STEP_KINDS, assertNever, onStep, type EpilogueStep, type StepHandlers } from '../../src/ops/fused-contract.ts';
 
-const label: StepHandlers<string> = { add: (s) => `add ${s.input}`, mul: (s) => `mul ${s.input}`, act: (s) => `act ${s.name}` };
+const label: StepHandlers<string> = { add: (s) => `add ${s.input}`, mul: (s) => `mul ${s.input}`, act: (s) => `act ${s.name}`, gelu: (s) => `gelu ${s.approximate}` };
 
 // @ts-expect-error a handler record without 'mul' is a type error
-const missingMul: StepHandlers<string> = { add: () => '', act: () => '' };
+const missingMul: StepHandlers<string> = { add: () => '', act: () => '', gelu: () => '' };
+// @ts-expect-error a handler record without 'gelu' is a type error
+const missingGelu: StepHandlers<string> = { add: () => '', mul: () => '', act: () => '' };
 // @ts-expect-error a step table without 'mul' is a type error
 const missingRow: typeof STEP_KINDS = { add: STEP_KINDS.add };
-void missingMul; void missingRow;
+void missingMul; void missingGelu; void missingRow;
 
 describe('fused-node contract: step kinds', () => {
   it('onStep sends each kind to its own handler', () => {
-    const steps: EpilogueStep[] = [{ kind: 'add', input: 2 }, { kind: 'mul', input: 3 }, { kind: 'act', name: 'Relu', params: {} }];
-    expect(steps.map((s) => onStep(s, label))).toEqual(['add 2', 'mul 3', 'act Relu']);
+    const steps: EpilogueStep[] = [{ kind: 'add', input: 2 }, { kind: 'mul', input: 3 }, { kind: 'act', name: 'Relu', params: {} }, { kind: 'gelu', approximate: 'tanh' }];
+    expect(steps.map((s) => onStep(s, label))).toEqual(['add 2', 'mul 3', 'act Relu', 'gelu tanh']);
   });
 
   it('STEP_KINDS rows carry the reference semantics, the ONNX op and the label', () => {
