@@ -3,7 +3,8 @@
 // is packed at run time straight into NR-column panels (im2col and packing in one pass, padding taps
 // written as zeros), which the wasm micro-kernel then streams. A 1-D conv is a 2-D conv with H = 1.
 // Threads: with at least as many images as threads each thread takes whole images (its own scratch, no
-// barriers); otherwise all threads pack one image together (split over K) and then split the GEMM blocks.
+// barriers); otherwise they split one image's column panels (each packs the panels it multiplies, no barrier) or,
+// with many more row blocks than panels, pack together, meet at a barrier and split the row blocks.
 // Depthwise convs are not GEMMs and have their own kernel (./depthwise.ts).
 import type { Node, Value } from '../../../src/ir/graph.ts';
 import { fusedView, type EpilogueStep } from '../../../src/ops/fused-contract.ts';
@@ -172,7 +173,7 @@ export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): Kerne
   const build: KernelBuild = {
     kind: `${spec.kind ?? ''}${rowConv ? 'direct ' : ''}conv ${c.KH}x${c.KW}/${c.SH} ${Cg * c.G}->${c.M}${c.G > 1 ? ` g${c.G}` : ''} gemm ${Mg}x${K}x${P}${runtimeW ? ' (weights packed per run)' : ''}`,
     scratchBytes,
-    scratchShared: c.N < opts.threads,
+    scratchShared: c.N < opts.threads && !rowConv, // the row conv copies per thread (emitRowConv)
     sharedScratchBytes: runtimeW ? c.G * panelBytes : 0,
     consts: spec.weights.kind === 'const' ? [packWeights(spec.weights.data, c.G, Mg, K)] : [],
     emit(ctx) {
@@ -211,10 +212,14 @@ export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): Kerne
     ${call(`0, ${mbs}`, `0, ${nbs}`, 'dst * 4')}
     }` });
       } else {
+        // Split by column panels, a thread packs exactly the panels it multiplies: one phase, no barrier. Split by
+        // rows (many more row blocks than panels), every thread reads every panel: pack, barrier, multiply.
+        const byCols = mbs < nbs || nbs >= 8 * ctx.threads;
         for (let n = 0; n < c.N; n++) for (let g = 0; g < c.G; g++) {
-          phases.push({ js: `const n = ${n}, g = ${g}, dst = ${ctx.scratch / 4};\n    ${split(nbs, 'plo', 'phi')}\n    ${pack}` });
-          const byRows = mbs >= nbs;
-          phases.push({ js: `const n = ${n}, g = ${g};\n    ${split(byRows ? mbs : nbs)}\n    ${call(byRows ? 'lo, hi' : `0, ${mbs}`, byRows ? `0, ${nbs}` : 'lo, hi', `${ctx.scratch}`)}` });
+          const packed = `const n = ${n}, g = ${g}, dst = ${ctx.scratch / 4};\n    ${split(nbs, 'plo', 'phi')}\n    ${pack}`;
+          if (byCols) { phases.push({ js: `${packed}\n    ${call(`0, ${mbs}`, 'plo, phi', `${ctx.scratch}`)}` }); continue; }
+          phases.push({ js: packed });
+          phases.push({ js: `const n = ${n}, g = ${g};\n    ${split(mbs)}\n    ${call('lo, hi', `0, ${nbs}`, `${ctx.scratch}`)}` });
         }
       }
       if (ep.tail.length) {
@@ -266,13 +271,14 @@ function emitRowConv(ctx: EmitContext, node: Node, spec: ConvSpec, l: RowConvLay
       ${call(l.inPlaceInput ? `(${src}) * 4` : 's * 4', `0, ${c.OH}`)}
     }` });
   } else {
+    // Threads split the output rows; each copies the padded rows its share reads (its rows plus the window's
+    // halo) into its own scratch, so no barrier separates copying from computing.
     for (let n = 0; n < c.N; n++) for (let g = 0; g < c.G; g++) {
-      if (!l.inPlaceInput) phases.push({ js: `const n = ${n}, g = ${g};
-    ${split(PH)}
-    ${copy('lo', 'hi', String(ctx.scratch / 4))}` });
       phases.push({ js: `const n = ${n}, g = ${g};
     ${split(c.OH)}
-    ${call(l.inPlaceInput ? `(${src}) * 4` : String(ctx.scratch), 'lo, hi')}` });
+    const s = ${ctx.scratch / 4} + tid * ${l.scratchBytes / 4};
+    ${l.inPlaceInput ? '' : copy('lo', `Math.min(${PH}, hi + ${(c.KH - 1) * c.DH})`, 's')}
+    ${call(l.inPlaceInput ? `(${src}) * 4` : 's * 4', 'lo, hi')}` });
     }
   }
   if (ep.tail.length) {
