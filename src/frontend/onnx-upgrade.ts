@@ -100,3 +100,30 @@ export function expandCoerced2D(n: NamedRawNode, opset: number): NamedRawNode[] 
     { op: 'Reshape', name: `${n.name}_reshape`, domain: '', inputs: [norm, shape], outputs: [y], attrs: {} },
   ];
 }
+
+/**
+ * GroupNormalization-18 (opsets 18-20) scales and shifts per GROUP: scale and bias are [num_groups]; opset 21
+ * made them per channel [C] (the IR's form). Before opset 21 each is repeated C/G times per group:
+ *   per_channel = Reshape(Expand(Unsqueeze(scale, [1]), [G, C/G]), [-1]),  C/G = Shape(X)[1] / G.
+ * Written with shape ops, so X's channel count need not be known at import; shape folding resolves them.
+ */
+export function expandGroupNorm18(n: NamedRawNode, opset: number, add: AddConst): NamedRawNode[] {
+  if (n.op !== 'GroupNormalization' || n.domain !== '' || opset >= 21) return [n];
+  const G = n.attrs.num_groups;
+  if (typeof G !== 'number' || !Number.isInteger(G) || G < 1) return [n]; // the op's own check reports it
+  const [x, scale, bias] = n.inputs, p = `${n.outputs[0]}__gn18`;
+  const i64 = (base: string, xs: number[]) => add(base, Tensor.fromArray('int64', [xs.length], xs));
+  const node = (op: string, suffix: string, inputs: string[], attrs: Record<string, AttrValue> = {}): NamedRawNode =>
+    ({ op, name: `${n.name}_${suffix}`, domain: '', inputs, outputs: [`${p}_${suffix}`], attrs });
+  const channels = node('Shape', 'channels', [x], { start: 1, end: 2 });
+  const perGroup = node('Div', 'per_group', [channels.outputs[0], i64('num_groups', [G])]);
+  const out: NamedRawNode[] = [channels, perGroup, node('Concat', 'grid', [i64('num_groups', [G]), perGroup.outputs[0]], { axis: 0 })];
+  const perChannel = (v: string, what: string): string => {
+    out.push(node('Unsqueeze', `${what}_col`, [v, i64('axes', [1])]),
+      node('Expand', `${what}_grid`, [`${p}_${what}_col`, `${p}_grid`]),
+      node('Reshape', `${what}_c`, [`${p}_${what}_grid`, i64('flat', [-1])]));
+    return `${p}_${what}_c`;
+  };
+  const inputs = [x, perChannel(scale, 'scale'), perChannel(bias, 'bias')];
+  return [...out, { ...n, inputs }];
+}

@@ -11,7 +11,7 @@ import { Tensor } from '../ir/tensor.ts';
 import { isLayercError, lcError, warn } from '../diagnostics.ts';
 import { nodeBuiltin } from '../node-builtin.ts';
 import { dtypeFromOnnx, dtypeToOnnx, tensorFromProto, toNumber, usesExternalData } from '../io/tensorproto.ts';
-import { expandCoerced2D, upgradeNode, type NamedRawNode } from './onnx-upgrade.ts';
+import { expandCoerced2D, expandGroupNorm18, upgradeNode, type NamedRawNode } from './onnx-upgrade.ts';
 import { checkModelOpset, checkOpVersion, MAX_OPSET } from './onnx-versions.ts';
 import { inlineExternalData } from './onnx-external.ts';
 import { checkTensorProto, checkValueDims, type ByteBudget } from './onnx-checks.ts';
@@ -119,7 +119,7 @@ function build(m: onnx.onnx.ModelProto, c: Checked): G {
     if (domain === '') {
       try { upgradeNode(r, ver ?? opset, addConst); } catch (e) { throw isLayercError(e) ? e.within(ctx) : e; }
     }
-    return expandCoerced2D(r, ver ?? opset);
+    return expandCoerced2D(r, ver ?? opset).flatMap((m) => expandGroupNorm18(m, ver ?? opset, addConst));
   });
 
   for (const r of sortNodes(raw, g)) {

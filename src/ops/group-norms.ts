@@ -152,7 +152,8 @@ defineOp({
 
 defineOp({
   name: 'GroupNormalization',
-  onnxSince: 21,
+  // 18-20: per-group scale/bias, rewritten to this opset-21 form on import (frontend/onnx-upgrade.ts).
+  onnxSince: 18,
   summary: 'normalizes each group of C/num_groups channels of a sample, then scale[c] * y + bias[c] (opset 21)',
   attrs: {
     num_groups: { type: 'int', required: true },

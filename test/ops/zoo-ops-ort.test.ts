@@ -11,6 +11,7 @@ import { originalCoordinate, resolveResize, type ResizeAttrs } from '../../src/o
 import { RAISE } from '../../src/ops/dims.ts';
 import { runOrt, runRef, singleNodeModel, type NodeCase } from '../helpers/single-node.ts';
 import { randomTensorOf, rng } from '../helpers/random.ts';
+import { compileJsLowered } from '../js/graphs.ts';
 
 ort.env.logLevel = 'error';
 const PARAMS = { seed: Number(process.env.NN_SEED ?? 20261206), numRuns: Number(process.env.NN_RUNS ?? 40) };
@@ -107,6 +108,28 @@ describe('#19 ops vs onnxruntime-node', () => {
     const z = (v: number) => (v - 2.5) / Math.sqrt(1.25);
     [z(1), z(2), 2 * z(3), 2 * z(4)].forEach((v, i) => expect(y.data[i]).toBeCloseTo(v, 5));
     expect(Array.from(y.data.slice(4)).map((v) => Number.isNaN(v) ? 'nan' : v)).toEqual(['nan', 'nan', 'nan', 'nan']); // 0/0 with epsilon 0
+  });
+
+  it('GroupNormalization-18 (opsets 18-20): scale and bias per GROUP, as onnxruntime reads the same file', async () => {
+    // The spec text of version 18: scale and bias have shape [num_groups]. Hand check: X [1, 4, 2], groups {c0, c1}
+    // (values 1..4: mean 2.5, var 1.25) and {c2, c3}; scale [2, 3], bias [0, 1] -> 2 z in group 0, 3 z + 1 in group 1.
+    const x = Tensor.fromArray('float32', [1, 4, 2], [1, 2, 3, 4, 5, 7, 5, 7]);
+    const c: NodeCase = { op: 'GroupNormalization', inputs: [x, Tensor.fromArray('float32', [2], [2, 3]), Tensor.fromArray('float32', [2], [0, 1])], attrs: { num_groups: 2, epsilon: 0 }, opset: 18, constInputs: [1, 2] };
+    const g = importOnnx(singleNodeModel(c));
+    const y = runGraph(g, { in0: x })[g.outputs[0].name];
+    const z = (v: number) => (v - 2.5) / Math.sqrt(1.25);
+    [2 * z(1), 2 * z(2), 2 * z(3), 2 * z(4), -2, 4, -2, 4].forEach((v, i) => expect(y.data[i]).toBeCloseTo(v, 5));
+    // The js backend runs the import (the per-channel expansion folds away) and agrees.
+    const m = await compileJsLowered(g);
+    try { expect(Array.from((await m.run({ in0: x }))[g.outputs[0].name]!.data)).toEqual(Array.from(y.data)); } finally { await m.dispose(); }
+    // Before opset 18 there is no GroupNormalization at all.
+    expect(() => importOnnx(singleNodeModel({ ...c, opset: 17 }))).toThrow(/GroupNormalization.*17.*first appears in opset 18/s);
+    // Random shapes and groups, opsets 18-20, scale/bias as graph inputs and as initializers, vs onnxruntime.
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), shape(1, 2), fc.constantFrom(18, 19, 20), fc.boolean(), fc.integer(), async (G, cg, sp, opset, consts, seed) => {
+      const r = rng(seed);
+      const inputs = [randomTensorOf('float32', [2, G * cg, ...sp], r, 3), randomTensorOf('float32', [G], r, 2), randomTensorOf('float32', [G], r, 2)];
+      await agreeImported({ op: 'GroupNormalization', inputs, attrs: { num_groups: G, epsilon: 1e-2 }, opset, constInputs: consts ? [1, 2] : [] });
+    }), { ...PARAMS, numRuns: 12 });
   });
 
   it('Resize: every mode, coordinate mode, nearest mode, cubic a, exclude_outside, antialias, axes, scales or sizes', async () => {
