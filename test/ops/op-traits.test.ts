@@ -71,11 +71,11 @@ describe('op traits', () => {
       Mish: { op: 'Mish', inputs: [x] },
       // Resize-10 takes (X, scales).
       Resize: { op: 'Resize', inputs: [f32([1, 1, 1, 2], [1, 2]), f32([4], [1, 1, 2, 2])], constInputs: [1] },
-      GroupNormalization: { op: 'GroupNormalization', inputs: [f32([1, 2, 1, 3], [1, 2, 3, 4, 5, 6]), f32([2], [1, 1]), f32([2], [0, 0])], attrs: { num_groups: 1 } },
+      // G = C: scale and bias have 2 entries in both versions (per group in 18-20, per channel from 21).
+      GroupNormalization: { op: 'GroupNormalization', inputs: [f32([1, 2, 1, 3], [1, 2, 3, 4, 5, 6]), f32([2], [1, 1]), f32([2], [0, 0])], attrs: { num_groups: 2 } },
     };
-    // GroupNormalization-18 exists, but layerc implements only -21 (18's scale and bias were per group);
     // onnxruntime registers its own LayerNormalization in the default domain below opset 17.
-    const olderVersionExists = new Set(['GroupNormalization', 'LayerNormalization']);
+    const olderVersionExists = new Set(['LayerNormalization']);
     const newer = standard.filter((d) => d.onnxSince! > BASE_OPSET).map((d) => d.name).sort();
     expect(newer).toEqual(Object.keys(samples).sort());
     const loads = async (c: NodeCase, opset: number) => {
