@@ -5,8 +5,9 @@
 // a single pass: the folded Concat makes the Reshape's target constant, its output static, and the next
 // Shape of it foldable. Impure ops (Dropout, random generators) are never evaluated; results larger than
 // `maxElements` are left as computations so a model's size cannot blow up (e.g. a huge ConstantOfShape).
+// A fold that makes a Resize's scales or sizes constant is counted on its own (--report).
 import type { Graph, Node, Value } from '../src/ir/graph.ts';
-import { sizeOf, type Tensor } from '../src/ir/tensor.ts';
+import { sizeOf, Tensor } from '../src/ir/tensor.ts';
 import { findOp, resolveAttrs } from '../src/ir/registry.ts';
 import { inferNode } from '../src/ir/infer.ts';
 import { LayercError } from '../src/diagnostics.ts';
@@ -39,6 +40,7 @@ export function foldConstantsInPlace(g: Graph, opts: FoldOptions = {}, ctx: Coun
     const result = evaluate(g, node, max, ctx);
     if (!result) continue;
     ctx.count(node.op === 'Shape' && !node.inputs[0]!.isConst ? 'Shape of a static shape folded' : 'nodes folded to constants');
+    if (node.outputs.some(isResizeTarget)) ctx.count('Resize scales/sizes folded to a constant');
     renames.push(...replaceByConstants(g, rw, node, result));
     folded++;
   }
@@ -47,13 +49,34 @@ export function foldConstantsInPlace(g: Graph, opts: FoldOptions = {}, ctx: Coun
   return folded;
 }
 
+/** Whether `v` is the scales or sizes input of a Resize (or Upsample's scales): the end of an exporter's
+ *  Shape -> Gather -> Mul -> Concat chain, whose folding gives the resize kernel static output dims. */
+const isResizeTarget = (v: Value): boolean => v.users.some((u) => !u.domain
+  && ((u.op === 'Resize' && (u.inputs[2] === v || u.inputs[3] === v)) || (u.op === 'Upsample' && u.inputs[1] === v)));
+
+/**
+ * Gather(Shape(x), constant indices) picking only static dims of x is a constant even when x has a symbolic dim
+ * elsewhere (torch's F.interpolate under a dynamic batch reads H and W this way); null otherwise.
+ */
+function staticDimsGathered(node: Node): Tensor | null {
+  const shape = node.inputs[0]?.producer, idx = node.inputs[1]?.const;
+  if (node.op !== 'Gather' || node.domain || Number(node.attrs.axis ?? 0) !== 0 || !idx || shape?.op !== 'Shape' || shape.domain) return null;
+  const dims = shape.inputs[0]?.type.shape;
+  if (!dims) return null;
+  const r = dims.length, clamp = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
+  const start = clamp(Number(shape.attrs.start ?? 0)), end = clamp(shape.attrs.end === undefined ? r : Number(shape.attrs.end));
+  const sel = dims.slice(start, Math.max(start, end));
+  const picked = idx.toNumbers().map((i) => sel[i < 0 ? i + sel.length : i]);
+  return picked.every((d): d is number => typeof d === 'number') ? Tensor.fromArray('int64', [...idx.shape], picked) : null;
+}
+
 /** The node's outputs as tensors when it can be folded, else null (with the reason counted as a skip). */
 function evaluate(g: Graph, node: Node, max: number, ctx: Counter): Tensor[] | null {
   const def = findOp(node.op, node.domain);
   if (!def) return null;
   const args = node.inputs.filter((v): v is Value => v !== null);
   // Shape of a static shape: the value follows from the input types alone (the op's data-propagation rule).
-  const fromTypes = def.valueFromTypes?.(node.inputs.map((v) => v?.type ?? null), resolveAttrs(node, def)) ?? null;
+  const fromTypes = def.valueFromTypes?.(node.inputs.map((v) => v?.type ?? null), resolveAttrs(node, def)) ?? staticDimsGathered(node);
   // A graph input with a default initializer can be overridden at run time: not a constant.
   if (!fromTypes && !args.every((v) => v.isConst && !g.inputs.includes(v))) return null;
   if (def.impure) return ctx.skip('impure op'), null;
