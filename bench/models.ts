@@ -6,7 +6,7 @@ import onnx from 'onnx-proto';
 
 type NodeProto = onnx.onnx.INodeProto;
 
-class OnnxBuilder {
+export class OnnxBuilder {
   nodes: NodeProto[] = [];
   inits: onnx.onnx.ITensorProto[] = [];
   private n = 0;

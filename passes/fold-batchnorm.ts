@@ -81,13 +81,17 @@ function foldIntoProducer(rw: Rewriter, p: Node, chain: Chain): void {
   if (p.op === 'Conv' || p.op === 'ConvTranspose') {
     const group = Number(p.attrs.group ?? 1);
     const per = W.size / (W.shape[0]! * W.shape[1]!), Mg = W.shape[1]!, Cg = W.shape[0]! / group;
-    // Each run of `per` weights (one kernel window) belongs to one output channel: scale it in one loop.
-    const chan = p.op === 'Conv' ? (r: number) => Math.floor(r / W.shape[1]!)
-      : (r: number) => Math.floor(Math.floor(r / Mg) / Cg) * Mg + (r % Mg);
-    const wd = new Float32Array(W.size), src = W.data;
-    for (let r = 0, rows = W.shape[0]! * W.shape[1]!; r < rows; r++) {
-      const k = a[chan(r)]!;
-      for (let i = r * per, e = i + per; i < e; i++) wd[i] = src[i]! * k;
+    const wd = new Float32Array(W.size), src = W.data as Float32Array;
+    if (p.op === 'Conv') {
+      // Output channel o owns one contiguous block of Cg * per weights: one scale per block.
+      const block = W.size / C;
+      for (let o = 0; o < C; o++) { const k = a[o]!; for (let i = o * block, e = i + block; i < e; i++) wd[i] = src[i]! * k; }
+    } else {
+      // ConvTranspose: each run of `per` weights (one kernel window of row r = c * Mg + m) has one output channel.
+      for (let r = 0, rows = W.shape[0]! * W.shape[1]!; r < rows; r++) {
+        const k = a[Math.floor(Math.floor(r / Mg) / Cg) * Mg + (r % Mg)]!;
+        for (let i = r * per, e = i + per; i < e; i++) wd[i] = src[i]! * k;
+      }
     }
     rw.setInput(p, 1, g.addConst(`${w.name}_folded`, new Tensor('float32', [...W.shape], wd)));
     if (hasShift) rw.setInput(p, 2, g.addConst(`${p.name}_bias_folded`, f32([C], C, (o) => (b ? nums(b)[o]! : 0) * a[o]! + s[o]!)));

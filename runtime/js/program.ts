@@ -14,6 +14,8 @@ import { checkPlanBytes, checkStaticGraph } from '../../src/ir/budget.ts';
 export const CONTROL_BYTES = 64;
 const ALIGN = 64;
 const align = (x: number) => Math.ceil(x / ALIGN) * ALIGN;
+/** One character per byte (latin1 is one-to-one): a function body as a map key. */
+const BYTES_AS_TEXT = new TextDecoder('latin1');
 
 export interface IoSlot { name: string; offset: number; dtype: string; shape: number[] }
 
@@ -116,7 +118,7 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
     const em = b.emit(ctx);
     // Identical wasm functions (same shapes and epilogue) are emitted once.
     for (const f of em.wasm ?? []) {
-      const key = f.code.params.join() + ':' + f.code.encode().join(',');
+      const key = f.code.params.join() + ':' + BYTES_AS_TEXT.decode(f.code.encode());
       const existing = wasmByBytes.get(key);
       if (existing) renames.set(f.name, existing);
       else { wasmByBytes.set(key, f.name); wasmFns.push(f); }

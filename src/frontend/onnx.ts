@@ -45,7 +45,7 @@ export { declaredOpset }; // the default-domain opset the file declared (./decla
 function readTensor(t: onnx.onnx.ITensorProto, what: string, c: Checked): Tensor {
   const bytes = checkTensorProto(t, what, c.limits, c.budget);
   if (usesExternalData(t)) inlineExternalData(t, what, bytes, c.opts);
-  return tensorFromProto(t, what);
+  return tensorFromProto(t, what, c.limits);
 }
 
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): G {

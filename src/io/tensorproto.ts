@@ -5,7 +5,7 @@ import onnx from 'onnx-proto';
 import { allocArray, byteSize, type DType } from '../ir/dtype.ts';
 import { Tensor } from '../ir/tensor.ts';
 import { isLayercError, lcError } from '../diagnostics.ts';
-import { checkShape } from '../limits.ts';
+import { checkShape, type Limits } from '../limits.ts';
 
 const P = onnx.onnx;
 const T = P.TensorProto.DataType;
@@ -37,12 +37,13 @@ export function usesExternalData(t: onnx.onnx.ITensorProto): boolean {
   return t.dataLocation === P.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0;
 }
 
-export function tensorFromProto(t: onnx.onnx.ITensorProto, what = t.name || '<unnamed tensor>'): Tensor {
+/** `limits`: the importer passes its own (reading them from the environment per tensor was most of a small load). */
+export function tensorFromProto(t: onnx.onnx.ITensorProto, what = t.name || '<unnamed tensor>', limits?: Limits): Tensor {
   if (usesExternalData(t)) throw lcError('LC013', [what]);
   const dtype = dtypeFromOnnx(t.dataType ?? 0, what);
   const shape = (t.dims ?? []).map(toNumber);
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw lcError('LC017', [what, `bad dims [${shape}]`]);
-  const n = checkShape(shape, `tensor ${what}`); // limits before allocating: a .pb input can declare any dims
+  const n = checkShape(shape, `tensor ${what}`, limits); // limits before allocating: a .pb input can declare any dims
   const out = allocArray(dtype, n);
   const raw = t.rawData;
   if (raw && raw.length > 0) {

@@ -55,6 +55,14 @@ describe('runPass checks the types a pass writes', () => {
       expect((err as LayercError).message).toContain('but Tanh gives float32[N, 4]');
     });
   }
+  it('a pass that reports no change is still checked for structure (types are re-checked only after a change)', () => {
+    const g = reluSigmoid();
+    const quiet: Pass = { name: 'quiet', summary: 'test', run(gr) { gr.nodes[1]!.inputs[0]!.users.length = 0; return false; } };
+    let err: unknown;
+    try { runPass(g, quiet); } catch (e) { err = e; }
+    expect((err as LayercError).code).toBe('LC034');
+    expect((err as LayercError).message).toContain("use list of 'r");
+  });
   it('the rewriter re-infers the users of a rewired value (a merge that changes a symbolic dim)', () => {
     const g = new Graph('t');
     const x = g.addInput('x', { dtype: 'float32', shape: ['N', 4] });

@@ -54,10 +54,15 @@ export function convParts(node: Node): { attrs: Record<string, unknown>; steps: 
 function packWeights(w: ArrayLike<number>, G: number, Mg: number, K: number): Float32Array {
   const mbs = Math.ceil(Mg / MR);
   const out = new Float32Array(G * mbs * K * MR);
-  // Row by row of w (sequential reads), each row scattered at stride MR into its block.
-  for (let g = 0; g < G; g++) for (let m = 0; m < Mg; m++) {
-    const mb = Math.floor(m / MR), r = m - mb * MR, dst = (g * mbs + mb) * K * MR + r, src = (g * Mg + m) * K;
-    for (let k = 0; k < K; k++) out[dst + k * MR] = w[src + k]!;
+  // A full panel reads its MR rows side by side (MR sequential streams) and writes the panel sequentially: one
+  // pass over fresh memory (scattering one row at a time revisited every cache line MR times). MR is 4.
+  for (let g = 0; g < G; g++) for (let mb = 0; mb < mbs; mb++) {
+    const rows = Math.min(MR, Mg - mb * MR), s0 = (g * Mg + mb * MR) * K, d0 = (g * mbs + mb) * K * MR;
+    if (rows === 4) {
+      for (let k = 0, d = d0; k < K; k++, d += 4) {
+        out[d] = w[s0 + k]!; out[d + 1] = w[s0 + K + k]!; out[d + 2] = w[s0 + 2 * K + k]!; out[d + 3] = w[s0 + 3 * K + k]!;
+      }
+    } else for (let r = 0; r < rows; r++) for (let k = 0; k < K; k++) out[d0 + k * MR + r] = w[s0 + r * K + k]!;
   }
   return out;
 }

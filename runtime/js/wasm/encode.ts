@@ -83,25 +83,39 @@ export class Code {
   brIf(depth: number): this { this.bytes.push(0x0d); uleb(depth, this.bytes); return this; }
   /** `local += n` for an i32 local. */
   addTo(i: number, n: number): this { return this.get(i).i32(n).op('i32.add').set(i); }
-  /** The body: local declarations (run-length by type) + instructions + end. */
-  encode(): number[] {
+  /** The body: local declarations (run-length by type) + instructions + end; size-prefixed. Encoded once (a
+   *  program compares bodies to emit identical functions once, then writes them into the module). */
+  encode(): Uint8Array {
+    if (this.encoded && this.encodedAt === this.bytes.length) return this.encoded;
     const runs: [number, ValType][] = [];
     for (const t of this.locals) {
       const r = runs[runs.length - 1];
       if (r && r[1] === t) r[0]++;
       else runs.push([1, t]);
     }
-    const body = uleb(runs.length);
-    for (const [n, t] of runs) { uleb(n, body); body.push(t); }
-    body.push(...this.bytes, 0x0b);
-    return [...uleb(body.length), ...body];
+    const head = uleb(runs.length);
+    for (const [n, t] of runs) { uleb(n, head); head.push(t); }
+    const size = uleb(head.length + this.bytes.length + 1);
+    const out = new Uint8Array(size.length + head.length + this.bytes.length + 1);
+    out.set(size); out.set(head, size.length); out.set(this.bytes, size.length + head.length); out[out.length - 1] = 0x0b;
+    this.encoded = out; this.encodedAt = this.bytes.length;
+    return out;
   }
+  private encoded: Uint8Array | null = null;
+  private encodedAt = -1;
 }
 
 export interface WasmFunction { name: string; code: Code }
 
-function section(id: number, payload: number[]): number[] { return [id, ...uleb(payload.length), ...payload]; }
-function vec(items: number[][]): number[] { return [...uleb(items.length), ...items.flat()]; }
+type Bytes = ArrayLike<number>;
+function concat(parts: Bytes[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+function section(id: number, payload: Uint8Array): Uint8Array { return concat([[id], uleb(payload.length), payload]); }
+function vec(items: Bytes[]): Uint8Array { return concat([uleb(items.length), ...items]); }
 function name(s: string): number[] { const b = [...new TextEncoder().encode(s)]; return [...uleb(b.length), ...b]; }
 
 /** A module importing `env.memory` (pages as given) and exporting each function by name. No results. */
@@ -122,5 +136,5 @@ export function encodeModule(funcs: WasmFunction[], memory: { initial: number; m
   const fsec = section(3, vec(sigOf.map((i) => uleb(i))));
   const exports = section(7, vec(funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)])));
   const code = section(10, vec(funcs.map((f) => f.code.encode())));
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...fsec, ...exports, ...code]);
+  return concat([[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], types, imports, fsec, exports, code]);
 }

@@ -1,0 +1,48 @@
+// `npx tsx bench/compile-scaling.ts [--rounds N] [--blocks 10,20,40,80]`: does getting a model ready grow
+// linearly with its size? A synthetic chain of N blocks (Conv 3x3, 32 channels, BatchNormalization, Relu, and a
+// residual Add every second block; 1x32x28x28, built as ONNX by ./models.ts's builder) is loaded, optimized at
+// -O2 and compiled for the js backend in process (the phases of ./compile-time.ts), medians of N rounds after a
+// warm-up; printed per phase in ms and in µs per ONNX node. Flat µs per node = linear.
+import './../src/ops/index.ts';
+import { importOnnx } from '../src/frontend/onnx.ts';
+import { optimize } from '../passes/index.ts';
+import { compileProgram } from '../runtime/js/index.ts';
+import { OnnxBuilder } from './models.ts';
+
+const arg = (name: string, def: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1]! : def; };
+const ROUNDS = Number(arg('--rounds', '5'));
+const SIZES = arg('--blocks', '10,20,40,80').split(',').map(Number);
+
+function chain(blocks: number): { bytes: Uint8Array; nodes: number } {
+  const b = new OnnxBuilder(), C = 32;
+  let x = b.relu(b.conv('input', 3, C, 3));
+  for (let i = 0; i < blocks; i++) {
+    const y = b.relu(b.conv(x, C, C, 3));
+    x = i % 2 ? b.relu(b.node('Add', [y, x])) : y;
+  }
+  const bytes = b.model('chain', 'input', b.head(x, C), [1, 3, 28, 28]);
+  return { bytes, nodes: b.nodes.length };
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, c) => a - c); return s[Math.floor(s.length / 2)]!; };
+const phases = (bytes: Uint8Array) => {
+  const t0 = performance.now();
+  const g = importOnnx(bytes);
+  const t1 = performance.now();
+  optimize(g, { level: 2 });
+  const t2 = performance.now();
+  compileProgram(g, { threads: 1 });
+  const t3 = performance.now();
+  return [t1 - t0, t2 - t1, t3 - t2, t3 - t0];
+};
+
+const models = SIZES.map((n) => ({ n, ...chain(n) }));
+for (const m of models) phases(m.bytes); // warm-up (JIT)
+const rows = new Map(models.map((m) => [m.n, [[], [], [], []] as number[][]]));
+for (let r = 0; r < ROUNDS; r++) for (const m of models) phases(m.bytes).forEach((t, i) => rows.get(m.n)![i]!.push(t));
+console.log(`conv-block chain, -O2, js backend, in process; medians of ${ROUNDS} rounds (${new Date().toISOString()})`);
+console.log('blocks\tnodes\tload ms\toptimize ms\tcompile ms\ttotal ms\tµs/node load\toptimize\tcompile\ttotal');
+for (const m of models) {
+  const med = rows.get(m.n)!.map(median);
+  console.log([m.n, m.nodes, ...med.map((t) => t.toFixed(1)), ...med.map((t) => (1000 * t / m.nodes).toFixed(0))].join('\t'));
+}
