@@ -39,7 +39,6 @@ export const gemmKernel: KernelFactory = (node, opts) => {
   const Nc = transB ? bs[0]! : bs[1]!;
   const steps = parts.steps;
   const cInput = parts.cInput;
-  if (cInput >= 0 && beta !== 1 && !node.inputs[cInput]!.const) return null;
   const ep = splitEpilogue(node, steps, ys, ys.length - 2, opts.simdEpilogue !== false);
   if (!ep || (ys.length > 2 && operandSteps(ep.simd).some((s) => s.per === 'row'))) return null;
   const mbs = Math.ceil(R / MR), nbs = Math.ceil(Nc / NR);
@@ -55,12 +54,14 @@ export const gemmKernel: KernelFactory = (node, opts) => {
     }
     consts.push(pb);
   }
-  // beta folds into a constant C.
-  const scaledC = cInput >= 0 && beta !== 1 ? Float32Array.from(node.inputs[cInput]!.const!.data as ArrayLike<number>, (v) => v * beta) : null;
+  // beta folds into a constant C; a C computed at run time is scaled into scratch while A is packed.
+  const c = cInput >= 0 && beta !== 1 ? node.inputs[cInput]! : null;
+  const scaledC = c?.const ? Float32Array.from(c.const.data as ArrayLike<number>, (v) => v * beta) : null;
   if (scaledC) consts.push(scaledC);
+  const fedC = c && !c.const ? prod(staticShape(c)) : 0;
   return {
-    kind: `${parts.op} ${R}x${K}x${Nc}${transA ? ' tA' : ''}${transB ? ' tB' : ''}`,
-    scratchBytes: aPanel + (constB ? 0 : bPanel),
+    kind: `${parts.op} ${R}x${K}x${Nc}${transA ? ' tA' : ''}${transB ? ' tB' : ''}${fedC ? ' (beta * C per run)' : ''}`,
+    scratchBytes: aPanel + (constB ? 0 : bPanel) + fedC * 4,
     scratchShared: true,
     consts,
     emit(ctx) {
@@ -69,7 +70,12 @@ export const gemmKernel: KernelFactory = (node, opts) => {
       const A = ctx.at(a) / 4, Y = ctx.at(node.outputs[0]);
       const sa = ctx.scratch / 4, sb = sa + aPanel / 4;
       const bAddr = constB ? ctx.consts[0]! : sb * 4;
-      const at = (i: number) => (i === cInput && scaledC ? ctx.consts[constB ? 1 : 0]! : ctx.at(node.inputs[i]));
+      const sc = sb + (constB ? 0 : bPanel / 4);
+      const at = (i: number) => (i !== cInput || !c ? ctx.at(node.inputs[i]) : scaledC ? ctx.consts[constB ? 1 : 0]! : sc * 4);
+      const scaleC = fedC ? `{
+    ${split(fedC, 'lo3', 'hi3')}
+    for (let i = lo3; i < hi3; i++) F[${sc} + i] = F[${ctx.at(c) / 4} + i] * ${lit(beta)};
+    }` : '';
       const scale = !constB && alpha !== 1 ? ` * ${lit(alpha)}` : '';
       const packA = `${split(mbs)}
     for (let mb = lo; mb < hi; mb++) for (let k = 0; k < ${K}; k++) for (let r = 0; r < ${MR}; r++) {
@@ -86,7 +92,7 @@ export const gemmKernel: KernelFactory = (node, opts) => {
       const byRows = mbs >= nbs;
       const ops = operandSteps(ep.simd).map((_, i) => `, ${at(ep.simdOperands[i]!)}`).join('');
       const phases = [
-        { js: `${packA}\n    ${packB}` },
+        { js: `${packA}\n    ${packB}\n    ${scaleC}` },
         { js: `${split(byRows ? mbs : nbs)}\n    W.${fn}(${sa * 4}, ${bAddr}, ${Y}, ${byRows ? 'lo, hi' : `0, ${mbs}`}, ${byRows ? `0, ${nbs}` : 'lo, hi'}${ops});` },
       ];
       if (ep.tail.length) {

@@ -51,7 +51,7 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ...rows(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'], poolKernel),
   ...rows(['Softmax', 'LogSoftmax'], softmaxKernel),
   Concat: concatKernel,
-  ...rows(['ReduceSum', 'ReduceMean', 'ReduceL2', 'ai.layerc::ReduceSumLike'], reduceKernel),
+  ...rows(['ReduceSum', 'ReduceMean', 'ReduceL2', 'ReduceSumSquare', 'ReduceProd', 'ReduceMax', 'ReduceMin', 'ai.layerc::ReduceSumLike'], reduceKernel),
   'ai.layerc::ConvGradInput': convGradInputKernel,
   'ai.layerc::ConvGradWeight': convGradWeightKernel,
   'ai.layerc::BatchNormTrain': batchNormTrainKernel,
