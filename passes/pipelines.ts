@@ -7,6 +7,8 @@
 //     optimizations). It may produce layerc-only ops (ai.layerc::Fused, ai.layerc::JsElementwise):
 //       fold-constants      Shape of a static value and all-constant nodes become constants, so a training
 //                           graph's Reshape(dY, Shape(x)) gets a static shape and a kernel;
+//       recompose-ops       exported LayerNorm / GELU subgraphs -> LayerNormalization / Gelu (one kernel each,
+//                           and a Gelu joins the MatMul/Gemm epilogue below);
 //       fold-batchnorm      inference BatchNormalization folded into the adjacent Conv/Gemm/MatMul;
 //       fuse-attention      scaled dot-product attention -> ai.layerc::Attention (capabilities.attention);
 //       fuse-epilogue       activations, bias/residual Adds, per-channel Muls absorbed into a Fused base
@@ -24,6 +26,7 @@ import { foldBatchnorm } from './fold-batchnorm.ts';
 import { fuseEpilogueFor } from './fuse-epilogue.ts';
 import { fuseElementwiseChains } from './fuse-elementwise.ts';
 import { fuseAttention } from './fuse-attention.ts';
+import { recomposeOps } from './recompose-ops.ts';
 
 const O1 = ['fold-constants', 'eliminate-identity', 'recompose-ops', 'simplify-inference', 'fold-batchnorm', 'eliminate-common-subexpressions', 'eliminate-dead-code'];
 
@@ -59,7 +62,7 @@ type Options = Record<string, Record<string, number | boolean | string>>;
 /** The lowering pipeline a backend's capabilities ask for: passes and their options. */
 export function lowerFor(caps: BackendCapabilities): { passes: Pass[]; options: Options } {
   if (!caps.kernels) return { passes: [], options: {} };
-  const passes: Pass[] = [foldConstants, foldBatchnorm];
+  const passes: Pass[] = [foldConstants, recomposeOps, foldBatchnorm];
   const options: Options = {};
   if (caps.attention) passes.push(fuseAttention);
   if (Object.keys(caps.fusion.bases).length) passes.push(fuseEpilogueFor(caps.fusion));
