@@ -1,5 +1,5 @@
 // MaxPoolGrad over disjoint windows (stride = kernel, no padding: the unrolled path of
-// runtime/js/kernels/pool-grad.ts) against the reference, exactly: every cell gets dY or 0, no arithmetic. The
+// runtime/js/kernels/pool-grad.ts, and for 2x2 the wasm kernel runtime/js/wasm/max-pool-grad.ts) against the reference, exactly: every cell gets dY or 0, no arithmetic. The
 // inputs take only three values so windows have ties (the first maximum gets the gradient); heights and widths
 // not a multiple of the window leave uncovered rows and columns, which must be 0 even where dX's slot held
 // another value before; 1 and 2 threads.
@@ -20,7 +20,8 @@ async function mismatches(c: Case): Promise<number> {
   const rnd = lcg(c.seed);
   const OH = Math.floor(c.H / c.KH), OW = Math.floor(c.W / c.KW);
   const x = Tensor.fromArray('float32', [c.N, c.C, c.H, c.W], Array.from({ length: c.N * c.C * c.H * c.W }, () => Math.floor(rnd() * 3)));
-  const dy = Tensor.fromArray('float32', [c.N, c.C, OH, OW], Array.from({ length: c.N * c.C * OH * OW }, () => rnd() * 2 - 1));
+  // Some dY are -0: the reference's dX is 0 + dY, so +0 there.
+  const dy = Tensor.fromArray('float32', [c.N, c.C, OH, OW], Array.from({ length: c.N * c.C * OH * OW }, () => (rnd() < 0.1 ? -0 : rnd() * 2 - 1)));
   const g = new Graph('mpg');
   const dyi = g.addInput('dy', { dtype: 'float32', shape: [...dy.shape] }), xi = g.addInput('x', { dtype: 'float32', shape: [...x.shape] });
   // A dead intermediate of dX's size first (sigmoid(x), summed away), so dX's slot may hold stale non-zeros.
@@ -47,5 +48,11 @@ describe('MaxPoolGrad over disjoint windows', () => {
       KH: fc.integer({ min: 1, max: 3 }), KW: fc.integer({ min: 1, max: 3 }), seed: fc.integer({ min: 1, max: 1e6 }) })
       .filter((c) => c.H >= c.KH && c.W >= c.KW);
     await fc.assert(fc.asyncProperty(arb, async (c) => { expect(await mismatches(c), JSON.stringify(c)).toBe(0); }), { numRuns: 25, seed: 18 });
+  }, 60_000);
+
+  it('2x2 windows (the wasm kernel, four windows per step): widths with 0-3 windows past the last group of four (fast-check)', async () => {
+    const arb = fc.record({ N: fc.integer({ min: 1, max: 2 }), C: fc.integer({ min: 1, max: 3 }), H: fc.integer({ min: 2, max: 7 }), W: fc.integer({ min: 2, max: 21 }),
+      KH: fc.constant(2), KW: fc.constant(2), seed: fc.integer({ min: 1, max: 1e6 }) });
+    await fc.assert(fc.asyncProperty(arb, async (c) => { expect(await mismatches(c), JSON.stringify(c)).toBe(0); }), { numRuns: 20, seed: 19 });
   }, 60_000);
 });

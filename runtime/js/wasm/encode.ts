@@ -31,7 +31,7 @@ const f32Bytes = (x: number) => [...new Uint8Array(new Float32Array([x]).buffer)
 const SIMD: Record<string, number> = {
   'v128.load': 0x00, 'v128.load32_splat': 0x09, 'v128.store': 0x0b, 'f32x4.splat': 0x13,
   'f32x4.extract_lane': 0x1f, 'f32x4.replace_lane': 0x20, 'f32x4.eq': 0x41, 'f32x4.lt': 0x43, 'f32x4.gt': 0x44, 'f32x4.ge': 0x46,
-  'v128.and': 0x4e, 'v128.bitselect': 0x52, 'v128.store32_lane': 0x5a, 'v128.load32_zero': 0x5c,
+  'v128.and': 0x4e, 'v128.andnot': 0x4f, 'v128.or': 0x50, 'v128.bitselect': 0x52, 'v128.store32_lane': 0x5a, 'v128.load32_zero': 0x5c,
   'f32x4.abs': 0xe0, 'f32x4.neg': 0xe1, 'f32x4.sqrt': 0xe3, 'f32x4.add': 0xe4, 'f32x4.sub': 0xe5,
   'f32x4.mul': 0xe6, 'f32x4.div': 0xe7, 'f32x4.min': 0xe8, 'f32x4.max': 0xe9, 'f32x4.pmin': 0xea, 'f32x4.pmax': 0xeb,
   'i32x4.splat': 0x11, 'f32x4.nearest': 0x6a, 'i32x4.shl': 0xab, 'i32x4.add': 0xae, 'i32x4.trunc_sat_f32x4_s': 0xf8,
@@ -68,6 +68,8 @@ export class Code {
     return this;
   }
   lane(name: string, offset: number, lane: number): this { this.mem(name, offset); this.bytes.push(lane); return this; }
+  /** i8x16.shuffle of the two v128 on the stack, given as four f32 lanes (0-3 first operand, 4-7 second). */
+  shuffle32(lanes: readonly number[]): this { this.bytes.push(0xfd, 0x0d); for (const l of lanes) this.bytes.push(4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3); return this; }
   extract(lane: number): this { this.op('f32x4.extract_lane'); this.bytes.push(lane); return this; }
   get(i: number): this { this.bytes.push(0x20); uleb(i, this.bytes); return this; }
   set(i: number): this { this.bytes.push(0x21); uleb(i, this.bytes); return this; }
