@@ -57,6 +57,6 @@ async function measure(name: string, g: Graph, feeds: Record<string, Tensor>): P
 const vit = loadOnnxFile(join(ZOO, 'tiny_vit', 'model.onnx'));
 const x = Tensor.fromArray('float32', [2, 3, 32, 32], Array.from({ length: 6144 }, (_, i) => Math.sin(i)));
 await measure('zoo/tiny_vit', vit, { [vit.inputs[0]!.name]: x });
-const block = attentionGraph({ lead: [1, 4], T: 256, S: 256, D: 32, Dv: 32, scaleOn: 'q', div: true, constFirst: false, k: 'swap',
+const block = attentionGraph({ lead: [1, 4], T: 256, S: 256, D: 32, Dv: 32, scaleOn: 'q', div: true, constFirst: false, k: 'swap', qvHeads: false, outHeads: false,
   mask: [256, 256], maskFirst: false, positiveAxis: false, mag: 1, seed: 5 });
 await measure('attention block [1, 4, 256, 32] + mask', block.g, block.feeds);

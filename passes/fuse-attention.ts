@@ -9,6 +9,10 @@
 //   =>  Attention(Q, K, V, mask) { scale = the product of every scalar }, K = Transpose(K0, perm') where perm' is
 //       perm with its last two entries swapped (no node when perm' is the identity; Transpose(K', swap last two)
 //       when K' has no Transpose of its own).
+// Layouts: a perm' that keeps the last axis last becomes the node's k_perm instead of a Transpose node, and so do
+// the head Transposes around the block (torch's [T, B*H, D] -> [B*H, T, D] on Q and V: q_perm, v_perm; the
+// Transpose back after the last MatMul: y_perm), each when its output has no other user: the kernels then read
+// Q, K, V and write Y where they are (src/ops/attention.ts).
 // Algebra: (aQ)(bK)^T c = abc QK^T; a scalar commutes with Transpose; a scalar AFTER the mask Add would scale
 // the mask too, so the chain of scalars is only taken between the first MatMul and the Add.
 // Guards (the pattern is left alone otherwise, and the reason reported): every intermediate has exactly one user
@@ -17,7 +21,7 @@
 // are float32 of one rank >= 2 with identical leading dims (MatMul's batch broadcasting is not fused); the mask is
 // float32 and broadcasts onto the scores without growing them; every factor is a finite nonzero float32 scalar.
 import type { Dim, Graph, Node, Value } from '../src/ir/graph.ts';
-import { ATTENTION } from '../src/ops/attention.ts';
+import { ATTENTION, keepsLastAxis } from '../src/ops/attention.ts';
 import type { Pass } from './pass.ts';
 import { decline, rewrite, rule, type Rule } from './rewrite-engine.ts';
 import { isF32Const, nums, single } from './affine-chain.ts';
@@ -61,8 +65,16 @@ function maskFits(m: readonly Dim[], scores: readonly Dim[]): boolean {
 
 interface Match {
   root: Node; remove: Node[]; q: Value; v: Value; mask: Value | null; scale: number;
-  /** K as the kernel reads it: `k` itself, or Transpose(k, perm). */
+  /** K as the kernel reads it: `k` itself, or Transpose(k, perm) (a node when perm moves the last axis). */
   k: Value; perm: number[] | null;
+  /** Layout perms absorbed from head Transposes (the node's q_perm, v_perm, y_perm), and the output Transpose. */
+  qPerm: number[] | null; vPerm: number[] | null; yPerm: number[] | null; out: Value;
+}
+
+/** A Transpose producing `x` whose only user is the chain, with a perm keeping the last axis last: absorbed. */
+function headTranspose(g: Graph, x: Value): { t: Node; perm: number[] } | null {
+  const t = x.producer, r = rankOf(x), perm = t?.attrs.perm as number[] | undefined;
+  return std(t, 'Transpose') && single(g, x) && perm?.length && keepsLastAxis(perm, r) ? { t, perm: [...perm] } : null;
 }
 
 const isIdentity = (p: readonly number[]) => p.every((a, i) => a === i);
@@ -115,7 +127,15 @@ function matchAttention(root: Node, g: Graph): Match | ReturnType<typeof decline
   if (!shapes.every((s) => s!.slice(0, -2).every((d, i) => d === lead[i]))) return no('Q, K, V leading dims differ (MatMul batch broadcasting is not fused)');
   if (sc.mask && (sc.mask.type.dtype !== 'float32' || !sc.mask.type.shape || !maskFits(sc.mask.type.shape, p.type.shape!))) return no('the mask does not broadcast onto the scores as float32');
   if (!Number.isFinite(scale) || scale === 0) return no(`scale ${scale} is not finite and nonzero`);
-  return { root, remove, q, k, perm: perm && !isIdentity(perm) ? perm : null, v, mask: sc.mask, scale };
+  // The head Transposes around the block become layouts the kernels read and write directly.
+  const [hq, hv] = [headTranspose(g, q), headTranspose(g, v)];
+  const yt = single(g, root.outputs[0]!);
+  const hy = std(yt, 'Transpose') && keepsLastAxis(yt.attrs.perm as number[] | undefined, r) && (yt.attrs.perm as number[] | undefined)?.length ? yt : null;
+  for (const h of [hq?.t, hv?.t, hy]) if (h) remove.push(h);
+  return {
+    root, remove, q: hq ? hq.t.inputs[0]! : q, v: hv ? hv.t.inputs[0]! : v, k, perm: perm && !isIdentity(perm) ? perm : null, mask: sc.mask, scale,
+    qPerm: hq?.perm ?? null, vPerm: hv?.perm ?? null, yPerm: hy ? [...hy.attrs.perm as number[]] : null, out: (hy ?? root).outputs[0]!,
+  };
 }
 
 export const ATTENTION_RULES: readonly Rule[] = [
@@ -127,13 +147,16 @@ export const ATTENTION_RULES: readonly Rule[] = [
     apply(m, rw, count) {
       const opts = { name: `${m.root.name}_attention`, span: m.root.span };
       let k = m.k;
-      if (m.perm) {
+      const kLaid = m.perm && keepsLastAxis(m.perm, m.perm.length);
+      if (m.perm && !kLaid) {
         const tr = rw.addNode('Transpose', [k], { perm: m.perm }, { name: `${m.root.name}_keys`, span: m.root.span }, m.root);
         tr.outputs[0]!.type = { dtype: 'float32', shape: m.perm.map((i) => k.type.shape![i]!) };
         k = tr.outputs[0]!;
       }
-      const att = rw.addNode(ATTENTION, [m.q, k, m.v, ...(m.mask ? [m.mask] : [])], { scale: m.scale }, { ...opts, domain: 'ai.layerc' }, m.root, m.root.outputs[0]);
-      rw.replaceAllUses(m.root.outputs[0]!, att.outputs[0]!);
+      const layouts = Object.fromEntries(([['q_perm', m.qPerm], ['k_perm', kLaid ? m.perm : null], ['v_perm', m.vPerm], ['y_perm', m.yPerm]] as const)
+        .filter(([, p]) => p).map(([a, p]) => [a, [...p!]]));
+      const att = rw.addNode(ATTENTION, [m.q, k, m.v, ...(m.mask ? [m.mask] : [])], { scale: m.scale, ...layouts }, { ...opts, domain: 'ai.layerc' }, m.root, m.out);
+      rw.replaceAllUses(m.out, att.outputs[0]!);
       for (const n of m.remove) rw.remove(n);
       count('attention blocks fused');
     },

@@ -23,7 +23,7 @@ import { emitConcatPart, emitCopy, emitPad, emitTranspose } from './kernels/layo
 import { TRAINING_EMITTERS } from './emit-training.ts';
 import { ZOO_EMITTERS } from './emit-zoo.ts';
 import { MAX_ATTENTION_DV, emitAttention } from './kernels/attention.ts';
-import { ATTENTION, attentionGeometry } from '../../src/ops/attention.ts';
+import { ATTENTION, attentionGeometry, layoutsOf } from '../../src/ops/attention.ts';
 
 export type { BindRef, EmitOptions, Emitter, Kernel };
 
@@ -171,7 +171,7 @@ const EMITTERS: Record<string, Emitter> = {
   [ATTENTION]: (n) => {
     if (n.domain !== 'ai.layerc') throw unsupported(n, 'only ai.layerc::Attention has a kernel');
     const [q, k, v, mask] = n.inputs;
-    const geo = attentionGeometry(shapeOf(n, q), shapeOf(n, k), shapeOf(n, v), mask ? shapeOf(n, mask) : null);
+    const geo = attentionGeometry(shapeOf(n, q), shapeOf(n, k), shapeOf(n, v), mask ? shapeOf(n, mask) : null, layoutsOf(n.attrs));
     if (geo.Dv > MAX_ATTENTION_DV) throw unsupported(n, `value width ${geo.Dv} > ${MAX_ATTENTION_DV} (per-thread accumulator)`);
     return io(n, emitAttention(geo, Number(n.attrs.scale ?? 1)), n.inputs);
   },

@@ -153,8 +153,11 @@ function nodeBound(node: Node, xs: (Tensor | null)[], es: (Tensor | null)[], y: 
 
 /** ai.layerc::Attention as its MatMul -> Mul -> Add -> Softmax -> MatMul steps (header). */
 function attentionBound(node: Node, xs: (Tensor | null)[], es: (Tensor | null)[], scale: number): Tensor {
-  const [q, k, v, m] = xs as [Tensor, Tensor, Tensor, Tensor | null];
-  const [eq, ek, ev, em] = es as [Tensor, Tensor, Tensor, Tensor | null];
+  // Layout perms (q_perm, k_perm, v_perm: logical = Transpose(input, p); y_perm: output = Transpose(logical, p)) move values only.
+  const perms = ['q_perm', 'k_perm', 'v_perm'].map((a) => node.attrs[a] as number[] | undefined), yPerm = node.attrs.y_perm as number[] | undefined;
+  const laid = (x: Tensor | null, i: number) => (x && perms[i]?.length ? run(node, 'Transpose', [x], { perm: perms[i] }) : x);
+  const [q, k, v, m] = xs.map(laid) as [Tensor, Tensor, Tensor, Tensor | null];
+  const [eq, ek, ev, em] = es.map(laid) as [Tensor, Tensor, Tensor, Tensor | null];
   const r = q.rank, D = q.shape[r - 1]!, S = k.shape[r - 2]!;
   const perm = [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
   const t = (x: Tensor) => run(node, 'Transpose', [x], { perm });
@@ -166,7 +169,8 @@ function attentionBound(node: Node, xs: (Tensor | null)[], es: (Tensor | null)[]
   const ez = add(combineScaled(times(add(mm(eq, kta), mm(qa, abs(t(ek)))), sc), null, times(mm(qa, kta), sc), (D + 3) * U), em && m ? add(em, times(abs(m), U)) : null);
   const p = run(node, 'Softmax', [z], { axis: -1 });
   const ep = softmaxBound('Softmax', z, combine(ez, null, z, U), p, -1);
-  return combineScaled(add(mm(ep, abs(v)), mm(p, ev)), null, mm(p, abs(v)), (S + 3) * U);
+  const ey = combineScaled(add(mm(ep, abs(v)), mm(p, ev)), null, mm(p, abs(v)), (S + 3) * U);
+  return yPerm?.length ? run(node, 'Transpose', [ey], { perm: yPerm }) : ey;
 }
 
 /** a + b + c * m elementwise. */

@@ -4,7 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Tensor } from '../../src/ir/tensor.ts';
+import { Graph } from '../../src/ir/graph.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
+import { inferShapes } from '../../src/ir/infer.ts';
+import { maxAbsDiff } from '../helpers/random.ts';
 import { compileJs, compileProgram } from '../../runtime/js/index.ts';
 import { SAFETY, TINY, referenceWithBounds } from '../helpers/error-bound.ts';
 import { KERNEL_EDGE_CASES, attentionNodesGraph, kernelCaseArb, type KernelCase } from '../passes/attention-graphs.ts';
@@ -38,6 +41,23 @@ describe('js Attention kernel vs reference', () => {
       expect(await worst(cases, [1, 2])).toBeLessThanOrEqual(1);
     }), { seed: 2019, numRuns: 6 });
   }, 120_000);
+
+  it('stored layouts mean what they say: a laid node == explicit Transposes around a plain node (reference, independent of the shared geometry)', () => {
+    for (const c of KERNEL_EDGE_CASES.filter((e) => e.laid)) {
+      const { g, feeds } = attentionNodesGraph([c]);
+      const laid = g.nodes[0]!, plain = new Graph('plain');
+      const ins = laid.inputs.map((v, i) => {
+        const x = plain.addInput(v!.name, v!.type), p = laid.attrs[['q_perm', 'k_perm', 'v_perm'][i]!] as number[] | undefined;
+        return p?.length ? plain.addNode('Transpose', [x], { perm: p }).outputs[0]! : x;
+      });
+      const y = plain.addNode('Attention', ins, { scale: c.scale }, { domain: 'ai.layerc' }).outputs[0]!;
+      plain.outputs = [plain.addNode('Transpose', [y], { perm: laid.attrs.y_perm as number[] }).outputs[0]!];
+      inferShapes(plain);
+      const [want, got] = [runGraph(plain, feeds)[plain.outputs[0]!.name]!, runGraph(g, feeds).y0!];
+      expect(got.shape).toEqual(want.shape);
+      expect(maxAbsDiff(got, want)).toBe(0);
+    }
+  });
 
   it('a key masked with -Infinity gets probability 0 (a whole block of keys too); a row with every key masked is NaN, as the unfused Softmax', async () => {
     const S = 70;

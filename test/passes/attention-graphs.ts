@@ -12,6 +12,9 @@ export interface AttentionForm {
   lead: number[]; T: number; S: number; D: number; Dv: number;
   scaleOn: 'q' | 'k' | 'qk' | 'scores' | 'none'; div: boolean; constFirst: boolean;
   k: 'swap' | 'pre' | 'heads';
+  /** torch's MultiheadAttention layout for Q and V ([T, ...lead, D] transposed to [...lead, T, D]) and the output
+   *  (transposed back): head Transposes the pass absorbs into the node's layouts. */
+  qvHeads: boolean; outHeads: boolean;
   /** Mask shape (broadcasts onto [...lead, T, S]), or null. */
   mask: number[] | null; maskFirst: boolean;
   /** Softmax axis written as -1 or as rank - 1. */
@@ -38,8 +41,9 @@ export function attentionGraph(f: AttentionForm): { g: Graph; feeds: Record<stri
     const ins = f.constFirst && !f.div ? [k, x] : [x, k];
     return node(f.div ? 'Div' : 'Mul', ins);
   };
-  let q = input('q', [...f.lead, f.T, f.D]);
-  const v = input('v', [...f.lead, f.S, f.Dv], 1);
+  const L = f.lead.length, toHeads = [...f.lead.map((_, i) => i + 1), 0, r - 1], heads = f.qvHeads && L > 0;
+  let q = heads ? node('Transpose', [input('q', [f.T, ...f.lead, f.D])], { perm: toHeads }) : input('q', [...f.lead, f.T, f.D]);
+  const v = heads ? node('Transpose', [input('v', [f.S, ...f.lead, f.Dv], 1)], { perm: toHeads }) : input('v', [...f.lead, f.S, f.Dv], 1);
   const kScale = f.scaleOn === 'k' ? c : f.scaleOn === 'qk' ? Math.sqrt(c) : 1;
   if (f.scaleOn === 'q') q = scaled(q, c);
   if (f.scaleOn === 'qk') q = scaled(q, Math.sqrt(c));
@@ -60,7 +64,8 @@ export function attentionGraph(f: AttentionForm): { g: Graph; feeds: Record<stri
     s = node('Add', f.maskFirst ? [m, s] : [s, m]);
   }
   const p = node('Softmax', [s], { axis: f.positiveAxis ? r - 1 : -1 });
-  g.outputs.push(node('MatMul', [p, v]));
+  const y = node('MatMul', [p, v]);
+  g.outputs.push(f.outHeads && L > 0 ? node('Transpose', [y], { perm: [L, ...f.lead.map((_, i) => i), r - 1] }) : y);
   inferShapes(g);
   return { g, feeds, scale: f.scaleOn === 'none' ? 1 : c };
 }
@@ -74,7 +79,7 @@ export const attentionFormArb: fc.Arbitrary<AttentionForm> = fc.record({
   lead: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 0, maxLength: 2 }),
   T: fc.integer({ min: 1, max: 6 }), S: fc.integer({ min: 1, max: 6 }), D: fc.integer({ min: 1, max: 7 }), Dv: fc.integer({ min: 1, max: 5 }),
   scaleOn: fc.constantFrom('q', 'k', 'qk', 'scores', 'none'), div: fc.boolean(), constFirst: fc.boolean(),
-  k: fc.constantFrom('swap', 'pre', 'heads'), maskFirst: fc.boolean(), positiveAxis: fc.boolean(),
+  k: fc.constantFrom('swap', 'pre', 'heads'), qvHeads: fc.boolean(), outHeads: fc.boolean(), maskFirst: fc.boolean(), positiveAxis: fc.boolean(),
   mag: fc.constantFrom(1, 3), seed: fc.integer({ min: 1, max: 2 ** 30 }),
 }).chain((f) => maskShapeArb(f.lead, f.T, f.S).map((mask) => ({ ...f, mask, k: f.k === 'heads' && !f.lead.length ? 'swap' as const : f.k })));
 
@@ -94,12 +99,23 @@ export function attentionTolerance(f: AttentionForm, feeds: Record<string, Tenso
 }
 
 /** One ai.layerc::Attention node's inputs (for kernel tests): Q, K, V and an optional mask, with its scale. */
-export interface KernelCase { lead: number[]; T: number; S: number; D: number; Dv: number; mask: number[] | null; scale: number; mag: number; seed: number }
+export interface KernelCase {
+  lead: number[]; T: number; S: number; D: number; Dv: number; mask: number[] | null; scale: number; mag: number; seed: number;
+  /** Q, K, V and Y in stored layouts: a seeded permutation of the leading axes for each (the last axis stays last). */
+  laid?: boolean;
+}
+
+/** A seeded permutation of the first r - 1 axes, the last axis kept last. */
+function keepLastPerm(r: number, rnd: () => number): number[] {
+  const p = Array.from({ length: r - 1 }, (_, i) => i);
+  for (let i = p.length - 1; i > 0; i--) { const j = Math.floor(rnd() * (i + 1)); [p[i], p[j]] = [p[j]!, p[i]!]; }
+  return [...p, r - 1];
+}
 
 export const kernelCaseArb: fc.Arbitrary<KernelCase> = fc.record({
   lead: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 0, maxLength: 2 }),
   T: fc.integer({ min: 1, max: 9 }), S: fc.integer({ min: 1, max: 9 }), D: fc.integer({ min: 1, max: 9 }), Dv: fc.integer({ min: 1, max: 7 }),
-  scale: fc.constantFrom(1, 0.125, 1 / Math.sqrt(5), -0.5), mag: fc.constantFrom(1, 2, 8), seed: fc.integer({ min: 1, max: 2 ** 30 }),
+  scale: fc.constantFrom(1, 0.125, 1 / Math.sqrt(5), -0.5), mag: fc.constantFrom(1, 2, 8), seed: fc.integer({ min: 1, max: 2 ** 30 }), laid: fc.boolean(),
 }).chain((c) => maskShapeArb(c.lead, c.T, c.S).map((mask) => ({ ...c, mask })));
 
 /** Every case as one node of one graph (one compile serves them all); inputs fed, outputs y0, y1, ... */
@@ -112,9 +128,15 @@ export function attentionNodesGraph(cases: readonly KernelCase[]): { g: Graph; f
       feeds[name] = Tensor.fromArray('float32', shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => mag * (2 * rnd() - 1)));
       return g.addInput(name, { dtype: 'float32', shape });
     };
-    const ins = [input(`q${j}`, [...c.lead, c.T, c.D], c.mag), input(`k${j}`, [...c.lead, c.S, c.D], c.mag), input(`v${j}`, [...c.lead, c.S, c.Dv], 1)];
+    const r = c.lead.length + 2;
+    const perms = ['q_perm', 'k_perm', 'v_perm', 'y_perm'].map((a) => [a, c.laid ? keepLastPerm(r, rnd) : []] as const);
+    // Stored so that Transpose(stored, p) is the logical operand: stored[p[i]] = logical[i].
+    const stored = (logical: number[], p: readonly number[]) => { if (!p.length) return logical; const s = [...logical]; p.forEach((a, i) => { s[a] = logical[i]!; }); return s; };
+    const ins = [input(`q${j}`, stored([...c.lead, c.T, c.D], perms[0]![1]), c.mag), input(`k${j}`, stored([...c.lead, c.S, c.D], perms[1]![1]), c.mag),
+      input(`v${j}`, stored([...c.lead, c.S, c.Dv], perms[2]![1]), 1)];
     if (c.mask) ins.push(input(`m${j}`, c.mask, 4 * c.mag));
-    g.outputs.push(g.addNode('Attention', ins, { scale: c.scale }, { domain: 'ai.layerc', name: `att${j}`, outputNames: [`y${j}`] }).outputs[0]!);
+    const attrs = { scale: c.scale, ...Object.fromEntries(perms.filter(([, p]) => p.length)) };
+    g.outputs.push(g.addNode('Attention', ins, attrs, { domain: 'ai.layerc', name: `att${j}`, outputNames: [`y${j}`] }).outputs[0]!);
   });
   inferShapes(g);
   return { g, feeds };
@@ -133,4 +155,6 @@ export const KERNEL_EDGE_CASES: readonly KernelCase[] = [
   { lead: [2], T: 6, S: 8, D: 9, Dv: 3, mask: null, scale: 1, mag: 8, seed: 7 },
   { lead: [1], T: 2, S: 3, D: 2, Dv: 2, mask: [1, 2, 3], scale: 1, mag: 30, seed: 8 },
   { lead: [2], T: 3, S: 150, D: 5, Dv: 3, mask: [3, 150], scale: 0.7, mag: 4, seed: 9 }, // keys in several blocks of the js kernel
+  { lead: [2, 3], T: 5, S: 6, D: 7, Dv: 4, mask: [2, 1, 1, 6], scale: 0.4, mag: 2, seed: 10, laid: true }, // stored layouts
+  { lead: [6], T: 17, S: 17, D: 12, Dv: 12, mask: null, scale: 1 / Math.sqrt(12), mag: 1, seed: 11, laid: true },
 ];

@@ -17,7 +17,7 @@ import { builder, opList, optimizeCopy, runOrtBytes } from './graphs.ts';
 
 const PASS = ['fuse-attention'];
 const base: AttentionForm = {
-  lead: [2, 3], T: 5, S: 4, D: 6, Dv: 3, scaleOn: 'q', div: true, constFirst: false, k: 'swap',
+  lead: [2, 3], T: 5, S: 4, D: 6, Dv: 3, scaleOn: 'q', div: true, constFirst: false, k: 'swap', qvHeads: false, outHeads: false,
   mask: null, maskFirst: false, positiveAxis: false, mag: 1, seed: 7,
 };
 
@@ -40,11 +40,18 @@ describe('fuse-attention', () => {
     expect(report).toContain('fuse-attention: 1 attention blocks fused');
   });
 
-  it("torch's head Transpose [S, BH, D] -> [BH, D, S] becomes one Transpose [S, BH, D] -> [BH, S, D] for K", () => {
+  it("torch's head Transpose [S, BH, D] -> [BH, D, S] for K^T becomes the layout k_perm [1, 0, 2] (K read where it is)", () => {
     const { after, att } = fusesTo({ ...base, lead: [6], k: 'heads' });
-    expect(opList(after)).toEqual(['Transpose', 'ai.layerc::Attention']);
-    expect(after.nodes[0]!.attrs.perm).toEqual([1, 0, 2]);
-    expect(att.inputs[1]).toBe(after.nodes[0]!.outputs[0]);
+    expect(opList(after)).toEqual(['ai.layerc::Attention']);
+    expect(att.attrs.k_perm).toEqual([1, 0, 2]);
+    expect(att.inputs[1]!.name).toBe('k');
+  });
+
+  it("torch's MultiheadAttention layout: the Q, K, V head Transposes and the one back become layouts; no Transpose left", () => {
+    const { after, att } = fusesTo({ ...base, lead: [2, 3], k: 'heads', qvHeads: true, outHeads: true, mask: [2, 1, 1, 4] });
+    expect(opList(after)).toEqual(['ai.layerc::Attention']);
+    expect([att.attrs.q_perm, att.attrs.k_perm, att.attrs.v_perm, att.attrs.y_perm]).toEqual([[1, 2, 0, 3], [1, 2, 0, 3], [1, 2, 0, 3], [2, 0, 1, 3]]);
+    expect(att.outputs[0]!.type.shape).toEqual([5, 2, 3, 3]);
   });
 
   it('K given pre-transposed gets a Transpose of its last two axes; sqrt(scale) on Q and K (SDPA export) multiplies out', () => {
@@ -108,18 +115,21 @@ describe('fuse-attention', () => {
   });
 
   it('the exported ONNX (Attention written back as Transpose/MatMul/Mul/Add/Softmax/MatMul) runs in onnxruntime-node', async () => {
-    for (const f of [{ ...base, mask: [2, 1, 1, 4] }, { ...base, lead: [6], k: 'heads' as const, scaleOn: 'scores' as const, mask: [5, 4] }]) {
+    for (const f of [{ ...base, mask: [2, 1, 1, 4] }, { ...base, lead: [6], k: 'heads' as const, scaleOn: 'scores' as const, mask: [5, 4] },
+      { ...base, k: 'heads' as const, qvHeads: true, outHeads: true, mask: [4] }]) {
       const { after, g, feeds } = fusesTo(f);
       const ort = await runOrtBytes(exportOnnx(after), feeds);
       expect(maxDiff(runGraph(g, feeds), ort)).toBeLessThanOrEqual(attentionTolerance(f, feeds));
     }
   });
 
-  it('zoo/tiny_vit at -O2: both attention blocks fused, no Softmax left; --report counts them', () => {
+  it('zoo/tiny_vit at -O2: both attention blocks fused with their 4 head Transposes each, no Softmax left; --report counts them', () => {
     const g = loadOnnxFile(join(ZOO, 'tiny_vit', 'model.onnx'));
+    const transposes = opList(g).filter((o) => o === 'Transpose').length;
     const { reports } = optimize(g, { level: 2 });
     expect(opList(g).filter((o) => o === 'ai.layerc::Attention')).toHaveLength(2);
     expect(opList(g)).not.toContain('Softmax');
+    expect(opList(g).filter((o) => o === 'Transpose')).toHaveLength(transposes - 8);
     expect(formatReport(reports)).toContain('fuse-attention: 2 attention blocks fused');
   });
 });
