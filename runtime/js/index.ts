@@ -35,10 +35,15 @@ export interface JsOptions extends BackendOptions {
   simd?: boolean;
   /** false: fused epilogues run in the JS tail pass instead of the wasm kernels (tests; default true). */
   simdEpilogue?: boolean;
+  /** false: no Winograd convolutions (the direct kernels only; CLI --no-winograd). Default true. */
+  winograd?: boolean;
+  /** Force one Winograd tile size where Winograd applies (tests). */
+  winogradTile?: 2 | 4;
 }
 
 function buildOptions(opts: JsOptions) {
-  return { threads: opts.threads ?? defaultThreads(), training: !!opts.training, simd: opts.simd ?? SIMD_AVAILABLE, simdEpilogue: opts.simdEpilogue };
+  return { threads: opts.threads ?? defaultThreads(), training: !!opts.training, simd: opts.simd ?? SIMD_AVAILABLE, simdEpilogue: opts.simdEpilogue,
+    winograd: opts.winograd, winogradTile: opts.winogradTile };
 }
 
 /** The Program of a static graph, as given (the caller lowers it first: passes/pipelines.ts lowerInPlace). */

@@ -45,6 +45,10 @@ export interface BuildOptions {
   /** false: every fused epilogue step runs in the JS tail pass (runtime/js/epilogue.ts), the path an
    *  activation without a SIMD form takes; tests use it to check that path (default true). */
   simdEpilogue?: boolean;
+  /** false: 3x3 stride-1 convs take the direct kernel, never Winograd (./kernels/winograd.ts; default true). */
+  winograd?: boolean;
+  /** Force F(2x2,3x3) or F(4x4,3x3) wherever Winograd applies, instead of the cost model's choice (tests). */
+  winogradTile?: 2 | 4;
 }
 
 /** Returns null when the node is not one this kernel handles (the caller tries the next or falls back). */

@@ -8,6 +8,7 @@ import { JS_EXPR_OPS } from '../../../src/ops/js-expr.ts';
 import { JS_ELEMENTWISE } from '../../../src/ops/elementwise-chain.ts';
 import type { KernelFactory } from '../kernel.ts';
 import { convKernel } from './conv.ts';
+import { winogradKernel } from './winograd.ts';
 import { depthwiseKernel } from './depthwise.ts';
 import { gemmKernel } from './gemm.ts';
 import { elementwiseKernel } from './elementwise.ts';
@@ -34,8 +35,9 @@ import { batchNormRuntimeKernel } from './batchnorm-runtime.ts';
 import { clipRuntimeKernel } from './clip-runtime.ts';
 import { attentionKernel } from './attention.ts';
 
-/** Conv (or Fused with base Conv): the blocked SIMD conv; it declines depthwise convs, which take depthwise.ts. */
-const conv: KernelFactory = (n, o) => convKernel(n, o) ?? depthwiseKernel(n, o);
+/** Conv (or Fused with base Conv): Winograd where it applies and pays (winograd.ts), else the blocked SIMD conv;
+ *  that declines depthwise convs, which take depthwise.ts. */
+const conv: KernelFactory = (n, o) => winogradKernel(n, o) ?? convKernel(n, o) ?? depthwiseKernel(n, o);
 
 const rows = (ops: readonly string[], k: KernelFactory) => Object.fromEntries(ops.map((op) => [op, k]));
 

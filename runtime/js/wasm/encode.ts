@@ -31,7 +31,7 @@ const f32Bytes = (x: number) => [...new Uint8Array(new Float32Array([x]).buffer)
 const SIMD: Record<string, number> = {
   'v128.load': 0x00, 'v128.load32_splat': 0x09, 'v128.store': 0x0b, 'f32x4.splat': 0x13,
   'f32x4.extract_lane': 0x1f, 'f32x4.replace_lane': 0x20, 'f32x4.eq': 0x41, 'f32x4.lt': 0x43, 'f32x4.gt': 0x44, 'f32x4.ge': 0x46,
-  'v128.and': 0x4e, 'v128.andnot': 0x4f, 'v128.or': 0x50, 'v128.bitselect': 0x52, 'v128.store32_lane': 0x5a, 'v128.load32_zero': 0x5c,
+  'v128.load32_lane': 0x56, 'v128.and': 0x4e, 'v128.andnot': 0x4f, 'v128.or': 0x50, 'v128.bitselect': 0x52, 'v128.store32_lane': 0x5a, 'v128.load32_zero': 0x5c,
   'f32x4.abs': 0xe0, 'f32x4.neg': 0xe1, 'f32x4.sqrt': 0xe3, 'f32x4.add': 0xe4, 'f32x4.sub': 0xe5,
   'f32x4.mul': 0xe6, 'f32x4.div': 0xe7, 'f32x4.min': 0xe8, 'f32x4.max': 0xe9, 'f32x4.pmin': 0xea, 'f32x4.pmax': 0xeb,
   'i32x4.splat': 0x11, 'f32x4.nearest': 0x6a, 'i32x4.shl': 0xab, 'i32x4.add': 0xae, 'i32x4.trunc_sat_f32x4_s': 0xf8,
@@ -40,7 +40,7 @@ const SIMD: Record<string, number> = {
 const PLAIN: Record<string, number> = {
   'end': 0x0b, 'return': 0x0f, 'drop': 0x1a, 'select': 0x1b,
   'i32.eqz': 0x45, 'i32.eq': 0x46, 'i32.ne': 0x47, 'i32.lt_s': 0x48, 'i32.lt_u': 0x49, 'i32.gt_s': 0x4a,
-  'i32.le_s': 0x4c, 'i32.ge_s': 0x4e, 'i32.add': 0x6a, 'i32.sub': 0x6b, 'i32.mul': 0x6c, 'i32.shl': 0x74,
+  'i32.le_s': 0x4c, 'i32.ge_s': 0x4e, 'i32.add': 0x6a, 'i32.sub': 0x6b, 'i32.mul': 0x6c, 'i32.and': 0x71, 'i32.shl': 0x74, 'i32.shr_s': 0x75,
   'f32.add': 0x92, 'f32.sub': 0x93, 'f32.mul': 0x94, 'f32.div': 0x95, 'f32.min': 0x96, 'f32.max': 0x97,
 };
 

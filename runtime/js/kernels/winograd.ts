@@ -1,0 +1,143 @@
+// Winograd convolution for 3x3, stride-1, undilated, ungrouped convs with constant weights: F(4x4,3x3) or
+// F(2x2,3x3), whichever a small cost model prefers, or none (the node then takes the direct kernel, ./conv.ts).
+// F(m, 3) replaces the 9 multiply-adds per output and input channel by alpha^2 / m^2 (2.25 for m = 4, 4 for
+// m = 2), at the price of two transforms and a larger rounding error (test/helpers/error-bound.ts derives it).
+//   compile time: U_ξ = G g G^T of every filter, packed as the GEMM's A panels, one set per element ξ;
+//   run time, per chunk of tile rows of one image (the chunks are split across threads, each with its own
+//   scratch, so there is no barrier): the chunk's input rows copied zero-padded and deinterleaved by column
+//   phase (JS), V = B^T d B into the GEMM's B panels (wasm), alpha^2 packed GEMMs M_ξ = U_ξ V_ξ over the
+//   channels (the shared micro-kernel, ../wasm/gemm.ts), then Y = A^T M A with the fused epilogue (wasm).
+// The compile option `winograd: false` (CLI --no-winograd) turns it off.
+import type { Node } from '../../../src/ir/graph.ts';
+import { emitGemm } from '../wasm/gemm.ts';
+import { kernelTakes } from '../wasm/epilogue.ts';
+import { emitInputTransform, emitOutputTransform, WINOGRAD_OPERANDS } from '../wasm/winograd.ts';
+import { F2, F4, filterTransform, type WinogradTransform } from '../wasm/winograd-matrices.ts';
+import { operandSteps, splitEpilogue, tailPassJs, type SplitEpilogue } from '../epilogue.ts';
+import { split, staticShape, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
+import { convGeometry, convParts, MR, V, type ConvGeometry } from './conv.ts';
+
+/** Tile-grid facts of one transform on one conv. */
+export interface TilePlan { t: WinogradTransform; TH: number; TW: number; TWp: number }
+
+export function tilePlan(c: ConvGeometry, t: WinogradTransform): TilePlan {
+  const TH = Math.ceil(c.OH / t.m), TW = Math.ceil(c.OW / t.m);
+  return { t, TH, TW, TWp: Math.ceil(TW / 4) * 4 };
+}
+
+/**
+ * Estimated cost in f32x4 operations: the direct kernel's multiply-adds at its efficiency, or the alpha^2 GEMMs
+ * over the padded tile grid plus both transforms (measured per tile and channel, ~per vector op). A GEMM with few
+ * tile columns streams the transformed weights (alpha^2/9 times the direct kernel's) for little work: its
+ * cost counts at least one op per weight float read per image.
+ */
+export const COST = { directEfficiency: 0.8, transformOps: { 2: 8, 4: 28 } as Record<number, number> };
+
+export function winogradCost(c: ConvGeometry, t: WinogradTransform | null): number {
+  const macs = c.N * c.M * c.C;
+  if (!t) return (2 * 9 * macs * c.OH * c.OW) / 4 / COST.directEfficiency;
+  const p = tilePlan(c, t), tiles = p.TH * p.TWp;
+  const gemm = Math.max((2 * t.alpha ** 2 * macs * tiles) / 4, c.N * t.alpha ** 2 * c.M * c.C);
+  return gemm + c.N * (c.C + c.M) * tiles * COST.transformOps[t.m]!;
+}
+
+/** The cheapest of direct, F(2x2,3x3), F(4x4,3x3) for this conv: a transform, or null for direct. */
+export function chooseWinograd(c: ConvGeometry): WinogradTransform | null {
+  let best: WinogradTransform | null = null, cost = winogradCost(c, null);
+  for (const t of [F2, F4]) {
+    const k = winogradCost(c, t);
+    if (k < cost) { best = t; cost = k; }
+  }
+  return best;
+}
+
+export const isWinogradShape = (c: ConvGeometry): boolean =>
+  c.G === 1 && c.KH === 3 && c.KW === 3 && c.SH === 1 && c.SW === 1 && c.DH === 1 && c.DW === 1;
+
+export const winogradKernel: KernelFactory = (node, opts) => {
+  if (opts.winograd === false || !opts.simd) return null;
+  const parts = convParts(node), w = node.inputs[1];
+  if (!parts || !w?.const) return null;
+  if ([...node.inputs, ...node.outputs].some((v) => v && v.type.dtype !== 'float32')) return null;
+  const c = convGeometry(node, parts.attrs);
+  if (!c || !isWinogradShape(c)) return null;
+  const ep = splitEpilogue(node, parts.steps, staticShape(node.outputs[0]), 1, opts.simdEpilogue !== false, parts.declared);
+  if (!ep || !kernelTakes(ep.simd, WINOGRAD_OPERANDS)) return null;
+  const t = opts.winogradTile ? { 2: F2, 4: F4 }[opts.winogradTile] : chooseWinograd(c);
+  return t ? buildWinograd(node, c, tilePlan(c, t), ep, w.const.data as ArrayLike<number>, opts.threads) : null;
+};
+
+/** U_ξ of every filter, packed per ξ as [ceil(M/MR)][C][MR] (zero rows pad), computed in float64, rounded once. */
+function transformWeights(t: WinogradTransform, w: ArrayLike<number>, M: number, C: number): Float32Array {
+  const mbs = Math.ceil(M / MR), xis = t.alpha ** 2;
+  const out = new Float32Array(xis * mbs * C * MR);
+  for (let m = 0; m < M; m++) for (let ch = 0; ch < C; ch++) {
+    const u = filterTransform(t, w, (m * C + ch) * 9), at = (Math.floor(m / MR) * C + ch) * MR + (m % MR);
+    for (let xi = 0; xi < xis; xi++) out[xi * mbs * C * MR + at] = u[xi]!;
+  }
+  return out;
+}
+
+/** Tile columns a chunk aims for: enough to amortize streaming U, few enough to keep V and M in L2. */
+export const CHUNK_COLUMNS = Number(globalThis.process?.env.LAYERC_WINOGRAD_COLUMNS ?? 64);
+
+function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: SplitEpilogue, w: ArrayLike<number>, threads: number): KernelBuild {
+  const { t, TH, TWp } = p;
+  const { m, alpha } = t, xis = alpha * alpha;
+  // Tile rows per chunk: about CHUNK_COLUMNS tiles, and at least one chunk per thread.
+  const TR = Math.max(1, Math.min(Math.ceil(CHUNK_COLUMNS / TWp), Math.ceil((TH * c.N) / threads), TH));
+  const chunks = Math.ceil(TH / TR), Nc = TR * TWp, nbs = Math.ceil(Nc / 8), mbs = Math.ceil(c.M / MR);
+  const rows = TR * m + 2, Q = Math.max(TWp + 1, Math.ceil((c.W + c.PL) / m));
+  const xdFloats = c.C * rows * m * Q + 16, xiStride = nbs * c.C * 8, vbFloats = xis * xiStride + 16, mbFloats = xis * c.M * Nc + 16;
+  const perThread = xdFloats + vbFloats + mbFloats;
+  return {
+    kind: `winograd F(${m}x${m},3x3) conv 3x3/1 ${c.C}->${c.M} ${xis} gemms ${c.M}x${c.C}x${Nc} (${chunks} chunks of ${TR} tile rows)`,
+    scratchBytes: perThread * 4,
+    consts: [transformWeights(t, w, c.M, c.C)],
+    emit(ctx) {
+      const fin = ctx.wasmName('winin'), fgemm = ctx.wasmName('wingemm'), fout = ctx.wasmName('winout');
+      const xAt = ctx.at(node.inputs[0]) / 4, yAt = ctx.at(node.outputs[0]), plane = c.OH * c.OW;
+      const uAt = ctx.consts[0]!, uBytes = mbs * c.C * MR * 4;
+      const ops = operandSteps(ep.simd).map((st, i) => {
+        const a = ctx.at(node.inputs[ep.simdOperands[i]!]);
+        return st.per === 'full' ? `, ${a} + n * ${c.M * plane * 4}` : `, ${a}`;
+      }).join('');
+      // Column phases of the padded row: input column ix goes to phase (ix + PL) mod m, slot (ix + PL) div m.
+      const wLim = Math.min(c.W, Q * m - c.PL);
+      const deinterleave = Array.from({ length: m }, (_, ph) => {
+        const px = ph + c.PL;
+        return `for (let ix = ${ph}, o = d + ${(px % m) * Q + Math.floor(px / m)}; ix < ${wLim}; ix += ${m}, o++) F[o] = F[s + ix];`;
+      }).join('\n          ');
+      const phases: Phase[] = [{ js: `${split(c.N * chunks)}
+    const xd = ${ctx.scratch / 4} + tid * ${perThread}, vb = xd + ${xdFloats}, mb = vb + ${vbFloats};
+    for (let it = lo; it < hi; it++) {
+      const n = (it / ${chunks}) | 0, ty0 = (it - n * ${chunks}) * ${TR}, tr = Math.min(${TR}, ${TH} - ty0);
+      for (let ch = 0; ch < ${c.C}; ch++) {
+        const src = ${xAt} + (n * ${c.C} + ch) * ${c.H * c.W};
+        for (let r = 0; r < tr * ${m} + 2; r++) {
+          const d = xd + (ch * ${rows} + r) * ${m * Q}, iy = ty0 * ${m} - ${c.PT} + r;
+          F.fill(0, d, d + ${m * Q});
+          if (iy < 0 || iy >= ${c.H}) continue;
+          const s = src + iy * ${c.W};
+          ${deinterleave}
+        }
+      }
+      W.${fin}(xd * 4, vb * 4, tr);
+      const nb = (tr * ${TWp} + 7) >> 3;
+      for (let xi = 0; xi < ${xis}; xi++) W.${fgemm}(${uAt} + xi * ${uBytes}, (vb + xi * ${xiStride}) * 4, (mb + xi * ${c.M * Nc}) * 4, 0, ${mbs}, 0, nb);
+      W.${fout}(mb * 4, ${yAt} + n * ${c.M * plane * 4}, ty0, tr${ops});
+    }` }];
+      if (ep.tail.length) {
+        phases.push({ js: `${split(c.N * c.M)}\n    ${tailPassJs(ep.tail, { y: String(yAt / 4), cols: plane, channels: c.M, operand: (i) => String(ctx.at(node.inputs[i]) / 4) })}` });
+      }
+      return {
+        phases,
+        wasm: [
+          { name: fin, code: emitInputTransform({ t, C: c.C, TWp, Q, rows, xiStride }) },
+          { name: fgemm, code: emitGemm({ M: c.M, N: Nc, K: c.C, MR, V, ldc: Nc, steps: [], rowsOuter: c.M > Nc }) },
+          { name: fout, code: emitOutputTransform({ t, M: c.M, OH: c.OH, OW: c.OW, TWp, N: Nc, steps: ep.simd }) },
+        ],
+      };
+    },
+  };
+}
