@@ -5,13 +5,13 @@
 //   compile time: U_ξ = G g G^T of every filter, packed as the GEMM's A panels, one set per element ξ;
 //   run time, per chunk of tile rows of one image (the chunks are split across threads, each with its own
 //   scratch, so there is no barrier): the chunk's input rows copied zero-padded and deinterleaved by column
-//   phase (JS), V = B^T d B into the GEMM's B panels (wasm), alpha^2 packed GEMMs M_ξ = U_ξ V_ξ over the
+//   phase (wasm), V = B^T d B into the GEMM's B panels (wasm), alpha^2 packed GEMMs M_ξ = U_ξ V_ξ over the
 //   channels (the shared micro-kernel, ../wasm/gemm.ts), then Y = A^T M A with the fused epilogue (wasm).
 // The compile option `winograd: false` (CLI --no-winograd) turns it off.
 import type { Node } from '../../../src/ir/graph.ts';
 import { emitGemm } from '../wasm/gemm.ts';
 import { kernelTakes } from '../wasm/epilogue.ts';
-import { emitInputTransform, emitOutputTransform, WINOGRAD_OPERANDS } from '../wasm/winograd.ts';
+import { emitDeinterleave, emitInputTransform, emitOutputTransform, WINOGRAD_OPERANDS } from '../wasm/winograd.ts';
 import { F2, F4, filterTransform, type WinogradTransform } from '../wasm/winograd-matrices.ts';
 import { operandSteps, splitEpilogue, tailPassJs, type SplitEpilogue } from '../epilogue.ts';
 import { split, staticShape, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
@@ -88,43 +88,31 @@ function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: SplitEpilog
   const TR = Math.max(1, Math.min(Math.ceil(CHUNK_COLUMNS / TWp), Math.ceil((TH * c.N) / threads), TH));
   const chunks = Math.ceil(TH / TR), Nc = TR * TWp, nbs = Math.ceil(Nc / 8), mbs = Math.ceil(c.M / MR);
   const rows = TR * m + 2, Q = Math.max(TWp + 1, Math.ceil((c.W + c.PL) / m));
-  const xdFloats = c.C * rows * m * Q + 16, xiStride = nbs * c.C * 8, vbFloats = xis * xiStride + 16, mbFloats = xis * c.M * Nc + 16;
+  // The alpha^2 panel sets (and GEMM outputs) start 64 bytes apart modulo 4 KiB: the transforms touch all of
+  // them at once, and power-of-two strides would put every stream in the same L1 set.
+  const xiStride = nbs * c.C * 8 + 16, mStride = c.M * Nc + 16;
+  const xdFloats = c.C * rows * m * Q + 16, vbFloats = xis * xiStride + 16, mbFloats = xis * mStride + 16;
   const perThread = xdFloats + vbFloats + mbFloats;
   return {
     kind: `winograd F(${m}x${m},3x3) conv 3x3/1 ${c.C}->${c.M} ${xis} gemms ${c.M}x${c.C}x${Nc} (${chunks} chunks of ${TR} tile rows)`,
     scratchBytes: perThread * 4,
     consts: [transformWeights(t, w, c.M, c.C)],
     emit(ctx) {
-      const fin = ctx.wasmName('winin'), fgemm = ctx.wasmName('wingemm'), fout = ctx.wasmName('winout');
+      const fpad = ctx.wasmName('winpad'), fin = ctx.wasmName('winin'), fgemm = ctx.wasmName('wingemm'), fout = ctx.wasmName('winout');
       const xAt = ctx.at(node.inputs[0]) / 4, yAt = ctx.at(node.outputs[0]), plane = c.OH * c.OW;
       const uAt = ctx.consts[0]!, uBytes = mbs * c.C * MR * 4;
       const ops = operandSteps(ep.simd).map((st, i) => {
         const a = ctx.at(node.inputs[ep.simdOperands[i]!]);
         return st.per === 'full' ? `, ${a} + n * ${c.M * plane * 4}` : `, ${a}`;
       }).join('');
-      // Column phases of the padded row: input column ix goes to phase (ix + PL) mod m, slot (ix + PL) div m.
-      const wLim = Math.min(c.W, Q * m - c.PL);
-      const deinterleave = Array.from({ length: m }, (_, ph) => {
-        const px = ph + c.PL;
-        return `for (let ix = ${ph}, o = d + ${(px % m) * Q + Math.floor(px / m)}; ix < ${wLim}; ix += ${m}, o++) F[o] = F[s + ix];`;
-      }).join('\n          ');
       const phases: Phase[] = [{ js: `${split(c.N * chunks)}
     const xd = ${ctx.scratch / 4} + tid * ${perThread}, vb = xd + ${xdFloats}, mb = vb + ${vbFloats};
     for (let it = lo; it < hi; it++) {
       const n = (it / ${chunks}) | 0, ty0 = (it - n * ${chunks}) * ${TR}, tr = Math.min(${TR}, ${TH} - ty0);
-      for (let ch = 0; ch < ${c.C}; ch++) {
-        const src = ${xAt} + (n * ${c.C} + ch) * ${c.H * c.W};
-        for (let r = 0; r < tr * ${m} + 2; r++) {
-          const d = xd + (ch * ${rows} + r) * ${m * Q}, iy = ty0 * ${m} - ${c.PT} + r;
-          F.fill(0, d, d + ${m * Q});
-          if (iy < 0 || iy >= ${c.H}) continue;
-          const s = src + iy * ${c.W};
-          ${deinterleave}
-        }
-      }
+      W.${fpad}((${xAt} + n * ${c.C * c.H * c.W}) * 4, xd * 4, ty0 * ${m} - ${c.PT}, tr * ${m} + 2);
       W.${fin}(xd * 4, vb * 4, tr);
       const nb = (tr * ${TWp} + 7) >> 3;
-      for (let xi = 0; xi < ${xis}; xi++) W.${fgemm}(${uAt} + xi * ${uBytes}, (vb + xi * ${xiStride}) * 4, (mb + xi * ${c.M * Nc}) * 4, 0, ${mbs}, 0, nb);
+      for (let xi = 0; xi < ${xis}; xi++) W.${fgemm}(${uAt} + xi * ${uBytes}, (vb + xi * ${xiStride}) * 4, (mb + xi * ${mStride}) * 4, 0, ${mbs}, 0, nb);
       W.${fout}(mb * 4, ${yAt} + n * ${c.M * plane * 4}, ty0, tr${ops});
     }` }];
       if (ep.tail.length) {
@@ -133,9 +121,10 @@ function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: SplitEpilog
       return {
         phases,
         wasm: [
+          { name: fpad, code: emitDeinterleave({ m, C: c.C, H: c.H, W: c.W, PL: c.PL, Q, rows }) },
           { name: fin, code: emitInputTransform({ t, C: c.C, TWp, Q, rows, xiStride }) },
           { name: fgemm, code: emitGemm({ M: c.M, N: Nc, K: c.C, MR, V, ldc: Nc, steps: [], rowsOuter: c.M > Nc }) },
-          { name: fout, code: emitOutputTransform({ t, M: c.M, OH: c.OH, OW: c.OW, TWp, N: Nc, steps: ep.simd }) },
+          { name: fout, code: emitOutputTransform({ t, M: c.M, OH: c.OH, OW: c.OW, TWp, N: Nc, xiStride: mStride, steps: ep.simd }) },
         ],
       };
     },

@@ -43,6 +43,76 @@ function constants(code: Code, matrices: number[][][]): (c: number) => number {
   return (c) => locals.get(c)!;
 }
 
+export interface DeinterleaveShape {
+  m: number; C: number; H: number; W: number; PL: number;
+  /** Floats per column phase, padded rows per channel of the destination. */
+  Q: number; rows: number;
+}
+
+/**
+ * The zero-padded, phase-deinterleaved copy of rows [iy0, iy0 + n) of one image (padded row r = input row iy0 + r):
+ * input column ix lands in phase (ix + PL) mod m at slot (ix + PL) div m. Blocks of 4m columns are m vector loads
+ * regrouped by phase with shuffles (a 4x4 transpose for m = 4) and m vector stores; the rest column by column.
+ * Parameters: src (the image's channel 0), dst, iy0, n.
+ */
+export function emitDeinterleave(s: DeinterleaveShape): Code {
+  const { m, Q } = s;
+  const code = new Code([I32, I32, I32, I32]);
+  const [SRC, DST, IY0, NR] = [0, 1, 2, 3];
+  const c = code.local(I32), r = code.local(I32), d = code.local(I32), sp = code.local(I32), iy = code.local(I32), blk = code.local(I32);
+  const x = Array.from({ length: m }, () => code.local(V128)), t = Array.from({ length: 4 }, () => code.local(V128));
+  const rowFloats = m * Q, blocks = Math.floor(s.W / (4 * m));
+  // Where phase j's 4 values of a block go, relative to the block's first slot (ix0 / m).
+  const at = (j: number) => (((j + s.PL) % m) * Q + Math.floor((j + s.PL) / m)) * 4;
+  code.i32(0).set(c);
+  code.loop();
+  code.i32(0).set(r);
+  code.block().loop();
+  code.get(r).get(NR).op('i32.ge_s').brIf(1);
+  code.get(DST).get(c).i32(s.rows).op('i32.mul').get(r).op('i32.add').i32(rowFloats * 4).op('i32.mul').op('i32.add').set(d);
+  for (let k = 0; k + 4 <= rowFloats; k += 4) code.get(d).v128zero().mem('v128.store', k * 4);
+  for (let k = rowFloats - (rowFloats % 4); k < rowFloats; k++) code.get(d).f32(0).mem('f32.store', k * 4);
+  code.get(IY0).get(r).op('i32.add').set(iy);
+  code.get(iy).i32(0).op('i32.ge_s').get(iy).i32(s.H).op('i32.lt_s').op('i32.and').if_();
+  code.get(SRC).get(c).i32(s.H * s.W).op('i32.mul').get(iy).i32(s.W).op('i32.mul').op('i32.add').i32(4).op('i32.mul').op('i32.add').set(sp);
+  if (blocks > 0) {
+    code.i32(blocks).set(blk);
+    code.loop();
+    for (let k = 0; k < m; k++) code.get(sp).mem('v128.load', 16 * k).set(x[k]!);
+    const ph: number[] = [];
+    if (m === 4) {
+      code.get(x[0]!).get(x[1]!).shuffle32([0, 4, 1, 5]).set(t[0]!);
+      code.get(x[0]!).get(x[1]!).shuffle32([2, 6, 3, 7]).set(t[1]!);
+      code.get(x[2]!).get(x[3]!).shuffle32([0, 4, 1, 5]).set(t[2]!);
+      code.get(x[2]!).get(x[3]!).shuffle32([2, 6, 3, 7]).set(t[3]!);
+      code.get(t[0]!).get(t[2]!).shuffle32([0, 1, 4, 5]).set(x[0]!);
+      code.get(t[0]!).get(t[2]!).shuffle32([2, 3, 6, 7]).set(x[1]!);
+      code.get(t[1]!).get(t[3]!).shuffle32([0, 1, 4, 5]).set(x[2]!);
+      code.get(t[1]!).get(t[3]!).shuffle32([2, 3, 6, 7]).set(x[3]!);
+      ph.push(0, 1, 2, 3);
+    } else {
+      code.get(x[0]!).get(x[1]!).shuffle32([0, 2, 4, 6]).set(t[0]!);
+      code.get(x[0]!).get(x[1]!).shuffle32([1, 3, 5, 7]).set(t[1]!);
+      code.get(t[0]!).set(x[0]!).get(t[1]!).set(x[1]!);
+      ph.push(0, 1);
+    }
+    for (const j of ph) code.get(d).get(x[j]!).mem('v128.store', at(j));
+    code.addTo(sp, 16 * m).addTo(d, 16);
+    code.get(blk).i32(1).op('i32.sub').tee(blk).brIf(0);
+    code.op('end');
+  }
+  for (let ix = blocks * 4 * m; ix < s.W; ix++) {
+    const j = ix % (4 * m), off = at(j % m) + Math.floor(j / m) * 4;
+    code.get(d).get(sp).mem('f32.load', j * 4).mem('f32.store', off);
+  }
+  code.op('end');
+  code.addTo(r, 1).br(0);
+  code.op('end').op('end');
+  code.addTo(c, 1).get(c).i32(s.C).op('i32.lt_s').brIf(0);
+  code.op('end');
+  return code;
+}
+
 export interface InputTransformShape {
   t: WinogradTransform;
   C: number;
@@ -104,11 +174,13 @@ export interface OutputTransformShape {
   M: number; OH: number; OW: number; TWp: number;
   /** Columns (tiles) of the GEMM outputs M_ξ, their row stride. */
   N: number;
+  /** Floats between the GEMM outputs of two ξ (>= M * N). */
+  xiStride: number;
   steps: SimdStep[];
 }
 
 /**
- * Parameters: mb (GEMM outputs, M_ξ at mb + ξ*M*N floats), y (the image's output), ty0 (the chunk's first tile
+ * Parameters: mb (GEMM outputs, M_ξ at mb + ξ*xiStride floats), y (the image's output), ty0 (the chunk's first tile
  * row in the image), tile rows in the chunk, then one address per operand step (row: per channel; full: the
  * image's operand; scalar).
  */
@@ -116,10 +188,11 @@ export function emitOutputTransform(s: OutputTransformShape): Code {
   const { m, alpha, AT } = s.t;
   const code = new Code([I32, I32, I32, I32, ...new Array(operandParams(s.steps)).fill(I32)]);
   const [MB, Y, TY0, TR] = [0, 1, 2, 3];
-  const plane = s.OH * s.OW, xiStride = s.M * s.N;
+  const plane = s.OH * s.OW, xiStride = s.xiStride;
   const ch = code.local(I32), ty = code.local(I32), g = code.local(I32), mp = code.local(I32), cp = code.local(I32), oy = code.local(I32);
   const Z = Array.from({ length: m * alpha }, () => code.local(V128));
   const Yv = Array.from({ length: m }, () => code.local(V128));
+  const col = Array.from({ length: alpha }, () => code.local(V128));
   const rowv = Array.from({ length: m }, () => code.local(V128));
   const a = code.local(V128), b = code.local(V128), tmp = code.local(V128), zero = code.local(V128), opv = code.local(V128);
   const konst = constants(code, [AT]);
@@ -151,10 +224,9 @@ export function emitOutputTransform(s: OutputTransformShape): Code {
     code.get(MB).get(ch).i32(s.N).op('i32.mul').get(ty).i32(s.TWp).op('i32.mul').op('i32.add').get(g).i32(4).op('i32.mul').op('i32.add').i32(4).op('i32.mul').op('i32.add').set(mp);
     code.get(Y).get(ch).i32(plane).op('i32.mul').get(oy).i32(s.OW).op('i32.mul').op('i32.add').get(g).i32(4 * m).op('i32.mul').op('i32.add').i32(4).op('i32.mul').op('i32.add').set(cp);
     // Z = A^T M, one column k of the alpha x alpha tile at a time.
-    const load = (r: number, k: number) => code.get(mp).mem('v128.load', (r * alpha + k) * xiStride * 4);
-    for (let k = 0; k < alpha; k++) for (let i = 0; i < m; i++) {
-      combine(code, AT[i]!, (r) => load(r, k), konst);
-      code.set(Z[i * alpha + k]!);
+    for (let k = 0; k < alpha; k++) {
+      for (let r = 0; r < alpha; r++) code.get(mp).mem('v128.load', (r * alpha + k) * xiStride * 4).set(col[r]!);
+      for (let i = 0; i < m; i++) { combine(code, AT[i]!, (r) => code.get(col[r]!), konst); code.set(Z[i * alpha + k]!); }
     }
     for (let i = 0; i < m; i++) {
       // Row i of the tile: Y[i][j] = sum_k Z[i][k] A^T[j][k].
