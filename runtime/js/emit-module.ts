@@ -14,11 +14,11 @@ import { describePlan } from '../plan.ts';
 
 export interface EmittedFile { name: string; data: Uint8Array | string }
 
-export interface EmitOptions { threads?: number }
+export interface EmitOptions { threads?: number; /** false: no Winograd convolutions (CLI --no-winograd). */ winograd?: boolean }
 
 export function emitModule(graph: Graph, opts: EmitOptions = {}): EmittedFile[] {
   const threads = opts.threads ?? 1;
-  const p = compileProgram(graph, { threads });
+  const p = compileProgram(graph, { threads, winograd: opts.winograd });
   if (p.refs.length) {
     const ops = [...new Set(p.refs.map((n) => n.op))].join(', ');
     throw lcError('LC075', ['js', `compile of ${graph.name}`, `no kernel for ${ops}: the emitted module has no reference fallback`]);

@@ -6,6 +6,7 @@
 //   Conv/ConvTranspose/Gemm/MatMul  E = op(E_x, |W|, E_b) + op(|x|, E_W) + (K + 3) u op(|x|, |W|, |b|)
 //                                   (K = accumulation length: a sum of K products has error <= K u sum|a||b|;
 //                                   +3 for the bias add, alpha/beta scaling, and a folded BatchNorm scale)
+//                                   + a 3x3 stride-1 Conv's Winograd rounding term (./winograd-bound.ts)
 //   Add/Sub                      E = E_a + E_b + u|y|          Mul   E = |a| E_b + |b| E_a + u|y|
 //   activation f (Lipschitz L)   E = L E_x + u|y| + T(1 + |y|) where T = 64u covers exp/tanh on a GPU
 //                                   (WGSL allows exp a few ULP; tanh inherits sinh/cosh) and 0 for piecewise-linear f
@@ -30,6 +31,7 @@ import { Tensor } from '../../src/ir/tensor.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { getOp, findOp, resolveAttrs, type EvalContext } from '../../src/ir/registry.ts';
 import { SMOOTH_ACTIVATIONS, zooBound } from './error-bound-zoo.ts';
+import { winogradConvBound } from './winograd-bound.ts';
 
 export const U = 2 ** -24;
 export const SAFETY = 2;
@@ -111,7 +113,10 @@ function nodeBound(node: Node, xs: (Tensor | null)[], es: (Tensor | null)[], y: 
     const mag = run(node, node.op, xs.map((t) => (t ? abs(t) : null)), a);
     const prop = run(node, node.op, [es[0]!, abs(xs[1]!), ...es.slice(2)], a);
     const weightErr = es[1]!.data.some((e) => e > 0) ? run(node, node.op, [abs(xs[0]!), es[1]!, ...es.slice(2).map(() => null)], a) : null;
-    return combineScaled(prop, weightErr, mag, (K + 3) * U);
+    const direct = combineScaled(prop, weightErr, mag, (K + 3) * U);
+    // A 3x3 stride-1 conv may run as Winograd on the js backend: its own rounding term on top (./winograd-bound.ts).
+    const wino = op === 'Conv' ? winogradConvBound(attrs, xs[0]!, xs[1]!, y) : null;
+    return wino ? combineScaled(direct, wino, direct, 0) : direct;
   }
   if (op === 'Add' || op === 'Sub') return combine(run(node, 'Add', [es[0]!, es[1]!], {}), null, y, U);
   if (op === 'Mul') {

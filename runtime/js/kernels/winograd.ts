@@ -25,20 +25,25 @@ export function tilePlan(c: ConvGeometry, t: WinogradTransform): TilePlan {
   return { t, TH, TW, TWp: Math.ceil(TW / 4) * 4 };
 }
 
+/** Tile columns a chunk aims for: enough to amortize streaming U, few enough to keep V and M in L2. */
+export const CHUNK_COLUMNS = Number(globalThis.process?.env.LAYERC_WINOGRAD_COLUMNS ?? 64);
+
 /**
  * Estimated cost in f32x4 operations: the direct kernel's multiply-adds at its efficiency, or the alpha^2 GEMMs
- * over the padded tile grid plus both transforms (measured per tile and channel, ~per vector op). A GEMM with few
- * tile columns streams the transformed weights (alpha^2/9 times the direct kernel's) for little work: its
- * cost counts at least one op per weight float read per image.
+ * over the padded tile grid plus both transforms (~ops per tile and channel) plus a fixed cost per GEMM call.
+ * A GEMM with few tile columns streams the transformed weights (alpha^2/9 times the direct kernel's) for little
+ * work: it costs at least one op per weight float read. Fitted to bench/winograd-layers.ts and a few edge shapes
+ * (1->4 channels at 28x28: direct; 2048 channels at 2x2: direct ~ F2; everything in ResNet-18 and SqueezeNet: F4,
+ * except 512 channels at 7x7: F2).
  */
-export const COST = { directEfficiency: 0.8, transformOps: { 2: 8, 4: 28 } as Record<number, number> };
+export const COST = { directEfficiency: 0.8, transformOps: { 2: 8, 4: 28 } as Record<number, number>, perCall: 300 };
 
 export function winogradCost(c: ConvGeometry, t: WinogradTransform | null): number {
   const macs = c.N * c.M * c.C;
   if (!t) return (2 * 9 * macs * c.OH * c.OW) / 4 / COST.directEfficiency;
-  const p = tilePlan(c, t), tiles = p.TH * p.TWp;
+  const p = tilePlan(c, t), tiles = p.TH * p.TWp, calls = c.N * Math.ceil(p.TH / Math.ceil(CHUNK_COLUMNS / p.TWp)) * t.alpha ** 2;
   const gemm = Math.max((2 * t.alpha ** 2 * macs * tiles) / 4, c.N * t.alpha ** 2 * c.M * c.C);
-  return gemm + c.N * (c.C + c.M) * tiles * COST.transformOps[t.m]!;
+  return gemm + c.N * (c.C + c.M) * tiles * COST.transformOps[t.m]! + calls * COST.perCall;
 }
 
 /** The cheapest of direct, F(2x2,3x3), F(4x4,3x3) for this conv: a transform, or null for direct. */
@@ -77,9 +82,6 @@ function transformWeights(t: WinogradTransform, w: ArrayLike<number>, M: number,
   }
   return out;
 }
-
-/** Tile columns a chunk aims for: enough to amortize streaming U, few enough to keep V and M in L2. */
-export const CHUNK_COLUMNS = Number(globalThis.process?.env.LAYERC_WINOGRAD_COLUMNS ?? 64);
 
 function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: SplitEpilogue, w: ArrayLike<number>, threads: number): KernelBuild {
   const { t, TH, TWp } = p;

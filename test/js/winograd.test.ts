@@ -1,0 +1,138 @@
+// The Winograd conv kernel (runtime/js/kernels/winograd.ts) against the reference interpreter, within the
+// derived error bound (test/helpers/error-bound.ts + winograd-bound.ts): generated shapes (odd sizes, sizes
+// below the tile, one channel, many channels, pads 0/1/asymmetric), bias absent or present, every fused
+// epilogue operand kind (per channel, full residual, scalar) and activation, the SIMD and the JS tail epilogue,
+// F(2x2,3x3) and F(4x4,3x3) forced, 1 and 2 threads. Each case checks the conv really took Winograd.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Graph, type Value } from '../../src/ir/graph.ts';
+import { Tensor } from '../../src/ir/tensor.ts';
+import { inferShapes } from '../../src/ir/infer.ts';
+import { cloneGraph } from '../../src/ir/clone.ts';
+import { lowering } from '../../passes/pipelines.ts';
+import { compileJs, compileProgram, JS_CAPABILITIES } from '../../runtime/js/index.ts';
+import { chooseWinograd } from '../../runtime/js/kernels/winograd.ts';
+import { F2, F4, filterTransform, matmul, transpose } from '../../runtime/js/wasm/winograd-matrices.ts';
+import { referenceWithBounds } from '../helpers/error-bound.ts';
+import { worstElement } from '../helpers/differential.ts';
+import { lcg, uniformTensor } from '../helpers/random.ts';
+
+const EPILOGUES = ['none', 'relu', 'residual', 'residual-relu', 'channel-mul', 'scalar-add', 'sigmoid', 'clip', 'leaky', 'hardswish'] as const;
+
+interface Case {
+  N: number; C: number; M: number; H: number; W: number; pads: number[]; bias: boolean;
+  epilogue: (typeof EPILOGUES)[number]; /** Forced tile size; undefined: the cost model's choice. */ tile?: 2 | 4; threads: number; simdEpilogue: boolean; seed: number;
+}
+
+function build(c: Case): { graph: Graph; feeds: Record<string, Tensor> } {
+  const rnd = lcg(c.seed);
+  const g = new Graph('winograd');
+  const x = g.addInput('x', { dtype: 'float32', shape: [c.N, c.C, c.H, c.W] });
+  const w = g.addConst('w', uniformTensor([c.M, c.C, 3, 3], rnd));
+  const ins = c.bias ? [x, w, g.addConst('b', uniformTensor([c.M], rnd))] : [x, w];
+  let y: Value = g.addNode('Conv', ins, { pads: c.pads }).outputs[0]!;
+  const feeds: Record<string, Tensor> = { x: uniformTensor([c.N, c.C, c.H, c.W], rnd) };
+  const OH = c.H + c.pads[0]! + c.pads[2]! - 2, OW = c.W + c.pads[1]! + c.pads[3]! - 2;
+  const node = (op: string, inputs: Value[], attrs = {}) => { y = g.addNode(op, inputs, attrs).outputs[0]!; };
+  switch (c.epilogue) {
+    case 'relu': node('Relu', [y]); break;
+    case 'residual':
+    case 'residual-relu':
+      feeds.r = uniformTensor([c.N, c.M, OH, OW], rnd);
+      node('Add', [y, g.addInput('r', { dtype: 'float32', shape: [c.N, c.M, OH, OW] })]);
+      if (c.epilogue === 'residual-relu') node('Relu', [y]);
+      break;
+    case 'channel-mul': node('Mul', [y, g.addConst('s', uniformTensor([c.M, 1, 1], rnd))]); break;
+    case 'scalar-add': node('Add', [y, g.addConst('k', uniformTensor([1], rnd))]); break;
+    case 'sigmoid': node('Sigmoid', [y]); break;
+    case 'clip': node('Clip', [y, g.addConst('lo', Tensor.fromArray('float32', [], [-0.5])), g.addConst('hi', Tensor.fromArray('float32', [], [0.5]))]); break;
+    case 'leaky': node('LeakyRelu', [y], { alpha: 0.1 }); break;
+    case 'hardswish': node('HardSwish', [y]); break;
+    case 'none': break;
+  }
+  g.outputs = [y];
+  inferShapes(g);
+  return { graph: g, feeds };
+}
+
+/** Runs the case on the js backend (lowered, fused) and returns the worst |js - ref| / bound and the conv kernel. */
+async function run(c: Case): Promise<{ ratio: number; kind: string }> {
+  const { graph, feeds } = build(c);
+  const { ref, bounds } = referenceWithBounds(graph, feeds);
+  const g = cloneGraph(graph);
+  lowering(JS_CAPABILITIES)(g);
+  const opts = { threads: c.threads, winogradTile: c.tile, simdEpilogue: c.simdEpilogue };
+  const kind = compileProgram(g, opts).kernels.map((k) => k.kind).find((k) => k.includes('conv')) ?? 'none';
+  const m = await compileJs(g, opts);
+  try {
+    const got = (await m.run(feeds))[g.outputs[0]!.name]!;
+    const out = graph.outputs[0]!.name;
+    const { ratio } = worstElement(got, ref[out]!, bounds.get(out)!);
+    if (process.env.WINOGRAD_RATIOS) console.log(ratio.toExponential(2), kind, JSON.stringify(c));
+    return { ratio, kind };
+  } finally { await m.dispose(); }
+}
+
+const arbCase: fc.Arbitrary<Case> = fc.record({
+  N: fc.constantFrom(1, 2),
+  C: fc.constantFrom(1, 2, 3, 5, 17, 40),
+  M: fc.constantFrom(1, 3, 4, 9, 16),
+  H: fc.integer({ min: 1, max: 13 }),
+  W: fc.integer({ min: 1, max: 13 }),
+  pads: fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 })),
+  bias: fc.boolean(),
+  epilogue: fc.constantFrom(...EPILOGUES),
+  tile: fc.constantFrom(2 as const, 4 as const),
+  threads: fc.constantFrom(1, 2),
+  simdEpilogue: fc.boolean(),
+  seed: fc.integer({ min: 1, max: 1e6 }),
+}).filter((c) => c.H + c.pads[0]! + c.pads[2]! >= 3 && c.W + c.pads[1]! + c.pads[3]! >= 3);
+
+describe('Winograd conv (js) == reference within the derived bound', () => {
+  it('generated shapes, pads, bias, epilogues, F(2x2) and F(4x4), 1 and 2 threads (fast-check)', async () => {
+    await fc.assert(fc.asyncProperty(arbCase, async (c) => {
+      const { ratio, kind } = await run(c);
+      expect(kind, JSON.stringify(c)).toContain(`winograd F(${c.tile!}x${c.tile!},3x3)`);
+      expect(ratio, JSON.stringify(c)).toBeLessThanOrEqual(1);
+    }), { numRuns: 40, seed: 18 });
+  }, 60_000);
+
+  it('a ResNet-like layer (64 channels, 28x28, residual + ReLU) with the cost model\'s own choice, 2 threads', async () => {
+    const c: Case = { N: 1, C: 64, M: 64, H: 28, W: 28, pads: [1, 1, 1, 1], bias: true, epilogue: 'residual-relu', threads: 2, simdEpilogue: true, seed: 3 };
+    const { ratio, kind } = await run(c);
+    expect(kind).toContain('winograd F(4x4,3x3)');
+    expect(ratio).toBeLessThanOrEqual(1);
+  }, 30_000);
+});
+
+describe('Winograd: transforms, switch and cost model', () => {
+  it('A^T[(G g G^T) ⊙ (B^T d B)]A is the 3x3 correlation of the tile (float64, both sizes)', () => {
+    const rnd = lcg(5);
+    for (const t of [F2, F4]) {
+      const d = Array.from({ length: t.alpha }, () => Array.from({ length: t.alpha }, () => rnd() * 2 - 1));
+      const w = Array.from({ length: 9 }, () => rnd() * 2 - 1);
+      const U = filterTransform(t, w, 0), V = matmul(matmul(t.BT, d), transpose(t.BT));
+      const Y = matmul(matmul(t.AT, V.map((r, i) => r.map((v, j) => v * U[i * t.alpha + j]!))), transpose(t.AT));
+      for (let i = 0; i < t.m; i++) for (let j = 0; j < t.m; j++) {
+        let s = 0;
+        for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) s += d[i + ky]![j + kx]! * w[ky * 3 + kx]!;
+        expect(Math.abs(Y[i]![j]! - s)).toBeLessThan(1e-12);
+      }
+    }
+  });
+
+  it('winograd: false keeps every conv on the direct kernels; by default a ResNet layer takes Winograd', () => {
+    const c: Case = { N: 1, C: 64, M: 64, H: 56, W: 56, pads: [1, 1, 1, 1], bias: true, epilogue: 'relu', threads: 1, simdEpilogue: true, seed: 1 };
+    const g = build(c).graph;
+    lowering(JS_CAPABILITIES)(g);
+    expect(compileProgram(g, { threads: 1 }).kernels.map((k) => k.kind).join()).toContain('winograd');
+    expect(compileProgram(g, { threads: 1, winograd: false }).kernels.map((k) => k.kind).join()).not.toContain('winograd');
+  });
+
+  it('the cost model: direct for a 1->4 channel conv, F(4x4) for ResNet-18\'s 56x56 layers, F(2x2) for its 7x7 ones', () => {
+    const geo = (C: number, M: number, H: number) => ({ N: 1, C, M, H, W: H, G: 1, KH: 3, KW: 3, OH: H, OW: H, SH: 1, SW: 1, DH: 1, DW: 1, PT: 1, PL: 1 });
+    expect(chooseWinograd(geo(1, 4, 28))).toBeNull();
+    expect(chooseWinograd(geo(64, 64, 56))?.m).toBe(4);
+    expect(chooseWinograd(geo(512, 512, 7))?.m).toBe(2);
+  });
+});
