@@ -16,7 +16,8 @@ const OUT = join(HERE, '.models');
 
 interface Measurement { medianMs: number; minMs: number; runs: number; peakRssBytes: number; gflop?: number; note?: string; optLevel?: number }
 
-const RUNTIMES = ['layerc-js-1', 'layerc-js-2', 'ort-web-1', 'ort-web-2', 'ort-node-1', 'ort-node-2'] as const;
+/** layerc-js-nowino-1: the js backend with Winograd off (compile option winograd: false), beside the default. */
+const RUNTIMES = ['layerc-js-1', 'layerc-js-nowino-1', 'layerc-js-2', 'ort-web-1', 'ort-web-2', 'ort-node-1', 'ort-node-2'] as const;
 
 function modelPaths(): Record<string, string> {
   mkdirSync(OUT, { recursive: true });
@@ -68,7 +69,7 @@ async function child(runtime: string, path: string, budgetMs: number): Promise<M
     optimize(g);
     fixInputShapes(g, 1);
     const { compileFor } = await import('../src/compile-for.ts');
-    const m = await compileFor('js', g, { threads });
+    const m = await compileFor('js', g, { threads, ...(runtime.includes('nowino') ? { winograd: false } : {}) });
     const r = await timeRuns(() => m.run(feeds), budgetMs);
     await m.dispose();
     return { ...r, peakRssBytes: process.resourceUsage().maxRSS * 1024, gflop, optLevel };
@@ -122,16 +123,16 @@ async function main(): Promise<void> {
   for (const model of models) {
     results[model] = {};
     console.log(`\n${model} (input shapes as in the model, symbolic dims = 1)`);
-    console.log(`  ${'runtime'.padEnd(14)} ${'median ms'.padStart(10)} ${'min ms'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'peak RSS'.padStart(10)}  vs layerc-js-1`);
+    console.log(`  ${'runtime'.padEnd(18)} ${'median ms'.padStart(10)} ${'min ms'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'peak RSS'.padStart(10)}  vs layerc-js-1`);
     for (const rt of runtimes) {
       const r = runChild(rt, model, paths[model]!, budget);
       results[model]![rt] = r;
       const base = results[model]!['layerc-js-1'];
-      if ('error' in r) { console.log(`  ${rt.padEnd(14)} failed: ${r.error}`); continue; }
+      if ('error' in r) { console.log(`  ${rt.padEnd(18)} failed: ${r.error}`); continue; }
       const ratio = base && !('error' in base) ? (r.medianMs / base.medianMs).toFixed(2) + 'x' : '';
       const gf = r.gflop ? (r.gflop / (r.medianMs / 1000)).toFixed(1) : '';
       const rss = ((r.peakRssBytes / 2 ** 20).toFixed(0) + ' MiB').padStart(10), level = r.optLevel !== undefined ? `  (-O${r.optLevel})` : '';
-      console.log(`  ${rt.padEnd(14)} ${r.medianMs.toFixed(2).padStart(10)} ${r.minMs.toFixed(2).padStart(8)} ${gf.padStart(8)} ${rss}  ${ratio}${level}`);
+      console.log(`  ${rt.padEnd(18)} ${r.medianMs.toFixed(2).padStart(10)} ${r.minMs.toFixed(2).padStart(8)} ${gf.padStart(8)} ${rss}  ${ratio}${level}`);
     }
   }
   writeFileSync(join(OUT, 'last-run.json'), JSON.stringify(results, null, 2));

@@ -16,6 +16,10 @@ import { F2, F4, filterTransform, matmul, transpose } from '../../runtime/js/was
 import { referenceWithBounds } from '../helpers/error-bound.ts';
 import { worstElement } from '../helpers/differential.ts';
 import { lcg, uniformTensor } from '../helpers/random.ts';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileModel } from '../../src/cli/compile.ts';
 
 const EPILOGUES = ['none', 'relu', 'residual', 'residual-relu', 'channel-mul', 'scalar-add', 'sigmoid', 'clip', 'leaky', 'hardswish'] as const;
 
@@ -127,6 +131,20 @@ describe('Winograd: transforms, switch and cost model', () => {
     lowering(JS_CAPABILITIES)(g);
     expect(compileProgram(g, { threads: 1 }).kernels.map((k) => k.kind).join()).toContain('winograd');
     expect(compileProgram(g, { threads: 1, winograd: false }).kernels.map((k) => k.kind).join()).not.toContain('winograd');
+  });
+
+  it('layerc compile --target js: Winograd kernels by default, none with --no-winograd (winograd: false)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'layerc-wino-'));
+    try {
+      const model = join(dir, 'm.layers');
+      writeFileSync(model, 'model m(x: f32[1, 32, 28, 28]) {\n  y = x |> conv2d(32, kernel=3, pad=1) |> relu\n  return y\n}\n');
+      const header = async (winograd: boolean, out: string) => {
+        await compileModel(model, { target: 'js', output: join(dir, out), optLevel: 2, threads: 1, batch: 1, winograd });
+        return readFileSync(join(dir, out, 'model.mjs'), 'utf8').split('\n').filter((l) => l.includes('conv')).join('\n');
+      };
+      expect(await header(true, 'on')).toContain('winograd F(4x4,3x3)');
+      expect(await header(false, 'off')).not.toContain('winograd');
+    } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 
   it('the cost model: direct for a 1->4 channel conv, F(4x4) for ResNet-18\'s 56x56 layers, F(2x2) for its 7x7 ones', () => {
