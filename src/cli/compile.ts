@@ -58,7 +58,8 @@ export function register(program: Command): void {
     .option('--no-winograd', 'js: 3x3 stride-1 convs on the direct kernels instead of Winograd (smaller rounding error)')
     .addHelpText('after', '\nExample:\n  layerc compile model.onnx --target js -O2 -o out/model\n  node -e "const m = await (await import(\'./out/model/model.mjs\')).load(); ..."')
     .action(async (path: string, o: { output: string; target: string; optLevel: string; threads: string; batch: string; force?: boolean; winograd: boolean }) => {
-      const files = await compileModel(path, { target: o.target, output: o.output, optLevel: parseLevel(o.optLevel), threads: positiveInt('--threads', o.threads), batch: positiveInt('--batch', o.batch), force: o.force, winograd: o.winograd });
+      const files = await compileModel(path, { target: o.target, output: o.output, optLevel: parseLevel(o.optLevel), threads: positiveInt('--threads', o.threads),
+        batch: positiveInt('--batch', o.batch), force: o.force, winograd: o.winograd });
       for (const f of files) console.log(`wrote ${f}`);
     });
 }
