@@ -2,6 +2,7 @@
 // 3x3 stride-1 conv of ResNet-18 and SqueezeNet 1.1 (batch 1, with bias and ReLU fused, as in the models),
 // timed alone at 1 thread (fastest of the runs) with the direct kernel, F(2x2,3x3) and F(4x4,3x3), beside the cost model's choice
 // and the max abs / max rel error of each against the direct kernel (rel: over max |direct|).
+// Then the whole models: the output (logits) with Winograd against the same model with winograd: false.
 //   node --import tsx bench/winograd-layers.ts [--budget MS]
 import { Graph } from '../src/ir/graph.ts';
 import { Tensor } from '../src/ir/tensor.ts';
@@ -9,6 +10,13 @@ import { inferShapes } from '../src/ir/infer.ts';
 import { compileJs } from '../runtime/js/index.ts';
 import { chooseWinograd } from '../runtime/js/kernels/winograd.ts';
 import type { ConvGeometry } from '../runtime/js/kernels/conv.ts';
+import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadModel } from '../src/frontend/load.ts';
+import { compileFor } from '../src/compile-for.ts';
+import { optimize } from '../passes/index.ts';
+import { fixInputShapes, randomFeeds } from '../src/cli/bench.ts';
+import { resnet18 } from './models.ts';
 
 /** [C, M, H(=W)] of the models' 3x3 stride-1 pad-1 convs, with how often each occurs. */
 const LAYERS: { model: string; C: number; M: number; H: number; count: number }[] = [
@@ -75,6 +83,23 @@ async function main(): Promise<void> {
     const best = [['direct', d.ms], ['F2', f2.ms], ['F4', f4.ms]].sort((a, b) => (a[1] as number) - (b[1] as number))[0]![0];
     const gflops = (2 * 9 * l.C * l.M * l.H * l.H) / 1e6 / d.ms;
     console.log(`${l.model.padEnd(14)} ${`${l.C}->${l.M}`.padEnd(7)} ${`${l.H}x${l.H}`.padEnd(5)} ${d.ms.toFixed(3).padStart(9)} ${f2.ms.toFixed(3).padStart(6)} ${f4.ms.toFixed(3).padStart(6)}  ${String(best).padEnd(6)} ${(pick ? `F${pick.m}` : 'direct').padEnd(11)}  ${errors(f2.y, d.y).padEnd(16)}  ${errors(f4.y, d.y).padEnd(16)}  ${gflops.toFixed(1)}`);
+  }
+  console.log('\nwhole model, output with Winograd vs winograd: false (abs / rel to max |output|)');
+  const here = import.meta.dirname, own = join(here, '.models', 'resnet18.onnx');
+  if (!existsSync(own)) { mkdirSync(join(here, '.models'), { recursive: true }); writeFileSync(own, resnet18()); }
+  const squeezenet = join(here, '..', '..', 'shared', 'fixtures', 'models', 'squeezenet1_1', 'model.onnx');
+  for (const [name, path] of [['resnet18', own], ['squeezenet1_1', squeezenet]]) {
+    const g = await loadModel(path!);
+    optimize(g, { level: 2 });
+    fixInputShapes(g, 1);
+    const feeds = randomFeeds(g);
+    const outs: Float32Array[] = [];
+    for (const winograd of [true, false]) {
+      const m = await compileFor('js', g, { threads: 1, winograd });
+      outs.push((await m.run(feeds))[g.outputs[0]!.name]!.data as Float32Array);
+      await m.dispose();
+    }
+    console.log(`  ${name!.padEnd(14)} ${errors(outs[0]!, outs[1]!)}`);
   }
 }
 
