@@ -1,6 +1,6 @@
 // `npm run bench`: batch-1 latency of layerc's js backend against onnxruntime-web (wasm), onnxruntime-node
 // and TensorFlow.js (wasm backend, where it can express the model), at 1 and 2 threads, on SqueezeNet 1.1,
-// LeNet-BN and the bench's own ResNet-18 and MobileNetV2 (./models.ts). Every (model, runtime) pair runs in
+// LeNet-BN, the zoo's tiny_vit and tiny_unet and the bench's own ResNet-18 and MobileNetV2 (./models.ts). Every (model, runtime) pair runs in
 // its own child process so peak RSS is that runtime's alone; each child warms up, then reports the median
 // of its timed runs. All runtimes load from node_modules: no network.
 //   node bench/run.js [--quick] [--models a,b] [--runtimes x,y]
@@ -30,6 +30,8 @@ function modelPaths(): Record<string, string> {
   }
   paths.squeezenet1_1 = join(FIXTURES, 'squeezenet1_1', 'model.onnx');
   paths.lenet_bn = join(FIXTURES, 'lenet_bn', 'model.onnx');
+  // #19's transformer and encoder-decoder exports (PyTorch, opset 17): LayerNorm/GELU/attention, Resize/skips.
+  for (const zoo of ['tiny_vit', 'tiny_unet']) paths[zoo] = join(FIXTURES, '..', 'zoo', zoo, 'model.onnx');
   return paths;
 }
 
@@ -117,7 +119,7 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const budget = quick ? 1500 : 6000;
   const paths = modelPaths();
-  const models = (opt('--models') ?? 'resnet18,mobilenetv2,squeezenet1_1,lenet_bn').split(',');
+  const models = (opt('--models') ?? 'resnet18,mobilenetv2,squeezenet1_1,lenet_bn,tiny_vit,tiny_unet').split(',');
   const runtimes = (opt('--runtimes') ?? RUNTIMES.join(',')).split(',');
   const results: Record<string, Record<string, Measurement | { error: string }>> = {};
   for (const model of models) {
