@@ -12,8 +12,8 @@
 // output shape (no broadcast that grows it). What fuses is the target's, not the pass's: the caller gives the
 // backend's FusionCapabilities (bases, operand kinds per base, activations; each backend exports its own) to
 // fuseEpilogueFor; the registered pass (layerc optimize, -O2) uses PORTABLE_FUSION, what every backend runs.
-// The option `conv-transpose` adds ConvTranspose as a base (WGSL runs it; the JS backend has no ConvTranspose
-// kernel, so there fusing it would only move the epilogue's elementwise kernels into the reference fallback).
+// The option `conv-transpose` adds ConvTranspose as a base to the registered pass's portable target (the js and
+// wgsl backends list it in their own capabilities and fuse it when they lower).
 import type { Dim, Graph, Node, Value } from '../src/ir/graph.ts';
 import { ACTIVATIONS, activationParams } from '../src/ops/activations.ts';
 import { fusedAttrs } from '../src/ops/fused.ts';
@@ -117,7 +117,7 @@ export function fuseEpilogueFor(caps: FusionCapabilities): Pass {
   return {
     name: 'fuse-epilogue',
     summary: 'Conv/Gemm/MatMul followed by bias/residual Add, per-channel Mul and activations -> one ai.layerc::Fused node',
-    options: { 'conv-transpose': { default: false, doc: 'also fuse into ConvTranspose (WGSL runs it; the JS backend has no ConvTranspose kernel)' } },
+    options: { 'conv-transpose': { default: false, doc: 'also fuse into ConvTranspose (for a target whose capabilities do not list it; js and wgsl do)' } },
     run(g, ctx) {
       const target: FusionCapabilities = ctx.options['conv-transpose'] === true && !caps.bases.ConvTranspose
         ? { ...caps, bases: { ...caps.bases, ConvTranspose: caps.bases.Conv ?? [] } } : caps;

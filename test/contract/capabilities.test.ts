@@ -56,16 +56,18 @@ describe('fusion follows the target capabilities', () => {
     expect(fuse(g, noSigmoid).nodes.map((n) => n.op)).toEqual(['Fused', 'Sigmoid']);
   });
 
-  it('ConvTranspose is a base for wgsl only', () => {
+  it('ConvTranspose is a base for js and wgsl, not for the portable target', () => {
     const { g } = convTransposeGraph();
-    expect(fuse(g, JS_FUSION).nodes.map((n) => n.op)).toEqual(['ConvTranspose', 'Add', 'Relu']);
+    expect(fuse(g, PORTABLE_FUSION).nodes.map((n) => n.op)).toEqual(['ConvTranspose', 'Add', 'Relu']);
+    expect(fuse(g, JS_FUSION).nodes.map((n) => n.op)).toEqual(['Fused']);
     expect(fuse(g, WGSL_FUSION).nodes.map((n) => n.op)).toEqual(['Fused']);
   });
 
   it('what JS_FUSION fuses runs on js == reference', async () => {
-    const { g, feeds } = gemmRowGraph();
-    const m = await compileJs(fuse(g, JS_FUSION), { threads: 1 });
-    try { expect(maxDiff(runGraph(g, feeds), await m.run(feeds))).toBeLessThan(1e-5); } finally { await m.dispose(); }
+    for (const { g, feeds } of [gemmRowGraph(), convTransposeGraph()]) {
+      const m = await compileJs(fuse(g, JS_FUSION), { threads: 1 });
+      try { expect(maxDiff(runGraph(g, feeds), await m.run(feeds))).toBeLessThan(1e-5); } finally { await m.dispose(); }
+    }
   });
 
   it.skipIf(!hasAdapter)('what WGSL_FUSION fuses runs on wgsl == reference', async () => {

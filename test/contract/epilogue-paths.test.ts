@@ -2,7 +2,7 @@
 // (src/ops/fused.ts applyStep): hand-built ai.layerc::Fused nodes over each js kernel that runs an epilogue —
 // im2col GEMM conv, 1x1 conv read in place, stride-1 direct conv, depthwise, Gemm (rows, columns),
 // 3-D MatMul, 1-D conv with a per-column operand (the direct kernel cannot address it: it must decline and
-// the GEMM path take it) — with the base bias present and absent, operands of every layout (per row / channel,
+// the GEMM path take it), 2-D and grouped 1-D ConvTranspose (JS, the tail pass per output plane) — with the base bias present and absent, operands of every layout (per row / channel,
 // per column, full, scalar) under both step kinds, and activations between them. Each runs three ways on js:
 // in the wasm kernels (shared emitter runtime/js/wasm/epilogue.ts), in the JS tail pass (simdEpilogue: false:
 // runtime/js/epilogue.ts tailPassJs), and with 2 threads; and on wgsl (runtime/wgsl/epilogue.ts).
@@ -22,7 +22,7 @@ import { hasAdapter } from '../wgsl/gpu.ts';
 
 interface PathCase {
   name: string;
-  base: 'Conv' | 'Gemm' | 'MatMul';
+  base: 'Conv' | 'ConvTranspose' | 'Gemm' | 'MatMul';
   x: number[]; w: number[]; attrs: Record<string, unknown>;
   /** Shape of the base bias (Conv B, Gemm C), or null: absent. */
   bias: number[] | null;
@@ -55,6 +55,10 @@ const CASES: PathCase[] = [
     operands: [{ shape: [5, 1], computed: true }, { shape: [5, 9] }, { shape: [9] }] },
   { name: 'Gemm without C (beta != 1)', base: 'Gemm', x: [5, 7], w: [9, 7], attrs: { transB: 1, beta: 0.5 }, bias: null, kernel: 'Gemm',
     operands: [{ shape: [9] }, { shape: [5, 1], computed: true }, { shape: [] }] },
+  { name: 'ConvTranspose 3x3/2 padded', base: 'ConvTranspose', x: [2, 3, 4, 5], w: [3, 2, 3, 3], bias: [2], kernel: 'ConvTranspose',
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, operands: [{ shape: [2, 2, 7, 9], computed: true }, { shape: [2, 1, 1] }, { shape: [1] }] },
+  { name: '1-D ConvTranspose, 2 groups, no bias', base: 'ConvTranspose', x: [1, 4, 6], w: [4, 3, 3], bias: null, kernel: 'ConvTranspose',
+    attrs: { kernel_shape: [3], strides: [1], pads: [0, 0], group: 2 }, operands: [{ shape: [1, 6, 8], computed: true }, { shape: [6, 1] }, { shape: [] }] },
   { name: '3-D MatMul', base: 'MatMul', x: [2, 3, 6], w: [6, 10], attrs: {}, bias: null, kernel: 'MatMul',
     operands: [{ shape: [2, 3, 10], computed: true }, { shape: [10] }, { shape: [1, 1] }] },
 ];

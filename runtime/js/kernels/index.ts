@@ -44,7 +44,10 @@ const rows = (ops: readonly string[], k: KernelFactory) => Object.fromEntries(op
 export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ...rows(JS_EXPR_OPS, elementwiseKernel),
   Conv: conv,
-  'ai.layerc::Fused': (n, o) => (fusedAttrs(n.attrs).base === 'Conv' ? conv(n, o) : gemmKernel(n, o)),
+  'ai.layerc::Fused': (n, o) => {
+    const base = fusedAttrs(n.attrs).base;
+    return base === 'Conv' ? conv(n, o) : base === 'ConvTranspose' ? convTransposeKernel(n, o) : gemmKernel(n, o);
+  },
   Gemm: gemmKernel,
   /** MatMul: the GEMM (2-D or a constant weight); other batched products take batch-matmul.ts. */
   MatMul: (n, o) => gemmKernel(n, o) ?? batchMatMulKernel(n, o),
