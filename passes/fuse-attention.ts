@@ -17,7 +17,8 @@
 // the mask too, so the chain of scalars is only taken between the first MatMul and the Add.
 // Guards (the pattern is left alone otherwise, and the reason reported): every intermediate has exactly one user
 // and is not a graph output (scores or probabilities read elsewhere must exist); the Softmax is over the last axis
-// (the frontend already rewrote opset < 13 Softmax to this meaning, so only identical semantics match); Q, K', V
+// (an opset < 13 Softmax arrives as Flatten -> Softmax -> Reshape: it matches when it flattens only the last axis, the
+// one case where the two meanings are the same function); Q, K', V
 // are float32 of one rank >= 2 with identical leading dims (MatMul's batch broadcasting is not fused); the mask is
 // float32 and broadcasts onto the scores without growing them; every factor is a finite nonzero float32 scalar.
 import type { Dim, Graph, Node, Value } from '../src/ir/graph.ts';
@@ -99,19 +100,36 @@ function scoresChain(g: Graph, x: Value): { qk: Node; scale: number; links: Node
   return 'Softmax input is not a scaled MatMul (plus a mask) with one user per step';
 }
 
+/**
+ * The softmax over the last axis producing `p`: Softmax(x, axis = last), or what the importer makes of an opset < 13
+ * Softmax (Flatten(x, axis) -> Softmax(axis 1) -> Reshape to x's shape), which is the same function exactly when the
+ * Flatten axis is x's last. Returns its input x (or why it is not one) and its nodes; null when p is no Softmax.
+ */
+function softmaxOverLast(g: Graph, p: Value): { x: Value | string; nodes: Node[] } | null {
+  const n = p.producer, r = rankOf(p);
+  const last = (axis: unknown, rank: number) => { const a = Number(axis ?? -1); return (a < 0 ? a + rank : a) === rank - 1; };
+  if (std(n, 'Softmax')) return { x: r >= 2 && last(n.attrs.axis, r) ? n.inputs[0]! : 'Softmax is not over the last axis of a rank >= 2 score tensor', nodes: [n] };
+  const rs: Node | null = p.producer;
+  const sm = std(rs, 'Reshape') ? rs.inputs[0]!.producer : null, fl = std(sm, 'Softmax') ? sm.inputs[0]!.producer : null;
+  if (!rs || !std(sm, 'Softmax') || !std(fl, 'Flatten')) return null;
+  const nodes = [rs, sm, fl], x = fl.inputs[0]!, xs = x.type.shape, ps = p.type.shape;
+  const same = !!xs && !!ps && xs.length === ps.length && xs.every((d, i) => d === ps[i]);
+  const ok = same && r >= 2 && last(fl.attrs.axis ?? 1, r) && last(sm.attrs.axis, 2) && single(g, sm.inputs[0]!) && single(g, rs.inputs[0]!);
+  return { x: ok ? x : 'the flattened (opset < 13) Softmax is not over the last axis alone', nodes };
+}
+
 function matchAttention(root: Node, g: Graph): Match | ReturnType<typeof decline> | null {
-  const sm = root.inputs[0]?.producer;
-  if (!std(sm, 'Softmax')) return null;
+  const sm = softmaxOverLast(g, root.inputs[0]!);
+  if (!sm) return null;
   const v = root.inputs[1]!, p = root.inputs[0]!, r = rankOf(p);
-  const no = (why: string) => decline(why, [sm]);
+  const no = (why: string) => decline(why, sm.nodes);
+  if (typeof sm.x === 'string') return no(sm.x);
   if (!single(g, p)) return no('attention probabilities have other consumers or are a graph output');
-  const axis = Number(sm.attrs.axis ?? -1);
-  if (r < 2 || (axis < 0 ? axis + r : axis) !== r - 1) return no('Softmax is not over the last axis of a rank >= 2 score tensor');
-  const sc = scoresChain(g, sm.inputs[0]!);
+  const sc = scoresChain(g, sm.x);
   if (typeof sc === 'string') return no(sc);
   const qs = scaledBack(g, sc.qk.inputs[0]!);
   let ks = scaledBack(g, sc.qk.inputs[1]!);
-  const remove = [root, sm, ...sc.links, sc.qk, ...qs.links, ...ks.links];
+  const remove = [root, ...sm.nodes, ...sc.links, sc.qk, ...qs.links, ...ks.links];
   let k = ks.v, perm: number[] | null = k.type.shape ? swapLast(k.type.shape.map((_, i) => i)) : null;
   let scale = sc.scale * qs.scale * ks.scale;
   const t = k.producer;

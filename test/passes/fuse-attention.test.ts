@@ -10,7 +10,9 @@ import { exportOnnx } from '../../src/export/onnx.ts';
 import { loadOnnxFile } from '../../src/frontend/onnx.ts';
 import { optimize } from '../../passes/index.ts';
 import { formatReport } from '../../passes/pass.ts';
-import { maxDiff } from '../helpers/random.ts';
+import { maxAbsDiff, maxDiff } from '../helpers/random.ts';
+import { importOnnx } from '../../src/frontend/onnx.ts';
+import { floatTensor, model, vi } from '../onnx/build.ts';
 import { ZOO } from '../fixtures.ts';
 import { attentionFormArb, attentionGraph, attentionTolerance, type AttentionForm } from './attention-graphs.ts';
 import { builder, opList, optimizeCopy, runOrtBytes } from './graphs.ts';
@@ -71,6 +73,22 @@ describe('fuse-attention', () => {
 
   it('fused == unfused on the reference for every exporter form (fast-check; T = 1, odd sizes, masks, large inputs)', () => {
     fc.assert(fc.property(attentionFormArb, (f) => { fusesTo(f); }), { seed: 1919, numRuns: 150 });
+  });
+
+  it('opset 11 Softmax (input coerced to 2-D at axis): fused when axis is the last (the same function), left alone otherwise; onnxruntime runs the original', async () => {
+    for (const [axis, fused] of [[3, true], [-1, true], [2, false]] as const) {
+      const b = builder(11);
+      const feeds = { q: b.rand([2, 3, 5, 6], -2, 2), kt: b.rand([2, 3, 6, 4], -2, 2), v: b.rand([2, 3, 4, 3]) };
+      const bytes = model([
+        { opType: 'MatMul', input: ['q', 'kt'], output: ['s'] }, { opType: 'Mul', input: ['s', 'c'], output: ['z'] },
+        { opType: 'Softmax', input: ['z'], output: ['p'], attribute: [{ name: 'axis', type: 2 /* INT */, i: axis }] }, { opType: 'MatMul', input: ['p', 'v'], output: ['y'] },
+      ], { opset: 11, inputs: [vi('q', [2, 3, 5, 6]), vi('kt', [2, 3, 6, 4]), vi('v', [2, 3, 4, 3])], outputs: [vi('y', [2, 3, 5, 3])], initializer: [floatTensor('c', [], [0.4])] });
+      const g = importOnnx(bytes);
+      const { reports } = optimize(g, { level: 2 });
+      expect(opList(g).includes('ai.layerc::Attention'), `axis ${axis}\n${formatReport(reports)}`).toBe(fused);
+      const [ours, theirs] = [runGraph(g, feeds).y!, (await runOrtBytes(bytes, feeds)).y!];
+      expect(maxAbsDiff(ours, theirs), `axis ${axis}`).toBeLessThan(1e-5);
+    }
   });
 
   describe('left alone, with the reason reported', () => {
