@@ -46,14 +46,20 @@ export const poolKernel: KernelFactory = (node, opts) => {
   const PHs = Math.max(H + PT, (OH - 1) * SH + (KH - 1) * DH + 1), PWs = Math.max(W + PL, (OW - 1) * SW + (KW - 1) * DW + 1);
   const uniform = max || (includePad ? PHs <= H + PT + PB && PWs <= W + PL + PR : PT + PB + PL + PR === 0 && PHs <= H && PWs <= W);
   if (opts.simd && uniform) {
-    const scratchFloats = PHs * PWs + 64;
+    // Without padding the windows stay inside the plane: the kernel reads the input in place (row stride W).
+    const inPlace = PT === 0 && PL === 0 && PHs <= H && PWs <= W;
+    const scratchFloats = inPlace ? 0 : PHs * PWs + 64;
     return {
-      kind: `${node.op} ${KH}x${KW}/${SH} simd`,
+      kind: `${node.op} ${KH}x${KW}/${SH} simd${inPlace ? ' in place' : ''}`,
       scratchBytes: scratchFloats * 4,
       emit: (ctx) => {
         const fn = ctx.wasmName('pool');
-        const code = emitDepthwise({ OH, OW, KH, KW, SH, SW, DH, DW, PW: PWs, steps: [], mode: max ? 'max' : 'avg', scale: 1 / (KH * KW) });
+        const code = emitDepthwise({ OH, OW, KH, KW, SH, SW, DH, DW, PW: inPlace ? W : PWs, steps: [], mode: max ? 'max' : 'avg', scale: 1 / (KH * KW) });
         const X = ctx.at(node.inputs[0]) / 4, Y = ctx.at(node.outputs[0]);
+        if (inPlace) {
+          return { wasm: [{ name: fn, code }], phases: [{ js: `${split(rows)}
+    for (let r = lo; r < hi; r++) W.${fn}((${X} + r * ${H * W}) * 4, ${Y} + r * ${OH * OW * 4}, 0);` }] };
+        }
         return { wasm: [{ name: fn, code }], phases: [{ js: `${split(rows)}
     const s = ${ctx.scratch / 4} + tid * ${scratchFloats};
     for (let r = lo; r < hi; r++) {
