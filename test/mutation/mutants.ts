@@ -51,4 +51,8 @@ export const MUTANTS: Mutant[] = [
   { id: 'wgsl-bn-running-mean-momentum-side', file: 'runtime/wgsl/kernels/batchnorm-train.ts', search: 'rm_out[gid] = ${ow} * rm[gid] + (1.0 - ${ow}) * mean;', replace: 'rm_out[gid] = (1.0 - ${ow}) * rm[gid] + ${ow} * mean;', tests: WGSL_TRAIN },
   { id: 'wgsl-bn-running-var-biased', file: 'runtime/wgsl/emit-training.ts', search: "conv === 'pytorch' && count > 1 ? count / (count - 1) : 1", replace: '1', tests: WGSL_TRAIN },
   { id: 'wgsl-conv-grad-weight-dilation-ignored', file: 'runtime/wgsl/kernels/grad.ts', search: 'let ih = i32(oh * ${g.strides[0]}u + k2 * ${g.dilations[0]}u) - ${g.pads[0]};', replace: 'let ih = i32(oh * ${g.strides[0]}u + k2) - ${g.pads[0]};', tests: WGSL_TRAIN },
+  // --- the #19 row norms (Layer/Instance/GroupNormalization), drawn by the generator since the campaign spans them ---
+  { id: 'js-rownorm-scale-read-as-scalar', file: 'runtime/js/kernels/row-norms.ts', search: 'const c = ${k};', replace: 'const c = 0;', tests: [DIFF] },
+  { id: 'wgsl-rownorm-unbiased-variance', file: 'runtime/wgsl/kernels/zoo.ts', search: 'let inv = 1.0 / sqrt(v / ${floatLiteral(len)} + ${floatLiteral(eps)});',
+    replace: 'let inv = 1.0 / sqrt(v / ${floatLiteral(Math.max(1, len - 1))} + ${floatLiteral(eps)});', tests: [DIFF] },
 ];
