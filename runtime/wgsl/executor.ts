@@ -20,6 +20,8 @@ export interface ExecutorOptions {
   seed?: number;
   /** Kernel emitter (tests swap it to inject a broken shader). */
   emit?: (n: Node, o: EmitOptions) => Kernel[];
+  /** Pipelines by WGSL source, shared with other models built on the same device (default: this model's own). */
+  pipelines?: Map<string, GPUComputePipeline>;
 }
 
 interface Dispatch { pipeline: GPUComputePipeline; group: GPUBindGroup; wg: number[] }
@@ -79,7 +81,7 @@ export async function buildExecutor(graph: Graph, device: GPUDevice, adapterName
     return buffers[i]!;
   };
   const views = new Set(plan.views);
-  const cache = new Map<string, GPUComputePipeline>();
+  const cache = opts.pipelines ?? new Map<string, GPUComputePipeline>();
   const steps: Step[] = [];
   const fallbacks: string[] = [];
   let kernels = 0;

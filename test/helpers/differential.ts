@@ -40,8 +40,16 @@ export interface Verdict {
   same: string[];
 }
 
-/** What the variants share: an open WebGPU device (default: one per compiled model). */
+/** What the variants share: an open WebGPU device (default: one per compiled model) and then its pipelines. */
 export interface RunOptions { training: boolean; seed?: number; device?: GpuContext }
+
+/** Pipelines by WGSL source per shared device, kept below ~4000 (cleared when full). */
+const PIPELINES = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+function pipelinesOf(device: GpuContext): Map<string, GPUComputePipeline> {
+  let m = PIPELINES.get(device.device);
+  if (!m || m.size > 4000) PIPELINES.set(device.device, (m = new Map()));
+  return m;
+}
 
 /** The graph as a string: nodes (op, domain, attributes, input and output names), inputs, outputs and
  *  every constant's contents. Equal strings compile to the same program. */
@@ -123,5 +131,5 @@ export async function runOnVariants(graph: Graph, feeds: Record<string, Tensor>,
 export async function compileVariant(g: Graph, v: Variant, opts: RunOptions): Promise<CompiledModel> {
   const { device, ...common } = opts;
   return v.backend === 'js' ? compileJs(g, { threads: v.threads, ...common })
-    : compileWgsl(g, { ...common, device, ...(v.tiled ? { emit: (n, o) => emitNode(n, { ...o, tiled: true }) } : {}) });
+    : compileWgsl(g, { ...common, device, ...(device ? { pipelines: pipelinesOf(device) } : {}), ...(v.tiled ? { emit: (n, o) => emitNode(n, { ...o, tiled: true }) } : {}) });
 }
