@@ -12,7 +12,7 @@ import type { Node } from '../../../src/ir/graph.ts';
 import { emitGemm } from '../wasm/gemm.ts';
 import { kernelTakes } from '../wasm/epilogue.ts';
 import { emitDeinterleave, emitInputTransform, emitOutputTransform, WINOGRAD_OPERANDS } from '../wasm/winograd.ts';
-import { F2, F4, filterTransform, type WinogradTransform } from '../wasm/winograd-matrices.ts';
+import { F2, F4, filterTransformer, type WinogradTransform } from '../wasm/winograd-matrices.ts';
 import { operandSteps, splitEpilogue, tailPassJs, type SplitEpilogue } from '../epilogue.ts';
 import { split, staticShape, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
 import { convGeometry, convParts, MR, V, type ConvGeometry } from './conv.ts';
@@ -72,13 +72,20 @@ export const winogradKernel: KernelFactory = (node, opts) => {
   return t ? buildWinograd(node, c, tilePlan(c, t), ep, w.const.data as ArrayLike<number>, opts.threads) : null;
 };
 
-/** U_ξ of every filter, packed per ξ as [ceil(M/MR)][C][MR] (zero rows pad), computed in float64, rounded once. */
+/**
+ * U_ξ of every filter, packed per ξ as [ceil(M/MR)][C][MR] (zero rows pad), computed in float64, rounded once.
+ * Walks a panel's MR filters of one channel together, so each of the alpha^2 streams is written in order.
+ */
 function transformWeights(t: WinogradTransform, w: ArrayLike<number>, M: number, C: number): Float32Array {
-  const mbs = Math.ceil(M / MR), xis = t.alpha ** 2;
-  const out = new Float32Array(xis * mbs * C * MR);
-  for (let m = 0; m < M; m++) for (let ch = 0; ch < C; ch++) {
-    const u = filterTransform(t, w, (m * C + ch) * 9), at = (Math.floor(m / MR) * C + ch) * MR + (m % MR);
-    for (let xi = 0; xi < xis; xi++) out[xi * mbs * C * MR + at] = u[xi]!;
+  const mbs = Math.ceil(M / MR), xis = t.alpha ** 2, panel = mbs * C * MR;
+  const out = new Float32Array(xis * panel);
+  const u = new Float64Array(xis), transform = filterTransformer(t);
+  for (let mb = 0; mb < mbs; mb++) for (let ch = 0; ch < C; ch++) {
+    for (let r = 0, m = mb * MR; r < MR && m < M; r++, m++) {
+      transform(w, (m * C + ch) * 9, u);
+      const at = (mb * C + ch) * MR + r;
+      for (let xi = 0; xi < xis; xi++) out[xi * panel + at] = u[xi]!;
+    }
   }
   return out;
 }

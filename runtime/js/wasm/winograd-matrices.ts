@@ -54,10 +54,33 @@ export function matmul(X: number[][], Y: number[][]): number[][] {
 
 export const transpose = (X: number[][]): number[][] => X[0]!.map((_, j) => X.map((row) => row[j]!));
 
-/** G g G^T of one 3x3 filter (row-major, 9 numbers at `at`), in float64: alpha*alpha numbers, row-major. */
-export function filterTransform(t: WinogradTransform, w: ArrayLike<number>, at: number): number[] {
-  const g = [0, 1, 2].map((r) => [0, 1, 2].map((c) => w[at + r * 3 + c]!));
-  return matmul(matmul(t.G, g), transpose(t.G)).flat();
+/**
+ * A function computing G g G^T of one 3x3 filter (row-major, 9 numbers at `at`) in float64 into `out` (alpha*alpha
+ * numbers, row-major): two separable passes over flat arrays, no allocation (a conv layer transforms up to a
+ * million filters at compile time). One closure per call site keeps the engine's code monomorphic.
+ */
+export function filterTransformer(t: WinogradTransform): (w: ArrayLike<number>, at: number, out: Float64Array) => void {
+  const a = t.alpha, G = Float64Array.from(t.G.flat()), T = new Float64Array(a * 3);
+  return (w, at, out) => {
+    const w0 = w[at]!, w1 = w[at + 1]!, w2 = w[at + 2]!, w3 = w[at + 3]!, w4 = w[at + 4]!, w5 = w[at + 5]!, w6 = w[at + 6]!, w7 = w[at + 7]!, w8 = w[at + 8]!;
+    for (let i = 0; i < a; i++) {
+      const g0 = G[i * 3]!, g1 = G[i * 3 + 1]!, g2 = G[i * 3 + 2]!;
+      T[i * 3] = g0 * w0 + g1 * w3 + g2 * w6;
+      T[i * 3 + 1] = g0 * w1 + g1 * w4 + g2 * w7;
+      T[i * 3 + 2] = g0 * w2 + g1 * w5 + g2 * w8;
+    }
+    for (let i = 0; i < a; i++) {
+      const t0 = T[i * 3]!, t1 = T[i * 3 + 1]!, t2 = T[i * 3 + 2]!;
+      for (let j = 0; j < a; j++) out[i * a + j] = t0 * G[j * 3]! + t1 * G[j * 3 + 1]! + t2 * G[j * 3 + 2]!;
+    }
+  };
+}
+
+/** G g G^T of one filter (see filterTransformer), as a fresh array. */
+export function filterTransform(t: WinogradTransform, w: ArrayLike<number>, at: number): Float64Array {
+  const out = new Float64Array(t.alpha * t.alpha);
+  filterTransformer(t)(w, at, out);
+  return out;
 }
 
 /** Non-zeros per row of X, the longest: the length of the sums the transform X computes. */
