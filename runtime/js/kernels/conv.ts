@@ -247,7 +247,7 @@ function emitRowConv(ctx: EmitContext, node: Node, spec: ConvSpec, l: RowConvLay
   const fn = ctx.wasmName('dconv');
   // Padded copy laid out (row, channel, column): the rows of one output row are contiguous for all channels.
   const code = emitDirect({ M: Mg, C: Cg, KH: c.KH, KW: c.KW, DH: c.DH, DW: c.DW, OH: c.OH, OW: c.OW, MR, steps: ep.simd,
-    chanStride: l.inPlaceInput ? c.H * c.W : PW, rowStride: l.inPlaceInput ? c.W : Cg * PW });
+    chanStride: l.inPlaceInput ? c.H * c.W : PW, rowStride: l.inPlaceInput ? c.W : Cg * PW, dataRows: l.inPlaceInput ? undefined : [c.PT, c.PT + c.H] });
   const xAt = ctx.at(spec.x), yAt = ctx.at(spec.y);
   const plane = c.OH * c.OW;
   const ops = operandSteps(ep.simd).map((st, i) => {

@@ -18,6 +18,11 @@ export interface DirectShape {
   OH: number; OW: number; MR: number;
   /** Input strides in floats: between channels and between rows. */
   chanStride: number; rowStride: number;
+  /**
+   * Padded rows [lo, hi) that hold input (the rest is zero padding), when DH = 1: an output row skips the kernel
+   * rows that would read only padding (a 3x3 pad-1 conv's first and last rows do 2 of 3 kernel rows).
+   */
+  dataRows?: [number, number];
   /** Channels per reduction chunk (default: as many as keep a chunk's weights within 8 KiB of L1). */
   chunk?: number;
   steps: SimdStep[];
@@ -42,6 +47,9 @@ export function emitDirect(s: DirectShape): Code {
   const CB = s.chunk ?? Math.max(1, Math.min(s.C, Math.floor(8192 / (s.KH * s.KW * MR * 4))));
   const chunks = Math.ceil(s.C / CB), lastCB = s.C - (chunks - 1) * CB;
   const ch = code.local(I32);
+  // Per output row: kernel rows [kyLo, kyLo + kyN) read input; byte skips of x and of the weights before and after.
+  const skip = s.dataRows && s.DH === 1 ? s.dataRows : null;
+  const kyN = code.local(I32), xSkip = code.local(I32), aSkip = code.local(I32), aRest = code.local(I32), xNext = code.local(I32);
 
   const block = (rows: number, cols: number) => {
     code.get(A).get(mb).i32(s.C * s.KH * s.KW * MR * 4).op('i32.mul').op('i32.add').get(ch).i32(CB * s.KH * s.KW * MR * 4).op('i32.mul').op('i32.add').set(ap);
@@ -65,9 +73,11 @@ export function emitDirect(s: DirectShape): Code {
     }
     // Reduction: channels x rows x columns of the window as three counted loops, one tap per iteration
     // (fully unrolled taps let the compiler hoist every load and spill the accumulators).
+    if (skip) code.get(kyN).i32(0).op('i32.gt_s').if_();
     code.i32(lastCB).i32(CB).get(ch).i32(chunks - 1).op('i32.eq').op('select').set(c);
     code.loop();
-    code.i32(s.KH).set(ky);
+    if (skip) code.get(xp).get(xSkip).op('i32.add').set(xp).get(ap).get(aSkip).op('i32.add').set(ap).get(kyN).set(ky);
+    else code.i32(s.KH).set(ky);
     code.loop();
     code.i32(s.KW).set(kx);
     code.loop();
@@ -87,9 +97,11 @@ export function emitDirect(s: DirectShape): Code {
     code.addTo(xp, (s.DH * s.rowStride - s.KW * s.DW) * 4);
     code.get(ky).i32(1).op('i32.sub').tee(ky).brIf(0);
     code.op('end');
-    code.addTo(xp, (s.chanStride - s.KH * s.DH * s.rowStride) * 4);
+    if (skip) code.get(xp).get(xNext).op('i32.add').set(xp).get(ap).get(aRest).op('i32.add').set(ap);
+    else code.addTo(xp, (s.chanStride - s.KH * s.DH * s.rowStride) * 4);
     code.get(c).i32(1).op('i32.sub').tee(c).brIf(0);
     code.op('end');
+    if (skip) code.op('end');
     if (chunks > 1) {
       code.get(ch).i32(chunks - 1).op('i32.ne').if_();
       for (const [a, at, lanes] of vecs) store(a, at, lanes);
@@ -113,6 +125,17 @@ export function emitDirect(s: DirectShape): Code {
     code.block().loop();
     code.get(oy).get(OY1).op('i32.ge_s').brIf(1);
     code.get(X).get(oy).i32(s.rowStride * 4).op('i32.mul').op('i32.add').set(xrow);
+    if (skip) {
+      // kyLo = max(0, lo - oy), kyHi = min(KH, hi - oy), kyN = kyHi - kyLo (<= 0: only padding; the reduction is skipped)
+      const [lo, hi] = skip;
+      const kyLo = () => code.i32(lo).get(oy).op('i32.sub').i32(0).i32(lo).get(oy).op('i32.sub').i32(0).op('i32.gt_s').op('select');
+      const kyHi = () => code.i32(hi).get(oy).op('i32.sub').i32(s.KH).i32(hi).get(oy).op('i32.sub').i32(s.KH).op('i32.lt_s').op('select');
+      kyHi(); kyLo(); code.op('i32.sub').set(kyN);
+      kyLo(); code.i32(s.rowStride * 4).op('i32.mul').set(xSkip);
+      kyLo(); code.i32(s.KW * MR * 4).op('i32.mul').set(aSkip);
+      code.i32(s.KH); kyHi(); code.op('i32.sub').i32(s.KW * MR * 4).op('i32.mul').set(aRest);
+      code.i32(s.chanStride * 4); kyHi(); code.i32(s.rowStride * 4).op('i32.mul').op('i32.sub').set(xNext);
+    }
     if (fullNB > 0) {
       code.i32(0).set(ox);
       code.loop();
