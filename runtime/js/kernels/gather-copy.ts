@@ -85,7 +85,6 @@ export const depthSpaceKernel: KernelFactory = (node) => {
 // Split: one strided copy per output, each a phase of its own.
 export const splitKernel: KernelFactory = (node) => {
   if (node.domain || node.op !== 'Split' || node.inputs[0]?.type.dtype !== 'float32') return null;
-  if (node.outputs.some((v) => prod(staticShape(v)) === 0)) return null;
   const x = staticShape(node.inputs[0]);
   const axis = Number(node.attrs.axis ?? 0) < 0 ? Number(node.attrs.axis) + x.length : Number(node.attrs.axis ?? 0);
   const xs = stridesOf(x);
@@ -97,6 +96,8 @@ export const splitKernel: KernelFactory = (node) => {
   });
   return {
     kind: `Split ${parts.length} along ${axis}`,
-    emit: (ctx) => ({ phases: parts.map((p) => ({ js: loopsJs(p.dims, p.strides, [ctx.at(p.v) / 4, ctx.at(node.inputs[0]) / 4 + p.base], (v) => v[0]!) })) }),
+    // An empty part (a zero-size split) has nothing to copy.
+    emit: (ctx) => ({ phases: parts.filter((p) => prod(staticShape(p.v)) > 0)
+      .map((p) => ({ js: loopsJs(p.dims, p.strides, [ctx.at(p.v) / 4, ctx.at(node.inputs[0]) / 4 + p.base], (v) => v[0]!) })) }),
   };
 };
