@@ -1,10 +1,11 @@
-// MaxPool / AveragePool (2-D, also 1-D as H = 1) and the global pools as generated JS: one plane
+// MaxPool / AveragePool (2-D, also 1-D as H = 1; 3-D and up by poolNd) and the global pools as generated JS: one plane
 // (image, channel) per work item, split across threads; the window loops skip padding taps by bounds
 // instead of materializing a padded input. AveragePool divides by the taps inside the input, or by the
 // taps inside the padded input with count_include_pad (the ONNX rule, ceil-mode overhang excluded).
+import type { Node } from '../../../src/ir/graph.ts';
 import { axisGeometry, readWindowAttrs } from '../../../src/ops/window.ts';
 import { RAISE } from '../../../src/ops/dims.ts';
-import { prod, split, staticShape, type KernelFactory } from '../kernel.ts';
+import { prod, split, staticShape, type KernelBuild, type KernelFactory } from '../kernel.ts';
 import { emitDepthwise } from '../wasm/depthwise.ts';
 
 export const poolKernel: KernelFactory = (node, opts) => {
@@ -26,10 +27,11 @@ export const poolKernel: KernelFactory = (node, opts) => {
       },
     };
   }
-  if ((node.op !== 'MaxPool' && node.op !== 'AveragePool') || (x.length !== 4 && x.length !== 3)) return null;
+  if ((node.op !== 'MaxPool' && node.op !== 'AveragePool') || x.length < 3) return null;
   const kernel = node.attrs.kernel_shape as number[];
   const win = readWindowAttrs(RAISE, node.op, node.attrs as Record<string, unknown>, kernel);
   const geo = x.slice(2).map((d, i) => axisGeometry(win, i, d));
+  if (x.length > 4) return poolNd(node, x, y, kernel, win, geo);
   const two = x.length === 4;
   const [H, W] = two ? [x[2]!, x[3]!] : [1, x[2]!];
   const [OH, OW] = two ? [y[2]!, y[3]!] : [1, y[2]!];
@@ -98,3 +100,37 @@ export const poolKernel: KernelFactory = (node, opts) => {
     },
   };
 };
+
+/**
+ * MaxPool / AveragePool over 3 or more spatial axes: the JS loops above with one loop per axis (output
+ * positions, then window taps; a tap outside the padded input is skipped, one inside the padding counts for
+ * count_include_pad only). A NaN wins only as the window's first tap inside the input (the reference's rule).
+ * `geo[d]` = [pad begin, pad end] of spatial axis d.
+ */
+function poolNd(node: Node, x: number[], y: number[], kernel: number[], win: { strides: number[]; dilations: number[] }, geo: number[][]): KernelBuild {
+  const X = x.slice(2), O = y.slice(2), n = X.length, max = node.op === 'MaxPool';
+  const idx = (v: string, dims: number[]) => dims.slice(1).reduce((e, d, i) => `(${e}) * ${d} + ${v}${i + 1}`, `${v}0`);
+  const outLoops = O.map((d, i) => `for (let o${i} = 0; o${i} < ${d}; o${i}++)`).join(' ');
+  const taps = X.map((size, d) => `for (let k${d} = 0; k${d} < ${kernel[d]}; k${d}++) {
+          const i${d} = o${d} * ${win.strides[d]} - ${geo[d]![0]} + k${d} * ${win.dilations[d]};
+          if (i${d} < -${geo[d]![0]} || i${d} >= ${size + geo[d]![1]!}) continue;`).join('\n          ');
+  const inside = X.map((d, i) => `i${i} >= 0 && i${i} < ${d}`).join(' && ');
+  return {
+    kind: `${node.op} ${kernel.join('x')}/${win.strides.join('x')}`,
+    emit: (ctx) => {
+      const XA = ctx.at(node.inputs[0]) / 4, YA = ctx.at(node.outputs[0]) / 4;
+      return { phases: [{ js: `${split(x[0]! * x[1]!)}
+    for (let r = lo; r < hi; r++) {
+      const xp = ${XA} + r * ${prod(X)}, yp = ${YA} + r * ${prod(O)};
+      ${outLoops} {
+        let s = ${max ? '-Infinity' : '0'}, cnt = 0, cntp = 0;
+        ${taps}
+          cntp++;
+          if (${inside}) { const v = F[xp + ${idx('i', X)}]; ${max ? 'if (v > s || (cnt === 0 && v !== v)) s = v;' : 's += v;'} cnt++; }
+        ${'}'.repeat(n)}
+        F[yp + ${idx('o', O)}] = ${max ? 's' : `s / ${node.attrs.count_include_pad ? 'cntp' : 'cnt'}`};
+      }
+    }` }] };
+    },
+  };
+}
