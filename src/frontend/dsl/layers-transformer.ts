@@ -1,6 +1,6 @@
 // The layer-table rows a transformer needs (issue #19): normalizations over features or channel groups, GELU and
 // SiLU, upsampling, tokens and their position embedding, and multi-head self-attention. Every row lowers to
-// standard ONNX ops (the attention to Gemm/Reshape/Transpose/MatMul/Softmax, the pattern the optimizer's
+// standard ONNX ops (the attention to MatMul/Add/Reshape/Transpose/Softmax, the pattern the optimizer's
 // attention fusion recognizes), so the training graph, both backends and any ONNX runtime run what it writes.
 import type { Value } from '../../ir/graph.ts';
 import { Tensor } from '../../ir/tensor.ts';
