@@ -1,13 +1,13 @@
 // Every emitter path of the fused-node contract (src/ops/fused-contract.ts), against the reference op
 // (src/ops/fused.ts applyStep): hand-built ai.layerc::Fused nodes over each js kernel that runs an epilogue —
-// im2col GEMM conv, 1x1 conv read in place, stride-1 direct conv, depthwise, Gemm (rows, columns),
+// im2col GEMM conv, 1x1 conv read in place, stride-1 direct conv, Winograd conv, depthwise, Gemm (rows, columns),
 // 3-D MatMul, 1-D conv with a per-column operand (the direct kernel cannot address it: it must decline and
 // the GEMM path take it), 2-D and grouped 1-D ConvTranspose (JS, the tail pass per output plane) — with the base bias present and absent, operands of every layout (per row / channel,
 // per column, full, scalar) under both step kinds, and activations between them. Each runs three ways on js:
 // in the wasm kernels (shared emitter runtime/js/wasm/epilogue.ts), in the JS tail pass (simdEpilogue: false:
 // runtime/js/epilogue.ts tailPassJs), and with 2 threads; and on wgsl (runtime/wgsl/epilogue.ts).
 // Each js run asserts the Fused node got its kernel (not the reference fallback).
-// Tolerance: |got - ref| <= 1e-5 + 1e-4 |ref| (float32 sums of at most 72 products).
+// Tolerance: |got - ref| <= 1e-5 + 1e-4 |ref| (float32 sums of at most 144 products; the Winograd rows stay within it too).
 import { describe, expect, it } from 'vitest';
 import { Graph, type Value } from '../../src/ir/graph.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
@@ -44,6 +44,10 @@ const CASES: PathCase[] = [
     operands: [{ shape: [2, 7, 6, 11], computed: true }, { shape: [7, 1, 1] }, { shape: [1] }] },
   { name: 'direct conv, no bias', base: 'Conv', x: [1, 4, 6, 11], w: [7, 4, 3, 3], attrs: conv(3, 1, 1), bias: null, kernel: 'direct conv',
     operands: [{ shape: [7, 6, 11], computed: true }, { shape: [7, 1, 1] }, { shape: [1] }] },
+  { name: 'Winograd conv 3x3/1', base: 'Conv', x: [2, 16, 12, 13], w: [16, 16, 3, 3], attrs: conv(3, 1, 1), bias: [16], kernel: 'winograd',
+    operands: [{ shape: [2, 16, 12, 13], computed: true }, { shape: [16, 1, 1] }, { shape: [1] }] },
+  { name: 'Winograd conv, no bias', base: 'Conv', x: [1, 16, 11, 12], w: [16, 16, 3, 3], attrs: conv(3, 1, 0), bias: null, kernel: 'winograd',
+    operands: [{ shape: [16, 9, 10], computed: true }, { shape: [16, 1, 1] }, { shape: [] }] },
   { name: 'depthwise 3x3', base: 'Conv', x: [2, 6, 7, 9], w: [6, 1, 3, 3], attrs: conv(3, 1, 1, 6), bias: [6], kernel: 'depthwise',
     operands: [{ shape: [2, 6, 7, 9], computed: true }, { shape: [6, 1, 1] }, { shape: [1] }] },
   { name: 'depthwise, no bias', base: 'Conv', x: [2, 6, 7, 9], w: [6, 1, 3, 3], attrs: conv(3, 2, 1, 6), bias: null, kernel: 'depthwise',
