@@ -10,7 +10,9 @@
 //   Add/Sub                      E = E_a + E_b + u|y|          Mul   E = |a| E_b + |b| E_a + u|y|
 //   activation f (Lipschitz L)   E = L E_x + u|y| + T(1 + |y|) where T = 64u covers exp/tanh on a GPU
 //                                   (WGSL allows exp a few ULP; tanh inherits sinh/cosh) and 0 for piecewise-linear f
-//   BatchNormalization           E = s E_x + 4u (s|x - mean| + |B| + |y|), s = |scale| / sqrt(var + eps)
+//   BatchNormalization           E = s E_x + 4u (s|x| + s|mean| + |B| + |y|), s = |scale| / sqrt(var + eps)
+//                                   (covers (x - mean) s + B and the folded x a + (B - mean a), which rounds
+//                                   B - mean a and x a: near y = 0 these cancel, s|x - mean| alone is too small)
 //   MaxPool / layout ops         the op applied to E (max and copies are 1-Lipschitz in the max norm; Split,
 //                                   DepthToSpace, SpaceToDepth too)
 //   the #19 ops (Gelu, Erf, Softplus, Mish, Sin, Cos, Layer/Instance/GroupNormalization, Resize, Sum, Mean,
@@ -139,7 +141,7 @@ function nodeBound(node: Node, xs: (Tensor | null)[], es: (Tensor | null)[], y: 
     for (let i = 0; i < y.size; i++) {
       const c = Math.floor(i / inner) % C;
       const s = Math.abs(scale.data[c]!) / Math.sqrt(variance.data[c]! + eps);
-      out[i] = s * es[0]!.data[i]! + 4 * U * (s * Math.abs(x.data[i]! - mean.data[c]!) + Math.abs(bias.data[c]!) + Math.abs(y.data[i]!));
+      out[i] = s * es[0]!.data[i]! + 4 * U * (s * (Math.abs(x.data[i]!) + Math.abs(mean.data[c]!)) + Math.abs(bias.data[c]!) + Math.abs(y.data[i]!));
     }
     return f32(y.shape, out);
   }

@@ -11,8 +11,8 @@
 // Cost (see test/props/profile-fuzz.ts): on a CPU WebGPU adapter (lavapipe) most of a model's time was LLVM
 // optimizing each WGSL pipeline, for kernels that then run on a few hundred elements; so the campaign sets
 // GALLIVM_PERF=no_opt (lavapipe's LLVM without its optimization passes; --llvm-opt keeps them; results are
-// checked against the reference either way), opens one WebGPU device for all models, and skips same-graph
-// -O2 variants. --jobs J splits the models over J processes (model i to process i mod J).
+// checked against the reference either way), opens one WebGPU device for all models whose compiled pipelines
+// are shared by WGSL source (the -O2 variant reuses most of -O0's), and skips same-graph -O2 variants. --jobs J splits the models over J processes (model i to process i mod J).
 // It stops after --runs models or --minutes M, whichever comes first, and prints the summary; SIGINT/SIGTERM/
 // SIGHUP print it too (run it with `npx tsx`, not under npm, when a signal must reach it: npm may not wait).
 import fc from 'fast-check';
