@@ -1,4 +1,4 @@
-// `npx tsx bench/compile-scaling.ts [--rounds N] [--blocks 10,20,40,80]`: does getting a model ready grow
+// `npx tsx bench/compile-scaling.ts [--rounds N] [--blocks 10,20,40,80] [--no-winograd]`: does getting a model ready grow
 // linearly with its size? A synthetic chain of N blocks (Conv 3x3, 32 channels, BatchNormalization, Relu, and a
 // residual Add every second block; 1x32x28x28, built as ONNX by ./models.ts's builder) is loaded, optimized at
 // -O2 and compiled for the js backend in process (the phases of ./compile-time.ts), medians of N rounds after a
@@ -12,6 +12,7 @@ import { OnnxBuilder } from './models.ts';
 const arg = (name: string, def: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1]! : def; };
 const ROUNDS = Number(arg('--rounds', '5'));
 const SIZES = arg('--blocks', '10,20,40,80').split(',').map(Number);
+const NO_WINO = process.argv.includes('--no-winograd'); // compile the direct conv kernels only (no Winograd transforms)
 
 function chain(blocks: number): { bytes: Uint8Array; nodes: number } {
   const b = new OnnxBuilder(), C = 32;
@@ -31,7 +32,7 @@ const phases = (bytes: Uint8Array) => {
   const t1 = performance.now();
   optimize(g, { level: 2 });
   const t2 = performance.now();
-  compileProgram(g, { threads: 1 });
+  compileProgram(g, { threads: 1, winograd: !NO_WINO });
   const t3 = performance.now();
   return [t1 - t0, t2 - t1, t3 - t2, t3 - t0];
 };

@@ -1,4 +1,4 @@
-// `npx tsx bench/compile-time.ts [--rounds N] [--against <other layerc checkout>]`: how long layerc takes to
+// `npx tsx bench/compile-time.ts [--rounds N] [--against <other layerc checkout>] [--no-winograd]`: how long layerc takes to
 // get ResNet-18 (./models.ts, batch 1) ready to run in process, by phase: load (ONNX bytes -> IR), optimize
 // (-O2) and compile (js backend program: kernels, packed weights, wasm, memory plan), medians over N rounds;
 // then the CLI's start-up (`node bin/layerc.js --help`, median of N). With --against, the other checkout's
@@ -13,6 +13,7 @@ const HERE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, def: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1]! : def; };
 const ROUNDS = Number(arg('--rounds', '7'));
 const against = arg('--against', '');
+const NO_WINO = process.argv.includes('--no-winograd'); // compile the direct conv kernels only (no Winograd transforms)
 
 interface Tree { name: string; root: string; phases(bytes: Uint8Array): { loadMs: number; optimizeMs: number; compileMs: number } }
 
@@ -29,7 +30,7 @@ async function tree(root: string, name: string): Promise<Tree> {
       const t1 = performance.now();
       optimize(g, { level: 2 });
       const t2 = performance.now();
-      compileProgram(g, { threads: 1 });
+      compileProgram(g, { threads: 1, winograd: !NO_WINO });
       const t3 = performance.now();
       return { loadMs: t1 - t0, optimizeMs: t2 - t1, compileMs: t3 - t2 };
     },
