@@ -8,9 +8,10 @@ import { onJs } from './zoo-cases.ts';
 // Cases the js backend leaves to the reference interpreter: the Einsum node tests are float64 (the js kernels
 // are float32).
 // The shared compile path specializes small int64 inputs by value when shapes depend on them (as wgsl did), so
-// 14 cases that ran wholly on the reference now get kernels; two of them keep one node on the reference.
+// 14 cases that ran wholly on the reference now get kernels; one of them keeps one node on the reference
+// (a Split with zero-size parts now has its kernel too).
 const PINNED_FALLBACK = ['test_einsum_batch_diagonal', 'test_einsum_batch_matmul', 'test_einsum_inner_prod', 'test_einsum_sum', 'test_einsum_transpose',
-  'test_resize_tf_crop_and_resize', 'test_split_zero_size_splits'];
+  'test_resize_tf_crop_and_resize'];
 
 // The two node tests with bad expected data fail on every backend (test/onnx/node-tests-zoo.test.ts).
 const KNOWN_BAD_DATA = ['test_resize_downsample_scales_cubic_align_corners', 'test_resize_downsample_scales_linear_align_corners'];
