@@ -93,7 +93,8 @@ defineOp({
           const j = table[t0 + o];
           if (j < 0) continue;
           const v = x!.data[xb + j];
-          if (v > best[o] || (arg[o] < 0 && Number.isNaN(v))) { best[o] = v; arg[o] = j; }
+          // NaN propagates (as in PyTorch and wasm's f32x4.max): the first NaN tap wins and stays.
+          if (v > best[o] || (v !== v && best[o] === best[o])) { best[o] = v; arg[o] = j; }
         }
       }
       y.data.set(best, nc * O);

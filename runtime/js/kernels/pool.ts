@@ -104,7 +104,7 @@ export const poolKernel: KernelFactory = (node, opts) => {
 /**
  * MaxPool / AveragePool over 3 or more spatial axes: the JS loops above with one loop per axis (output
  * positions, then window taps; a tap outside the padded input is skipped, one inside the padding counts for
- * count_include_pad only). A NaN wins only as the window's first tap inside the input (the reference's rule).
+ * count_include_pad only). A NaN anywhere in the window gives NaN (the reference's rule).
  * `geo[d]` = [pad begin, pad end] of spatial axis d.
  */
 function poolNd(node: Node, x: number[], y: number[], kernel: number[], win: { strides: number[]; dilations: number[] }, geo: number[][]): KernelBuild {
@@ -126,7 +126,7 @@ function poolNd(node: Node, x: number[], y: number[], kernel: number[], win: { s
         let s = ${max ? '-Infinity' : '0'}, cnt = 0, cntp = 0;
         ${taps}
           cntp++;
-          if (${inside}) { const v = F[xp + ${idx('i', X)}]; ${max ? 'if (v > s || (cnt === 0 && v !== v)) s = v;' : 's += v;'} cnt++; }
+          if (${inside}) { const v = F[xp + ${idx('i', X)}]; ${max ? 'if (v > s || v !== v) s = v;' : 's += v;'} cnt++; }
         ${'}'.repeat(n)}
         F[yp + ${idx('o', O)}] = ${max ? 's' : `s / ${node.attrs.count_include_pad ? 'cntp' : 'cnt'}`};
       }
