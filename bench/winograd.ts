@@ -4,11 +4,11 @@
 // GFLOP/s of the convs and matrix products (nominal direct FLOPs: a Winograd conv is credited with the
 // multiplies it avoids), the ratios to layerc, and the load average (state it with any figure).
 //   node --import tsx bench/winograd.ts [--models resnet18,squeezenet1_1] [--rounds 15]
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mobilenetV2, resnet18 } from './models.ts';
+import { arg, median, modelPath } from './round-robin.ts';
 import { graphFlops } from './flops.ts';
 import { loadModel } from '../src/frontend/load.ts';
 import { fixInputShapes, randomFeeds } from '../src/cli/bench.ts';
@@ -16,18 +16,7 @@ import { loadOptimizer } from '../src/cli/level.ts';
 import { compileFor } from '../src/compile-for.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const arg = (k: string, d: string) => { const i = process.argv.indexOf(`--${k}`); return i >= 0 ? process.argv[i + 1]! : d; };
 const ROUNDS = Number(arg('rounds', '15'));
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
-
-function modelPath(name: string): string {
-  const own: Record<string, () => Uint8Array> = { resnet18, mobilenetv2: mobilenetV2 };
-  if (!own[name]) return join(HERE, '..', '..', 'shared', 'fixtures', 'models', name, 'model.onnx');
-  mkdirSync(join(HERE, '.models'), { recursive: true });
-  const p = join(HERE, '.models', `${name}.onnx`);
-  if (!existsSync(p)) writeFileSync(p, own[name]!());
-  return p;
-}
 
 type Run = () => Promise<unknown>;
 
