@@ -3,11 +3,10 @@
 // residual Add every second block; 1x32x28x28, built as ONNX by ./models.ts's builder) is loaded, optimized at
 // -O2 and compiled for the js backend in process (the phases of ./compile-time.ts), medians of N rounds after a
 // warm-up; printed per phase in ms and in µs per ONNX node. Flat µs per node = linear.
-import './../src/ops/index.ts';
-import { importOnnx } from '../src/frontend/onnx.ts';
-import { optimize } from '../passes/index.ts';
-import { compileProgram } from '../runtime/js/index.ts';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { OnnxBuilder } from './models.ts';
+import { phaseTimer } from './phases.ts';
 
 const arg = (name: string, def: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1]! : def; };
 const ROUNDS = Number(arg('--rounds', '5'));
@@ -26,15 +25,10 @@ function chain(blocks: number): { bytes: Uint8Array; nodes: number } {
 }
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, c) => a - c); return s[Math.floor(s.length / 2)]!; };
+const timePhases = await phaseTimer(resolve(dirname(fileURLToPath(import.meta.url)), '..'), { winograd: !NO_WINO });
 const phases = (bytes: Uint8Array) => {
-  const t0 = performance.now();
-  const g = importOnnx(bytes);
-  const t1 = performance.now();
-  optimize(g, { level: 2 });
-  const t2 = performance.now();
-  compileProgram(g, { threads: 1, winograd: !NO_WINO });
-  const t3 = performance.now();
-  return [t1 - t0, t2 - t1, t3 - t2, t3 - t0];
+  const { loadMs, optimizeMs, compileMs } = timePhases(bytes);
+  return [loadMs, optimizeMs, compileMs, loadMs + optimizeMs + compileMs];
 };
 
 const models = SIZES.map((n) => ({ n, ...chain(n) }));

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resnet18 } from './models.ts';
+import { phaseTimer, type Phases } from './phases.ts';
 
 const HERE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, def: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1]! : def; };
@@ -15,26 +16,10 @@ const ROUNDS = Number(arg('--rounds', '7'));
 const against = arg('--against', '');
 const NO_WINO = process.argv.includes('--no-winograd'); // compile the direct conv kernels only (no Winograd transforms)
 
-interface Tree { name: string; root: string; phases(bytes: Uint8Array): { loadMs: number; optimizeMs: number; compileMs: number } }
+interface Tree { name: string; root: string; phases(bytes: Uint8Array): Phases }
 
 async function tree(root: string, name: string): Promise<Tree> {
-  await import(join(root, 'src/ops/index.ts'));
-  const { importOnnx } = await import(join(root, 'src/frontend/onnx.ts'));
-  const { optimize } = await import(join(root, 'passes/index.ts'));
-  const { compileProgram } = await import(join(root, 'runtime/js/index.ts'));
-  return {
-    name, root,
-    phases(bytes) {
-      const t0 = performance.now();
-      const g = importOnnx(bytes);
-      const t1 = performance.now();
-      optimize(g, { level: 2 });
-      const t2 = performance.now();
-      compileProgram(g, { threads: 1, winograd: !NO_WINO });
-      const t3 = performance.now();
-      return { loadMs: t1 - t0, optimizeMs: t2 - t1, compileMs: t3 - t2 };
-    },
-  };
+  return { name, root, phases: await phaseTimer(root, { winograd: !NO_WINO }) };
 }
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
