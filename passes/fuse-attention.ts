@@ -24,7 +24,7 @@
 import type { Dim, Graph, Node, Value } from '../src/ir/graph.ts';
 import { ATTENTION, keepsLastAxis } from '../src/ops/attention.ts';
 import type { Pass } from './pass.ts';
-import { decline, rewrite, rule, type Rule } from './rewrite-engine.ts';
+import { decline, rulePass, rule, type Rule } from './rewrite-engine.ts';
 import { isF32Const, nums, single } from './affine-chain.ts';
 
 const std = (n: Node | null | undefined, op: string): n is Node => !!n && !n.domain && n.op === op;
@@ -181,14 +181,6 @@ export const ATTENTION_RULES: readonly Rule[] = [
   }),
 ];
 
-export const fuseAttention: Pass = {
-  name: 'fuse-attention',
-  summary: 'MatMul -> scale -> mask Add -> Softmax -> MatMul (scaled dot-product attention) -> one ai.layerc::Attention node',
-  run(g, ctx) {
-    const r = rewrite(g, ATTENTION_RULES);
-    for (const [what, n] of Object.entries(r.counts)) ctx.count(what, n);
-    for (const d of r.declined) ctx.skip(d.declined);
-    ctx.fired(r.fired);
-    return r.changed;
-  },
-};
+export const fuseAttention: Pass = rulePass('fuse-attention',
+  'MatMul -> scale -> mask Add -> Softmax -> MatMul (scaled dot-product attention) -> one ai.layerc::Attention node',
+  ATTENTION_RULES);

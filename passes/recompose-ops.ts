@@ -8,20 +8,12 @@
 // pattern without its scale and bias. Each fusion is counted for --report; a pattern a guard refused is reported
 // as skipped with its reason.
 import type { Pass } from './pass.ts';
-import { rewrite, type Rule } from './rewrite-engine.ts';
+import { rulePass, type Rule } from './rewrite-engine.ts';
 import { layerNormRule } from './recompose-layernorm.ts';
 import { geluRules } from './recompose-gelu.ts';
 
 export const RECOMPOSE_RULES: readonly Rule[] = [layerNormRule, ...geluRules];
 
-export const recomposeOps: Pass = {
-  name: 'recompose-ops',
-  summary: 'decomposed LayerNorm -> LayerNormalization, Erf/Tanh GELU -> Gelu (the subgraphs of opset < 17 / < 20 exports)',
-  run(g, ctx) {
-    const r = rewrite(g, RECOMPOSE_RULES);
-    for (const [what, n] of Object.entries(r.counts)) ctx.count(what, n);
-    for (const d of r.declined) ctx.skip(d.declined);
-    ctx.fired(r.fired);
-    return r.changed;
-  },
-};
+export const recomposeOps: Pass = rulePass('recompose-ops',
+  'decomposed LayerNorm -> LayerNormalization, Erf/Tanh GELU -> Gelu (the subgraphs of opset < 17 / < 20 exports)',
+  RECOMPOSE_RULES);

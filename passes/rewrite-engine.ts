@@ -9,6 +9,7 @@
 // { changed, fired: rule -> count, declined }; passes report `fired` as "rules fired" (layerc optimize --report).
 import type { Graph, Node } from '../src/ir/graph.ts';
 import { Rewriter } from './rewriter.ts';
+import type { Pass } from './pass.ts';
 
 /** A refusal: the pattern matched but a guard said no; `nodes` are the nodes the reason is about. */
 export interface Decline { declined: string; nodes: readonly Node[] }
@@ -69,4 +70,21 @@ export function rewrite(g: Graph, rules: readonly Rule[], maxIterations = 8): Re
     changed = true;
   }
   return { changed, fired, counts, declined, iterations };
+}
+
+/**
+ * A pass that is only a rule table: runs `rewrite` and reports to --report what each rule counted, the near misses
+ * it declined (with their reasons) and which rules fired.
+ */
+export function rulePass(name: string, summary: string, rules: readonly Rule[]): Pass {
+  return {
+    name, summary,
+    run(g, ctx) {
+      const r = rewrite(g, rules);
+      for (const [what, n] of Object.entries(r.counts)) ctx.count(what, n);
+      for (const d of r.declined) ctx.skip(d.declined);
+      ctx.fired(r.fired);
+      return r.changed;
+    },
+  };
 }
