@@ -25,16 +25,16 @@ function chain(blocks: number): { bytes: Uint8Array; nodes: number } {
 }
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, c) => a - c); return s[Math.floor(s.length / 2)]!; };
-const timePhases = await phaseTimer(resolve(dirname(fileURLToPath(import.meta.url)), '..'), { winograd: !NO_WINO });
-const phases = (bytes: Uint8Array) => {
-  const { loadMs, optimizeMs, compileMs } = timePhases(bytes);
+const timePhases = await phaseTimer(resolve(dirname(fileURLToPath(import.meta.url)), '..'));
+const phases = async (bytes: Uint8Array) => {
+  const { loadMs, optimizeMs, compileMs } = await timePhases(bytes, { winograd: !NO_WINO });
   return [loadMs, optimizeMs, compileMs, loadMs + optimizeMs + compileMs];
 };
 
 const models = SIZES.map((n) => ({ n, ...chain(n) }));
-for (const m of models) phases(m.bytes); // warm-up (JIT)
+for (const m of models) await phases(m.bytes); // warm-up (JIT)
 const rows = new Map(models.map((m) => [m.n, [[], [], [], []] as number[][]]));
-for (let r = 0; r < ROUNDS; r++) for (const m of models) phases(m.bytes).forEach((t, i) => rows.get(m.n)![i]!.push(t));
+for (let r = 0; r < ROUNDS; r++) for (const m of models) (await phases(m.bytes)).forEach((t, i) => rows.get(m.n)![i]!.push(t));
 console.log(`conv-block chain, -O2, js backend, in process; medians of ${ROUNDS} rounds (${new Date().toISOString()})`);
 console.log('blocks\tnodes\tload ms\toptimize ms\tcompile ms\ttotal ms\tµs/node load\toptimize\tcompile\ttotal');
 for (const m of models) {

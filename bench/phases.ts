@@ -1,23 +1,32 @@
-// The three phases of getting an ONNX model ready to run on the js backend in process, timed one by one: load
-// (bytes -> IR), optimize (-O2) and compile (kernels, packed weights, wasm, memory plan). `root` is a layerc
-// checkout, so compile-time.ts can time another tree's phases beside this one's in the same process.
+// The phases of getting an ONNX model ready to run on the js backend in process, timed one by one: load
+// (bytes -> IR), optimize (-O2), compile (the library's compileFor: lowering, kernels, packed and transformed
+// weights, wasm, memory plan, instantiation: the model is ready to run, as onnxruntime's session creation with
+// its weight prepacking) and the first run (one inference on random input). `root` is a layerc checkout, so
+// compile-time.ts can time another tree's phases beside this one's in the same process.
 import { join } from 'node:path';
 
-export interface Phases { loadMs: number; optimizeMs: number; compileMs: number }
+export interface Phases { loadMs: number; optimizeMs: number; compileMs: number; firstRunMs: number }
 
-export async function phaseTimer(root: string, opts: { winograd: boolean }): Promise<(bytes: Uint8Array) => Phases> {
+export async function phaseTimer(root: string): Promise<(bytes: Uint8Array, opts: { winograd: boolean }) => Promise<Phases>> {
   await import(join(root, 'src/ops/index.ts'));
   const { importOnnx } = await import(join(root, 'src/frontend/onnx.ts'));
   const { optimize } = await import(join(root, 'passes/index.ts'));
-  const { compileProgram } = await import(join(root, 'runtime/js/index.ts'));
-  return (bytes) => {
+  const { compileFor } = await import(join(root, 'src/compile-for.ts'));
+  const { Tensor } = await import(join(root, 'src/ir/tensor.ts'));
+  return async (bytes, opts) => {
     const t0 = performance.now();
     const g = importOnnx(bytes);
     const t1 = performance.now();
     optimize(g, { level: 2 });
     const t2 = performance.now();
-    compileProgram(g, { threads: 1, winograd: opts.winograd });
+    const model = await compileFor('js', g, { threads: 1, winograd: opts.winograd });
     const t3 = performance.now();
-    return { loadMs: t1 - t0, optimizeMs: t2 - t1, compileMs: t3 - t2 };
+    const x = g.inputs[0]!, shape = x.type.shape as number[];
+    const feed = Tensor.zeros('float32', shape);
+    for (let i = 0; i < feed.size; i++) feed.data[i] = Math.sin(i);
+    await model.run({ [x.name]: feed });
+    const t4 = performance.now();
+    await model.dispose();
+    return { loadMs: t1 - t0, optimizeMs: t2 - t1, compileMs: t3 - t2, firstRunMs: t4 - t3 };
   };
 }
