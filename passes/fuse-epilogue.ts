@@ -8,6 +8,8 @@
 //   P -> Clip(lo, hi) with constant (or absent) bounds (Relu6 = Clip(0, 6))  =>  epilogue += act Clip{min,max}
 //   P -> Add(·, r)   r an operand the target takes (scalar, per channel, per column, full)  =>  epilogue += add r
 //   P -> Mul(·, k)   k a constant operand the target takes                                =>  epilogue += mul k
+//   P -> LayerNormalization(axis = -1) with constant Scale (B) of one value per row element, P a base the target
+//        lists in `rowwise` (its kernel finishes whole rows), at most one per node  =>  epilogue += layernorm
 // Each step's input must have exactly one user and not be a graph output; the result is float32 and keeps the
 // output shape (no broadcast that grows it). What fuses is the target's, not the pass's: the caller gives the
 // backend's FusionCapabilities (bases, operand kinds per base, activations; each backend exports its own) to
@@ -60,6 +62,21 @@ function stepFor(u: Node, x: Value, out: Dim[], base: BaseOp, caps: FusionCapabi
   return { step: { kind, input: -1 }, operand: other };
 }
 
+/**
+ * The row-wise step for u = LayerNormalization over the last axis of x (Scale and the optional B constants with one
+ * value per row element, only the Y output), under a target whose `base` kernel finishes rows (caps.rowwise); one
+ * per epilogue. Null when u is not one.
+ */
+function layerNormFor(u: Node, x: Value, out: Dim[], f: Pending, caps: FusionCapabilities): { scale: Value; bias: Value | null; epsilon: number } | null {
+  if (u.domain || u.op !== 'LayerNormalization' || !caps.rowwise.includes(f.base) || f.epilogue.some((s) => s.kind === 'layernorm')) return null;
+  const [input, scale, bias] = u.inputs;
+  const n = out.at(-1), axis = Number(u.attrs.axis ?? -1);
+  if (input !== x || u.outputs.length !== 1 || u.outputs[0]!.type.dtype !== 'float32' || typeof n !== 'number' || (axis !== -1 && axis !== out.length - 1)) return null;
+  const perRow = (v: Value | null | undefined) => !!v?.const && v.type.dtype === 'float32' && v.const.size === n;
+  if (!perRow(scale) || (bias && !perRow(bias))) return null;
+  return { scale: scale!, bias: bias ?? null, epsilon: Number(u.attrs.epsilon ?? 1e-5) };
+}
+
 interface Fusion { p: Node; f: Pending; chain: Node[] }
 
 /** The longest chain of steps after `p` (pure: reads the graph only), or why p's output cannot start one. */
@@ -68,19 +85,21 @@ function matchChain(p: Node, g: Graph, caps: FusionCapabilities): Fusion | Decli
   const out = p.outputs[0]!.type;
   if (!f || out.dtype !== 'float32' || !out.shape || p.outputs.length !== 1) return null;
   const first = p.outputs[0]!;
-  if ((first.users.length > 1 || g.outputs.includes(first)) && first.users.some((u) => ACTIVATIONS[u.op] || u.op === 'Gelu' || operandStepOf(u.op))) {
+  if ((first.users.length > 1 || g.outputs.includes(first)) && first.users.some((u) => ACTIVATIONS[u.op] || u.op === 'Gelu' || u.op === 'LayerNormalization' || operandStepOf(u.op))) {
     return decline(`${p.op} output has other consumers or is a graph output`, [p]);
   }
   const chain: Node[] = [];
   let cur = first;
   for (;;) {
     const u = cur.users.length === 1 && !g.outputs.includes(cur) ? cur.users[0]! : null;
-    const st = u && stepFor(u, cur, out.shape, f.base, caps);
-    if (!u || !st) break;
-    if (st.operand) {
-      f.inputs.push(st.operand);
-      f.epilogue.push({ kind: st.step.kind as OperandStepKind, input: f.inputs.length - 1 });
-    } else f.epilogue.push(st.step);
+    if (!u) break;
+    const ln = layerNormFor(u, cur, out.shape, f, caps);
+    const st = ln ? null : stepFor(u, cur, out.shape, f.base, caps);
+    const at = (v: Value) => f.inputs.push(v) - 1;
+    if (ln) f.epilogue.push({ kind: 'layernorm', scale: at(ln.scale), bias: ln.bias && at(ln.bias), epsilon: ln.epsilon });
+    else if (st?.operand) f.epilogue.push({ kind: st.step.kind as OperandStepKind, input: at(st.operand) });
+    else if (st) f.epilogue.push(st.step);
+    else break;
     chain.push(u);
     cur = u.outputs[0]!;
   }
@@ -97,6 +116,8 @@ function applyFusion({ p, f, chain }: Fusion, rw: Rewriter, count: (what: string
   rw.remove(p);
   count(`${f.base} fused with its epilogue`);
   count('epilogue steps', chain.length);
+  const norms = chain.filter((n) => n.op === 'LayerNormalization').length;
+  if (norms) count('LayerNorm epilogues', norms);
 }
 
 /**
@@ -116,7 +137,7 @@ export function epilogueRules(caps: FusionCapabilities): Rule[] {
 export function fuseEpilogueFor(caps: FusionCapabilities): Pass {
   return {
     name: 'fuse-epilogue',
-    summary: 'Conv/Gemm/MatMul followed by bias/residual Add, per-channel Mul and activations -> one ai.layerc::Fused node',
+    summary: 'Conv/Gemm/MatMul followed by bias/residual Add, per-channel Mul, activations and (Gemm/MatMul) LayerNorm -> one ai.layerc::Fused node',
     options: { 'conv-transpose': { default: false, doc: 'also fuse into ConvTranspose (for a target whose capabilities do not list it; js and wgsl do)' } },
     run(g, ctx) {
       const target: FusionCapabilities = ctx.options['conv-transpose'] === true && !caps.bases.ConvTranspose

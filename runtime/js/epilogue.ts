@@ -79,6 +79,9 @@ export function splitEpilogue(node: Node, steps: EpilogueStep[], out: number[], 
         return true;
       },
       gelu: (a) => { inTail = true; res.tail.push({ step: a }); return true; }, // no SIMD form: erf in the JS tail
+      // Row-wise: the tail pass runs after the kernel has finished every row; its rows are whole last-axis rows
+      // only when the columns are exactly the last axis (a gemm; a conv's columns are a whole plane: decline).
+      layernorm: (a) => { inTail = true; res.tail.push({ step: a }); return rowAxis === out.length - 2; },
       add: (o) => operand(o),
       mul: (o) => operand(o),
     });
@@ -95,29 +98,47 @@ export function operandSteps(steps: SimdStep[]): { kind: OperandStepKind; per: P
 /**
  * JS for the tail pass over an output laid out as `rows` rows of `cols` (row r = rowBase + r, the row's
  * channel is (row % channels) for row operands), for rows [lo, hi). `yAt`/operand addresses are float
- * indices given as JS expressions.
+ * indices given as JS expressions. Elementwise steps run in one loop over the row; a layernorm step (only where
+ * the row is the output's last axis: splitEpilogue) first takes the row's mean and biased variance in float64,
+ * two passes as the LayerNormalization kernel (./kernels/row-norms.ts), then starts the next loop from
+ * (v - mean) * invStd * scale[c] (+ bias[c]).
  */
 export function tailPassJs(tail: SplitEpilogue['tail'], o: { y: string; cols: number; channels: number; operand: (input: number) => string }): string {
   if (!tail.length) return '';
-  const body: string[] = [];
+  // One loop per run of elementwise steps: `start` is v's first value, `stats` what the row needs before it.
+  const loops: { start: string; body: string[]; stats?: string }[] = [{ start: `F[${o.y} + i]`, body: [] }];
   for (const { step, per } of tail) {
-    body.push(onStep(step, {
+    const body = loops.at(-1)!.body;
+    onStep<void>(step, {
       act: (st) => {
         const a = ACTIVATIONS[st.name]!;
         const p = Object.fromEntries(Object.entries({ ...a.params, ...st.params }).map(([k, v]) => [k, lit(v)]));
-        return `v = ${a.js('v', p)};`;
+        body.push(`v = ${a.js('v', p)};`);
       },
-      gelu: (st) => `v = ${geluJsExpr('v', st.approximate)};`,
-      add: (st) => JS_STEP.add(`F[${JS_OPERAND_AT[per!](o.operand(st.input))}]`),
-      mul: (st) => JS_STEP.mul(`F[${JS_OPERAND_AT[per!](o.operand(st.input))}]`),
-    }));
+      gelu: (st) => { body.push(`v = ${geluJsExpr('v', st.approximate)};`); },
+      add: (st) => { body.push(JS_STEP.add(`F[${JS_OPERAND_AT[per!](o.operand(st.input))}]`)); },
+      mul: (st) => { body.push(JS_STEP.mul(`F[${JS_OPERAND_AT[per!](o.operand(st.input))}]`)); },
+      layernorm: (st) => {
+        const bias = st.bias === null ? '' : ` + F[${o.operand(st.bias)} + c]`;
+        loops.push({ start: `(F[${o.y} + i] - lnMean) * lnInv * F[${o.operand(st.scale)} + c]${bias}`, body: [],
+          stats: `let lnSum = 0;
+    for (let i = r * ${o.cols}, e = i + ${o.cols}; i < e; i++) lnSum += F[${o.y} + i];
+    const lnMean = lnSum / ${o.cols};
+    let lnSq = 0;
+    for (let i = r * ${o.cols}, e = i + ${o.cols}; i < e; i++) { const d = F[${o.y} + i] - lnMean; lnSq += d * d; }
+    const lnInv = 1 / Math.sqrt(lnSq / ${o.cols} + ${lit(st.epsilon)});` });
+      },
+    });
   }
+  const loop = (l: typeof loops[number]) => `${l.stats ?? ''}
+    for (let c = 0, i = r * ${o.cols}; c < ${o.cols}; c++, i++) {
+      let v = ${l.start};
+      ${l.body.join('\n      ')}
+      F[${o.y} + i] = v;
+    }`;
+  // A loop with nothing to do (no step before the layernorm) is left out.
   return `for (let r = lo; r < hi; r++) {
     const ch = r % ${o.channels};
-    for (let c = 0, i = r * ${o.cols}; c < ${o.cols}; c++, i++) {
-      let v = F[${o.y} + i];
-      ${body.join('\n      ')}
-      F[${o.y} + i] = v;
-    }
+    ${loops.filter((l, k) => k > 0 || l.body.length).map(loop).join('\n    ')}
   }`;
 }

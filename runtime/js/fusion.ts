@@ -14,4 +14,6 @@ export const JS_FUSION: FusionCapabilities = {
     MatMul: ['scalar', 'full', 'column', 'row'],
   },
   activations: [...Object.keys(ACTIVATIONS), GELU_ACTIVATION],
+  // The gemm kernel's JS tail pass runs after every row is finished (./epilogue.ts): the layernorm step is there.
+  rowwise: ['Gemm', 'MatMul'],
 };

@@ -5,12 +5,12 @@
 // values (exact in f32 for the small integers ONNX tests use): copies, Transpose, Concat, Pad, MaxPool, Clip.
 import type { Node, Value } from '../../src/ir/graph.ts';
 import { fusedAttrs } from '../../src/ops/fused.ts';
-import { fusedView, isBaseOp, type BaseOp, type EpilogueStep } from '../../src/ops/fused-contract.ts';
+import { fusedView, isBaseOp, stepInputs, type BaseOp, type EpilogueStep } from '../../src/ops/fused-contract.ts';
 import { readWindowAttrs, axisGeometry } from '../../src/ops/window.ts';
 import { convTransposeGeometry } from '../../src/ops/conv.ts';
 import { fullPads } from '../../src/ops/pad.ts';
 import { RAISE, normAxes } from '../../src/ops/dims.ts';
-import type { Operand } from './epilogue.ts';
+import { emitRowEpilogue, splitAtRow, type Operand } from './epilogue.ts';
 import { prod, shapeOf, unsupported, type BindRef, type EmitOptions, type Emitter, type Kernel } from './emit-util.ts';
 import { emitBinary, emitClip, emitUnary, isBinary, isUnary } from './kernels/elementwise.ts';
 import { emitConv } from './kernels/conv.ts';
@@ -35,7 +35,7 @@ const constNumbers = (n: Node, v: Value | null | undefined, what: string): numbe
 
 /** Operands after the base inputs: epilogue steps name them by input index. */
 function epilogueOperands(n: Node, first: number, epilogue: EpilogueStep[]): Operand[] {
-  const used = new Set(epilogue.flatMap((s) => (s.kind === 'act' || s.kind === 'gelu' ? [] : [s.input])));
+  const used = new Set(epilogue.flatMap(stepInputs));
   return n.inputs.map((v, k) => ({ v, k })).filter(({ v, k }) => k >= first && v && used.has(k)).map(({ v, k }) => ({ input: k, index: shapeOf(n, v) }));
 }
 
@@ -79,6 +79,19 @@ const FUSED_KERNELS: Record<BaseOp, (n: Node, attrs: Record<string, unknown>, ba
   Gemm: (n, a, k, e, o) => matmulKernel(n, a, 'Gemm', k, e, o),
   MatMul: (n, a, k, e, o) => matmulKernel(n, a, 'MatMul', k, e, o),
 };
+
+/** A Gemm/MatMul whose epilogue has the row-wise layernorm step: the base kernel with the steps before it, then
+ *  the row dispatch (./epilogue.ts emitRowEpilogue) in place on the finished output. */
+function rowEpilogueKernels(n: Node, base: BaseOp, attrs: Record<string, unknown>, baseInputs: number, row: NonNullable<ReturnType<typeof splitAtRow>>, o: EmitOptions): Kernel[] {
+  if (base !== 'Gemm' && base !== 'MatMul') throw unsupported(n, `a layernorm epilogue step after ${base} (rows are not the last axis)`);
+  const first = FUSED_KERNELS[base](n, attrs, baseInputs, row.before, o);
+  const y = shapeOf(n, n.outputs[0]), len = y.at(-1)!;
+  if (len === 0) return [first];
+  const ops = epilogueOperands(n, baseInputs, row.after);
+  const { scale, bias } = row.norm;
+  const k = emitRowEpilogue(prod(y) / len, len, row.norm, row.after, ops, y);
+  return [first, { ...k, bind: [n.inputs[scale]!, ...(bias === null ? [] : [n.inputs[bias]!]), ...ops.map((p) => n.inputs[p.input]!), n.outputs[0]!] }];
+}
 
 function poolKernel(n: Node, attrs: Record<string, unknown>): Kernel[] {
   const x = shapeOf(n, n.inputs[0]), y = shapeOf(n, n.outputs[0]);
@@ -150,7 +163,9 @@ const EMITTERS: Record<string, Emitter> = {
   Fused: (n, o) => {
     const f = fusedAttrs(n.attrs);
     if (!isBaseOp(f.base)) throw unsupported(n, `Fused base ${f.base}`);
-    return [FUSED_KERNELS[f.base](n, f.base_attrs as Record<string, unknown>, f.base_inputs, f.epilogue, o)];
+    const row = splitAtRow(f.epilogue);
+    if (!row) return [FUSED_KERNELS[f.base](n, f.base_attrs as Record<string, unknown>, f.base_inputs, f.epilogue, o)];
+    return rowEpilogueKernels(n, f.base, f.base_attrs as Record<string, unknown>, f.base_inputs, row, o);
   },
   MaxPool: (n) => poolKernel(n, n.attrs),
   AveragePool: (n) => poolKernel(n, n.attrs),

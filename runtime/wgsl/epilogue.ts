@@ -3,9 +3,12 @@
 // the pipeline cache (keyed by source) separates different parameter values.
 // Operands bind after the kernel's own inputs as e0, e1, ...: a per-channel vector (a Conv/Gemm bias,
 // indexed by the channel variable) or a tensor broadcast (numpy rules) to the output shape.
+// The row-wise layernorm step cannot run per element inside a tiled kernel (a thread holds one element of a row):
+// splitAtRow cuts the epilogue there, the base kernel runs the steps before it, and emitRowEpilogue's second
+// dispatch (one thread per row of the finished output, in place) runs the layernorm and the steps after it.
 import { ACTIVATIONS, floatLiteral } from '../../src/ops/activations.ts';
-import { onStep, type EpilogueStep, type OperandStepKind } from '../../src/ops/fused-contract.ts';
-import { broadcastIndex, type Binding } from './shader.ts';
+import { onStep, type EpilogueStep, type LayerNormStep, type OperandStepKind } from '../../src/ops/fused-contract.ts';
+import { broadcastIndex, declareBindings, dispatchSize, mainStart, type Binding } from './shader.ts';
 
 export interface Operand {
   /** The node input this operand is (epilogue steps name inputs by index). */
@@ -56,5 +59,38 @@ export function emitEpilogue(steps: readonly EpilogueStep[], ops: readonly Opera
       return `value = ${a.wgsl('value', 'f32', p)};`;
     },
     gelu: (o) => WGSL_GELU[o.approximate](),
+    layernorm: () => { throw new Error('WGSL epilogue: a layernorm step runs in emitRowEpilogue (splitAtRow)'); },
   })).join('\n');
+}
+
+/** The epilogue cut at its row-wise step: the steps before it, the step, the steps after it (null: none). */
+export function splitAtRow(steps: readonly EpilogueStep[]): { before: EpilogueStep[]; norm: LayerNormStep; after: EpilogueStep[] } | null {
+  const k = steps.findIndex((s) => s.kind === 'layernorm');
+  return k < 0 ? null : { before: steps.slice(0, k), norm: steps[k] as LayerNormStep, after: steps.slice(k + 1) };
+}
+
+/**
+ * The dispatch that finishes a row-wise epilogue in place on y ([rows, len], the last axis a row): per row the mean
+ * and biased variance (two passes, as the LayerNormalization kernel), then value = (y - mean) * inv * g[i] (+ b[i])
+ * and the `after` steps on it. Binds g, b (when present), the after-operands e0..., then y.
+ */
+export function emitRowEpilogue(rows: number, len: number, norm: LayerNormStep, after: readonly EpilogueStep[], ops: readonly Operand[], out: readonly number[]): { code: string; wg: [number, number] } {
+  const bias = norm.bias !== null;
+  const binds: Binding[] = [{ name: 'g', access: 'read' }, ...(bias ? [{ name: 'b', access: 'read' as const }] : []), ...operandBindings(ops), { name: 'y', access: 'read_write' }];
+  const code = `${declareBindings(binds)}
+${mainStart(rows)}  let base = gid * ${len}u;
+  var sum = 0.0;
+  for (var i = 0u; i < ${len}u + rt0; i++) { sum += y[base + i]; }
+  let mean = sum / ${floatLiteral(len)};
+  var sq = 0.0;
+  for (var i = 0u; i < ${len}u + rt0; i++) { let d = y[base + i] - mean; sq += d * d; }
+  let inv = 1.0 / sqrt(sq / ${floatLiteral(len)} + ${floatLiteral(norm.epsilon)});
+  for (var i = 0u; i < ${len}u + rt0; i++) {
+    var value = (y[base + i] - mean) * inv * g[i]${bias ? ' + b[i]' : ''};
+${emitEpilogue(after, ops, 'base + i', 'base + i', out)}
+    y[base + i] = value;
+  }
+}
+`;
+  return { code, wg: dispatchSize(rows) };
 }

@@ -8,4 +8,6 @@ import { GELU_ACTIVATION, OPERAND_KINDS, type FusionCapabilities } from '../../s
 export const WGSL_FUSION: FusionCapabilities = {
   bases: { Conv: OPERAND_KINDS, ConvTranspose: OPERAND_KINDS, Gemm: OPERAND_KINDS, MatMul: OPERAND_KINDS },
   activations: [...Object.keys(ACTIVATIONS), GELU_ACTIVATION],
+  // The matmul kernels' output rows are the last axis: a second dispatch finishes them (./epilogue.ts emitRowEpilogue).
+  rowwise: ['Gemm', 'MatMul'],
 };

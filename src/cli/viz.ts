@@ -38,6 +38,7 @@ function boxOf(n: Node, id: string): Box {
       gelu: (st) => `act Gelu${st.approximate === 'tanh' ? ' (tanh)' : ''}`,
       add: (st) => `${STEP_KINDS.add.label} ${operand(st.input)}`,
       mul: (st) => `${STEP_KINDS.mul.label} ${operand(st.input)}`,
+      layernorm: (st) => `LayerNorm (last axis) × ${operand(st.scale)}${st.bias === null ? '' : ` + ${operand(st.bias)}`}`,
     })), foot];
   } else lines = [`${n.op}${summary(n.attrs)}`, foot];
   const kind = lines[0] === 'Fused' ? 'fused' : 'node';

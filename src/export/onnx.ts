@@ -89,6 +89,10 @@ function unfuse(n: Node, fresh: (b: string) => string, extra: onnx.onnx.ITensorP
         }
       },
       gelu: (st) => { out.push(...geluNodes(cur, dst, n.outputs[0]!.type.dtype, st.approximate, nm, fresh, extra)); },
+      layernorm: (st) => {
+        const ins = [cur, nameOf(n.inputs[st.scale]), ...(st.bias === null ? [] : [nameOf(n.inputs[st.bias])])];
+        out.push(nodeProto('LayerNormalization', nm, ins, [dst], { axis: -1, epsilon: st.epsilon }));
+      },
     });
     cur = dst;
   });

@@ -21,4 +21,4 @@ export interface BackendCapabilities {
 }
 
 /** The reference interpreter: no lowering. */
-export const REFERENCE_CAPABILITIES: BackendCapabilities = { kernels: false, fusion: { bases: {}, activations: [] }, elementwiseChains: null, attention: false };
+export const REFERENCE_CAPABILITIES: BackendCapabilities = { kernels: false, fusion: { bases: {}, activations: [], rowwise: [] }, elementwiseChains: null, attention: false };

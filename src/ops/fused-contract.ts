@@ -4,7 +4,8 @@
 //   BASE_OPS      the base ops and their optional bias input (Conv/ConvTranspose B, Gemm C; MatMul has none);
 //   STEP_KINDS    the epilogue step kinds with their reference semantics, ONNX op and picture label;
 //   OperandKind   how an epilogue operand broadcasts onto the output (classifyOperand);
-//   FusionCapabilities  what a backend runs fused (bases, operand kinds per base, activations): each backend
+//   FusionCapabilities  what a backend runs fused (bases, operand kinds per base, activations, the bases that
+//                 take the row-wise layernorm step): each backend
 //                 exports one as a plain object; the caller hands it to the fusion pass.
 // A Fused node is a base op whose inputs come first, then the operands of its epilogue: one running value
 // per output element, steps applied in order. The base's own optional input is NOT an epilogue step: its
@@ -24,10 +25,26 @@ export type EpilogueStep =
   | { kind: 'mul'; input: number }
   | { kind: 'act'; name: string; params: ActivationParams }
   // Gelu (opset 20) is its own kind: its parameter is a string (approximate), and erf needs more than a snippet.
-  | { kind: 'gelu'; approximate: 'none' | 'tanh' };
+  | { kind: 'gelu'; approximate: 'none' | 'tanh' }
+  // LayerNormalization over the LAST axis (a row-wise step: every element of a row is needed before any is
+  // written): (v - mean) / sqrt(var + epsilon) * scale[j] (+ bias[j]), mean and biased variance of the row,
+  // j the position along the row; `scale`/`bias` are node inputs holding exactly one value per row element.
+  // At most one per epilogue (a kernel finishes the row once: checked by the Fused op's shape rule).
+  | LayerNormStep;
+
+/** The row-wise step: ONNX LayerNormalization(axis = -1) of the running value (see EpilogueStep). */
+export interface LayerNormStep { kind: 'layernorm'; scale: number; bias: number | null; epsilon: number }
 
 /** The step kinds that take an operand (node input `input`, broadcast to the output). */
-export type OperandStepKind = Exclude<EpilogueStep['kind'], 'act' | 'gelu'>;
+export type OperandStepKind = Exclude<EpilogueStep['kind'], 'act' | 'gelu' | 'layernorm'>;
+
+/** The node inputs a step reads (its operand, or the layernorm's scale and bias), in order. */
+export function stepInputs(step: EpilogueStep): number[] {
+  return onStep<number[]>(step, {
+    add: (s) => [s.input], mul: (s) => [s.input], act: () => [], gelu: () => [],
+    layernorm: (s) => (s.bias === null ? [s.scale] : [s.scale, s.bias]),
+  });
+}
 
 /** The fusion capability name of the gelu step (FusionCapabilities.activations lists it beside the table's). */
 export const GELU_ACTIVATION = 'Gelu';
@@ -144,6 +161,11 @@ export interface FusionCapabilities {
   bases: Partial<Record<BaseOp, readonly OperandKind[]>>;
   /** Activations the epilogue runs (names in src/ops/activations.ts, and GELU_ACTIVATION for the gelu step). */
   activations: readonly string[];
+  /**
+   * Bases whose kernel finishes each whole output row (the last axis) before its epilogue goes on, so they take
+   * the row-wise `layernorm` step; a base not listed keeps a following LayerNormalization a node of its own.
+   */
+  rowwise: readonly BaseOp[];
 }
 
 /** What every backend runs: the fusion used when no backend is named (layerc optimize -O2, ONNX export). */
@@ -154,6 +176,7 @@ export const PORTABLE_FUSION: FusionCapabilities = {
     MatMul: ['scalar', 'full', 'column'],
   },
   activations: [...Object.keys(ACTIVATIONS), GELU_ACTIVATION],
+  rowwise: ['Gemm', 'MatMul'],
 };
 
 /** Whether an operand of kind `kind` onto base `base`'s output fuses under `caps`. */

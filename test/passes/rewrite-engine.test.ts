@@ -23,7 +23,7 @@ import { maxDiff } from '../helpers/random.ts';
 
 describe('rewrite engine', () => {
   it('match is pure: every row of every table, on every node of random graphs, leaves the graph as it was', () => {
-    const every = { bases: { Conv: OPERAND_KINDS, ConvTranspose: OPERAND_KINDS, Gemm: OPERAND_KINDS, MatMul: OPERAND_KINDS }, activations: PORTABLE_FUSION.activations };
+    const every = { bases: { Conv: OPERAND_KINDS, ConvTranspose: OPERAND_KINDS, Gemm: OPERAND_KINDS, MatMul: OPERAND_KINDS }, activations: PORTABLE_FUSION.activations, rowwise: PORTABLE_FUSION.rowwise };
     const rows = [...FOLD_RULES, ...IDENTITY_RULES, ...epilogueRules(PORTABLE_FUSION), ...epilogueRules(every)];
     let matched = 0;
     fc.assert(fc.property(caseArb, (c) => {

@@ -3,6 +3,8 @@
 // activations from ./simd-act.ts. Operands differ only in where a kernel finds the vector for its
 // accumulator, so each kernel passes one loader per operand layout (row, column, full, scalar), or null
 // for a layout it cannot address; its factory declines such an epilogue (kernelTakes) before emitting.
+// The row-wise layernorm step is not a SimdStep: a register holds 4 elements of a row, not the row, so
+// splitEpilogue (../epilogue.ts) sends it and every step after it to the JS tail pass, run once rows are finished.
 import { assertNever, type OperandStepKind } from '../../../src/ops/fused-contract.ts';
 import type { Code } from './encode.ts';
 import { simdActivation, type SimdPer, type SimdStep } from './simd-act.ts';
