@@ -86,10 +86,10 @@ export async function load(files = {}) {
   } else if (nt > 1) {
     const { Worker } = await import('node:worker_threads');
     for (let tid = 1; tid < nt; tid++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { memory, module, source, tid, nt } });
+      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
       w.unref();
       workers.push(w);
-      await new Promise((res, rej) => { w.once('message', res); w.once('error', rej); });
+      await new Promise((res, rej) => { w.once('message', res); w.once('error', rej); w.postMessage({ memory, module, source, tid, nt }); });
     }
   }
   ${barrierJs.replace(/\n/g, '\n  ')}

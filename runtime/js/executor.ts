@@ -1,17 +1,17 @@
 // Runs a Program: one WebAssembly.Memory (shared when threads > 1) holding weights and the arena, the
 // wasm kernels instantiated on it, and the phase functions built from the program's JS source. With
-// threads > 1, workers (./worker-source.ts) run the same phases on their share of the work; the main
-// thread is thread 0 and runs the reference fallbacks. A barrier separates phases.
-import type { Worker } from 'node:worker_threads';
+// threads > 1, workers (./worker-source.ts, borrowed from a ./worker-pool.ts pool: the caller's, or a private
+// one) run the same phases on their share of the work; the main thread is thread 0 and runs the reference
+// fallbacks. A barrier separates phases.
 import { Tensor } from '../../src/ir/tensor.ts';
 import { evaluateNode } from '../../src/ir/budget.ts';
 import { dropoutStream } from '../../src/random.ts';
 import { allocArray, type DType, type TypedArray } from '../../src/ir/dtype.ts';
 import { lcError } from '../../src/diagnostics.ts';
-import { nodeBuiltin } from '../../src/node-builtin.ts';
 import type { CompiledModel } from '../backend.ts';
 import type { Program } from './program.ts';
-import { WORKER_SOURCE, barrierJs } from './worker-source.ts';
+import { barrierJs } from './worker-source.ts';
+import { WorkerPool } from './worker-pool.ts';
 
 type PhaseFn = (F: Float32Array, W: Record<string, Function>, tid: number, nt: number) => void;
 
@@ -35,6 +35,8 @@ export interface ExecOptions {
   seed?: number;
   /** Accumulates milliseconds per phase index (main thread's view, barrier included). */
   profile?: Float64Array;
+  /** Borrow the worker threads from this pool (default: a private pool, closed by dispose). */
+  workers?: WorkerPool;
 }
 
 export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<CompiledModel> {
@@ -72,21 +74,8 @@ export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<Co
     });
   };
 
-  const workers: Worker[] = [];
-  if (threads > 1) {
-    const Worker = nodeBuiltin?.('node:worker_threads').Worker;
-    if (!Worker) throw lcError('LC075', ['js', `${threads} threads`, 'in-process worker threads need Node.js (in a browser use threads: 1, or a module from `layerc compile --target js --threads N`)']);
-    for (let tid = 1; tid < threads; tid++) {
-      // execArgv: []: the worker is plain CommonJS-style JS and needs none of the parent's loaders or flags.
-      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { memory, module, source: p.source, tid, nt: threads } });
-      w.unref();
-      workers.push(w);
-    }
-    await Promise.all(workers.map((w) => new Promise<void>((res, rej) => {
-      w.once('message', () => res());
-      w.once('error', (e) => rej(lcError('LC077', [String(e)])));
-    })));
-  }
+  const pool = threads > 1 ? opts.workers ?? new WorkerPool() : undefined;
+  const workers = pool ? await pool.acquire(threads - 1, { memory, module, source: p.source, nt: threads }) : [];
   const barrier = threads > 1 ? (new Function('I32', 'nt', `${barrierJs}\nreturn barrier;`)(I32, threads) as () => void) : () => {};
 
   return {
@@ -131,8 +120,8 @@ export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<Co
       Atomics.store(I32, CTL.exit, 1);
       Atomics.add(I32, CTL.go, 1);
       Atomics.notify(I32, CTL.go);
-      await Promise.all(workers.map((w) => w.terminate()));
-      workers.length = 0;
+      await pool!.release(workers.splice(0));
+      if (pool !== opts.workers) await pool!.close();
     },
   };
 }

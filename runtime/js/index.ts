@@ -9,12 +9,13 @@ import type { BackendCapabilities } from '../../src/ops/backend-capabilities.ts'
 import { compileGraph } from '../compile.ts';
 import { buildProgram, type Program } from './program.ts';
 import { runProgram } from './executor.ts';
+import { WorkerPool } from './worker-pool.ts';
 import { SIMD_ACTIVATIONS } from './wasm/simd-act.ts';
 import { JS_FUSION } from './fusion.ts';
 import { nodeBuiltin } from '../../src/node-builtin.ts';
 import { dropoutStream } from '../../src/random.ts';
 
-export { JS_FUSION };
+export { JS_FUSION, WorkerPool };
 
 export const SIMD_AVAILABLE = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
 
@@ -39,6 +40,8 @@ export interface JsOptions extends BackendOptions {
   winograd?: boolean;
   /** Force one Winograd tile size where Winograd applies (tests). */
   winogradTile?: 2 | 4;
+  /** Worker threads kept between compiled models (./worker-pool.ts; default: each model starts its own). */
+  workers?: WorkerPool;
 }
 
 function buildOptions(opts: JsOptions) {
@@ -52,7 +55,7 @@ export function compileProgram(graph: Graph, opts: JsOptions = {}): Program {
 }
 
 export async function compileJs(graph: Graph, opts: JsOptions = {}): Promise<CompiledModel> {
-  return compileGraph(graph, opts, async (g, o) => runProgram(buildProgram(g, buildOptions(o)), { training: o.training, seed: o.seed }));
+  return compileGraph(graph, opts, async (g, o) => runProgram(buildProgram(g, buildOptions(o)), { training: o.training, seed: o.seed, workers: o.workers }));
 }
 
 const js: Backend = { name: 'js', capabilities: JS_CAPABILITIES, compile: compileJs };

@@ -1,8 +1,10 @@
 // The worker thread's program, kept as plain JS source (eval'd by worker_threads) so it runs the same
-// under tsx, vitest and a compiled module, with no TypeScript loader in the worker. A worker instantiates
-// the shared wasm module on the shared memory, builds the phase functions from the program source and
-// waits for the main thread to bump the `go` word; it then runs every phase for its thread id, meeting
-// the others at a barrier after each one. Fallback phases (numbers) run on thread 0 only.
+// under tsx, vitest and a compiled module, with no TypeScript loader in the worker. Per job message
+// ({ memory, module, source, tid, nt }) a worker instantiates the shared wasm module on the shared memory,
+// builds the phase functions from the program source, answers 'ready' and waits for the main thread to bump
+// the `go` word; it then runs every phase for its thread id, meeting the others at a barrier after each one.
+// Fallback phases (numbers) run on thread 0 only. The exit word ends the job; a Node worker then waits for
+// the next job (./worker-pool.ts keeps workers between programs).
 // In a browser (BROWSER_WORKER_SOURCE, Web Workers) the page's main thread may not block in Atomics.wait, so
 // it does not take part: workers 0..nt-1 run every phase and worker 0 posts 'done' after the last barrier.
 
@@ -53,10 +55,11 @@ for (;;) {
 }`;
 
 export const WORKER_SOURCE = `
-const { workerData, parentPort } = require('node:worker_threads');
-const { memory, module, source, tid, nt } = workerData;
+const { parentPort } = require('node:worker_threads');
 const post = (m) => parentPort.postMessage(m);
-${workerLoop('')}
+parentPort.on('message', ({ memory, module, source, tid, nt }) => {
+  ${workerLoop('').replace(/\n/g, '\n  ')}
+});
 `;
 
 export const BROWSER_WORKER_SOURCE = `

@@ -30,9 +30,8 @@ import type { OptimizerOptions } from '../../src/train/optimizers.ts';
 import { cloneGraph } from '../../src/ir/clone.ts';
 import { lcg, uniformTensor } from './random.ts';
 import { SAFETY, U } from './error-bound.ts';
-import { runOnVariants, type Variant, type Verdict } from './differential.ts';
+import { runOnVariants, type Shared, type Variant, type Verdict } from './differential.ts';
 import { optimizerSlack } from './optimizer-slack.ts';
-import type { GpuContext } from '../../runtime/wgsl/device.ts';
 
 export const SAFETY_TRAIN = 8;
 
@@ -121,8 +120,8 @@ export function referenceWithTolerance(step: TrainingStep, optimizer: OptimizerO
 }
 
 /** One step on each variant against the reference step. */
-export async function compareTrainingStep(c: TrainCase, variants: Variant[], device?: GpuContext): Promise<Verdict> {
+export async function compareTrainingStep(c: TrainCase, variants: Variant[], shared: Shared = {}): Promise<Verdict> {
   const step = trainingStep(c);
   const { ref, tol } = referenceWithTolerance(step, c.optimizer);
-  return runOnVariants(step.graph, step.feeds, ref, (name) => tol.get(name)!, variants, { training: true, seed: c.seed, device });
+  return runOnVariants(step.graph, step.feeds, ref, (name) => tol.get(name)!, variants, { training: true, seed: c.seed, ...shared });
 }

@@ -11,7 +11,7 @@ import type { GpuContext } from '../../runtime/wgsl/device.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
 import { cloneGraph } from '../../src/ir/clone.ts';
 import { optimize } from '../../passes/index.ts';
-import { compileJs } from '../../runtime/js/index.ts';
+import { compileJs, type WorkerPool } from '../../runtime/js/index.ts';
 import { compileWgsl, emitNode } from '../../runtime/wgsl/index.ts';
 import type { CompiledModel } from '../../runtime/backend.ts';
 import { referenceWithBounds, SAFETY, TINY } from './error-bound.ts';
@@ -40,8 +40,10 @@ export interface Verdict {
   same: string[];
 }
 
-/** What the variants share: an open WebGPU device (default: one per compiled model) and then its pipelines. */
-export interface RunOptions { training: boolean; seed?: number; device?: GpuContext }
+/** What a caller running many models shares between them: an open WebGPU device (default: one per compiled
+ *  model) and then its pipelines; js worker threads (default: each 2-thread model starts its own). */
+export interface Shared { device?: GpuContext; workers?: WorkerPool }
+export interface RunOptions extends Shared { training: boolean; seed?: number }
 
 /** Pipelines by WGSL source per shared device, kept below ~4000 (cleared when full). */
 const PIPELINES = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
@@ -79,9 +81,9 @@ export function worstElement(got: Tensor, want: Tensor, bound: Tensor | number):
 }
 
 /** Runs the model on each variant and compares with the reference within the derived bounds. */
-export async function compareBackends(graph: Graph, feeds: Record<string, Tensor>, variants: Variant[], device?: GpuContext): Promise<Verdict> {
+export async function compareBackends(graph: Graph, feeds: Record<string, Tensor>, variants: Variant[], shared: Shared = {}): Promise<Verdict> {
   const { ref, bounds } = referenceWithBounds(graph, feeds);
-  return runOnVariants(graph, feeds, ref, (name) => bounds.get(name)!, variants, { training: false, device });
+  return runOnVariants(graph, feeds, ref, (name) => bounds.get(name)!, variants, { training: false, ...shared });
 }
 
 /**
@@ -129,7 +131,7 @@ export async function runOnVariants(graph: Graph, feeds: Record<string, Tensor>,
 }
 
 export async function compileVariant(g: Graph, v: Variant, opts: RunOptions): Promise<CompiledModel> {
-  const { device, ...common } = opts;
-  return v.backend === 'js' ? compileJs(g, { threads: v.threads, ...common })
+  const { device, workers, ...common } = opts;
+  return v.backend === 'js' ? compileJs(g, { threads: v.threads, workers, ...common })
     : compileWgsl(g, { ...common, device, ...(device ? { pipelines: pipelinesOf(device) } : {}), ...(v.tiled ? { emit: (n, o) => emitNode(n, { ...o, tiled: true }) } : {}) });
 }

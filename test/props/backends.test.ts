@@ -12,21 +12,23 @@ import { Graph } from '../../src/ir/graph.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { buildModel, modelCase } from '../helpers/gen-graph.ts';
-import { compareBackends, JS_VARIANTS, WGSL_VARIANTS, worstElement, type Variant } from '../helpers/differential.ts';
+import { compareBackends, JS_VARIANTS, WGSL_VARIANTS, worstElement, type Shared, type Variant } from '../helpers/differential.ts';
 import { referenceWithBounds } from '../helpers/error-bound.ts';
 import { compareTrainingStep, referenceWithTolerance, trainingStep, type TrainCase } from '../helpers/differential-train.ts';
 import { runGraph } from '../../src/ir/interpret.ts';
 import { cloneGraph } from '../../src/ir/clone.ts';
 import { arbTrainingProgram } from '../dsl/gen.ts';
 import { hasAdapter } from '../wgsl/gpu.ts';
-import { openDevice, type GpuContext } from '../../runtime/wgsl/device.ts';
+import { openDevice } from '../../runtime/wgsl/device.ts';
+import { WorkerPool } from '../../runtime/js/index.ts';
 import { lcg, uniformTensor } from '../helpers/random.ts';
 
 const VARIANTS: Variant[] = [...JS_VARIANTS, ...(hasAdapter ? WGSL_VARIANTS : [])];
-// One WebGPU device for every model of the file (opening one costs ~0.1 s).
-let device: GpuContext | undefined;
-beforeAll(async () => { if (hasAdapter) device = await openDevice(); });
-afterAll(() => device?.device.destroy());
+// One WebGPU device (opening one costs ~0.1 s) and one js worker pool (starting a worker ~50 ms) for every
+// model of the file.
+const shared: Shared = { workers: new WorkerPool() };
+beforeAll(async () => { if (hasAdapter) shared.device = await openDevice(); });
+afterAll(async () => { shared.device?.device.destroy(); await shared.workers!.close(); });
 if (!hasAdapter) console.warn('test/props/backends: wgsl variants SKIPPED — no WebGPU adapter');
 
 const describe_ = (s: string) => `\n${JSON.stringify(s)}`;
@@ -35,7 +37,7 @@ describe('backends == reference on random models (bounded campaign)', () => {
   it('inference: js t1/t2, wgsl at -O0 and -O2 within the derived error bound (fast-check)', async () => {
     await fc.assert(fc.asyncProperty(modelCase, async (c) => {
       const { graph, feeds } = buildModel(c);
-      const { disagreements } = await compareBackends(graph, feeds, VARIANTS, device);
+      const { disagreements } = await compareBackends(graph, feeds, VARIANTS, shared);
       expect(disagreements, describe_(JSON.stringify(c))).toEqual([]);
     }), { numRuns: 12, seed: 2026 });
   }, 120_000);
@@ -45,7 +47,7 @@ describe('backends == reference on random models (bounded campaign)', () => {
       .map(({ p, batch, opt, seed }): TrainCase => ({ src: p.src, batch, loss: p.rank === 2 && p.features >= 2 && seed % 2 ? 'cross-entropy' : 'mse',
         optimizer: { kind: opt as 'sgd', lr: 0.05 }, seed }));
     await fc.assert(fc.asyncProperty(arbCase, async (c) => {
-      const { disagreements } = await compareTrainingStep(c, VARIANTS, device);
+      const { disagreements } = await compareTrainingStep(c, VARIANTS, shared);
       expect(disagreements, describe_(c.src)).toEqual([]);
     }), { numRuns: 4, seed: 2026 });
   }, 120_000);
@@ -59,7 +61,7 @@ describe('the ops added for issue #19 (the generator draws them at random; these
   for (const seed of [1, 2, 3]) {
     it(`image and vector layers, seed ${seed}`, async () => {
       const { graph, feeds } = buildModel({ image: [...IMAGE], vector: ['layerNorm', 'smooth', 'einsum', 'reduceL2'], N: 2, C: 4, H: 6, W: 4, symbolic: false, seed });
-      const { disagreements } = await compareBackends(graph, feeds, VARIANTS, device);
+      const { disagreements } = await compareBackends(graph, feeds, VARIANTS, shared);
       expect(disagreements, graph.nodes.map((n) => n.op).join(' ')).toEqual([]);
     });
   }
@@ -71,7 +73,7 @@ describe('regressions: shrunk counterexamples of the backend campaigns', () => {
   const R1 = `model r1(img: f32[N, 8, 16, 16]) {\n  h = img |> conv2d(8, kernel=3, pad=1, bias=false)\n  return h + img\n}\n`;
   it('issue #13 r1 (bias-free conv + residual) agrees on every backend', async () => {
     const g = compileDsl(R1, 'r1.layers', { seed: 1 });
-    const { disagreements } = await compareBackends(g, { img: uniformTensor([2, 8, 16, 16], lcg(1)) }, VARIANTS, device);
+    const { disagreements } = await compareBackends(g, { img: uniformTensor([2, 8, 16, 16], lcg(1)) }, VARIANTS, shared);
     expect(disagreements).toEqual([]);
   });
 
@@ -83,13 +85,13 @@ describe('regressions: shrunk counterexamples of the backend campaigns', () => {
     const conv = g.addNode('Conv', [x, g.addConst('w', uniformTensor([7, 5, 1, 1], rnd))], { kernel_shape: [1, 1], strides: [2, 2] }).outputs[0]!;
     g.outputs = [g.addNode('Mul', [conv, g.addConst('k', uniformTensor([7, 1, 4], rnd, 0.5, 1.5))]).outputs[0]!];
     inferShapes(g);
-    const { disagreements } = await compareBackends(g, { x: uniformTensor([1, 5, 2, 8], rnd) }, VARIANTS, device);
+    const { disagreements } = await compareBackends(g, { x: uniformTensor([1, 5, 2, 8], rnd) }, VARIANTS, shared);
     expect(disagreements).toEqual([]);
   });
 
   it('a training step of a bias-free residual block', async () => {
     const src = `model r(x: f32[N, 4, 4, 4]) {\n  y = x |> relu6\n  z = y |> conv2d(4, kernel=3, pad="same", bias=false)\n  return z + y\n}\n`;
-    const { disagreements } = await compareTrainingStep({ src, batch: 2, loss: 'mse', optimizer: { kind: 'momentum', lr: 0.05 }, seed: 999987 }, VARIANTS, device);
+    const { disagreements } = await compareTrainingStep({ src, batch: 2, loss: 'mse', optimizer: { kind: 'momentum', lr: 0.05 }, seed: 999987 }, VARIANTS, shared);
     expect(disagreements).toEqual([]);
   });
 
@@ -97,7 +99,7 @@ describe('regressions: shrunk counterexamples of the backend campaigns', () => {
   // three gradients for a two-input Gemm: LC066 "vjp returned 3 gradients for 2 inputs").
   it('a training step through dense(bias=false) (Gemm without C)', async () => {
     const src = `model d(x: f32[N, 3, 7, 7]) {\n  y = x |> sigmoid |> flatten |> dense(9, bias=false) |> tanh\n  return y\n}\n`;
-    const { disagreements } = await compareTrainingStep({ src, batch: 2, loss: 'cross-entropy', optimizer: { kind: 'sgd', lr: 0.05 }, seed: 18845 }, VARIANTS, device);
+    const { disagreements } = await compareTrainingStep({ src, batch: 2, loss: 'cross-entropy', optimizer: { kind: 'sgd', lr: 0.05 }, seed: 18845 }, VARIANTS, shared);
     expect(disagreements).toEqual([]);
   });
 
@@ -105,7 +107,7 @@ describe('regressions: shrunk counterexamples of the backend campaigns', () => {
   // an absorbed fused producer before its consumer ("cannot remove node 'grad_add_chain': output still used").
   it('a training step of y + relu(y) (a fused chain absorbed a second time)', async () => {
     const src = `model s(x: f32[N, 1, 3, 3]) {\n  y = x |> conv2d(1, kernel=1) |> relu\n  z = y |> relu\n  return y + z\n}\n`;
-    const { disagreements } = await compareTrainingStep({ src, batch: 1, loss: 'mse', optimizer: { kind: 'sgd', lr: 0.05 }, seed: 1 }, VARIANTS, device);
+    const { disagreements } = await compareTrainingStep({ src, batch: 1, loss: 'mse', optimizer: { kind: 'sgd', lr: 0.05 }, seed: 1 }, VARIANTS, shared);
     expect(disagreements).toEqual([]);
   });
 
@@ -115,7 +117,7 @@ describe('regressions: shrunk counterexamples of the backend campaigns', () => {
   // test/wgsl/elementwise.test.ts; this case keeps the Adam step on every backend.
   it('an Adam step on a frozen conv + batchnorm + global pool', async () => {
     const src = `model a(x: f32[N, 1, 5, 5]) {\n  y = x |> conv2d(2, kernel=3, stride=2, pad=2, groups=1, bias=false, trainable=false)\n      |> relu6\n      |> batchnorm\n      |> global_avgpool\n  return y\n}\n`;
-    const { disagreements } = await compareTrainingStep({ src, batch: 3, loss: 'mse', optimizer: { kind: 'adam', lr: 0.05 }, seed: 999985 }, VARIANTS, device);
+    const { disagreements } = await compareTrainingStep({ src, batch: 3, loss: 'mse', optimizer: { kind: 'adam', lr: 0.05 }, seed: 999985 }, VARIANTS, shared);
     expect(disagreements).toEqual([]);
   });
 
@@ -127,7 +129,7 @@ describe('regressions: shrunk counterexamples of the backend campaigns', () => {
   const NOISE_GRAD: TrainCase = { src: `model random(x: f32[N, 1, 4, 4]) {\n  y = x |> relu6\n      |> batchnorm\n      |> maxpool(3, stride=1)\n      |> batchnorm\n  return y\n}\n`,
     batch: 3, loss: 'mse', optimizer: { kind: 'adam', lr: 0.05 }, seed: 8 };
   it('an Adam step on a noise-level (zero in exact arithmetic) gradient agrees on every backend', async () => {
-    const { disagreements } = await compareTrainingStep(NOISE_GRAD, VARIANTS, device);
+    const { disagreements } = await compareTrainingStep(NOISE_GRAD, VARIANTS, shared);
     expect(disagreements).toEqual([]);
   });
 
@@ -157,7 +159,7 @@ describe('regressions: shrunk counterexamples of the backend campaigns', () => {
   it('BatchNormalization with an output near zero by cancellation (folded scale and shift)', async () => {
     for (const [C, H, W, seed] of [[6, 5, 1, 4], [1, 11, 13, 1823787694]] as const) {
       const { graph, feeds } = buildModel({ image: ['bn'], vector: null, N: 3, C, H, W, symbolic: false, seed });
-      const { disagreements } = await compareBackends(graph, feeds, VARIANTS, device);
+      const { disagreements } = await compareBackends(graph, feeds, VARIANTS, shared);
       expect(disagreements, `seed ${seed}`).toEqual([]);
     }
   });
@@ -165,7 +167,7 @@ describe('regressions: shrunk counterexamples of the backend campaigns', () => {
   // Added for the mutation check (a conv-gradient kernel that ignored dilation survived the random steps).
   it('a training step through dilated, strided and padded convs (every conv-gradient geometry term)', async () => {
     const src = `model c(x: f32[N, 2, 9, 8]) {\n  y = x |> conv2d(3, kernel=3, stride=2, pad=1, dilation=2) |> relu\n      |> conv2d(2, kernel=2, pad=2, dilation=3, bias=false) |> flatten |> dense(3)\n  return y\n}\n`;
-    const { disagreements } = await compareTrainingStep({ src, batch: 2, loss: 'cross-entropy', optimizer: { kind: 'momentum', lr: 0.05 }, seed: 5 }, VARIANTS, device);
+    const { disagreements } = await compareTrainingStep({ src, batch: 2, loss: 'cross-entropy', optimizer: { kind: 'momentum', lr: 0.05 }, seed: 5 }, VARIANTS, shared);
     expect(disagreements).toEqual([]);
   });
 
@@ -176,7 +178,7 @@ describe('regressions: shrunk counterexamples of the backend campaigns', () => {
       const x = g.addInput('x', { dtype: 'float32', shape: [2, 3, 7, 6] });
       g.outputs = [g.addNode('AveragePool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: include, ceil_mode: ceil }).outputs[0]!];
       inferShapes(g);
-      const { disagreements } = await compareBackends(g, { x: uniformTensor([2, 3, 7, 6], 11) }, VARIANTS, device);
+      const { disagreements } = await compareBackends(g, { x: uniformTensor([2, 3, 7, 6], 11) }, VARIANTS, shared);
       expect(disagreements, `count_include_pad=${include} ceil_mode=${ceil}`).toEqual([]);
     }
   });

@@ -12,17 +12,19 @@
 // optimizing each WGSL pipeline, for kernels that then run on a few hundred elements; so the campaign sets
 // GALLIVM_PERF=no_opt (lavapipe's LLVM without its optimization passes; --llvm-opt keeps them; results are
 // checked against the reference either way), opens one WebGPU device for all models whose compiled pipelines
-// are shared by WGSL source (the -O2 variant reuses most of -O0's), and skips same-graph -O2 variants. --jobs J splits the models over J processes (model i to process i mod J).
+// are shared by WGSL source (the -O2 variant reuses most of -O0's), and skips same-graph -O2 variants. The js
+// 2-thread variants borrow their worker from one pool (runtime/js/worker-pool.ts), started once. --jobs J splits the models over J processes (model i to process i mod J).
 // It stops after --runs models or --minutes M, whichever comes first, and prints the summary; SIGINT/SIGTERM/
 // SIGHUP print it too (run it with `npx tsx`, not under npm, when a signal must reach it: npm may not wait).
 import fc from 'fast-check';
 import { writeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { buildModel, modelCase } from '../helpers/gen-graph.ts';
-import { compareBackends, JS_VARIANTS, WGSL_VARIANTS, variantName, type Verdict } from '../helpers/differential.ts';
+import { compareBackends, JS_VARIANTS, WGSL_VARIANTS, variantName, type Shared, type Verdict } from '../helpers/differential.ts';
 import { compareTrainingStep, trainingStep, type TrainCase } from '../helpers/differential-train.ts';
 import { arbTrainingProgram } from '../dsl/gen.ts';
-import { getGpu, openDevice, type GpuContext } from '../../runtime/wgsl/device.ts';
+import { getGpu, openDevice } from '../../runtime/wgsl/device.ts';
+import { WorkerPool } from '../../runtime/js/index.ts';
 
 function arg(name: string, dflt?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -76,7 +78,7 @@ async function parent(): Promise<void> {
 async function campaign(): Promise<void> {
   const wgsl = !process.argv.includes('--no-wgsl') && !!(await (await getGpu()).requestAdapter());
   const variants = [...JS_VARIANTS, ...(wgsl ? WGSL_VARIANTS : [])];
-  let device: GpuContext | undefined = wgsl ? await openDevice() : undefined;
+  const shared: Shared = { device: wgsl ? await openDevice() : undefined, workers: new WorkerPool() };
   const arbTraining = fc.record({ p: arbTrainingProgram, batch: fc.integer({ min: 1, max: 3 }), opt: fc.constantFrom('sgd', 'momentum', 'adam'), seed: fc.integer({ min: 1, max: 1e6 }) })
     .map(({ p, batch, opt, seed: s }): TrainCase => ({ src: p.src, batch, loss: p.rank === 2 && p.features >= 2 && s % 2 ? 'cross-entropy' : 'mse',
       optimizer: { kind: opt as 'sgd', lr: 0.05 }, seed: s }));
@@ -110,18 +112,18 @@ async function campaign(): Promise<void> {
     let first = true;
     const verdict = async (v: Verdict) => {
       // A lost or poisoned shared device would fail every later model: reopen it after any wgsl error.
-      if (device && v.disagreements.some((d) => d.error && d.variant.startsWith('wgsl'))) { device.device.destroy(); device = await openDevice(); }
+      if (shared.device && v.disagreements.some((d) => d.error && d.variant.startsWith('wgsl'))) { shared.device.device.destroy(); shared.device = await openDevice(); }
       if (v.disagreements.length) throw new Error(JSON.stringify(v.disagreements.slice(0, 4)));
     };
     const property: fc.IAsyncProperty<[unknown]> = isTraining
       ? fc.asyncProperty(arbTraining, async (c) => {
-        const v = await compareTrainingStep(c, variants, device);
+        const v = await compareTrainingStep(c, variants, shared);
         if (first) { first = false; counts.training++; count(trainingStep(c).graph.nodes.map((n) => `train:${n.op}`), v); }
         await verdict(v);
       }) as fc.IAsyncProperty<[unknown]>
       : fc.asyncProperty(modelCase, async (c) => {
         const { graph, feeds } = buildModel(c);
-        const v = await compareBackends(graph, feeds, variants, device);
+        const v = await compareBackends(graph, feeds, variants, shared);
         if (first) { first = false; count(graph.nodes.map((n) => n.op), v); }
         await verdict(v);
       }) as fc.IAsyncProperty<[unknown]>;
