@@ -123,7 +123,7 @@ describe('LayerNorm as a fused epilogue step', () => {
   it.skipIf(!hasAdapter)('every backend variant (js t1/t2 at -O0/-O2, wgsl direct and tiled) agrees with the reference of the unfused graph', async () => {
     for (const [name, p] of Object.entries(CASES)) {
       const { g, feeds } = pattern(p);
-      const { disagreements } = await compareBackends(g, feeds, [...JS_VARIANTS, ...WGSL_VARIANTS], device);
+      const { disagreements } = await compareBackends(g, feeds, [...JS_VARIANTS, ...WGSL_VARIANTS], { device });
       expect(disagreements, name).toEqual([]);
     }
   }, 60_000);
@@ -212,7 +212,7 @@ describe('LayerNorm epilogue properties (fast-check)', () => {
   it.skipIf(!hasAdapter)('wgsl == reference of the original within the derived bound', async () => {
     await fc.assert(fc.asyncProperty(arbPattern, async (p) => {
       const { g, feeds } = pattern(p);
-      const { disagreements } = await compareBackends(g, feeds, WGSL_VARIANTS, device);
+      const { disagreements } = await compareBackends(g, feeds, WGSL_VARIANTS, { device });
       expect(disagreements).toEqual([]);
     }), { numRuns: 4, seed: 21 });
   }, 60_000);
