@@ -76,8 +76,7 @@ export const arbProgram: fc.Arbitrary<string> = arbProgramWithShape.map((p) => p
 /**
  * A random program for training-step checks: the same pipelines, then optionally a residual branch whose
  * bias-free layer (a same-size conv2d, maybe dilated, or dense) is added to the pipeline's output, so a bias-free base op with a
- * full-tensor epilogue operand appears in the forward pass and in the gradients. (No conv_transpose2d: it
- * has no gradient rule yet.)
+ * full-tensor epilogue operand appears in the forward pass and in the gradients.
  */
 export const arbTrainingProgram: fc.Arbitrary<{ src: string; rank: 2 | 4; features: number }> = fc
   .record({
@@ -97,6 +96,4 @@ export const arbTrainingProgram: fc.Arbitrary<{ src: string; rank: 2 | 4; featur
       : [`  z = y |> ${branch}`, '  return z + y'];
     const src = [`model random(x: f32[N, ${c}, ${hw}, ${hw}]) {`, `  y = x |> ${body.join('\n      |> ')}`, ...tail, '}'].join('\n') + '\n';
     return { src, rank: s.rank, features: s.rank === 2 ? s.c : s.c * s.h * s.w };
-  })
-  // ConvTranspose has no gradient rule yet (LC066).
-  .filter((p) => !p.src.includes('conv_transpose2d'));
+  });

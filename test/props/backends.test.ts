@@ -67,6 +67,24 @@ describe('the ops added for issue #19 (the generator draws them at random; these
   }
 });
 
+describe('conv_transpose2d in training (the generator draws it since ConvTranspose has a gradient rule)', () => {
+  // Two of its draws fixed: stride 1 and 2 after a grouped conv (dX through Conv, dW through ConvGradWeight),
+  // and a stride-2 one between a frozen conv and a bias-free residual branch. Both fail when the js kernel
+  // drops the last input row (checked once by hand).
+  it('conv -> conv_transpose2d(stride 1) -> conv_transpose2d(stride 2), an Adam step', async () => {
+    const src = `model random(x: f32[N, 2, 4, 4]) {\n  y = x |> conv2d(4, kernel=3, stride=2, pad=1, groups=2, bias=false)\n      |> relu6\n` +
+      `      |> conv_transpose2d(2, kernel=3, stride=1)\n      |> conv_transpose2d(2, kernel=3, stride=2)\n  return y\n}\n`;
+    const { disagreements } = await compareTrainingStep({ src, batch: 2, loss: 'mse', optimizer: { kind: 'adam', lr: 0.05 }, seed: 671691 }, VARIANTS, shared);
+    expect(disagreements).toEqual([]);
+  });
+  it('frozen conv -> conv_transpose2d(kernel 2, stride 2) -> residual bias-free conv, an SGD step', async () => {
+    const src = `model random(x: f32[N, 3, 3, 3]) {\n  y = x |> conv2d(3, kernel=3, stride=2, pad=1, groups=1, trainable=false)\n` +
+      `      |> conv_transpose2d(2, kernel=2, stride=2)\n      |> sigmoid\n      |> relu6\n  z = y |> conv2d(2, kernel=3, pad=1, dilation=1, bias=false)\n  return z + y\n}\n`;
+    const { disagreements } = await compareTrainingStep({ src, batch: 1, loss: 'mse', optimizer: { kind: 'sgd', lr: 0.05 }, seed: 2 }, VARIANTS, shared);
+    expect(disagreements).toEqual([]);
+  });
+});
+
 describe('regressions: shrunk counterexamples of the backend campaigns', () => {
   // Issue #13: `h = conv2d(bias=false); return h + img` — js read the residual as a per-channel bias (fixed
   // by the fused-node contract; the campaign found it again within its first 10 models).
