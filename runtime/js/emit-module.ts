@@ -11,6 +11,7 @@ import { lcError } from '../../src/diagnostics.ts';
 import { compileProgram } from './index.ts';
 import { BROWSER_WORKER_SOURCE, WORKER_SOURCE, barrierJs } from './worker-source.ts';
 import { describePlan } from '../plan.ts';
+import { writeConst } from './kernel.ts';
 
 export interface EmittedFile { name: string; data: Uint8Array | string }
 
@@ -23,9 +24,9 @@ export function emitModule(graph: Graph, opts: EmitOptions = {}): EmittedFile[] 
     const ops = [...new Set(p.refs.map((n) => n.op))].join(', ');
     throw lcError('LC075', ['js', `compile of ${graph.name}`, `no kernel for ${ops}: the emitted module has no reference fallback`]);
   }
-  const end = p.weights.reduce((e, w) => Math.max(e, w.offset + w.data.byteLength), p.weightsStart);
+  const end = p.weights.reduce((e, w) => Math.max(e, w.offset + w.data.length * 4), p.weightsStart);
   const weights = new Uint8Array(end - p.weightsStart);
-  for (const w of p.weights) weights.set(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength), w.offset - p.weightsStart);
+  for (const w of p.weights) writeConst(w.data, new Float32Array(weights.buffer, w.offset - p.weightsStart, w.data.length));
   const layout = {
     memoryBytes: p.memoryBytes, weightsOffset: p.weightsStart, threads,
     inputs: p.inputs, outputs: p.outputs,

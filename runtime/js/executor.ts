@@ -10,6 +10,7 @@ import { allocArray, type DType, type TypedArray } from '../../src/ir/dtype.ts';
 import { lcError } from '../../src/diagnostics.ts';
 import type { CompiledModel } from '../backend.ts';
 import type { Program } from './program.ts';
+import { writeConst } from './kernel.ts';
 import { barrierJs } from './worker-source.ts';
 import { WorkerPool } from './worker-pool.ts';
 
@@ -44,7 +45,7 @@ export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<Co
   const memory = new WebAssembly.Memory({ initial: p.memoryBytes / 65536, maximum: p.memoryBytes / 65536, shared: threads > 1 } as WebAssembly.MemoryDescriptor);
   const buf = memory.buffer;
   const F = new Float32Array(buf);
-  for (const w of p.weights) F.set(w.data, w.offset / 4);
+  for (const w of p.weights) writeConst(w.data, F.subarray(w.offset / 4, w.offset / 4 + w.data.length));
   const module = await WebAssembly.compile(p.wasm as BufferSource);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const W = instance.exports as Record<string, Function>;

@@ -27,6 +27,22 @@ export interface EmitContext {
   wasmName(base: string): string;
 }
 
+/**
+ * A constant computed straight into its place in the program's memory when the program is instantiated (packed
+ * or transformed weights): the only copy is the one the kernels read, so there is no intermediate array to fill,
+ * copy and collect (fresh pages are most of the cost of getting a large model ready). `write` gets a zeroed
+ * view of exactly `length` floats.
+ */
+export interface ConstWriter { length: number; write(into: Float32Array): void }
+
+export type KernelConst = Float32Array | ConstWriter;
+
+/** Writes a kernel constant into `into` (a view of its place in memory, `length` floats). */
+export function writeConst(data: KernelConst, into: Float32Array): void {
+  if (data instanceof Float32Array) into.set(data);
+  else data.write(into);
+}
+
 export interface KernelBuild {
   /** Short description for `--verbose` logs and compile output comments. */
   kind: string;
@@ -36,7 +52,7 @@ export interface KernelBuild {
   scratchShared?: boolean;
   /** Bytes of one more scratch region shared by all threads (e.g. weights packed per run). */
   sharedScratchBytes?: number;
-  consts?: Float32Array[];
+  consts?: KernelConst[];
   emit(ctx: EmitContext): Emitted;
 }
 

@@ -7,7 +7,7 @@ import { planMemory, type MemoryPlan } from '../plan.ts';
 import { inPlaceInputs, isViewNode } from '../../src/ir/registry.ts';
 import { encodeModule, type WasmFunction } from './wasm/encode.ts';
 import { KERNELS, kernelKey } from './kernels/index.ts';
-import { staticShape, type BuildOptions, type EmitContext, type KernelBuild, type Phase } from './kernel.ts';
+import { staticShape, type BuildOptions, type EmitContext, type KernelBuild, type KernelConst, type Phase } from './kernel.ts';
 import { lcError } from '../../src/diagnostics.ts';
 import { checkPlanBytes, checkStaticGraph } from '../../src/ir/budget.ts';
 
@@ -25,8 +25,8 @@ export interface Program {
   arena: number;
   /** Byte address of the weights region (after the arena). */
   weightsStart: number;
-  /** Float32 data to copy into memory before the first run. */
-  weights: { offset: number; data: Float32Array }[];
+  /** Float32 constants to write into memory before the first run (kernel.ts writeConst). */
+  weights: { offset: number; data: KernelConst }[];
   inputs: IoSlot[];
   outputs: IoSlot[];
   /** Outputs that are constants of the graph (returned as is). */
@@ -71,10 +71,10 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
   let cursor = weightsStart;
   const weights: Program['weights'] = [];
   const constAt = new Map<Value, number>();
-  const place = (data: Float32Array) => {
+  const place = (data: KernelConst) => {
     const off = cursor;
     weights.push({ offset: off, data });
-    cursor = align(cursor + data.byteLength + 16);
+    cursor = align(cursor + data.length * 4 + 16);
     return off;
   };
 

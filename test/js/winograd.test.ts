@@ -12,6 +12,7 @@ import { cloneGraph } from '../../src/ir/clone.ts';
 import { lowering } from '../../passes/pipelines.ts';
 import { compileJs, compileProgram, JS_CAPABILITIES } from '../../runtime/js/index.ts';
 import { chooseWinograd } from '../../runtime/js/kernels/winograd.ts';
+import { winogradWeights } from '../../runtime/js/kernels/winograd-weights.ts';
 import { F2, F4, filterTransform, matmul, transpose } from '../../runtime/js/wasm/winograd-matrices.ts';
 import { referenceWithBounds } from '../helpers/error-bound.ts';
 import { worstElement } from '../helpers/differential.ts';
@@ -122,6 +123,23 @@ describe('Winograd: transforms, switch and cost model', () => {
         for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) s += d[i + ky]![j + kx]! * w[ky * 3 + kx]!;
         expect(Math.abs(Y[i]![j]! - s)).toBeLessThan(1e-12);
       }
+    }
+  });
+
+  it('the packed filter transform is the dense float64 G g G^T rounded once, at [ξ][M/4][C][4], zero rows padding', () => {
+    // 70 channels: two staged chunks of channels; 7 filters: a partial last panel.
+    const rnd = lcg(9), M = 7, C = 70;
+    const w = Float32Array.from({ length: M * C * 9 }, () => rnd() * 2 - 1);
+    for (const t of [F2, F4]) {
+      const packed = winogradWeights(t, w, M, C), out = new Float32Array(packed.length).fill(NaN);
+      packed.write(out);
+      const panel = Math.ceil(M / 4) * C * 4, bad: string[] = [];
+      for (let m = 0; m < 8; m++) for (let ch = 0; ch < C; ch++) {
+        const U = m < M ? filterTransform(t, w, (m * C + ch) * 9) : new Float64Array(t.alpha ** 2);
+        U.forEach((u, xi) => { const got = out[xi * panel + ((m >> 2) * C + ch) * 4 + (m & 3)]; if (!Object.is(got, Math.fround(u))) bad.push(`m${m} c${ch} ξ${xi}: ${got} vs ${u}`); });
+      }
+      expect(packed.length).toBe(t.alpha ** 2 * panel);
+      expect(bad.slice(0, 3)).toEqual([]);
     }
   });
 

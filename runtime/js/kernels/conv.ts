@@ -15,7 +15,7 @@ import { DIRECT_OPERANDS, emitDirect } from '../wasm/direct.ts';
 import { kernelTakes } from '../wasm/epilogue.ts';
 import { emitPackPanel } from '../wasm/pack-panel.ts';
 import { operandSteps, splitEpilogue, tailPassJs, type Per } from '../epilogue.ts';
-import { split, staticShape, type BuildOptions, type EmitContext, type Emitted, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
+import { split, staticShape, type BuildOptions, type ConstWriter, type EmitContext, type Emitted, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
 
 export const MR = 4, V = 2, NR = 4 * V;
 
@@ -50,21 +50,22 @@ export function convParts(node: Node): { attrs: Record<string, unknown>; steps: 
   return { attrs: v.attrs, steps: [...bias, ...v.epilogue], declared: v.bias ? { [v.bias.input]: 'row' } : {} };
 }
 
-/** Weights [M, Cg, KH, KW] packed per group into [ceil(Mg/MR)][K][MR] panels (zero rows pad). */
-function packWeights(w: ArrayLike<number>, G: number, Mg: number, K: number): Float32Array {
+/** Weights [M, Cg, KH, KW] packed per group into [ceil(Mg/MR)][K][MR] panels (zero rows pad), written into memory at instantiation. */
+function packWeights(w: ArrayLike<number>, G: number, Mg: number, K: number): ConstWriter {
   const mbs = Math.ceil(Mg / MR);
-  const out = new Float32Array(G * mbs * K * MR);
   // A full panel reads its MR rows side by side (MR sequential streams) and writes the panel sequentially: one
   // pass over fresh memory (scattering one row at a time revisited every cache line MR times). MR is 4.
-  for (let g = 0; g < G; g++) for (let mb = 0; mb < mbs; mb++) {
-    const rows = Math.min(MR, Mg - mb * MR), s0 = (g * Mg + mb * MR) * K, d0 = (g * mbs + mb) * K * MR;
-    if (rows === 4) {
-      for (let k = 0, d = d0; k < K; k++, d += 4) {
-        out[d] = w[s0 + k]!; out[d + 1] = w[s0 + K + k]!; out[d + 2] = w[s0 + 2 * K + k]!; out[d + 3] = w[s0 + 3 * K + k]!;
-      }
-    } else for (let r = 0; r < rows; r++) for (let k = 0; k < K; k++) out[d0 + k * MR + r] = w[s0 + r * K + k]!;
-  }
-  return out;
+  const write = (out: Float32Array) => {
+    for (let g = 0; g < G; g++) for (let mb = 0; mb < mbs; mb++) {
+      const rows = Math.min(MR, Mg - mb * MR), s0 = (g * Mg + mb * MR) * K, d0 = (g * mbs + mb) * K * MR;
+      if (rows === 4) {
+        for (let k = 0, d = d0; k < K; k++, d += 4) {
+          out[d] = w[s0 + k]!; out[d + 1] = w[s0 + K + k]!; out[d + 2] = w[s0 + 2 * K + k]!; out[d + 3] = w[s0 + 3 * K + k]!;
+        }
+      } else for (let r = 0; r < rows; r++) for (let k = 0; k < K; k++) out[d0 + k * MR + r] = w[s0 + r * K + k]!;
+    }
+  };
+  return { length: G * mbs * K * MR, write };
 }
 
 /**

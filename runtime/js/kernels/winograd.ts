@@ -2,7 +2,8 @@
 // F(2x2,3x3), whichever a small cost model prefers, or none (the node then takes the direct kernel, ./conv.ts).
 // F(m, 3) replaces the 9 multiply-adds per output and input channel by alpha^2 / m^2 (2.25 for m = 4, 4 for
 // m = 2), at the price of two transforms and a larger rounding error (test/helpers/error-bound.ts derives it).
-//   compile time: U_ξ = G g G^T of every filter, packed as the GEMM's A panels, one set per element ξ;
+//   compile time: U_ξ = G g G^T of every filter, packed as the GEMM's A panels, one set per element ξ, written
+//   into memory when the program is instantiated (./winograd-weights.ts);
 //   run time, per chunk of tile rows of one image (the chunks are split across threads, each with its own
 //   scratch, so there is no barrier): the chunk's input rows copied zero-padded and deinterleaved by column
 //   phase (wasm), V = B^T d B into the GEMM's B panels (wasm), alpha^2 packed GEMMs M_ξ = U_ξ V_ξ over the
@@ -12,7 +13,8 @@ import type { Node } from '../../../src/ir/graph.ts';
 import { emitGemm } from '../wasm/gemm.ts';
 import { kernelTakes } from '../wasm/epilogue.ts';
 import { emitDeinterleave, emitInputTransform, emitOutputTransform, WINOGRAD_OPERANDS } from '../wasm/winograd.ts';
-import { F2, F4, filterTransformer, type WinogradTransform } from '../wasm/winograd-matrices.ts';
+import { F2, F4, type WinogradTransform } from '../wasm/winograd-matrices.ts';
+import { winogradWeights } from './winograd-weights.ts';
 import { operandSteps, splitEpilogue, tailPassJs, type SplitEpilogue } from '../epilogue.ts';
 import { split, staticShape, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
 import { convGeometry, convParts, MR, V, type ConvGeometry } from './conv.ts';
@@ -69,28 +71,10 @@ export const winogradKernel: KernelFactory = (node, opts) => {
   const ep = splitEpilogue(node, parts.steps, staticShape(node.outputs[0]), 1, opts.simdEpilogue !== false, parts.declared);
   if (!ep || !kernelTakes(ep.simd, WINOGRAD_OPERANDS)) return null;
   const t = opts.winogradTile ? { 2: F2, 4: F4 }[opts.winogradTile] : chooseWinograd(c);
-  return t ? buildWinograd(node, c, tilePlan(c, t), ep, w.const.data as ArrayLike<number>, opts.threads) : null;
+  return t ? buildWinograd(node, c, tilePlan(c, t), ep, w.const.data as Float32Array, opts.threads) : null;
 };
 
-/**
- * U_ξ of every filter, packed per ξ as [ceil(M/MR)][C][MR] (zero rows pad), computed in float64, rounded once.
- * Walks a panel's MR filters of one channel together, so each of the alpha^2 streams is written in order.
- */
-function transformWeights(t: WinogradTransform, w: ArrayLike<number>, M: number, C: number): Float32Array {
-  const mbs = Math.ceil(M / MR), xis = t.alpha ** 2, panel = mbs * C * MR;
-  const out = new Float32Array(xis * panel);
-  const u = new Float64Array(xis), transform = filterTransformer(t);
-  for (let mb = 0; mb < mbs; mb++) for (let ch = 0; ch < C; ch++) {
-    for (let r = 0, m = mb * MR; r < MR && m < M; r++, m++) {
-      transform(w, (m * C + ch) * 9, u);
-      const at = (mb * C + ch) * MR + r;
-      for (let xi = 0; xi < xis; xi++) out[xi * panel + at] = u[xi]!;
-    }
-  }
-  return out;
-}
-
-function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: SplitEpilogue, w: ArrayLike<number>, threads: number): KernelBuild {
+function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: SplitEpilogue, w: Float32Array, threads: number): KernelBuild {
   const { t, TH, TWp } = p;
   const { m, alpha } = t, xis = alpha * alpha;
   // Tile rows per chunk: about CHUNK_COLUMNS tiles, and at least one chunk per thread.
@@ -105,7 +89,7 @@ function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: SplitEpilog
   return {
     kind: `winograd F(${m}x${m},3x3) conv 3x3/1 ${c.C}->${c.M} ${xis} gemms ${c.M}x${c.C}x${Nc} (${chunks} chunks of ${TR} tile rows)`,
     scratchBytes: perThread * 4,
-    consts: [transformWeights(t, w, c.M, c.C)],
+    consts: [winogradWeights(t, w, c.M, c.C)],
     emit(ctx) {
       const fpad = ctx.wasmName('winpad'), fin = ctx.wasmName('winin'), fgemm = ctx.wasmName('wingemm'), fout = ctx.wasmName('winout');
       const xAt = ctx.at(node.inputs[0]) / 4, yAt = ctx.at(node.outputs[0]), plane = c.OH * c.OW;
