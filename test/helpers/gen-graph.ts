@@ -10,7 +10,8 @@
 // without B; Resize nearest and linear from scales or from sizes with axes, several coordinate modes; Split
 // by lengths or into equal parts, on any axis; SpaceToDepth/DepthToSpace in both modes; Sum and Mean of 2-3
 // broadcast inputs; ReduceL2; Einsum as a 1x1 channel mix, a matrix on the last axis, a MatMul and its
-// transposed form). The fast-check record holds the structure (so it shrinks layer by layer); the details of
+// transposed form; a Gemm/MatMul (+ bias, + residual) followed by LayerNorm, the fused layernorm epilogue's
+// pattern). The fast-check record holds the structure (so it shrinks layer by layer); the details of
 // each layer come from an LCG seeded by `seed`.
 import fc from 'fast-check';
 import { Graph, type Value } from '../../src/ir/graph.ts';
@@ -21,7 +22,7 @@ import '../../src/ops/index.ts';
 
 export const IMAGE_LAYERS = ['conv', 'conv', 'convNoBias', 'dw', 'convT', 'bn', 'act', 'operand', 'operand', 'residual', 'pool', 'concat', 'tap',
   'smooth', 'norm', 'resize', 'split', 'depthSpace', 'sumMean', 'reduceL2', 'einsum'] as const;
-export const VECTOR_LAYERS = ['gemm', 'matmul', 'act', 'operand', 'operand', 'bn', 'tap', 'smooth', 'layerNorm', 'einsum', 'reduceL2'] as const;
+export const VECTOR_LAYERS = ['gemm', 'matmul', 'act', 'operand', 'operand', 'bn', 'tap', 'smooth', 'layerNorm', 'einsum', 'reduceL2', 'linearNorm'] as const;
 export type ImageLayer = typeof IMAGE_LAYERS[number];
 export type VectorLayer = typeof VECTOR_LAYERS[number];
 
@@ -255,6 +256,16 @@ export function buildModel(c: ModelCase): Model {
         case 'tap': out(v); v = act(v); break;
         case 'smooth': v = smooth(v); break;
         case 'layerNorm': v = layerNorm(v, 1); break;
+        case 'linearNorm': {
+          // The fused LayerNorm epilogue's pattern: x W (+ bias) (+ residual of x when square) -> LayerNorm (-> activation).
+          const n = pick([1, 2, 3, 5, 7, 10]), gemm = rnd() < 0.5, x = v;
+          v = gemm ? node('Gemm', [v, konst([n, F]), ...(rnd() < 0.5 ? [konst([n])] : [])], { transB: 1 })
+            : node('Add', [node('MatMul', [v, konst([F, n])]), konst([n])]);
+          if (n === F && rnd() < 0.5) v = node('Add', [x, v]);
+          v = layerNorm(v, 1);
+          if (rnd() < 0.5) v = rnd() < 0.5 ? act(v) : smooth(v);
+          break;
+        }
         case 'reduceL2': v = reduceL2(v); break;
         case 'einsum': {
           const n = pick([1, 2, 3, 5, 7]), t = rnd() < 0.5;

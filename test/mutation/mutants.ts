@@ -10,6 +10,7 @@ const JS = [DIFF, 'test/js/backend.test.ts'];
 const JS_TRAIN = [DIFF, 'test/js/train-step.test.ts'];
 const WGSL = [DIFF, 'test/wgsl/random-graphs.test.ts'];
 const WGSL_TRAIN = [DIFF, 'test/wgsl/pool-softmax-bn.test.ts'];
+const LN = [DIFF, 'test/contract/layernorm-epilogue.test.ts'];
 
 export const MUTANTS: Mutant[] = [
   // --- js: the JS epilogue tail (steps after the first exp/tanh activation) ---
@@ -55,4 +56,11 @@ export const MUTANTS: Mutant[] = [
   { id: 'js-rownorm-scale-read-as-scalar', file: 'runtime/js/kernels/row-norms.ts', search: 'const c = ${k};', replace: 'const c = 0;', tests: [DIFF] },
   { id: 'wgsl-rownorm-unbiased-variance', file: 'runtime/wgsl/kernels/zoo.ts', search: 'let inv = 1.0 / sqrt(v / ${floatLiteral(len)} + ${floatLiteral(eps)});',
     replace: 'let inv = 1.0 / sqrt(v / ${floatLiteral(Math.max(1, len - 1))} + ${floatLiteral(eps)});', tests: [DIFF] },
+  // --- the #19 row-wise layernorm epilogue step (LayerNormalization fused into the Gemm/MatMul before it) ---
+  { id: 'js-tail-layernorm-unbiased-variance', file: 'runtime/js/epilogue.ts', search: 'lnSq / ${o.cols} + ', replace: 'lnSq / ${Math.max(1, o.cols - 1)} + ', tests: LN },
+  { id: 'js-tail-layernorm-eps-dropped', file: 'runtime/js/epilogue.ts', search: ' + ${lit(st.epsilon)});', replace: ');', tests: LN },
+  { id: 'js-tail-layernorm-bias-read-per-row', file: 'runtime/js/epilogue.ts', search: 'F[${o.operand(st.bias)} + c]', replace: 'F[${o.operand(st.bias)} + (r % ${o.cols})]', tests: LN },
+  { id: 'wgsl-row-epilogue-unbiased-variance', file: 'runtime/wgsl/epilogue.ts', search: 'let inv = 1.0 / sqrt(sq / ${floatLiteral(len)} + ',
+    replace: 'let inv = 1.0 / sqrt(sq / ${floatLiteral(Math.max(1, len - 1))} + ', tests: LN },
+  { id: 'wgsl-row-epilogue-steps-after-dropped', file: 'runtime/wgsl/epilogue.ts', search: "${emitEpilogue(after, ops, 'base + i', 'base + i', out)}", replace: '', tests: LN },
 ];

@@ -60,7 +60,7 @@ describe('the ops added for issue #19 (the generator draws them at random; these
   const IMAGE = ['norm', 'resize', 'smooth', 'split', 'depthSpace', 'sumMean', 'reduceL2', 'einsum', 'norm', 'smooth'] as const;
   for (const seed of [1, 2, 3]) {
     it(`image and vector layers, seed ${seed}`, async () => {
-      const { graph, feeds } = buildModel({ image: [...IMAGE], vector: ['layerNorm', 'smooth', 'einsum', 'reduceL2'], N: 2, C: 4, H: 6, W: 4, symbolic: false, seed });
+      const { graph, feeds } = buildModel({ image: [...IMAGE], vector: ['layerNorm', 'smooth', 'einsum', 'reduceL2', 'linearNorm'], N: 2, C: 4, H: 6, W: 4, symbolic: false, seed });
       const { disagreements } = await compareBackends(graph, feeds, VARIANTS, shared);
       expect(disagreements, graph.nodes.map((n) => n.op).join(' ')).toEqual([]);
     });
