@@ -16,12 +16,13 @@ import { lcg, uniformTensor } from '../helpers/random.ts';
 
 type Build = (g: Graph, input: (name: string, t: Tensor) => Value) => Value[];
 
-/** Builds the graph, checks no node falls back to the reference, and compares every output at 1 and 2 threads. */
-async function check(feeds: Record<string, Tensor>, build: Build, atol = 1e-5, rtol = 1e-4) {
+/** Builds the graph, checks no node falls back to the reference, and compares every output at 1 and 2 threads. Returns the kernel kinds. */
+async function check(feeds: Record<string, Tensor>, build: Build, atol = 1e-5, rtol = 1e-4): Promise<string[]> {
   const g = new Graph('op');
   g.outputs = build(g, (name, t) => g.addInput(name, { dtype: t.dtype, shape: [...t.shape] }));
   inferShapes(g);
-  expect(compileProgram(lowerForJsBackend(g), { threads: 1 }).kernels.filter((k) => k.kind === 'reference').map((k) => k.op)).toEqual([]);
+  const kernels = compileProgram(lowerForJsBackend(g), { threads: 1 }).kernels;
+  expect(kernels.filter((k) => k.kind === 'reference').map((k) => k.op)).toEqual([]);
   const ref = runGraph(g, feeds);
   for (const threads of [1, 2]) {
     const m = await compileJsLowered(g, { threads });
@@ -32,6 +33,7 @@ async function check(feeds: Record<string, Tensor>, build: Build, atol = 1e-5, r
       if (r > 1) expect.fail(`${name} (${threads} threads): error ratio ${r}`);
     }
   }
+  return kernels.map((k) => k.kind);
 }
 
 const node = (g: Graph, op: string, inputs: (Value | null)[], attrs: Record<string, unknown>, outputs = 1) =>
@@ -39,17 +41,21 @@ const node = (g: Graph, op: string, inputs: (Value | null)[], attrs: Record<stri
 
 describe('js kernels of training ops', () => {
   const rnd = lcg(17);
-  for (const [shape, convention, scale] of [[[7, 3, 5, 2], 'pytorch', true], [[13, 5], 'keras', false], [[2, 1, 3, 11], 'onnx', true], [[1, 2, 1, 1], 'pytorch', true]] as const) {
+  // Shapes whose per-image channel run S is a multiple of 4 take the wasm SIMD loops (kind '... simd').
+  for (const [shape, convention, scale] of [[[7, 3, 5, 2], 'pytorch', true], [[13, 5], 'keras', false], [[2, 1, 3, 11], 'onnx', true], [[1, 2, 1, 1], 'pytorch', true],
+    [[3, 5, 4, 2], 'pytorch', true], [[2, 3, 4], 'keras', false], [[5, 2, 12], 'onnx', true]] as const) {
     it(`BatchNormTrain and its gradient ([${shape}], ${convention}, scale ${scale})`, async () => {
       const C = shape[1]!;
       const feeds = { x: uniformTensor([...shape], rnd, -2, 3), s: uniformTensor([C], rnd, 0.5, 2), b: uniformTensor([C], rnd),
         rm: uniformTensor([C], rnd), rv: uniformTensor([C], rnd, 0.5, 2), dy: uniformTensor([...shape], rnd) };
-      await check(feeds, (g, inp) => {
+      const kinds = await check(feeds, (g, inp) => {
         const [x, s, b, rm, rv, dy] = ['x', 's', 'b', 'rm', 'rv', 'dy'].map((k) => inp(k, feeds[k as keyof typeof feeds]));
         const outs = node(g, 'BatchNormTrain', [x!, scale ? s! : null, b!, rm!, rv!], { epsilon: 1e-3, momentum: 0.2, convention }, 5);
         const grads = node(g, 'BatchNormTrainGrad', [dy!, x!, scale ? s! : null, outs[3]!, outs[4]!], {}, 3);
         return [...outs, ...grads];
       });
+      const simd = (shape as readonly number[]).slice(2).reduce((a, b) => a * b, 1) % 4 === 0;
+      expect(kinds.filter((k) => k.startsWith('batchnorm-train')).map((k) => k.endsWith(' simd'))).toEqual([simd, simd]);
     });
   }
 
