@@ -1,0 +1,94 @@
+// How well the js backend's work splits over 2 threads, measured so that a loaded machine does not decide the
+// answer: the 2-thread program's phases run on the main thread alone, each thread's share (tid 0, then tid 1)
+// timed on its own (minimum over the rounds, so preemption drops out). A quiet 2-core machine needs, per phase,
+// the longer of the two shares plus one barrier handoff; the sum over phases against the 1-thread program's time
+// is the speed-up the work split allows. The barrier itself is timed separately: two threads hand a counter
+// back and forth, which on a busy machine measures the scheduler (read it with the load average printed).
+// Shares run one after the other on one core (one L2, warm inputs; which runs first alternates by round), so
+// memory-bound phases may look cheaper than in parallel.
+//   node --import tsx bench/threads-balance.ts [--models resnet18,squeezenet1_1,mobilenetv2] [--rounds 7] [--worst 8]
+import { loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { arg, modelPath } from './round-robin.ts';
+import { loadModel } from '../src/frontend/load.ts';
+import { fixInputShapes, randomFeeds } from '../src/cli/bench.ts';
+import { loadOptimizer } from '../src/cli/level.ts';
+import { buildProgram, type Program } from '../runtime/js/program.ts';
+import { JS_CAPABILITIES } from '../runtime/js/index.ts';
+import { lowering } from '../passes/pipelines.ts';
+import { barrierJs } from '../runtime/js/worker-source.ts';
+
+type Phase = ((F: Float32Array, W: unknown, tid: number, nt: number) => void) | number;
+const ROUNDS = Number(arg('rounds', '7')), WORST = Number(arg('worst', '8'));
+
+/** Minimum ms per (phase, share) over ROUNDS runs of every phase; shares = 1 (1-thread program) or 2. */
+async function shareTimes(p: Program, feeds: Record<string, { data: ArrayLike<number> }>): Promise<number[][]> {
+  const nt = p.threads;
+  const memory = new WebAssembly.Memory({ initial: p.memoryBytes / 65536, maximum: p.memoryBytes / 65536, shared: nt > 1 } as WebAssembly.MemoryDescriptor);
+  const F = new Float32Array(memory.buffer);
+  for (const w of p.weights) F.set(w.data, w.offset / 4);
+  for (const io of p.inputs) F.set(feeds[io.name]!.data as Float32Array, io.offset / 4);
+  const W = (await WebAssembly.instantiate(await WebAssembly.compile(p.wasm as BufferSource), { env: { memory } })).exports;
+  const phases = new Function(p.source)() as Phase[];
+  const best = phases.map(() => new Array(nt).fill(Infinity) as number[]);
+  for (let r = 0; r < ROUNDS + 2; r++) {
+    phases.forEach((ph, i) => {
+      if (typeof ph === 'number') return; // reference fallback: thread 0 alone, not timed here
+      for (let k = 0; k < nt; k++) {
+        const tid = (k + r) % nt; // alternate which share runs first (the first one meets a colder cache)
+        const t0 = performance.now();
+        ph(F, W, tid, nt);
+        const dt = performance.now() - t0;
+        if (r >= 2) best[i]![tid] = Math.min(best[i]![tid]!, dt);
+      }
+    });
+  }
+  return best;
+}
+
+/** Median µs of one barrier between the main thread and one worker (each side passes 2000 barriers). */
+async function barrierMicros(): Promise<number> {
+  const sab = new SharedArrayBuffer(64), I32 = new Int32Array(sab, 0, 16), n = 2000;
+  const src = `const { workerData, parentPort } = require('node:worker_threads'); const I32 = new Int32Array(workerData, 0, 16); const nt = 2;
+${barrierJs}
+for (let i = 0; i < ${n}; i++) barrier(); parentPort.postMessage('done');`;
+  const w = new Worker(src, { eval: true, workerData: sab });
+  const barrier = new Function('I32', 'nt', `${barrierJs}\nreturn barrier;`)(I32, 2) as () => void;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) barrier();
+  const ms = performance.now() - t0;
+  await new Promise((res) => w.once('message', res));
+  await w.terminate();
+  return (ms / n) * 1000;
+}
+
+console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; min of ${ROUNDS} rounds per phase share`);
+const handoff = await barrierMicros();
+console.log(`barrier handoff between 2 threads: ${handoff.toFixed(1)} µs (median of 2000; a busy machine inflates it)`);
+for (const name of arg('models', 'resnet18,squeezenet1_1,mobilenetv2').split(',')) {
+  const g = await loadModel(modelPath(name));
+  (await loadOptimizer(2))(g);
+  fixInputShapes(g, 1);
+  lowering(JS_CAPABILITIES)(g);
+  const feeds = randomFeeds(g) as unknown as Record<string, { data: ArrayLike<number> }>;
+  const [p1, p2] = [1, 2].map((threads) => buildProgram(g, { threads, training: false, simd: true }));
+  const t1 = (await shareTimes(p1!, feeds)).map((s) => s[0]!);
+  const t2 = await shareTimes(p2!, feeds);
+  const one = t1.reduce((a, b) => a + b, 0);
+  const crit = t2.reduce((a, s) => a + Math.max(...s.map((x) => (Number.isFinite(x) ? x : 0))), 0);
+  const work = t2.reduce((a, s) => a + s.reduce((b, x) => b + (Number.isFinite(x) ? x : 0), 0), 0);
+  const phases = t2.length, withBarriers = crit + (phases * handoff) / 1000;
+  console.log(`${name.padEnd(14)} 1T ${one.toFixed(1)} ms; 2T shares: work ${work.toFixed(1)} ms, longer share per phase ${crit.toFixed(1)} ms ` +
+    `-> ${(one / crit).toFixed(2)}x; + ${phases} barriers x ${handoff.toFixed(0)} µs -> ${(one / withBarriers).toFixed(2)}x`);
+  // Work the 2-thread program adds over the 1-thread one, per node (duplicated packing, per-thread copies).
+  const perNode = (p: Program, t: number[]) => { const m = new Map<string, number>(); p.phaseNodes.forEach((n, i) => m.set(n, (m.get(n) ?? 0) + t[i]!)); return m; };
+  const n1 = perNode(p1!, t1), n2 = perNode(p2!, t2.map((s) => s.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0)));
+  const extra = [...n2].map(([n, w]) => ({ n, d: w - (n1.get(n) ?? 0) })).sort((a, b) => b.d - a.d).slice(0, 3).filter((e) => e.d > 0.05);
+  if (extra.length) console.log(`  more work at 2T: ${extra.map((e) => `${e.n} +${e.d.toFixed(2)} ms (${p2!.kernels.find((k) => k.node === e.n)?.kind})`).join('; ')}`);
+  const loss = t2.map((s, i) => ({ i, lost: Math.max(...s) - s.reduce((a, b) => a + b, 0) / 2, s }))
+    .sort((a, b) => b.lost - a.lost).slice(0, WORST);
+  const kindOf = new Map(p2!.kernels.map((k) => [k.node, k.kind]));
+  for (const { i, lost, s } of loss) {
+    console.log(`  ${lost.toFixed(2).padStart(6)} ms lost  phase ${i} (${s.map((x) => x.toFixed(2)).join(' / ')} ms) ${kindOf.get(p2!.phaseNodes[i]!) ?? p2!.phaseNodes[i]}`);
+  }
+}
