@@ -15,6 +15,7 @@ import { fixInputShapes, randomFeeds } from '../src/cli/bench.ts';
 import { loadOptimizer } from '../src/cli/level.ts';
 import { buildProgram, type Program } from '../runtime/js/program.ts';
 import { JS_CAPABILITIES } from '../runtime/js/index.ts';
+import { writeConst } from '../runtime/js/kernel.ts';
 import { lowering } from '../passes/pipelines.ts';
 import { barrierJs } from '../runtime/js/worker-source.ts';
 
@@ -26,7 +27,7 @@ async function shareTimes(p: Program, feeds: Record<string, { data: ArrayLike<nu
   const nt = p.threads;
   const memory = new WebAssembly.Memory({ initial: p.memoryBytes / 65536, maximum: p.memoryBytes / 65536, shared: nt > 1 } as WebAssembly.MemoryDescriptor);
   const F = new Float32Array(memory.buffer);
-  for (const w of p.weights) F.set(w.data, w.offset / 4);
+  for (const w of p.weights) writeConst(w.data, F.subarray(w.offset / 4, w.offset / 4 + w.data.length));
   for (const io of p.inputs) F.set(feeds[io.name]!.data as Float32Array, io.offset / 4);
   const W = (await WebAssembly.instantiate(await WebAssembly.compile(p.wasm as BufferSource), { env: { memory } })).exports;
   const phases = new Function(p.source)() as Phase[];
