@@ -1,4 +1,5 @@
-// `layerc test-onnx DIR...`: runs ONNX backend-format test cases; one line per case, last line `N passed, M failed`.
+// `layerc test-onnx DIR...`: runs ONNX backend-format test cases; one line per case, then `fallbacks: N` (cases
+// not run wholly by the backend's kernels) with a count per reason, last line `N passed, M failed`.
 import type { Command } from 'commander';
 import { loadOptimizer, parseLevel } from './level.ts';
 
@@ -13,11 +14,16 @@ export function register(program: Command): void {
       const optimize = await loadOptimizer(parseLevel(o.optLevel));
       const { caseName, findCases, formatResult, runCase } = await import('./onnx-cases.ts'); // loaded on use (start-up)
       let passed = 0, failed = 0, unsupported = 0;
+      const fallbacks = new Map<string, number>(); // reason (value names left out) -> cases
       for (const dir of findCases(dirs)) {
         const r = await runCase(dir, caseName(dir, dirs), { backend: o.backend, optimize });
         console.log(formatResult(r));
         if (r.status === 'PASS') passed++; else if (r.status === 'FAIL') failed++; else unsupported++;
+        const why = r.fallback?.replace(/ '[^']*'/g, '');
+        if (why) fallbacks.set(why, (fallbacks.get(why) ?? 0) + 1);
       }
+      console.log(`fallbacks: ${[...fallbacks.values()].reduce((a, b) => a + b, 0)}`);
+      for (const [why, n] of [...fallbacks].sort((a, b) => b[1] - a[1])) console.log(`  ${n} x ${why}`);
       console.log(`${unsupported} unsupported`);
       console.log(`${passed} passed, ${failed} failed`);
       if (failed) process.exitCode = 1;

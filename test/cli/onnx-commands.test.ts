@@ -30,6 +30,7 @@ describe('layerc test-onnx / run / inspect', () => {
     expect(lines.find((l) => l.includes(' new_opset '))).toMatch(/^UNSUPPORTED.*LC016/);
     expect(lines.at(-1)).toBe('1 passed, 1 failed');
     expect(lines.at(-2)).toBe('1 unsupported');
+    expect(lines.at(-3)).toBe('fallbacks: 0'); // the reference backend runs everything itself
     expect(r.status).toBe(1);
     expect(cli('test-onnx', join(dir, 'test_relu')).status).toBe(0);
   });
