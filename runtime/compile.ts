@@ -1,9 +1,11 @@
 // The compile path every backend shares: specialize -> lower -> plan + emit.
 //   specialize  a graph with symbolic input dims (a batch N) is compiled when it is run, per input-shape
 //               signature: the feeds' shapes are substituted on a copy and shapes re-inferred. When shapes still
-//               depend on input VALUES (a Reshape's target, Pad's pads fed at run time), small int64 inputs
-//               (at most SHAPE_LIKE_MAX elements) are substituted by value as well, so the shapes they decide
-//               become static; a static graph whose shapes depend on such inputs is specialized the same way.
+//               depend on input VALUES (a Reshape's target, Pad's pads, Resize's scales fed at run time), small
+//               int64 inputs and small float inputs used only as op parameters (at most SHAPE_LIKE_MAX elements)
+//               are substituted by value as well, so the shapes they decide become static (one compile per
+//               value, cached, as onnxruntime re-plans per shape); a static graph whose shapes depend on such
+//               inputs is specialized the same way.
 //   lower       the caller's lowering pipeline (passes/pipelines.ts `lowering(capabilities)`, passed in as
 //               `lower`; the runtime never imports a pass), run on each specialized copy because specialization
 //               makes more shapes static and so more foldable;
@@ -15,6 +17,8 @@ import { isStatic, type Graph, type Value } from '../src/ir/graph.ts';
 import type { Tensor } from '../src/ir/tensor.ts';
 import { inferShapes } from '../src/ir/infer.ts';
 import { runGraph } from '../src/ir/interpret.ts';
+import { onlyParameter } from '../src/ir/registry.ts';
+import { isFloat } from '../src/ir/dtype.ts';
 import { cloneGraph } from '../src/ir/clone.ts';
 import { dropoutStream } from '../src/random.ts';
 import type { BackendOptions, CompiledModel } from './backend.ts';
@@ -23,8 +27,10 @@ import type { BackendOptions, CompiledModel } from './backend.ts';
 export type BuildStatic<O> = (g: Graph, opts: O) => Promise<CompiledModel>;
 
 export const SHAPE_LIKE_MAX = 64;
-/** An integer input small enough to be a shape, pads or axes: a candidate for specialization by value. */
-export const isShapeLike = (v: Value) => v.type.dtype === 'int64' && isStatic(v.type.shape) && v.type.shape.reduce((a, b) => a * b, 1) <= SHAPE_LIKE_MAX;
+/** A candidate for specialization by value: a small input that is a shape, pads or axes (int64), or that only
+ *  parameterizes its users (OpTraits.parameters: Resize's float scales and roi). */
+export const isShapeLike = (v: Value) => isStatic(v.type.shape) && v.type.shape.reduce((a, b) => a * b, 1) <= SHAPE_LIKE_MAX &&
+  (v.type.dtype === 'int64' || (isFloat(v.type.dtype) && onlyParameter(v)));
 
 /** A lowered copy of `graph` with the feeds' shapes (and, with byValue, the shape-like feeds' values) substituted. */
 export function specialize(graph: Graph, feeds: Record<string, Tensor> | null, byValue: boolean, lower?: (g: Graph) => void): Graph {

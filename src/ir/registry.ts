@@ -65,6 +65,11 @@ export interface OpTraits {
   view?: boolean | 'inference';
   /** For ops that are not elementwise: the inputs the output may still overwrite (per-channel maps). */
   inPlace?: readonly number[];
+  /**
+   * Small inputs that parameterize the computation rather than carry data (Resize's roi, scales, sizes): a
+   * backend wants their values at compile time, so a graph input fed only into them is specialized by value.
+   */
+  parameters?: readonly number[];
 }
 
 /** Reverse-mode rule: one gradient per input (null where there is none); the count is checked. */
@@ -133,6 +138,14 @@ export function inPlaceInputs(node: Node): readonly number[] {
   const t = findOp(node.op, node.domain)?.traits;
   if (!t || node.outputs.length !== 1) return [];
   return t.elementwise ? node.inputs.map((_, i) => i) : t.inPlace ?? [];
+}
+
+/** True when every use of `v` is a parameter input of its user (OpTraits.parameters). */
+export function onlyParameter(v: Value): boolean {
+  return v.users.length > 0 && v.users.every((n) => {
+    const p = findOp(n.op, n.domain)?.traits?.parameters ?? [];
+    return n.inputs.every((x, i) => x !== v || p.includes(i));
+  });
 }
 
 /** True when `node` is a view of its input 0 (no kernel, no copy) in a run with the given training option. */

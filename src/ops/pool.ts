@@ -105,7 +105,7 @@ defineOp({
 });
 
 /** Row-major flat spatial index -> column-major flat index (storage_order=1). */
-function columnMajor(shape: readonly number[]): Int32Array {
+export function columnMajor(shape: readonly number[]): Int32Array {
   const n = prod(shape);
   const out = new Int32Array(n);
   for (let flat = 0; flat < n; flat++) {

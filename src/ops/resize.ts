@@ -210,6 +210,7 @@ defineOp({
   name: 'Resize',
   onnxSince: 10,
   summary: 'resizes with nearest/linear/cubic interpolation from scales or sizes (opset 19)',
+  traits: { parameters: [1, 2, 3] },
   attrs: {
     mode: { type: 'string', default: 'nearest' },
     coordinate_transformation_mode: { type: 'string', default: 'half_pixel' },
@@ -261,6 +262,7 @@ defineOp({
   name: 'Upsample',
   onnxSince: 7,
   summary: 'deprecated Resize: scales input, nearest (floor) or linear, asymmetric coordinates',
+  traits: { parameters: [1] },
   attrs: { mode: { type: 'string', default: 'nearest' } },
   inputs: [2, 2],
   outputs: [1, 1],

@@ -41,8 +41,9 @@ export function coalesce(out: number[], strides: number[][]): { dims: number[]; 
 }
 
 /** Nested loops over `dims` (outermost split across threads) evaluating `expr(operands)` into y, after the
- *  statements `pre(operands)` if given. */
-export function loopsJs(dims: number[], strides: number[][], bases: number[], expr: (xs: string[]) => string, pre?: (xs: string[]) => string): string {
+ *  statements `pre(operands)` if given. `arrays` names the view each base indexes (default F; ./typed.ts). */
+export function loopsJs(dims: number[], strides: number[][], bases: number[], expr: (xs: string[]) => string, pre?: (xs: string[]) => string,
+  arrays: readonly string[] = bases.map(() => 'F')): string {
   const r = dims.length, nIn = bases.length - 1;
   const idx = (j: number) => `i${j}`;
   let code = `${split(dims[0]!)}\n`;
@@ -53,8 +54,8 @@ export function loopsJs(dims: number[], strides: number[][], bases: number[], ex
     const steps = bases.map((_, j) => (strides[j]![d] ? `, ${idx(j)}_${d} += ${strides[j]![d]}` : '')).join('');
     open.push(`for (let ${v} = ${d === 0 ? 'lo' : 0}, ${inits}; ${v} < ${d === 0 ? 'hi' : dims[d]}; ${v}++${steps}) {`);
   }
-  const xs = Array.from({ length: nIn }, (_, j) => `F[${idx(j + 1)}_${r - 1}]`);
-  code += open.join('\n') + `\n  ${pre ? pre(xs) : ''}F[${idx(0)}_${r - 1}] = ${expr(xs)};\n` + '}'.repeat(r);
+  const xs = Array.from({ length: nIn }, (_, j) => `${arrays[j + 1]}[${idx(j + 1)}_${r - 1}]`);
+  code += open.join('\n') + `\n  ${pre ? pre(xs) : ''}${arrays[0]}[${idx(0)}_${r - 1}] = ${expr(xs)};\n` + '}'.repeat(r);
   return code;
 }
 

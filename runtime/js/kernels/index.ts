@@ -34,6 +34,8 @@ import { padKernel } from './pad.ts';
 import { batchNormRuntimeKernel } from './batchnorm-runtime.ts';
 import { clipRuntimeKernel } from './clip-runtime.ts';
 import { attentionKernel } from './attention.ts';
+import { typedElementwiseKernel } from './typed-elementwise.ts';
+import { maxPoolIndicesKernel } from './maxpool-indices.ts';
 
 /** Conv (or Fused with base Conv): Winograd where it applies and pays (winograd.ts), else the blocked SIMD conv;
  *  that declines depthwise convs, which take depthwise.ts. */
@@ -43,6 +45,8 @@ const rows = (ops: readonly string[], k: KernelFactory) => Object.fromEntries(op
 
 export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   ...rows(JS_EXPR_OPS, elementwiseKernel),
+  /** int8/uint8/int32/int64/float64 elementwise arithmetic (the rows above are float32). */
+  ...rows(['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Neg', 'Abs'], (n, o) => elementwiseKernel(n, o) ?? typedElementwiseKernel(n, o)),
   Conv: conv,
   'ai.layerc::Fused': (n, o) => {
     const base = fusedAttrs(n.attrs).base;
@@ -53,7 +57,9 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   MatMul: (n, o) => gemmKernel(n, o) ?? batchMatMulKernel(n, o),
   /** BatchNormalization: constant statistics fold into one multiply-add; computed ones take batchnorm-runtime.ts. */
   BatchNormalization: (n, o) => batchNormKernel(n, o) ?? batchNormRuntimeKernel(n, o),
-  ...rows(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'], poolKernel),
+  ...rows(['AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'], poolKernel),
+  /** MaxPool: ./pool.ts; with the Indices output or int8/uint8/float64 values, maxpool-indices.ts. */
+  MaxPool: (n, o) => poolKernel(n, o) ?? maxPoolIndicesKernel(n, o),
   ...rows(['Softmax', 'LogSoftmax'], softmaxKernel),
   Concat: concatKernel,
   ...rows(['ReduceSum', 'ReduceMean', 'ReduceL2', 'ReduceSumSquare', 'ReduceProd', 'ReduceMax', 'ReduceMin', 'ai.layerc::ReduceSumLike'], reduceKernel),
@@ -78,7 +84,7 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   'ai.layerc::Attention': attentionKernel,
   Pad: padKernel,
   /** Clip: the elementwise kernel (constant bounds); bounds computed at run time take clip-runtime.ts. */
-  Clip: (n, o) => elementwiseKernel(n, o) ?? clipRuntimeKernel(n, o),
+  Clip: (n, o) => elementwiseKernel(n, o) ?? clipRuntimeKernel(n, o) ?? typedElementwiseKernel(n, o),
 };
 
 /** The node's row in KERNELS. */
