@@ -42,11 +42,13 @@ export interface JsOptions extends BackendOptions {
   winogradTile?: 2 | 4;
   /** Worker threads kept between compiled models (./worker-pool.ts; default: each model starts its own). */
   workers?: WorkerPool;
+  /** 'nchw': no blocked layout; 'auto' (default): NCHWc4 regions where a depthwise conv gains (layout.ts; CLI --layout). */
+  layout?: 'auto' | 'nchw';
 }
 
 function buildOptions(opts: JsOptions) {
   return { threads: opts.threads ?? defaultThreads(), training: !!opts.training, simd: opts.simd ?? SIMD_AVAILABLE, simdEpilogue: opts.simdEpilogue,
-    winograd: opts.winograd, winogradTile: opts.winogradTile };
+    winograd: opts.winograd, winogradTile: opts.winogradTile, layout: opts.layout };
 }
 
 /** The Program of a static graph, as given (the caller lowers it first: passes/pipelines.ts lowerInPlace). */

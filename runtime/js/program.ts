@@ -10,6 +10,8 @@ import { KERNELS, kernelKey } from './kernels/index.ts';
 import { staticShape, type BuildOptions, type EmitContext, type KernelBuild, type KernelConst, type Phase } from './kernel.ts';
 import { lcError } from '../../src/diagnostics.ts';
 import { checkPlanBytes, checkStaticGraph } from '../../src/ir/budget.ts';
+import { planLayout } from './layout.ts';
+import { blockedKernel } from './kernels/blocked.ts';
 
 export const CONTROL_BYTES = 64;
 const ALIGN = 64;
@@ -57,7 +59,9 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
   const isView = (n: Node) => isViewNode(n, opts.training);
   const firstPlan = planMemory(graph, { isView });
   const views = new Set(firstPlan.views);
-  for (const n of graph.nodes) if (!views.has(n.name)) builds.set(n, buildKernel(n, opts));
+  // The layout pass (./layout.ts): nodes writing (or GlobalAveragePool reading) NCHWc4 values take blocked kernels.
+  const blocked = planLayout(graph, opts);
+  for (const n of graph.nodes) if (!views.has(n.name)) builds.set(n, (blocked.size ? blockedKernel(n, blocked) : null) ?? buildKernel(n, opts));
   const plan = planMemory(graph, {
     isView,
     inPlaceInput: (n) => (builds.get(n) ? inPlaceOf(n) : -1),

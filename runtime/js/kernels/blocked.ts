@@ -1,0 +1,97 @@
+// Kernels for activations in the blocked layout NCHWc4 ([N][C/4][H][W][4], decided by ../layout.ts): depthwise and
+// pointwise convs writing it, GlobalAveragePool reading it. Elementwise ops need none (element i of every operand is
+// the same logical element in both layouts). A region's entries and exits are handled here, not by copies: a pointwise
+// conv reads an NCHW input through strides or writes an NCHW output lane by lane, a depthwise conv gathers 4 NCHW
+// planes into a block first.
+// Threads split channel blocks (depthwise) or pixel chunks / output block pairs (pointwise) with no barrier.
+import type { Node, Value } from '../../../src/ir/graph.ts';
+import { emitBlockedDepthwise, emitGatherBlock } from '../wasm/blocked-depthwise.ts';
+import { emitBlockedPointwise, packPointwiseWeights } from '../wasm/blocked-pointwise.ts';
+import { operandSteps } from '../epilogue.ts';
+import { layoutRole } from '../layout.ts';
+import { split, staticShape, type KernelBuild } from '../kernel.ts';
+
+/** Input bytes of a pointwise conv's pixel chunk: chunks stay in L2 while every output block reads them. */
+const CHUNK_BYTES = 256 * 1024;
+
+/** The blocked kernel of a node the layout pass put in a region (its output, or for GlobalAveragePool its input, is blocked). */
+export function blockedKernel(node: Node, blocked: ReadonlySet<Value>): KernelBuild | null {
+  const r = layoutRole(node);
+  if (!r) return null;
+  if (r.kind === 'gap') return blocked.has(node.inputs[0]!) ? gapKernel(node) : null;
+  if (r.kind === 'elementwise') return null;
+  const input = blocked.has(node.inputs[0]!) ? 'nchwc4' : 'nchw', output = blocked.has(node.outputs[0]!) ? 'nchwc4' : 'nchw';
+  if (output === 'nchw' && (r.kind === 'depthwise' || input === 'nchw')) return null;
+  const { c, ep } = r;
+  const ops = (ctx: { at(v: Value | null | undefined): number }, row: string, full: string) => operandSteps(ep.simd).map((s, i) => {
+    const a = ctx.at(node.inputs[ep.simdOperands[i]!]);
+    return s.per === 'row' ? `, ${a}${row}` : s.per === 'full' ? `, ${a} + ${full}` : `, ${a}`;
+  }).join('');
+  const w = node.inputs[1]!.const!.data as ArrayLike<number>;
+  const CB = c.C / 4, P = c.OH * c.OW;
+
+  if (r.kind === 'pointwise') {
+    const nq = Math.ceil(c.M / 8), chunk = Math.max(4, Math.floor(CHUNK_BYTES / (c.C * 16)) * 4), nChunks = Math.ceil(P / chunk);
+    return {
+      kind: `blocked pointwise 1x1 ${c.C}->${c.M} ${c.OH}x${c.OW}${input === 'nchw' ? ' (reads NCHW)' : output === 'nchw' ? ' (writes NCHW)' : ''}`,
+      consts: [packPointwiseWeights(w, c.M, c.C)],
+      emit(ctx) {
+        const fn = ctx.wasmName('bpw');
+        const X = ctx.at(node.inputs[0]), Y = ctx.at(node.outputs[0]), Wc = ctx.consts[0]!;
+        const call = (q: string, p: string) =>
+          `W.${fn}(${X} + n * ${c.C * P * 4}, ${Wc}, ${Y} + n * ${c.M * P * 4}, ${q}, ${p}${ops(ctx, '', `n * ${c.M * P * 4}`)});`;
+        const pRange = `ch * ${chunk}, Math.min(${P}, (ch + 1) * ${chunk})`;
+        const js = c.N * nChunks >= ctx.threads
+          ? `${split(c.N * nChunks)}\n    for (let r = lo; r < hi; r++) { const n = (r / ${nChunks}) | 0, ch = r - n * ${nChunks}; ${call(`0, ${nq}`, pRange)} }`
+          : `${split(nq)}\n    for (let n = 0; n < ${c.N}; n++) for (let ch = 0; ch < ${nChunks}; ch++) ${call('lo, hi', pRange)}`;
+        return { phases: [{ js }], wasm: [{ name: fn, code: emitBlockedPointwise({ K: c.C, M: c.M, P, input, output, steps: ep.simd }) }] };
+      },
+    };
+  }
+
+  const { H, W: IW, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL } = c;
+  const taps = KH * KW;
+  // Tap weights as 4-channel vectors: [block][tap][4].
+  const wb = new Float32Array(c.C * taps);
+  for (let ch = 0; ch < c.C; ch++) for (let t = 0; t < taps; t++) wb[((ch >> 2) * taps + t) * 4 + (ch & 3)] = w[ch * taps + t]!;
+  const gather = input === 'nchw';
+  return {
+    kind: `blocked depthwise ${KH}x${KW}/${SH} ${c.C} ${OH}x${OW}${gather ? ' (reads NCHW)' : ''}`,
+    // An NCHW input block is first interleaved into this thread's scratch (a region's entry).
+    scratchBytes: gather ? H * IW * 16 : 0,
+    consts: [wb],
+    emit(ctx) {
+      const fn = ctx.wasmName('bdw'), gfn = ctx.wasmName('gather');
+      const X = ctx.at(node.inputs[0]), Y = ctx.at(node.outputs[0]), Wc = ctx.consts[0]!;
+      const src = gather ? `s` : `${X} + r * ${H * IW * 16}`;
+      const js = `${split(c.N * CB)}
+    const s = ${ctx.scratch} + tid * ${H * IW * 16};
+    for (let r = lo; r < hi; r++) {
+      const n = (r / ${CB}) | 0, cb = r - n * ${CB};
+      ${gather ? `W.${gfn}(${X} + (n * ${c.C} + cb * 4) * ${H * IW * 4}, s);` : ''}
+      W.${fn}(${src}, ${Y} + r * ${P * 16}, ${Wc} + cb * ${taps * 16}${ops(ctx, ' + cb * 16', `r * ${P * 16}`)});
+    }`;
+      const wasm = [{ name: fn, code: emitBlockedDepthwise({ H, W: IW, PT, PL, OH, OW, KH, KW, SH, SW, DH, DW, steps: ep.simd }) }];
+      if (gather) wasm.push({ name: gfn, code: emitGatherBlock(H * IW, H * IW * 4) });
+      return { phases: [{ js }], wasm };
+    },
+  };
+}
+
+/** GlobalAveragePool of a blocked input: its [N, C, 1, 1] output is laid out the same in NCHW and NCHWc4. */
+function gapKernel(node: Node): KernelBuild {
+  const [N, C, H, W] = staticShape(node.inputs[0]), P = H! * W!, blocks = N! * C! / 4;
+  return {
+    kind: `blocked GlobalAveragePool ${C} ${H}x${W}`,
+    emit(ctx) {
+      const X = ctx.at(node.inputs[0]) / 4, Y = ctx.at(node.outputs[0]) / 4;
+      return { phases: [{ js: `${split(blocks)}
+    for (let r = lo; r < hi; r++) {
+      let a = 0, b = 0, c = 0, d = 0;
+      for (let i = ${X} + r * ${P * 4}, e = i + ${P * 4}; i < e; i += 4) { a += F[i]; b += F[i + 1]; c += F[i + 2]; d += F[i + 3]; }
+      const y = ${Y} + r * 4;
+      F[y] = a / ${P}; F[y + 1] = b / ${P}; F[y + 2] = c / ${P}; F[y + 3] = d / ${P};
+    }` }] };
+    },
+  };
+}
