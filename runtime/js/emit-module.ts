@@ -15,11 +15,14 @@ import { writeConst } from './kernel.ts';
 
 export interface EmittedFile { name: string; data: Uint8Array | string }
 
-export interface EmitOptions { threads?: number; /** false: no Winograd convolutions (CLI --no-winograd). */ winograd?: boolean }
+export interface EmitOptions {
+  threads?: number; /** false: no Winograd convolutions (CLI --no-winograd). */ winograd?: boolean;
+  /** 'nchw': no NCHWc4 regions (CLI --layout nchw). */ layout?: 'auto' | 'nchw';
+}
 
 export function emitModule(graph: Graph, opts: EmitOptions = {}): EmittedFile[] {
   const threads = opts.threads ?? 1;
-  const p = compileProgram(graph, { threads, winograd: opts.winograd });
+  const p = compileProgram(graph, { threads, winograd: opts.winograd, layout: opts.layout });
   if (p.refs.length) {
     const ops = [...new Set(p.refs.map((n) => n.op))].join(', ');
     throw lcError('LC075', ['js', `compile of ${graph.name}`, `no kernel for ${ops}: the emitted module has no reference fallback`]);

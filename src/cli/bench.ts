@@ -39,7 +39,7 @@ export function randomFeeds(g: Graph, seed = 1): Record<string, Tensor> {
   return feeds;
 }
 
-export async function bench(path: string, o: { backend: string; threads?: number; runs: number; warmup: number; optLevel: number; batch: number; winograd?: boolean }): Promise<BenchResult> {
+export async function bench(path: string, o: { backend: string; threads?: number; runs: number; warmup: number; optLevel: number; batch: number; winograd?: boolean; layout?: Layout }): Promise<BenchResult> {
   const optimize = await loadOptimizer(parseLevel(String(o.optLevel)));
   // Loaded on use: the importers and the backends are not needed by `--help` or the other commands.
   const { loadModel } = await import('../frontend/load.ts');
@@ -51,7 +51,7 @@ export async function bench(path: string, o: { backend: string; threads?: number
   const t2 = performance.now();
   fixInputShapes(g, o.batch);
   const feeds = randomFeeds(g); // (microseconds; counted in compileMs)
-  const compiled = await compileFor(o.backend, g, { threads: o.threads, winograd: o.winograd });
+  const compiled = await compileFor(o.backend, g, { threads: o.threads, winograd: o.winograd, layout: o.layout });
   const phases = { loadMs: t1 - t0, optimizeMs: t2 - t1, compileMs: performance.now() - t2 };
   try {
     for (let i = 0; i < o.warmup; i++) await compiled.run(feeds);
@@ -96,6 +96,15 @@ export function positiveInt(name: string, s: string): number {
   return n;
 }
 
+export type Layout = 'auto' | 'nchw';
+export const LAYOUT_HELP = 'js: auto (NCHWc4 regions where a depthwise conv gains) | nchw (every activation NCHW)';
+
+/** The --layout value. */
+export function layoutOption(s: string): Layout {
+  if (s !== 'auto' && s !== 'nchw') throw lcError('LC002', [`--layout must be auto or nchw, got '${s}'`]);
+  return s;
+}
+
 export function register(program: Command): void {
   program.command('bench')
     .description('measure inference latency (median/min/max) and memory of a model on a backend')
@@ -108,13 +117,14 @@ export function register(program: Command): void {
     .option('-O, --opt-level <n>', 'optimization level 0, 1 or 2 (-O0 runs the model exactly as written)', '2')
     .option('--json', 'print the result as JSON')
     .option('--no-winograd', 'js: 3x3 stride-1 convs on the direct kernels instead of Winograd')
+    .option('--layout <layout>', LAYOUT_HELP, 'auto')
     .option('--check', 'first check the backend against the reference interpreter (layerc verify --backend); on FAIL, exit 1 without timing')
     .addHelpText('after', '\nExample:\n  layerc bench model.onnx --backend js --threads 2 --runs 50 -O2 --check\n  layerc bench model.onnx --backend reference --runs 3 --json')
-    .action(async (path: string, o: { backend: string; threads?: string; runs: string; warmup: string; batch: string; optLevel: string; json?: boolean; check?: boolean; winograd: boolean }) => {
+    .action(async (path: string, o: { backend: string; threads?: string; runs: string; warmup: string; batch: string; optLevel: string; json?: boolean; check?: boolean; winograd: boolean; layout: string }) => {
       const opts = {
         backend: o.backend, threads: o.threads === undefined ? undefined : positiveInt('--threads', o.threads),
         runs: positiveInt('--runs', o.runs), warmup: Number(o.warmup) >= 0 ? Number(o.warmup) : positiveInt('--warmup', o.warmup),
-        optLevel: parseLevel(o.optLevel), batch: positiveInt('--batch', o.batch), winograd: o.winograd,
+        optLevel: parseLevel(o.optLevel), batch: positiveInt('--batch', o.batch), winograd: o.winograd, layout: layoutOption(o.layout),
       };
       if (o.check) {
         const { loadModel } = await import('../frontend/load.ts');

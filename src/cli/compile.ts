@@ -8,9 +8,9 @@ import type { Graph } from '../ir/graph.ts';
 import { lcError, suggest } from '../diagnostics.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { loadOptimizer, parseLevel } from './level.ts';
-import { fixInputShapes, positiveInt } from './bench.ts';
+import { fixInputShapes, layoutOption, LAYOUT_HELP, positiveInt, type Layout } from './bench.ts';
 
-type EmitModule = (g: Graph, o: { threads?: number; winograd?: boolean }) => { name: string; data: Uint8Array | string }[];
+type EmitModule = (g: Graph, o: { threads?: number; winograd?: boolean; layout?: Layout }) => { name: string; data: Uint8Array | string }[];
 
 /** Target name -> module path (relative to this file), imported on use. */
 const TARGETS: Record<string, string> = {
@@ -18,7 +18,7 @@ const TARGETS: Record<string, string> = {
   wgsl: '../../runtime/wgsl/emit-module.ts',
 };
 
-export async function compileModel(path: string, o: { target: string; output: string; optLevel: number; threads?: number; batch: number; force?: boolean; winograd?: boolean }): Promise<string[]> {
+export async function compileModel(path: string, o: { target: string; output: string; optLevel: number; threads?: number; batch: number; force?: boolean; winograd?: boolean; layout?: Layout }): Promise<string[]> {
   const mod = TARGETS[o.target];
   if (!mod) {
     const s = suggest(o.target, Object.keys(TARGETS));
@@ -35,7 +35,7 @@ export async function compileModel(path: string, o: { target: string; output: st
   optimize(g);
   fixInputShapes(g, o.batch);
   lowerInPlace(g, (await getBackend(o.target)).capabilities);
-  const files = emit(g, { threads: o.threads, winograd: o.winograd });
+  const files = emit(g, { threads: o.threads, winograd: o.winograd, layout: o.layout });
   const written: string[] = [];
   for (const f of files) {
     const target = join(o.output, f.name);
@@ -56,10 +56,11 @@ export function register(program: Command): void {
     .option('--batch <n>', 'size for symbolic input dims', '1')
     .option('--force', 'replace existing files in the output directory')
     .option('--no-winograd', 'js: 3x3 stride-1 convs on the direct kernels instead of Winograd (smaller rounding error)')
+    .option('--layout <layout>', LAYOUT_HELP, 'auto')
     .addHelpText('after', '\nExample:\n  layerc compile model.onnx --target js -O2 -o out/model\n  node -e "const m = await (await import(\'./out/model/model.mjs\')).load(); ..."')
-    .action(async (path: string, o: { output: string; target: string; optLevel: string; threads: string; batch: string; force?: boolean; winograd: boolean }) => {
+    .action(async (path: string, o: { output: string; target: string; optLevel: string; threads: string; batch: string; force?: boolean; winograd: boolean; layout: string }) => {
       const files = await compileModel(path, { target: o.target, output: o.output, optLevel: parseLevel(o.optLevel), threads: positiveInt('--threads', o.threads),
-        batch: positiveInt('--batch', o.batch), force: o.force, winograd: o.winograd });
+        batch: positiveInt('--batch', o.batch), force: o.force, winograd: o.winograd, layout: layoutOption(o.layout) });
       for (const f of files) console.log(`wrote ${f}`);
     });
 }

@@ -7,7 +7,7 @@ import type { Tensor } from '../ir/tensor.ts';
 import { lcError } from '../diagnostics.ts';
 import type { LoadOptions } from '../frontend/load.ts';
 import { loadOptimizer, parseLevel } from './level.ts';
-import { positiveInt } from './bench.ts';
+import { layoutOption, LAYOUT_HELP, positiveInt } from './bench.ts';
 
 export async function parseInputs(specs: string[], g: Graph): Promise<{ feeds: Record<string, Tensor>; format: string; files: string[] }> {
   const { readTensorFile, tensorFormat } = await import('../io/tensor-file.ts'); // loaded on use (start-up)
@@ -55,6 +55,7 @@ export function register(program: Command): void {
     .option('--output-dir <dir>', 'write each output as <dir>/<name>.npy|.pb (same format as the inputs)')
     .option('--force', 'replace existing output files')
     .option('--no-winograd', 'js: 3x3 stride-1 convs on the direct kernels instead of Winograd (smaller rounding error)')
+    .option('--layout <layout>', LAYOUT_HELP, 'auto')
     .option('--seed <n>', '.layers: seed of the weight initialization', Number, 0)
     .option('--weights <file>', 'trained weights by initializer name: a .safetensors checkpoint or an .onnx model')
     .option('--sequential <prefix>', '--weights named by PyTorch nn.Sequential index (<prefix>.<k>.weight)')
@@ -63,8 +64,8 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  layerc run model.onnx --input input=x.npy --backend reference --output-dir out/'
       + '\n  layerc run examples/lenet_bn.layers --weights lenet.safetensors --input x=x.npy'
       + '\n  layerc run examples/lenet_bn.layers --weights lenet.safetensors --input x=x.npy --mode training')
-    .action(async (path: string, o: { input: string[]; backend: string; optLevel: string; threads?: string; outputDir?: string; force?: boolean; mode: string; winograd: boolean } & LoadOptions) => {
-      const threads = o.threads === undefined ? undefined : positiveInt('--threads', o.threads);
+    .action(async (path: string, o: { input: string[]; backend: string; optLevel: string; threads?: string; outputDir?: string; force?: boolean; mode: string; winograd: boolean; layout: string } & LoadOptions) => {
+      const threads = o.threads === undefined ? undefined : positiveInt('--threads', o.threads), layout = layoutOption(o.layout);
       if (o.mode !== 'inference' && o.mode !== 'training') throw lcError('LC002', [`--mode must be inference or training, got '${o.mode}'`]);
       const optimize = await loadOptimizer(parseLevel(o.optLevel));
       // Loaded on use: the importers, the tensor files and the backends are not needed by `--help`.
@@ -75,7 +76,7 @@ export function register(program: Command): void {
       if (o.mode === 'training') batchStatisticsMode(g);
       const { feeds, format, files } = await parseInputs(o.input, g);
       optimize(g);
-      const compiled = await compileFor(o.backend, g, { threads, winograd: o.winograd });
+      const compiled = await compileFor(o.backend, g, { threads, winograd: o.winograd, layout });
       try {
         const outs = await compiled.run(feeds);
         for (const v of g.outputs) {
