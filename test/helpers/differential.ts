@@ -87,8 +87,8 @@ export async function compareBackends(graph: Graph, feeds: Record<string, Tensor
 }
 
 /**
- * The variant loop shared by inference and training: per variant, copy the graph, optimize the copy (-O2),
- * compile, run the feeds, compare every graph output with `ref` within `bound(output)` (per element or per
+ * The variant loop shared by inference and training: per variant, copy the graph (for -O2: of the graph
+ * optimized once per model), compile, run the feeds, compare every graph output with `ref` within `bound(output)` (per element or per
  * tensor; SAFETY applied by worstElement), dispose. A compile or run error is a disagreement.
  */
 export async function runOnVariants(graph: Graph, feeds: Record<string, Tensor>, ref: Record<string, Tensor>, bound: (output: string) => Tensor | number,
@@ -96,20 +96,28 @@ export async function runOnVariants(graph: Graph, feeds: Record<string, Tensor>,
   const verdict: Verdict = { disagreements: [], worst: {}, same: [] };
   const unoptimized = graphFingerprint(graph);
   const ran = new Set<string>();
+  // -O2 runs once per model; each variant compiles its own copy of the result.
+  let optimized: { graph: Graph; same: boolean } | undefined;
+  const optimizeOnce = () => {
+    if (!optimized) { const o = cloneGraph(graph); optimize(o, { level: 2 }); optimized = { graph: o, same: graphFingerprint(o) === unoptimized }; }
+    return optimized;
+  };
   for (const v of variants) {
     const name = variantName(v);
-    const g = cloneGraph(graph);
+    let g = graph;
     let m: CompiledModel | undefined;
     try {
       if (v.level === 2) {
-        optimize(g, { level: 2 });
+        const o = optimizeOnce();
+        g = o.graph;
         const twin = variantName({ ...v, level: 0, tiled: undefined });
-        if (ran.has(twin) && graphFingerprint(g) === unoptimized && !(v.tiled && g.nodes.some((n) => HAS_TILED_FORM.test(n.op)))) {
+        if (ran.has(twin) && o.same && !(v.tiled && g.nodes.some((n) => HAS_TILED_FORM.test(n.op)))) {
           verdict.same.push(name);
           verdict.worst[name] = verdict.worst[twin]!;
           continue;
         }
       }
+      g = cloneGraph(g);
       m = await compileVariant(g, v, opts);
       const got = await m.run(feeds);
       ran.add(name);
