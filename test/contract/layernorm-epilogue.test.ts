@@ -24,11 +24,12 @@ import { exportOnnx } from '../../src/export/onnx.ts';
 import { JS_FUSION, compileJs, compileProgram } from '../../runtime/js/index.ts';
 import { WGSL_FUSION } from '../../runtime/wgsl/index.ts';
 import { openDevice, type GpuContext } from '../../runtime/wgsl/device.ts';
-import { builder, runOrtBytes } from '../passes/graphs.ts';
+import { builder, optimizeCopy, runOrtBytes } from '../passes/graphs.ts';
 import { compareBackends, JS_VARIANTS, WGSL_VARIANTS, worstElement } from '../helpers/differential.ts';
 import { referenceWithBounds } from '../helpers/error-bound.ts';
 import { maxDiff } from '../helpers/random.ts';
 import { hasAdapter } from '../wgsl/gpu.ts';
+import { renderSvg } from '../../src/cli/viz.ts';
 
 interface Pattern {
   /** Leading dims of x (rows = their product), the contraction K and the row length N. */
@@ -173,10 +174,14 @@ describe('LayerNorm as a fused epilogue step', () => {
     }
   });
 
+  it('layerc viz labels the step with its Scale and B', async () => {
+    const svg = await renderSvg([{ title: 'fused', graph: fuse(pattern(P({})).g, PORTABLE_FUSION) }]);
+    expect(svg).toContain('LayerNorm (last axis) × scale + beta');
+  });
+
   it('--report counts it', () => {
-    const c = cloneGraph(pattern(P({ after: 'gelu' })).g);
-    const [r] = runPasses(c, [fuseEpilogueFor(PORTABLE_FUSION)]);
-    expect(JSON.stringify(r)).toContain('LayerNorm epilogues');
+    const { report } = optimizeCopy(pattern(P({ after: 'gelu' })).g, ['fuse-epilogue']);
+    expect(report).toContain('fuse-epilogue: 1 MatMul fused with its epilogue, 3 epilogue steps, 1 LayerNorm epilogues');
   });
 });
 
