@@ -35,6 +35,8 @@ interface Pattern {
   /** Leading dims of x (rows = their product), the contraction K and the row length N. */
   lead: number[]; K: number; N: number;
   gemm: boolean; bias: boolean; residual: boolean; lnBias: boolean;
+  /** B a graph input [...lead without its last, K, N] (batched when rank > 2: js runs batch-matmul.ts, not the wasm GEMM). */
+  batchedB: boolean;
   /** The step after the LayerNorm, if any. */
   after: 'none' | 'gelu' | 'relu' | 'mul';
   eps: number; seed: number;
@@ -48,7 +50,7 @@ function pattern(p: Pattern): { g: Graph; feeds: Record<string, Tensor> } {
   const x = b.input('x', [...p.lead, p.K]);
   let y = gemm
     ? b.node('Gemm', [x, b.konst('w', [p.N, p.K], -0.7, 0.7), ...(p.bias ? [b.konst('c', [p.N])] : [])], { transB: 1 })
-    : b.node('MatMul', [x, b.konst('w', [p.K, p.N], -0.7, 0.7)]);
+    : b.node('MatMul', [x, p.batchedB ? b.input('w', [...p.lead.slice(0, -1), p.K, p.N]) : b.konst('w', [p.K, p.N], -0.7, 0.7)]);
   if (p.bias && !gemm) y = b.node('Add', [y, b.konst('b', [p.N])]);
   if (p.residual) y = b.node('Add', [b.input('r', [...p.lead, p.N]), y]);
   y = b.node('LayerNormalization', [y, b.konst('scale', [p.N], 0.5, 1.5), ...(p.lnBias ? [b.konst('beta', [p.N])] : [])], { axis: -1, epsilon: p.eps }, { name: 'ln' });
@@ -59,7 +61,7 @@ function pattern(p: Pattern): { g: Graph; feeds: Record<string, Tensor> } {
   return { g: b.out(y), feeds: b.feeds };
 }
 
-const P = (o: Partial<Pattern>): Pattern => ({ lead: [2, 5], K: 16, N: 24, gemm: false, bias: true, residual: false, lnBias: true, after: 'none', eps: 1e-5, seed: 1, ...o });
+const P = (o: Partial<Pattern>): Pattern => ({ lead: [2, 5], K: 16, N: 24, gemm: false, bias: true, residual: false, lnBias: true, batchedB: false, after: 'none', eps: 1e-5, seed: 1, ...o });
 /** Odd row lengths (1, primes), several rows, batch dims, with and without LN bias, followed by another epilogue. */
 const CASES: Record<string, Pattern> = {
   'MatMul [2,5,16]x[16,24] + b -> LN -> Gelu': P({ after: 'gelu' }),
@@ -67,6 +69,7 @@ const CASES: Record<string, Pattern> = {
   'MatMul N = 13, [2,3,4] batch dims, LN without bias': P({ N: 13, lead: [2, 3, 4], K: 5, lnBias: false, seed: 2 }),
   'MatMul N = 31, one row, no bias': P({ N: 31, lead: [1], K: 7, bias: false, seed: 3 }),
   'post-norm: MatMul + b + residual -> LN -> Mul': P({ residual: true, after: 'mul', N: 7, seed: 4 }),
+  'batched MatMul (computed B [2,5,7]) + b -> LN -> Relu': P({ lead: [2, 3], K: 5, N: 7, batchedB: true, after: 'relu', seed: 7 }),
   'Gemm transB + C -> LN -> Relu (N = 2)': P({ gemm: true, lead: [6], K: 9, N: 2, after: 'relu', seed: 5 }),
   'Gemm without C + residual -> LN, eps 1e-3': P({ gemm: true, lead: [4], K: 3, N: 11, bias: false, residual: true, eps: 1e-3, seed: 6 }),
 };
@@ -102,7 +105,7 @@ describe('LayerNorm as a fused epilogue step', () => {
     }
   });
 
-  it('js runs it in the gemm kernel (no reference fallback), equal to the reference within the derived bound: 1 and 2 threads, wasm and JS-tail epilogues', async () => {
+  it('js runs it in the gemm or batched-matmul kernel (no reference fallback), equal to the reference within the derived bound: 1 and 2 threads, wasm and JS-tail epilogues', async () => {
     for (const [name, p] of Object.entries(CASES)) {
       const { g, feeds } = pattern(p);
       const { ref, bounds } = referenceWithBounds(g, feeds);
@@ -188,7 +191,7 @@ describe('LayerNorm as a fused epilogue step', () => {
 // Property: random patterns (row length 1..33, 1-3 leading dims, K 1..9, each optional piece on or off).
 const arbPattern: fc.Arbitrary<Pattern> = fc.record({
   lead: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }), K: fc.integer({ min: 1, max: 9 }), N: fc.integer({ min: 1, max: 33 }),
-  gemm: fc.boolean(), bias: fc.boolean(), residual: fc.boolean(), lnBias: fc.boolean(),
+  gemm: fc.boolean(), bias: fc.boolean(), residual: fc.boolean(), lnBias: fc.boolean(), batchedB: fc.boolean(),
   after: fc.constantFrom('none' as const, 'gelu' as const, 'relu' as const, 'mul' as const), eps: fc.constantFrom(1e-5, 1e-3, 0.1), seed: fc.integer({ min: 1, max: 1e6 }),
 });
 

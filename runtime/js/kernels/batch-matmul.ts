@@ -1,12 +1,20 @@
 // MatMul with batched operands (attention's Q K^T and P V: [B, H, T, d] x [B, H, d, T]) as generated JS:
 // rows of every batch split across threads, each output a float64 dot product. The packed wasm GEMM
-// (gemm.ts) takes the 2-D-B case first; this kernel serves the rest (and every MatMul without SIMD).
+// (gemm.ts) takes the 2-D-B case first; this kernel serves the rest (and every MatMul without SIMD). A Fused
+// MatMul runs its whole epilogue as the JS tail pass (../epilogue.ts) on the rows each thread has just finished,
+// so the row-wise layernorm step works here too.
 import { stridesOf } from '../../../src/ir/tensor.ts';
 import { broadcastShapes } from '../../../src/ops/util.ts';
+import { fusedView } from '../../../src/ops/fused-contract.ts';
+import { splitEpilogue, tailPassJs } from '../epilogue.ts';
 import { prod, split, staticShape, type KernelFactory } from '../kernel.ts';
 
 export const batchMatMulKernel: KernelFactory = (node) => {
-  if (node.domain || node.op !== 'MatMul' || [...node.inputs, node.outputs[0]].some((v) => v?.type.dtype !== 'float32')) return null;
+  const view = fusedView(node);
+  if (view?.base !== 'MatMul' || [...node.inputs, node.outputs[0]].some((v) => v && v.type.dtype !== 'float32')) return null;
+  const ys = staticShape(node.outputs[0]);
+  const ep = splitEpilogue(node, view.epilogue, ys, ys.length - 2, false);
+  if (!ep) return null;
   const as = staticShape(node.inputs[0]), bs = staticShape(node.inputs[1]);
   if (as.length < 2 || bs.length < 2) return null;
   const M = as[as.length - 2]!, K = as[as.length - 1]!, N = bs[bs.length - 1]!;
@@ -28,7 +36,7 @@ export const batchMatMulKernel: KernelFactory = (node) => {
   };
   const ao = offsets(as), bo = offsets(bs);
   return {
-    kind: `MatMul batched ${nb}x${M}x${K}x${N}`,
+    kind: `MatMul batched ${nb}x${M}x${K}x${N}${ep.tail.length ? ` + ${ep.tail.length} steps` : ''}`,
     emit: (ctx) => {
       const A = ctx.at(node.inputs[0]) / 4, B = ctx.at(node.inputs[1]) / 4, Y = ctx.at(node.outputs[0]) / 4;
       return { phases: [{ js: `const AO = [${ao.join(',')}], BO = [${bo.join(',')}];
@@ -41,7 +49,8 @@ export const batchMatMulKernel: KernelFactory = (node) => {
         for (let k = 0; k < ${K}; k++) s += F[a0 + k] * F[b0 + k * ${N} + n];
         F[y0 + n] = s;
       }
-    }` }] };
+    }
+    ${tailPassJs(ep.tail, { y: String(Y), cols: N, channels: nb * M, operand: (i) => String(ctx.at(node.inputs[i]) / 4) })}` }] };
     },
   };
 };

@@ -50,7 +50,7 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   Conv: conv,
   'ai.layerc::Fused': (n, o) => {
     const base = fusedAttrs(n.attrs).base;
-    return base === 'Conv' ? conv(n, o) : base === 'ConvTranspose' ? convTransposeKernel(n, o) : gemmKernel(n, o);
+    return base === 'Conv' ? conv(n, o) : base === 'ConvTranspose' ? convTransposeKernel(n, o) : gemmKernel(n, o) ?? batchMatMulKernel(n, o);
   },
   Gemm: gemmKernel,
   /** MatMul: the GEMM (2-D or a constant weight); other batched products take batch-matmul.ts. */
