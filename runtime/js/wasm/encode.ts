@@ -34,7 +34,8 @@ const SIMD: Record<string, number> = {
   'v128.load32_lane': 0x56, 'v128.and': 0x4e, 'v128.andnot': 0x4f, 'v128.or': 0x50, 'v128.bitselect': 0x52, 'v128.store32_lane': 0x5a, 'v128.load32_zero': 0x5c,
   'f32x4.abs': 0xe0, 'f32x4.neg': 0xe1, 'f32x4.sqrt': 0xe3, 'f32x4.add': 0xe4, 'f32x4.sub': 0xe5,
   'f32x4.mul': 0xe6, 'f32x4.div': 0xe7, 'f32x4.min': 0xe8, 'f32x4.max': 0xe9, 'f32x4.pmin': 0xea, 'f32x4.pmax': 0xeb,
-  'v128.load64_splat': 0x0a, 'f64x2.promote_low_f32x4': 0x5f, 'f64x2.add': 0xf0, 'f64x2.sub': 0xf1, 'f64x2.mul': 0xf2,
+  'v128.load64_splat': 0x0a, 'f64x2.promote_low_f32x4': 0x5f, 'f32x4.demote_f64x2_zero': 0x5e,
+  'f64x2.add': 0xf0, 'f64x2.sub': 0xf1, 'f64x2.mul': 0xf2, 'f64x2.div': 0xf3,
   'i32x4.splat': 0x11, 'f32x4.nearest': 0x6a, 'i32x4.shl': 0xab, 'i32x4.add': 0xae, 'i32x4.trunc_sat_f32x4_s': 0xf8,
 };
 
@@ -77,7 +78,9 @@ export class Code {
   tee(i: number): this { this.bytes.push(0x22); uleb(i, this.bytes); return this; }
   i32(n: number): this { this.bytes.push(0x41); sleb(n, this.bytes); return this; }
   f32(x: number): this { this.bytes.push(0x43, ...f32Bytes(x)); return this; }
-  v128zero(): this { this.bytes.push(0xfd, 0x0c, ...new Array(16).fill(0)); return this; }
+  v128zero(): this { return this.v128const(new Array(16).fill(0)); }
+  /** v128.const of 16 bytes (little-endian lanes). */
+  v128const(bytes: readonly number[]): this { this.bytes.push(0xfd, 0x0c, ...bytes); return this; }
   block(): this { this.bytes.push(0x02, 0x40); return this; }
   loop(): this { this.bytes.push(0x03, 0x40); return this; }
   if_(): this { this.bytes.push(0x04, 0x40); return this; }
