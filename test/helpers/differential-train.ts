@@ -119,9 +119,8 @@ export function referenceWithTolerance(step: TrainingStep, optimizer: OptimizerO
   return { ref, tol };
 }
 
-/** One step on each variant against the reference step. */
-export async function compareTrainingStep(c: TrainCase, variants: Variant[], shared: Shared = {}): Promise<Verdict> {
-  const step = trainingStep(c);
+/** One step on each variant against the reference step (`step`: the case's, when the caller built it already). */
+export async function compareTrainingStep(c: TrainCase, variants: Variant[], shared: Shared = {}, step = trainingStep(c)): Promise<Verdict> {
   const { ref, tol } = referenceWithTolerance(step, c.optimizer);
   return runOnVariants(step.graph, step.feeds, ref, (name) => tol.get(name)!, variants, { training: true, seed: c.seed, ...shared });
 }

@@ -117,8 +117,9 @@ async function campaign(): Promise<void> {
     };
     const property: fc.IAsyncProperty<[unknown]> = isTraining
       ? fc.asyncProperty(arbTraining, async (c) => {
-        const v = await compareTrainingStep(c, variants, shared);
-        if (first) { first = false; counts.training++; count(trainingStep(c).graph.nodes.map((n) => `train:${n.op}`), v); }
+        const step = trainingStep(c);
+        const v = await compareTrainingStep(c, variants, shared, step);
+        if (first) { first = false; counts.training++; count(step.graph.nodes.map((n) => `train:${n.op}`), v); }
         await verdict(v);
       }) as fc.IAsyncProperty<[unknown]>
       : fc.asyncProperty(modelCase, async (c) => {
