@@ -16,8 +16,8 @@ const OUT = join(HERE, '.models');
 
 interface Measurement { medianMs: number; minMs: number; runs: number; peakRssBytes: number; gflop?: number; note?: string; optLevel?: number }
 
-/** layerc-js-nowino-1: the js backend with Winograd off (compile option winograd: false), beside the default. */
-const RUNTIMES = ['layerc-js-1', 'layerc-js-nowino-1', 'layerc-js-2', 'ort-web-1', 'ort-web-2', 'ort-node-1', 'ort-node-2'] as const;
+/** layerc-js-nowino-1 / -nchw-1: the js backend with Winograd off (winograd: false) / the layout pass off (layout: 'nchw'). */
+const RUNTIMES = ['layerc-js-1', 'layerc-js-nowino-1', 'layerc-js-nchw-1', 'layerc-js-2', 'ort-web-1', 'ort-web-2', 'ort-node-1', 'ort-node-2'] as const;
 
 function modelPaths(): Record<string, string> {
   mkdirSync(OUT, { recursive: true });
@@ -71,7 +71,7 @@ async function child(runtime: string, path: string, budgetMs: number): Promise<M
     optimize(g);
     fixInputShapes(g, 1);
     const { compileFor } = await import('../src/compile-for.ts');
-    const m = await compileFor('js', g, { threads, ...(runtime.includes('nowino') ? { winograd: false } : {}) });
+    const m = await compileFor('js', g, { threads, ...(runtime.includes('nowino') ? { winograd: false } : {}), ...(runtime.includes('nchw') ? { layout: 'nchw' as const } : {}) });
     const r = await timeRuns(() => m.run(feeds), budgetMs);
     await m.dispose();
     return { ...r, peakRssBytes: process.resourceUsage().maxRSS * 1024, gflop, optLevel };

@@ -4,8 +4,9 @@
 // reads its input in place (./kernels/blocked.ts). Layout is storage only: a value keeps its logical NCHW type in
 // the IR, and the reference interpreter never sees a blocked value (graph inputs and outputs stay NCHW).
 // A value is blocked when its channel count is a multiple of 4 (same storage size: no padding lanes), it is not a
-// graph output, its producer writes NCHWc4 (pointwise conv, depthwise conv, elementwise op) and every user reads it
-// (pointwise/depthwise input or residual, elementwise operand, GlobalAveragePool input). Reorders sit at region
+// graph output, its producer writes NCHWc4 (pointwise conv, depthwise conv, elementwise op, per-channel scale) and
+// every user reads it (pointwise/depthwise input or residual, elementwise operand, the scaled input of a squeeze-
+// excitation Mul, GlobalAveragePool input). Reorders sit at region
 // boundaries inside kernels, not as copies: a pointwise conv reads an NCHW input through strides or writes an NCHW
 // output lane by lane, a depthwise conv gathers NCHW planes into blocks, and GlobalAveragePool's [N, C, 1, 1] output
 // is the same in both layouts. Then consistency (an elementwise op's operands and output share a layout, so do a
@@ -27,6 +28,8 @@ export type LayoutOption = 'auto' | 'nchw';
 export type LayoutRole =
   | { kind: 'pointwise' | 'depthwise'; c: ConvGeometry; ep: SplitEpilogue; full: Value[] }
   | { kind: 'elementwise'; same: Value[] }
+  /** x * s or x + s with s one value per (image or batch 1, channel): a squeeze-excitation scale, [N|1, C, 1, 1]. */
+  | { kind: 'scale'; x: Value }
   | { kind: 'gap' };
 
 const EW_OPS = new Set([...JS_EXPR_OPS, `ai.layerc::${JS_ELEMENTWISE}`]);
@@ -40,6 +43,12 @@ export function layoutRole(n: Node): LayoutRole | null {
   const out = staticShape(n.outputs[0]);
   if (out.length !== 4) return null;
   if (n.op === 'GlobalAveragePool' && !n.domain) return { kind: 'gap' };
+  if ((n.op === 'Mul' || n.op === 'Add') && !n.domain && n.inputs.length === 2) {
+    const [a, b] = n.inputs.map((v) => staticShape(v));
+    const perChannel = (s: number[]) => s.length === 4 && (s[0] === 1 || s[0] === out[0]) && s[1] === out[1] && s[2] === 1 && s[3] === 1;
+    const x = a!.join() === out.join() && perChannel(b!) ? n.inputs[0]! : b!.join() === out.join() && perChannel(a!) ? n.inputs[1]! : null;
+    if (x && numel(out) !== out[0]! * out[1]!) return { kind: 'scale', x };
+  }
   if (EW_OPS.has(key(n))) {
     const same = n.inputs.filter((v): v is Value => !!v && numel(staticShape(v)) !== 1);
     return same.every((v) => staticShape(v).join() === out.join()) ? { kind: 'elementwise', same } : null;
@@ -71,6 +80,7 @@ export function planLayout(g: Graph, opts: BuildOptions): Set<Value> {
     const at = u.inputs.flatMap((x, i) => (x === v ? [i] : []));
     if (r.kind === 'gap') return at.every((i) => i === 0);
     if (r.kind === 'elementwise') return r.same.includes(v);
+    if (r.kind === 'scale') return at.every((i) => u.inputs[i] === r.x);
     return at.every((i) => i === 0 || r.full.includes(v));
   };
   for (const n of roles.keys()) {
@@ -83,8 +93,8 @@ export function planLayout(g: Graph, opts: BuildOptions): Set<Value> {
     changed = false;
     for (const [n, r] of roles) {
       const out = n.outputs[0]!;
-      if (r.kind === 'elementwise') {
-        const vs = [out, ...r.same];
+      if (r.kind === 'elementwise' || r.kind === 'scale') {
+        const vs = [out, ...(r.kind === 'scale' ? [r.x] : r.same)];
         if (!vs.every((v) => blocked.has(v))) changed = drop(vs) || changed;
       } else if (r.kind !== 'gap') {
         // A residual shares the output's layout; a depthwise conv reading a blocked input writes a blocked output.
@@ -100,6 +110,7 @@ export function planLayout(g: Graph, opts: BuildOptions): Set<Value> {
   for (const [n, r] of roles) {
     const out = n.outputs[0]!;
     if (r.kind === 'elementwise') r.same.forEach((v) => join(v, out));
+    else if (r.kind === 'scale') join(r.x, out);
     else if (r.kind !== 'gap') [n.inputs[0]!, ...r.full].forEach((v) => join(v, out));
   }
   const paying = new Set([...roles].filter(([n, r]) => r.kind === 'depthwise' && blocked.has(n.outputs[0]!)).map(([n]) => find(n.outputs[0]!)));

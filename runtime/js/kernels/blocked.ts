@@ -19,6 +19,7 @@ export function blockedKernel(node: Node, blocked: ReadonlySet<Value>): KernelBu
   const r = layoutRole(node);
   if (!r) return null;
   if (r.kind === 'gap') return blocked.has(node.inputs[0]!) ? gapKernel(node) : null;
+  if (r.kind === 'scale') return blocked.has(node.outputs[0]!) ? scaleKernel(node, r.x) : null;
   if (r.kind === 'elementwise') return null;
   const input = blocked.has(node.inputs[0]!) ? 'nchwc4' : 'nchw', output = blocked.has(node.outputs[0]!) ? 'nchwc4' : 'nchw';
   if (output === 'nchw' && (r.kind === 'depthwise' || input === 'nchw')) return null;
@@ -74,6 +75,26 @@ export function blockedKernel(node: Node, blocked: ReadonlySet<Value>): KernelBu
       const wasm = [{ name: fn, code: emitBlockedDepthwise({ H, W: IW, PT, PL, OH, OW, KH, KW, SH, SW, DH, DW, steps: ep.simd }) }];
       if (gather) wasm.push({ name: gfn, code: emitGatherBlock(H * IW, H * IW * 4) });
       return { phases: [{ js }], wasm };
+    },
+  };
+}
+
+/** x * s or x + s, x blocked, s one value per (image or batch 1, channel): 4 scalars per block, a pixel's 4 lanes each. */
+function scaleKernel(node: Node, x: Value): KernelBuild {
+  const [N, C, H, W] = staticShape(x), P = H! * W!, CB = C! / 4, s = node.inputs.find((v) => v !== x)!;
+  const perImage = staticShape(s)[0] === N && N! > 1, op = node.op === 'Mul' ? '*' : '+';
+  return {
+    kind: `blocked channel ${node.op} ${C} ${H}x${W}`,
+    emit(ctx) {
+      const X = ctx.at(x) / 4, S = ctx.at(s) / 4, Y = ctx.at(node.outputs[0]) / 4;
+      return { phases: [{ js: `${split(N! * CB)}
+    for (let r = lo; r < hi; r++) {
+      const n = (r / ${CB}) | 0, cb = r - n * ${CB}, sc = ${S} + ${perImage ? `n * ${C} + ` : ''}cb * 4;
+      const s0 = F[sc], s1 = F[sc + 1], s2 = F[sc + 2], s3 = F[sc + 3];
+      for (let i = r * ${P * 4}, e = i + ${P * 4}; i < e; i += 4) {
+        F[${Y} + i] = F[${X} + i] ${op} s0; F[${Y} + i + 1] = F[${X} + i + 1] ${op} s1; F[${Y} + i + 2] = F[${X} + i + 2] ${op} s2; F[${Y} + i + 3] = F[${X} + i + 3] ${op} s3;
+      }
+    }` }] };
     },
   };
 }
