@@ -1,7 +1,7 @@
 // Where one inference run spends its time on the js backend: CPU milliseconds per kernel kind (the main
 // thread's view of each phase, summed over the timed runs and divided by their number), largest first. CPU time,
 // not the wall clock: on a loaded machine the run is preempted, and CPU time counts only what ran.
-//   node --import tsx bench/profile-infer.ts MODEL.onnx [--no-winograd] [--threads 1] [--runs 10]
+//   node --import tsx bench/profile-infer.ts MODEL.onnx [--no-winograd] [--layout nchw] [--threads 1] [--runs 10]
 import { loadModel } from '../src/frontend/load.ts';
 import { fixInputShapes, randomFeeds } from '../src/cli/bench.ts';
 import { loadOptimizer } from '../src/cli/level.ts';
@@ -17,7 +17,7 @@ const g = await loadModel(process.argv[2]!);
 fixInputShapes(g, 1);
 lowering(JS_CAPABILITIES)(g);
 const feeds = randomFeeds(g);
-const p = buildProgram(g, { threads: THREADS, training: false, simd: true, winograd: !process.argv.includes('--no-winograd') });
+const p = buildProgram(g, { threads: THREADS, training: false, simd: true, winograd: !process.argv.includes('--no-winograd'), layout: arg('layout', 'auto') as 'auto' | 'nchw' });
 const profile = new Float64Array(p.phaseNodes.length + 1);
 const m = await runProgram(p, { profile });
 for (let i = 0; i < 3; i++) await m.run(feeds);

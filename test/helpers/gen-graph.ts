@@ -11,7 +11,8 @@
 // by lengths or into equal parts, on any axis; SpaceToDepth/DepthToSpace in both modes; Sum and Mean of 2-3
 // broadcast inputs; ReduceL2; Einsum as a 1x1 channel mix, a matrix on the last axis, a MatMul and its
 // transposed form; a Gemm/MatMul (+ bias, + residual) followed by LayerNorm, the fused layernorm epilogue's
-// pattern). The fast-check record holds the structure (so it shrinks layer by layer); the details of
+// pattern); an inverted-residual block (1x1 expand, depthwise, 1x1 project, channels multiples of 4: the js layout
+// pass's NCHWc4 region, runtime/js/layout.ts). The fast-check record holds the structure (so it shrinks layer by layer); the details of
 // each layer come from an LCG seeded by `seed`.
 import fc from 'fast-check';
 import { Graph, type Value } from '../../src/ir/graph.ts';
@@ -21,7 +22,7 @@ import { lcg, uniformTensor } from './random.ts';
 import '../../src/ops/index.ts';
 
 export const IMAGE_LAYERS = ['conv', 'conv', 'convNoBias', 'dw', 'convT', 'bn', 'act', 'operand', 'operand', 'residual', 'pool', 'concat', 'tap',
-  'smooth', 'norm', 'resize', 'split', 'depthSpace', 'sumMean', 'reduceL2', 'einsum'] as const;
+  'smooth', 'norm', 'resize', 'split', 'depthSpace', 'sumMean', 'reduceL2', 'einsum', 'mbBlock'] as const;
 export const VECTOR_LAYERS = ['gemm', 'matmul', 'act', 'operand', 'operand', 'bn', 'tap', 'smooth', 'layerNorm', 'einsum', 'reduceL2', 'linearNorm'] as const;
 export type ImageLayer = typeof IMAGE_LAYERS[number];
 export type VectorLayer = typeof VECTOR_LAYERS[number];
@@ -160,6 +161,15 @@ export function buildModel(c: ModelCase): Model {
         break;
       case 'act': v = act(v); break;
       case 'operand': v = withOperand(v); break;
+      case 'mbBlock': {
+        // Inverted residual (MobileNetV2): expand 1x1 -> act -> depthwise 3x3 (stride 1 or 2, pad 1) -> act -> project 1x1.
+        const E = pick([4, 8, 12]), M = pick([4, 8]), s = int(1, 2);
+        const pw = (x: Value, cin: number, cout: number) => node('Conv', [x, konst([cout, cin, 1, 1]), konst([cout])], {});
+        const e = act(pw(v, C, E));
+        const d = act(node('Conv', [e, konst([E, 1, 3, 3]), konst([E])], { kernel_shape: [3, 3], strides: [s, s], pads: [1, 1, 1, 1], group: E }));
+        v = pw(d, E, M);
+        break;
+      }
       case 'residual': {
         const same = seen.filter((x) => x !== v && dims(x).join() === dims(v).join() && x.type.shape!.join() === v.type.shape!.join());
         v = same.length ? node(pick(['Add', 'Mul']), rnd() < 0.5 ? [v, pick(same)] : [pick(same), v]) : withOperand(v);
