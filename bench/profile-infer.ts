@@ -1,7 +1,7 @@
 // Where one inference run spends its time on the js backend: CPU milliseconds per kernel kind (the main
 // thread's view of each phase, summed over the timed runs and divided by their number), largest first. CPU time,
 // not the wall clock: on a loaded machine the run is preempted, and CPU time counts only what ran.
-//   node --import tsx bench/profile-infer.ts MODEL.onnx [--no-winograd] [--layout nchw] [--threads 1] [--runs 10]
+//   node --import tsx bench/profile-infer.ts MODEL.onnx [--no-winograd] [--layout nchw] [--threads 1] [--runs 10] [--top 16]
 import { loadModel } from '../src/frontend/load.ts';
 import { fixInputShapes, randomFeeds } from '../src/cli/bench.ts';
 import { loadOptimizer } from '../src/cli/level.ts';
@@ -32,4 +32,4 @@ const kindOf = new Map(p.kernels.map((k) => [k.node, k.kind.replace(/ (\d+ gemms
 const byKind = new Map<string, number>();
 p.phaseNodes.forEach((node, i) => { const k = kindOf.get(node) ?? node; byKind.set(k, (byKind.get(k) ?? 0) + profile[i]! / RUNS); });
 console.log(`${process.argv[2]}: ${total.toFixed(1)} ms CPU per run, ${THREADS} thread(s)`);
-for (const [k, ms] of [...byKind].sort((a, b) => b[1] - a[1]).slice(0, 16)) console.log(`${ms.toFixed(2).padStart(8)} ms  ${k}`);
+for (const [k, ms] of [...byKind].sort((a, b) => b[1] - a[1]).slice(0, Number(arg('top', '16')))) console.log(`${ms.toFixed(2).padStart(8)} ms  ${k}`);

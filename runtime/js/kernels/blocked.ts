@@ -7,6 +7,7 @@
 import type { Node, Value } from '../../../src/ir/graph.ts';
 import { emitBlockedDepthwise, emitGatherBlock } from '../wasm/blocked-depthwise.ts';
 import { emitBlockedPointwise, packPointwiseWeights } from '../wasm/blocked-pointwise.ts';
+import { emitBlockedMean, emitBlockedScale } from '../wasm/blocked-channel.ts';
 import { operandSteps } from '../epilogue.ts';
 import { layoutRole } from '../layout.ts';
 import { split, staticShape, type KernelBuild } from '../kernel.ts';
@@ -79,22 +80,22 @@ export function blockedKernel(node: Node, blocked: ReadonlySet<Value>): KernelBu
   };
 }
 
-/** x * s or x + s, x blocked, s one value per (image or batch 1, channel): 4 scalars per block, a pixel's 4 lanes each. */
+/** x * s or x + s, x blocked, s one value per (image or batch 1, channel): one f32x4 of scales per block. */
 function scaleKernel(node: Node, x: Value): KernelBuild {
   const [N, C, H, W] = staticShape(x), P = H! * W!, CB = C! / 4, s = node.inputs.find((v) => v !== x)!;
-  const perImage = staticShape(s)[0] === N && N! > 1, op = node.op === 'Mul' ? '*' : '+';
+  const perImage = staticShape(s)[0] === N && N! > 1;
   return {
     kind: `blocked channel ${node.op} ${C} ${H}x${W}`,
     emit(ctx) {
-      const X = ctx.at(x) / 4, S = ctx.at(s) / 4, Y = ctx.at(node.outputs[0]) / 4;
-      return { phases: [{ js: `${split(N! * CB)}
+      const fn = ctx.wasmName('bscale'), X = ctx.at(x), S = ctx.at(s), Y = ctx.at(node.outputs[0]);
+      return {
+        phases: [{ js: `${split(N! * CB)}
     for (let r = lo; r < hi; r++) {
-      const n = (r / ${CB}) | 0, cb = r - n * ${CB}, sc = ${S} + ${perImage ? `n * ${C} + ` : ''}cb * 4;
-      const s0 = F[sc], s1 = F[sc + 1], s2 = F[sc + 2], s3 = F[sc + 3];
-      for (let i = r * ${P * 4}, e = i + ${P * 4}; i < e; i += 4) {
-        F[${Y} + i] = F[${X} + i] ${op} s0; F[${Y} + i + 1] = F[${X} + i + 1] ${op} s1; F[${Y} + i + 2] = F[${X} + i + 2] ${op} s2; F[${Y} + i + 3] = F[${X} + i + 3] ${op} s3;
-      }
-    }` }] };
+      const n = (r / ${CB}) | 0, cb = r - n * ${CB};
+      W.${fn}(${X} + r * ${P * 16}, ${S} + (${perImage ? `n * ${C} + ` : ''}cb * 4) * 4, ${Y} + r * ${P * 16});
+    }` }],
+        wasm: [{ name: fn, code: emitBlockedScale(P, node.op as 'Mul' | 'Add') }],
+      };
     },
   };
 }
@@ -105,14 +106,12 @@ function gapKernel(node: Node): KernelBuild {
   return {
     kind: `blocked GlobalAveragePool ${C} ${H}x${W}`,
     emit(ctx) {
-      const X = ctx.at(node.inputs[0]) / 4, Y = ctx.at(node.outputs[0]) / 4;
-      return { phases: [{ js: `${split(blocks)}
-    for (let r = lo; r < hi; r++) {
-      let a = 0, b = 0, c = 0, d = 0;
-      for (let i = ${X} + r * ${P * 4}, e = i + ${P * 4}; i < e; i += 4) { a += F[i]; b += F[i + 1]; c += F[i + 2]; d += F[i + 3]; }
-      const y = ${Y} + r * 4;
-      F[y] = a / ${P}; F[y + 1] = b / ${P}; F[y + 2] = c / ${P}; F[y + 3] = d / ${P};
-    }` }] };
+      const fn = ctx.wasmName('bmean'), X = ctx.at(node.inputs[0]), Y = ctx.at(node.outputs[0]);
+      return {
+        phases: [{ js: `${split(blocks)}
+    for (let r = lo; r < hi; r++) W.${fn}(${X} + r * ${P * 16}, ${Y} + r * 16);` }],
+        wasm: [{ name: fn, code: emitBlockedMean(P) }],
+      };
     },
   };
 }
