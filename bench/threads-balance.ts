@@ -1,12 +1,13 @@
 // How well the js backend's work splits over 2 threads, measured so that a loaded machine does not decide the
 // answer: the 2-thread program's phases run on the main thread alone, each thread's share (tid 0, then tid 1)
 // timed on its own (minimum over the rounds, so preemption drops out). A quiet 2-core machine needs, per phase,
-// the longer of the two shares plus one barrier handoff; the sum over phases against the 1-thread program's time
+// the longer of the two shares plus one barrier handoff (CPU time of the process, not the wall clock); the sum over phases against the 1-thread program's time
 // is the speed-up the work split allows. The barrier itself is timed separately: two threads hand a counter
 // back and forth, which on a busy machine measures the scheduler (read it with the load average printed).
 // Shares run one after the other on one core (one L2, warm inputs; which runs first alternates by round), so
 // memory-bound phases may look cheaper than in parallel.
-//   node --import tsx bench/threads-balance.ts [--models resnet18,squeezenet1_1,mobilenetv2] [--rounds 7] [--worst 8]
+// `lenet-bn-train` stands for the LeNet-BN training step of bench/profile-train.ts (batch 256, SGD).
+//   node --import tsx bench/threads-balance.ts [--models resnet18,squeezenet1_1,mobilenetv2,lenet-bn-train] [--rounds 7] [--worst 8]
 import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { arg, modelPath } from './round-robin.ts';
@@ -18,17 +19,29 @@ import { JS_CAPABILITIES } from '../runtime/js/index.ts';
 import { writeConst } from '../runtime/js/kernel.ts';
 import { lowering } from '../passes/pipelines.ts';
 import { barrierJs } from '../runtime/js/worker-source.ts';
+import { compileDslFile } from '../src/frontend/dsl.ts';
+import { loadDataset, batches } from '../src/train/loop/data.ts';
+import { buildTrainingGraph } from '../passes/split-train-infer.ts';
+import { stateAsInputs } from '../src/train/loop/trainer.ts';
+import { compileGraph } from '../runtime/compile.ts';
+import type { CompiledModel } from '../runtime/backend.ts';
+import type { Tensor } from '../src/ir/tensor.ts';
 
+/** Process CPU time in ms: a phase preempted by another process does not count the time it waited. */
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 type Phase = ((F: Float32Array, W: unknown, tid: number, nt: number) => void) | number;
 const ROUNDS = Number(arg('rounds', '7')), WORST = Number(arg('worst', '8'));
 
 /** Minimum ms per (phase, share) over ROUNDS runs of every phase; shares = 1 (1-thread program) or 2. */
-async function shareTimes(p: Program, feeds: Record<string, { data: ArrayLike<number> }>): Promise<number[][]> {
+async function shareTimes(p: Program, feeds: Record<string, Tensor>): Promise<number[][]> {
   const nt = p.threads;
   const memory = new WebAssembly.Memory({ initial: p.memoryBytes / 65536, maximum: p.memoryBytes / 65536, shared: nt > 1 } as WebAssembly.MemoryDescriptor);
   const F = new Float32Array(memory.buffer);
   for (const w of p.weights) writeConst(w.data, F.subarray(w.offset / 4, w.offset / 4 + w.data.length));
-  for (const io of p.inputs) F.set(feeds[io.name]!.data as Float32Array, io.offset / 4);
+  for (const io of p.inputs) {
+    const t = feeds[io.name]!, Arr = io.dtype === 'float32' ? Float32Array : io.dtype === 'int32' ? Int32Array : Float64Array;
+    new Arr(memory.buffer, io.offset, t.size).set(t.data as never);
+  }
   const W = (await WebAssembly.instantiate(await WebAssembly.compile(p.wasm as BufferSource), { env: { memory } })).exports;
   const phases = new Function(p.source)() as Phase[];
   const best = phases.map(() => new Array(nt).fill(Infinity) as number[]);
@@ -37,9 +50,9 @@ async function shareTimes(p: Program, feeds: Record<string, { data: ArrayLike<nu
       if (typeof ph === 'number') return; // reference fallback: thread 0 alone, not timed here
       for (let k = 0; k < nt; k++) {
         const tid = (k + r) % nt; // alternate which share runs first (the first one meets a colder cache)
-        const t0 = performance.now();
+        const t0 = cpuMs();
         ph(F, W, tid, nt);
-        const dt = performance.now() - t0;
+        const dt = cpuMs() - t0;
         if (r >= 2) best[i]![tid] = Math.min(best[i]![tid]!, dt);
       }
     });
@@ -66,13 +79,36 @@ for (let i = 0; i < ${n}; i++) barrier(); parentPort.postMessage('done');`;
 console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; min of ${ROUNDS} rounds per phase share`);
 const handoff = await barrierMicros();
 console.log(`barrier handoff between 2 threads: ${handoff.toFixed(1)} µs (median of 2000; a busy machine inflates it)`);
+/** The 1- and 2-thread programs of a bench model (batch 1) or of the LeNet-BN training step, and their feeds. */
+async function programs(name: string): Promise<{ p1: Program; p2: Program; feeds: Record<string, Tensor> }> {
+  if (name !== 'lenet-bn-train') {
+    const g = await loadModel(modelPath(name));
+    (await loadOptimizer(2))(g);
+    fixInputShapes(g, 1);
+    lowering(JS_CAPABILITIES)(g);
+    const [p1, p2] = [1, 2].map((threads) => buildProgram(g, { threads, training: false, simd: true }));
+    return { p1: p1!, p2: p2!, feeds: randomFeeds(g) };
+  }
+  const [batch] = [...batches(loadDataset('fashion-mnist').train, 256, 0, 0)];
+  const out: Program[] = [], feeds: Record<string, Tensor> = {};
+  for (const threads of [1, 2]) {
+    const model = compileDslFile(new URL('../examples/lenet_bn.layers', import.meta.url).pathname, { seed: 0 });
+    const tp = buildTrainingGraph(model, { loss: 'cross-entropy', optimizer: { kind: 'sgd', lr: 0.1 }, batch: 256 });
+    const frozen = tp.graph.initializers.filter((v) => v.role && !tp.next.has(v));
+    stateAsInputs(tp.graph, [...tp.next.keys(), ...frozen, ...tp.graph.initializers.filter((v) => v.name === 'optimizer.lr')]);
+    Object.assign(feeds, { [tp.input.name]: batch!.x, [tp.labels.name]: batch!.y });
+    for (const v of tp.graph.inputs) if (v.const && !(v.name in feeds)) feeds[v.name] = v.const;
+    // Only the program is wanted: the callback builds it and returns a model that is never run.
+    await compileGraph(tp.graph, { training: true, seed: 0, threads, lower: lowering(JS_CAPABILITIES) }, async (g) => {
+      out.push(buildProgram(g, { threads, training: true, simd: true }));
+      return null as unknown as CompiledModel;
+    });
+  }
+  return { p1: out[0]!, p2: out[1]!, feeds };
+}
+
 for (const name of arg('models', 'resnet18,squeezenet1_1,mobilenetv2').split(',')) {
-  const g = await loadModel(modelPath(name));
-  (await loadOptimizer(2))(g);
-  fixInputShapes(g, 1);
-  lowering(JS_CAPABILITIES)(g);
-  const feeds = randomFeeds(g) as unknown as Record<string, { data: ArrayLike<number> }>;
-  const [p1, p2] = [1, 2].map((threads) => buildProgram(g, { threads, training: false, simd: true }));
+  const { p1, p2, feeds } = await programs(name);
   const t1 = (await shareTimes(p1!, feeds)).map((s) => s[0]!);
   const t2 = await shareTimes(p2!, feeds);
   const one = t1.reduce((a, b) => a + b, 0);

@@ -77,9 +77,14 @@ export const winogradKernel: KernelFactory = (node, opts) => {
 function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: SplitEpilogue, w: Float32Array, threads: number): KernelBuild {
   const { t, TH, TWp } = p;
   const { m, alpha } = t, xis = alpha * alpha;
-  // Tile rows per chunk: about CHUNK_COLUMNS tiles, and at least one chunk per thread.
-  const TR = Math.max(1, Math.min(Math.ceil(CHUNK_COLUMNS / TWp), Math.ceil((TH * c.N) / threads), TH));
-  const chunks = Math.ceil(TH / TR), Nc = TR * TWp, nbs = Math.ceil(Nc / 8), mbs = Math.ceil(c.M / MR);
+  // Tile rows per chunk: about CHUNK_COLUMNS tiles, and at least one chunk per thread. Chunk k of an image covers
+  // tile rows [k TH / chunks, (k + 1) TH / chunks), sizes differing by at most one; with one image, a chunk count
+  // rounded up to a multiple of the threads gives each thread the same number of rows (14 tile rows in 4 chunks of
+  // 4, 4, 4, 2 gave one thread 8 rows and the other 6: bench/threads-balance.ts).
+  const TR0 = Math.max(1, Math.min(Math.ceil(CHUNK_COLUMNS / TWp), Math.ceil((TH * c.N) / threads), TH));
+  const chunks0 = Math.ceil(TH / TR0), even = Math.ceil(chunks0 / threads) * threads;
+  const chunks = c.N % threads && even <= TH ? even : chunks0, TR = Math.ceil(TH / chunks);
+  const Nc = TR * TWp, nbs = Math.ceil(Nc / 8), mbs = Math.ceil(c.M / MR);
   const rows = TR * m + 2, Q = Math.max(TWp + 1, Math.ceil((c.W + c.PL) / m));
   // The alpha^2 panel sets (and GEMM outputs) start 64 bytes apart modulo 4 KiB: the transforms touch all of
   // them at once, and power-of-two strides would put every stream in the same L1 set.
@@ -101,7 +106,7 @@ function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: SplitEpilog
       const phases: Phase[] = [{ js: `${split(c.N * chunks)}
     const xd = ${ctx.scratch / 4} + tid * ${perThread}, vb = xd + ${xdFloats}, mb = vb + ${vbFloats};
     for (let it = lo; it < hi; it++) {
-      const n = (it / ${chunks}) | 0, ty0 = (it - n * ${chunks}) * ${TR}, tr = Math.min(${TR}, ${TH} - ty0);
+      const n = (it / ${chunks}) | 0, k = it - n * ${chunks}, ty0 = Math.floor(k * ${TH} / ${chunks}), tr = Math.floor((k + 1) * ${TH} / ${chunks}) - ty0;
       W.${fpad}((${xAt} + n * ${c.C * c.H * c.W}) * 4, xd * 4, ty0 * ${m} - ${c.PT}, tr * ${m} + 2);
       W.${fin}(xd * 4, vb * 4, tr);
       const nb = (tr * ${TWp} + 7) >> 3;
