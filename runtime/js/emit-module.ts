@@ -20,6 +20,9 @@ export interface EmitOptions {
   /** 'nchw': no NCHWc4 regions (CLI --layout nchw). */ layout?: 'auto' | 'nchw';
 }
 
+/** The typed array a module input or output of each dtype takes (int64: float64 numbers, src/ir/dtype.ts). */
+const IO_ARRAY: Record<string, string> = { float32: 'Float32Array', float64: 'Float64Array', int64: 'Float64Array', int32: 'Int32Array', int8: 'Int8Array', uint8: 'Uint8Array', bool: 'Uint8Array' };
+
 export function emitModule(graph: Graph, opts: EmitOptions = {}): EmittedFile[] {
   const threads = opts.threads ?? 1;
   const p = compileProgram(graph, { threads, winograd: opts.winograd, layout: opts.layout });
@@ -40,7 +43,7 @@ export function emitModule(graph: Graph, opts: EmitOptions = {}): EmittedFile[] 
 // Kernels:
 ${kernels}
 //
-// Usage (Node): const m = await load(); const out = await m.run({ ${p.inputs.map((i) => `'${i.name}': Float32Array`).join(', ')} }); await m.dispose();
+// Usage (Node): const m = await load(); const out = await m.run({ ${p.inputs.map((i) => `'${i.name}': ${IO_ARRAY[i.dtype] ?? 'Float32Array'}`).join(', ')} }); await m.dispose();
 // In a browser, load() fetches model.wasm and weights.bin beside this file (or pass { wasm, weights } buffers).
 // Compiled with threads > 1 it runs on that many Web Workers over shared memory, which browsers allow only on
 // a cross-origin isolated page (headers Cross-Origin-Opener-Policy: same-origin and
@@ -76,6 +79,9 @@ export async function load(files = {}) {
   const W = (await WebAssembly.instantiate(module, { env: { memory } })).exports;
   const F = new Float32Array(memory.buffer);
   const I32 = new Int32Array(memory.buffer, 0, 16);
+  // Inputs and outputs at their dtype's width (int64 as float64 numbers, as layerc holds it).
+  const ARRAYS = { float32: Float32Array, float64: Float64Array, int64: Float64Array, int32: Int32Array, int8: Int8Array, uint8: Uint8Array, bool: Uint8Array };
+  const ioView = (io) => new ARRAYS[io.dtype](memory.buffer, io.offset, io.shape.reduce((a, b) => a * b, 1));
   const phases = makePhases();
   const workers = [];
   const source = '"use strict";\\n' + makePhases.toString().replace(/^[^{]*{/, '').replace(/}\\s*$/, '');
@@ -102,7 +108,7 @@ export async function load(files = {}) {
       for (const io of layout.inputs) {
         const x = feeds[io.name];
         if (!x) throw new Error(\`missing input \${io.name}\`);
-        F.set(x.data ?? x, io.offset / 4);
+        ioView(io).set(x.data ?? x);
       }
       if (webWorkers) {
         Atomics.store(I32, 4, 0);
@@ -115,7 +121,7 @@ export async function load(files = {}) {
         for (const ph of phases) { ph(F, W, 0, nt); if (nt > 1) barrier(); }
       }
       const out = {};
-      for (const io of layout.outputs) out[io.name] = F.slice(io.offset / 4, io.offset / 4 + io.shape.reduce((a, b) => a * b, 1));
+      for (const io of layout.outputs) out[io.name] = ioView(io).slice();
       return out;
     },
     async dispose() {

@@ -1,5 +1,5 @@
 // #18's last js fallbacks: kernels for int8/uint8/int32/int64/float64 values through typed views of the arena
-// (elementwise arithmetic and Clip, Pad, MaxPool with or without its Indices output, float64 Einsum), and
+// (elementwise arithmetic and Clip, Cast, Pad, MaxPool with or without its Indices output, float64 Einsum), and
 // Resize/Upsample whose scales or roi are fed graph inputs (specialized by value at run time, one compile per
 // value). Each on seeded random shapes and attributes must get a kernel (no reference fallback) and agree with
 // the reference interpreter: bit for bit where values only move or integer arithmetic wraps, else
@@ -21,6 +21,10 @@ import { toleranceRatio } from './graphs.ts';
 import { agree } from './single-op.ts';
 import { onJs } from './zoo-cases.ts';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { emitModule } from '../../runtime/js/emit-module.ts';
 
 const PARAMS = { seed: 20261206, numRuns: 30 };
 const shapeArb = (min: number, max: number) => fc.array(fc.integer({ min: 1, max: 4 }), { minLength: min, maxLength: max });
@@ -98,12 +102,51 @@ describe('typed-view kernels against the reference', () => {
     }), PARAMS);
   });
 
+  it('Cast between every pair of dtypes (NaN, infinities, fractions and out-of-range values included): bit for bit', async () => {
+    const TO: Record<string, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float64: 11 };
+    const FROM: DType[] = ['float32', 'float64', 'int64', 'int32', 'int8', 'uint8', 'bool'];
+    let seed = 1;
+    for (const from of FROM) {
+      for (const to of Object.keys(TO)) {
+        const x = values(from, [2, 4], seed++);
+        if (from === 'float32' || from === 'float64') [NaN, Infinity, -Infinity, 1e10, -300.7, 2.5, -0.5].forEach((v, i) => { x.data[i] = v; });
+        if (from === 'int32') x.data[0] = 2 ** 31 - 1;
+        await agree({ op: 'Cast', inputs: [x], fed: [0], attrs: { to: TO[to]! }, exact: true }, 1 + (seed % 2));
+      }
+    }
+  });
+
   it('Einsum on float64: matmul, batch, transpose, diagonal, sums, broadcast', async () => {
     const cases: [string, number[][]][] = [['ij,jk->ik', [[3, 4], [4, 5]]], ['bij,bjk->bik', [[2, 3, 4], [2, 4, 2]]], ['ij->ji', [[3, 5]]],
       ['ii->i', [[4, 4]]], ['bii->bi', [[2, 3, 3]]], ['ij->i', [[3, 4]]], ['i,i', [[5], [5]]], ['...ij,...jk->...ik', [[1, 2, 3], [4, 3, 2]]]];
     await fc.assert(fc.asyncProperty(fc.constantFrom(...cases), fc.integer(), fc.constantFrom(1, 2), async ([eq, shapes], seed, threads) => {
       await agree({ op: 'Einsum', inputs: shapes.map((s, i) => values('float64', s, seed + i)), fed: shapes.map((_, i) => i), attrs: { equation: eq } }, threads);
     }), { ...PARAMS, numRuns: 16 });
+  });
+});
+
+describe('layerc compile --target js with typed inputs and outputs', () => {
+  it('a module with uint8 inputs, a uint8 sum, MaxPool Indices (int64) and a Cast loads and runs like the reference', async () => {
+    const g = new Graph('typed');
+    const a = g.addInput('a', { dtype: 'uint8', shape: [1, 2, 3, 4] }), b = g.addInput('b', { dtype: 'uint8', shape: [4] });
+    const sum = g.addNode('Add', [a, b]).outputs[0]!;
+    const pooled = g.addNode('MaxPool', [g.addNode('Cast', [sum], { to: 1 }).outputs[0]!], { kernel_shape: [2, 2], strides: [1, 2] }, { numOutputs: 2 });
+    g.outputs = [sum, ...pooled.outputs];
+    inferShapes(g);
+    const r = lcg(11), feeds = { a: randomTensorOf('uint8', [1, 2, 3, 4], r), b: randomTensorOf('uint8', [4], r) };
+    const dir = mkdtempSync(join(tmpdir(), 'layerc-typed-'));
+    try {
+      for (const f of emitModule(g)) writeFileSync(join(dir, f.name), f.data);
+      const mod = await import(pathToFileURL(join(dir, 'model.mjs')).href);
+      const m = await mod.load();
+      const out = await m.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, t.data])));
+      await m.dispose();
+      const ref = runGraph(g, feeds);
+      for (const v of g.outputs) {
+        expect(out[v.name].constructor).toBe(ref[v.name]!.data.constructor);
+        expect(Array.from(out[v.name] as ArrayLike<number>), v.name).toEqual(Array.from(ref[v.name]!.data));
+      }
+    } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });
 

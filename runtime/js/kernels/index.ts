@@ -30,16 +30,21 @@ import { sumMeanKernel } from './sum-mean.ts';
 import { einsumKernel } from './einsum.ts';
 import { resizeKernel } from './resize.ts';
 import { convTransposeKernel } from './conv-transpose.ts';
+import { convTransposeNdKernel } from './conv-transpose-nd.ts';
 import { padKernel } from './pad.ts';
 import { batchNormRuntimeKernel } from './batchnorm-runtime.ts';
 import { clipRuntimeKernel } from './clip-runtime.ts';
 import { attentionKernel } from './attention.ts';
 import { typedElementwiseKernel } from './typed-elementwise.ts';
 import { maxPoolIndicesKernel } from './maxpool-indices.ts';
+import { castKernel } from './cast.ts';
 
 /** Conv (or Fused with base Conv): Winograd where it applies and pays (winograd.ts), else the blocked SIMD conv;
  *  that declines depthwise convs, which take depthwise.ts. */
 const conv: KernelFactory = (n, o) => winogradKernel(n, o) ?? convKernel(n, o) ?? depthwiseKernel(n, o);
+
+/** ConvTranspose (or Fused with that base): 1-D/2-D conv-transpose.ts, 3 or more spatial axes conv-transpose-nd.ts. */
+const convTranspose: KernelFactory = (n, o) => convTransposeKernel(n, o) ?? convTransposeNdKernel(n, o);
 
 const rows = (ops: readonly string[], k: KernelFactory) => Object.fromEntries(ops.map((op) => [op, k]));
 
@@ -50,7 +55,7 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   Conv: conv,
   'ai.layerc::Fused': (n, o) => {
     const base = fusedAttrs(n.attrs).base;
-    return base === 'Conv' ? conv(n, o) : base === 'ConvTranspose' ? convTransposeKernel(n, o) : gemmKernel(n, o) ?? batchMatMulKernel(n, o);
+    return base === 'Conv' ? conv(n, o) : base === 'ConvTranspose' ? convTranspose(n, o) : gemmKernel(n, o) ?? batchMatMulKernel(n, o);
   },
   Gemm: gemmKernel,
   /** MatMul: the GEMM (2-D or a constant weight); other batched products take batch-matmul.ts. */
@@ -78,11 +83,12 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   Split: splitKernel,
   ...rows(['LayerNormalization', 'InstanceNormalization', 'GroupNormalization'], rowNormKernel),
   ...rows(['Resize', 'Upsample'], resizeKernel),
-  ConvTranspose: convTransposeKernel,
+  ConvTranspose: convTranspose,
   ...rows(['Sum', 'Mean'], sumMeanKernel),
   Einsum: einsumKernel,
   'ai.layerc::Attention': attentionKernel,
   Pad: padKernel,
+  Cast: castKernel,
   /** Clip: the elementwise kernel (constant bounds); bounds computed at run time take clip-runtime.ts. */
   Clip: (n, o) => elementwiseKernel(n, o) ?? clipRuntimeKernel(n, o) ?? typedElementwiseKernel(n, o),
 };
