@@ -30,6 +30,8 @@ export interface ImportOptions {
   allowExternalData?: boolean;
   /** Overrides of the resource limits (defaults and LAYERC_* env vars: src/limits.ts). */
   limits?: Partial<Limits>;
+  /** The bytes are the importer's to change (loadOnnxFile read them): float32 weights become views of them, not copies. */
+  adoptBytes?: boolean;
 }
 
 /** Per-import state for the checks that run before allocation. */
@@ -44,8 +46,9 @@ export { declaredOpset }; // the default-domain opset the file declared (./decla
  */
 function readTensor(t: onnx.onnx.ITensorProto, what: string, c: Checked): Tensor {
   const bytes = checkTensorProto(t, what, c.limits, c.budget);
-  if (usesExternalData(t)) inlineExternalData(t, what, bytes, c.opts);
-  return tensorFromProto(t, what, c.limits);
+  // External data comes from another file, where the bytes before a tensor's are another tensor's: copied.
+  if (usesExternalData(t)) { inlineExternalData(t, what, bytes, c.opts); return tensorFromProto(t, what, c.limits); }
+  return tensorFromProto(t, what, c.limits, !!c.opts.adoptBytes);
 }
 
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): G {
@@ -256,5 +259,5 @@ export function loadOnnxFile(path: string, opts: Omit<ImportOptions, 'file'> = {
   const fs = nodeBuiltin?.('node:fs');
   if (!fs) throw lcError('LC003', [path, 'reading a file by path needs Node.js (in a browser, pass the model\'s bytes)']);
   try { bytes = fs.readFileSync(path); } catch (e) { throw lcError('LC003', [path, (e as NodeJS.ErrnoException).code ?? (e as Error).message]); }
-  return importOnnx(bytes, { ...opts, file: path });
+  return importOnnx(bytes, { ...opts, file: path, adoptBytes: true });
 }

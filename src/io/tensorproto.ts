@@ -37,17 +37,24 @@ export function usesExternalData(t: onnx.onnx.ITensorProto): boolean {
   return t.dataLocation === P.TensorProto.DataLocation.EXTERNAL || (t.externalData?.length ?? 0) > 0;
 }
 
-/** `limits`: the importer passes its own (reading them from the environment per tensor was most of a small load). */
-export function tensorFromProto(t: onnx.onnx.ITensorProto, what = t.name || '<unnamed tensor>', limits?: Limits): Tensor {
+/**
+ * `limits`: the importer passes its own (reading them from the environment per tensor was most of a small load).
+ * `adopt`: raw_data is a view of bytes the importer owns and decoded already (a file it read itself), so a float32
+ * tensor may become a view of them instead of a copy (see adoptFloat32).
+ */
+export function tensorFromProto(t: onnx.onnx.ITensorProto, what = t.name || '<unnamed tensor>', limits?: Limits, adopt = false): Tensor {
   if (usesExternalData(t)) throw lcError('LC013', [what]);
   const dtype = dtypeFromOnnx(t.dataType ?? 0, what);
   const shape = (t.dims ?? []).map(toNumber);
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw lcError('LC017', [what, `bad dims [${shape}]`]);
   const n = checkShape(shape, `tensor ${what}`, limits); // limits before allocating: a .pb input can declare any dims
-  const out = allocArray(dtype, n);
   const raw = t.rawData;
+  if (raw && raw.length > 0 && raw.length !== n * byteSize(dtype)) {
+    throw lcError('LC017', [what, `raw_data has ${raw.length} bytes, shape [${shape}] of ${dtype} needs ${n * byteSize(dtype)}`]);
+  }
+  if (adopt && raw && raw.length >= ADOPT_MIN_BYTES && dtype === 'float32' && LITTLE_ENDIAN) return new Tensor(dtype, shape, adoptFloat32(t, raw));
+  const out = allocArray(dtype, n);
   if (raw && raw.length > 0) {
-    if (raw.length !== n * byteSize(dtype)) throw lcError('LC017', [what, `raw_data has ${raw.length} bytes, shape [${shape}] of ${dtype} needs ${n * byteSize(dtype)}`]);
     // float32/float64/int32/int8/uint8 are stored as their typed array's own bytes on a little-endian host:
     // one copy (element-wise DataView reads took most of a ResNet-18 load). int64 and bool convert per element.
     if (LITTLE_ENDIAN && dtype !== 'int64' && dtype !== 'bool') {
@@ -79,6 +86,26 @@ function readLE(dv: DataView, d: DType, i: number): number {
     case 'uint8': return dv.getUint8(i);
     case 'bool': return dv.getUint8(i) ? 1 : 0;
   }
+}
+
+/** Below this, raw_data's length takes one varint byte: too little room to move the data (and too little to matter). */
+const ADOPT_MIN_BYTES = 128;
+
+/**
+ * float32 raw_data as a view of the protobuf bytes it was decoded from: a copy less of every weight (a model's
+ * weights were copied once more on load, fresh memory that is much of the time to get a model ready). A
+ * Float32Array needs a 4-byte aligned start, which protobuf does not give: the data is moved down to the
+ * boundary below, over its own field tag and length (1 byte + at least 2 for 128 bytes or more, both decoded
+ * already), so no other field's bytes are touched, and t.rawData follows the move. The bytes are changed: only for
+ * bytes the importer owns.
+ */
+function adoptFloat32(t: onnx.onnx.ITensorProto, raw: Uint8Array): Float32Array {
+  const shift = raw.byteOffset % 4;
+  if (shift) {
+    new Uint8Array(raw.buffer).copyWithin(raw.byteOffset - shift, raw.byteOffset, raw.byteOffset + raw.length);
+    t.rawData = new Uint8Array(raw.buffer, raw.byteOffset - shift, raw.length); // where the data is now (a second read)
+  }
+  return new Float32Array(raw.buffer, raw.byteOffset - shift, raw.length / 4);
 }
 
 /** Little-endian bytes of a tensor, as ONNX raw_data / .npy payload store them. */
