@@ -3,7 +3,7 @@
 // library's compileFor: lowering, kernels, packed and transformed weights, wasm, memory plan, instantiation: the
 // model is ready to run, as onnxruntime's session creation with its weight prepacking) and the first run (one inference on random input). `root` is a layerc checkout, so
 // compile-time.ts can time another tree's phases beside this one's in the same process.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,10 +19,16 @@ const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) /
 export async function phaseTimer(root: string): Promise<(bytes: Uint8Array, opts: { winograd: boolean }) => Promise<Phases>> {
   await import(join(root, 'src/ops/index.ts'));
   const { loadOnnxFile } = await import(join(root, 'src/frontend/onnx.ts'));
-  const files = new Map<Uint8Array, string>(); // each model written once to a temporary file
+  const files = new Map<Uint8Array, string>(); // each model written once to a temporary file (removed on exit)
   const fileOf = (bytes: Uint8Array) => {
     let f = files.get(bytes);
-    if (!f) { f = join(mkdtempSync(join(tmpdir(), 'layerc-bench-')), 'model.onnx'); writeFileSync(f, bytes); files.set(bytes, f); }
+    if (!f) {
+      const dir = mkdtempSync(join(tmpdir(), 'layerc-bench-'));
+      process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+      f = join(dir, 'model.onnx');
+      writeFileSync(f, bytes);
+      files.set(bytes, f);
+    }
     return f;
   };
   const { optimize } = await import(join(root, 'passes/index.ts'));
