@@ -83,9 +83,8 @@ describe('#18 js kernels instead of reference fallbacks', () => {
 });
 
 // The node tests and fixture models these kernels serve, through `test-onnx`'s runner at -O2: no fallback left.
-// (What else still falls back is listed by `layerc test-onnx ../shared/fixtures/onnx-node-tests --backend js -O2`:
-// integer-typed ops, 3-D pooling, 1-D/3-D ConvTranspose, Gemm with fed C and beta != 1, MaxPool's Indices,
-// ReduceMax with fed axes; whole graphs whose shapes depend on fed values, such as Pad with fed pads.)
+// (`layerc test-onnx ... --backend js` lists any case that still falls back and counts them: none in the shared
+// fixtures since #18's typed-view kernels, test/js/typed-kernels.test.ts and test/js/onnx-cases.test.ts.)
 const SERVED = (d: string) => /^(test_batchnorm_|test_clip|bn_train_step|test_convtranspose_1d)/.test(d) && !d.includes('int8');
 
 describe('node tests and fixture models on js: no fallback', () => {

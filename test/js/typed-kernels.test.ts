@@ -239,4 +239,8 @@ describe('the node tests that fell back now run in js kernels only', () => {
     expect(got.failures.sort()).toEqual(['test_resize_downsample_scales_cubic_align_corners', 'test_resize_downsample_scales_linear_align_corners']);
     expect(got.passed).toBe(dirs.length - 2);
   }, 60_000);
+
+  it('at -O0 an expanded LayerNorm test keeps its Cast of a computed size, and runs it in the Cast kernel', async () => {
+    expect(await onJs([join(NODE_TESTS_ZOO, 'test_layer_normalization_2d_axis0_expanded')], undefined)).toEqual({ failures: [], passed: 1, fallbacks: [], dataDependent: 0 });
+  });
 });

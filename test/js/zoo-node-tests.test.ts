@@ -13,8 +13,8 @@ const KNOWN_BAD_DATA = ['test_resize_downsample_scales_cubic_align_corners', 'te
 
 describe('onnx-node-tests-zoo on js', () => {
   it('the 101 node tests the reference passes pass at -O2, none with a fallback', async () => {
-    // (At -O0 the _expanded LayerNorm tests also run their int64 shape arithmetic — Cast of Size — on the
-    // reference: only -O2 folds it. `layerc test-onnx --backend js` marks such cases [fallback: ...].)
+    // (At -O0 the _expanded LayerNorm tests keep their int64 shape arithmetic — Cast of Size — which the js Cast
+    // kernel runs: test/js/typed-kernels.test.ts checks one of them at -O0.)
     expect(await onJs([NODE_TESTS_ZOO], await loadOptimizer(2))).toEqual({ failures: KNOWN_BAD_DATA, passed: 101, fallbacks: [], dataDependent: 0 });
   }, 120_000);
 });
