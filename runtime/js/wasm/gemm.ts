@@ -8,7 +8,7 @@
 // threads split either dimension. MR x NR = 4 x 8 (kernels/conv.ts) is the largest tile V8 keeps in registers:
 // it hoists all MR broadcasts of a step, so 5x8, 6x8 and 4x12 spill accumulators (bench/gemm.ts: ~25 against
 // ~48 GFLOP/s for 4x8, whose loop is 6 loads, 8 mul, 8 add and one pointer compare). Loop order is chosen per shape: the larger operand is streamed once.
-// 4x8 is also near the ceiling: in cache it runs at 49-51 GFLOP/s against the ~52 that bench/gemm.ts measures as
+// 4x8 is also near the ceiling: in cache it runs at 49-51 GFLOP/s against the 52-58 that bench/gemm.ts measures as
 // 8 x the f32x4.add rate (Zen 5, 2 FADD + 2 FMUL pipes). TurboFan leaves 15 xmm registers (xmm15 is scratch) and a
 // K step needs MR*V accumulators + V B vectors + a broadcast + a product: 6x8 and 4x12 need 16 and spill whatever
 // the order. Wrapping each row after the first in an always-true `if` stops the broadcast hoisting (3x12: 35 -> 50,
