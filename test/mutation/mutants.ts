@@ -11,21 +11,26 @@ const JS_TRAIN = [DIFF, 'test/js/train-step.test.ts'];
 const WGSL = [DIFF, 'test/wgsl/random-graphs.test.ts'];
 const WGSL_TRAIN = [DIFF, 'test/wgsl/pool-softmax-bn.test.ts'];
 const LN = [DIFF, 'test/contract/layernorm-epilogue.test.ts'];
+// Every emitter path of the fused-node contract, the JS tail pass included (simdEpilogue: false), and wgsl.
+const PATHS = [DIFF, 'test/contract/epilogue-paths.test.ts'];
+// Each js conv kernel with pads [t, l, b, r] all different and unequal per-axis dilations.
+const CONV_GEOMETRY = [DIFF, 'test/js/conv-geometry.test.ts', 'test/js/backend.test.ts'];
 
 export const MUTANTS: Mutant[] = [
-  // --- js: the JS epilogue tail (steps after the first exp/tanh activation) ---
-  { id: 'js-tail-add-is-mul', file: 'runtime/js/epilogue.ts', search: 'add: (o) => `v += ${o};`,', replace: 'add: (o) => `v *= ${o};`,', tests: JS },
-  { id: 'js-tail-column-operand-read-per-row', file: 'runtime/js/epilogue.ts', search: 'col: (b) => `${b} + c`,', replace: 'col: (b) => `${b} + ch`,', tests: JS },
-  { id: 'js-tail-full-operand-read-per-row', file: 'runtime/js/epilogue.ts', search: 'full: (b) => `${b} + i`,', replace: 'full: (b) => `${b} + ch`,', tests: JS },
+  // --- js: the JS epilogue tail (steps after the first activation without a SIMD form; the whole epilogue of a
+  // batched MatMul or a ConvTranspose, or of any kernel with simdEpilogue: false) ---
+  { id: 'js-tail-add-is-mul', file: 'runtime/js/epilogue.ts', search: 'add: (o) => `v += ${o};`,', replace: 'add: (o) => `v *= ${o};`,', tests: PATHS },
+  { id: 'js-tail-column-operand-read-per-row', file: 'runtime/js/epilogue.ts', search: 'col: (b) => `${b} + c`,', replace: 'col: (b) => `${b} + ch`,', tests: PATHS },
+  { id: 'js-tail-full-operand-read-per-row', file: 'runtime/js/epilogue.ts', search: 'full: (b) => `${b} + i`,', replace: 'full: (b) => `${b} + ch`,', tests: PATHS },
   // --- js: operand classification (issue #13: a residual read as a per-channel bias) ---
   { id: 'js-residual-read-per-channel', file: 'runtime/js/epilogue.ts', search: "full: () => 'full',", replace: "full: () => 'row',", tests: JS },
   // --- wasm: the shared SIMD epilogue of the GEMM, direct and depthwise kernels ---
   { id: 'wasm-epilogue-add-mul-swapped', file: 'runtime/js/wasm/epilogue.ts', search: "{ add: 'f32x4.add', mul: 'f32x4.mul' }", replace: "{ add: 'f32x4.mul', mul: 'f32x4.add' }", tests: JS },
   // --- js/wasm: convolution geometry and GEMM flags ---
   { id: 'js-conv-top-pad-off-by-one', file: 'runtime/js/kernels/conv.ts', search: 'PT: pads[0]!, PL: pads[1]! }', replace: 'PT: pads[0]! + 1, PL: pads[1]! }', tests: JS },
-  { id: 'js-conv-left-pad-is-top-pad', file: 'runtime/js/kernels/conv.ts', search: 'PT: pads[0]!, PL: pads[1]! }', replace: 'PT: pads[0]!, PL: pads[0]! }', tests: JS },
+  { id: 'js-conv-left-pad-is-top-pad', file: 'runtime/js/kernels/conv.ts', search: 'PT: pads[0]!, PL: pads[1]! }', replace: 'PT: pads[0]!, PL: pads[0]! }', tests: CONV_GEOMETRY },
   { id: 'js-conv-vertical-dilation-ignored', file: 'runtime/js/kernels/conv.ts', search: 'DH: dl[0]!, DW: dl[1]!', replace: 'DH: 1, DW: dl[1]!', tests: JS },
-  { id: 'js-conv-horizontal-dilation-is-vertical', file: 'runtime/js/kernels/conv.ts', search: 'DH: dl[0]!, DW: dl[1]!', replace: 'DH: dl[0]!, DW: dl[0]!', tests: JS },
+  { id: 'js-conv-horizontal-dilation-is-vertical', file: 'runtime/js/kernels/conv.ts', search: 'DH: dl[0]!, DW: dl[1]!', replace: 'DH: dl[0]!, DW: dl[0]!', tests: CONV_GEOMETRY },
   { id: 'js-gemm-transB-ignored-const-B', file: 'runtime/js/kernels/gemm.ts', search: 'src[transB ? n * K + k : k * Nc + n]', replace: 'src[k * Nc + n]', tests: JS },
   { id: 'js-thread-split-drops-last-item', file: 'runtime/js/kernel.ts', search: '${hi} = Math.floor(${n} * (tid + 1) / nt);', replace: '${hi} = Math.floor(${n} * (tid + 1) / nt) - (tid === nt - 1 && nt > 1 ? 1 : 0);', tests: JS },
   // --- js: training kernels ---
@@ -39,7 +44,7 @@ export const MUTANTS: Mutant[] = [
   // --- wgsl: epilogue ---
   { id: 'wgsl-epilogue-add-is-mul', file: 'runtime/wgsl/epilogue.ts', search: 'add: (o) => `value += ${o};`,', replace: 'add: (o) => `value *= ${o};`,', tests: WGSL },
   { id: 'wgsl-bias-read-by-flat-index', file: 'runtime/wgsl/epilogue.ts', search: "o.index === 'chan' ? chan : broadcastIndex", replace: "o.index === 'chan' ? flat : broadcastIndex", tests: WGSL },
-  { id: 'wgsl-gemm-beta-ignored', file: 'runtime/wgsl/epilogue.ts', search: 'o.scale === undefined || o.scale === 1 ? read', replace: 'true ? read', tests: WGSL },
+  { id: 'wgsl-gemm-beta-ignored', file: 'runtime/wgsl/epilogue.ts', search: 'o.scale === undefined || o.scale === 1 ? read', replace: 'true ? read', tests: PATHS },
   // --- wgsl: convolution, pooling, GEMM ---
   { id: 'wgsl-conv-pad-off-by-one', file: 'runtime/wgsl/kernels/conv.ts', search: 'body += `${ind}  let t${a} = i32(o${a + 2} * ${st}u + k${a} * ${dl}u) - ${pad};\\n` +', replace: 'body += `${ind}  let t${a} = i32(o${a + 2} * ${st}u + k${a} * ${dl}u) - ${pad} - 1;\\n` +', tests: WGSL },
   { id: 'wgsl-conv-dilation-ignored', file: 'runtime/wgsl/kernels/conv.ts', search: 'body += `${ind}  let t${a} = i32(o${a + 2} * ${st}u + k${a} * ${dl}u) - ${pad};\\n` +', replace: 'body += `${ind}  let t${a} = i32(o${a + 2} * ${st}u + k${a}) - ${pad};\\n` +', tests: WGSL },
