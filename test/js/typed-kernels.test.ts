@@ -19,6 +19,7 @@ import { NODE_TESTS, NODE_TESTS_ZOO } from '../fixtures.ts';
 import { lcg, randomTensorOf, uniformTensor } from '../helpers/random.ts';
 import { toleranceRatio } from './graphs.ts';
 import { agree } from './single-op.ts';
+import { runsAgainstReference } from '../helpers/runs-against-reference.ts';
 import { onJs } from './zoo-cases.ts';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -150,23 +151,6 @@ describe('layerc compile --target js with typed inputs and outputs', () => {
   });
 });
 
-/** Compiles g for js, runs each feed set against the reference; returns each run's info. */
-async function runJs(g: Graph, feedsList: Record<string, Tensor>[]) {
-  const m = await compileFor('js', g, { threads: 1 });
-  try {
-    const infos = [];
-    for (const feeds of feedsList) {
-      const got = await m.run(feeds), ref = runGraph(g, feeds);
-      for (const v of g.outputs) {
-        expect(got[v.name]!.shape).toEqual(ref[v.name]!.shape);
-        expect(toleranceRatio(got[v.name]!, ref[v.name]!)).toBeLessThanOrEqual(1);
-      }
-      infos.push({ ...m.info });
-    }
-    return infos;
-  } finally { await m.dispose(); }
-}
-
 describe('Resize/Upsample with fed scales or roi: specialized by value', () => {
   it('every mode and coordinate transformation, scales changing between runs: kernels, reference results', async () => {
     await fc.assert(fc.asyncProperty(fc.record({
@@ -193,7 +177,7 @@ describe('Resize/Upsample with fed scales or roi: specialized by value', () => {
         if (roi) f.roi = Tensor.fromArray('float32', [2 * r], [...xs.map((_, i) => (i < 2 ? 0 : 0.1 * Math.floor(rnd() * 4))), ...xs.map((_, i) => (i < 2 ? 1 : 0.6 + 0.2 * Math.floor(rnd() * 4)))]);
         return f;
       }).filter((f): f is Record<string, Tensor> => !!f);
-      for (const info of await runJs(g, feeds)) {
+      for (const info of await runsAgainstReference(g, feeds)) {
         expect(info.fallback).toBeUndefined();
         expect(info.fallbacks).toBe(0);
         expect(info.specialized).toBe('per input shape');

@@ -11,26 +11,10 @@ import { runGraph } from '../../src/ir/interpret.ts';
 import { printGraph } from '../../src/ir/printer.ts';
 import { compileFor } from '../../src/compile-for.ts';
 import { compileJs } from '../../runtime/js/index.ts';
-import { toleranceRatio } from '../js/graphs.ts';
+import { runsAgainstReference } from '../helpers/runs-against-reference.ts';
 import { lcg, uniformTensor as randomTensor } from '../helpers/random.ts';
 
 const int64 = (shape: number[], values: number[]) => Tensor.fromArray('int64', shape, values);
-
-async function runBoth(g: Graph, feedsList: Record<string, Tensor>[], compile = (x: Graph) => compileFor('js', x, { threads: 1 })) {
-  const m = await compile(g);
-  try {
-    const infos = [];
-    for (const feeds of feedsList) {
-      const got = await m.run(feeds), ref = runGraph(g, feeds);
-      for (const v of g.outputs) {
-        expect(got[v.name]!.shape).toEqual(ref[v.name]!.shape);
-        expect(toleranceRatio(got[v.name]!, ref[v.name]!)).toBeLessThanOrEqual(1);
-      }
-      infos.push({ ...m.info });
-    }
-    return infos;
-  } finally { await m.dispose(); }
-}
 
 describe('runtime compile path', () => {
   it('a Reshape to a shape fed at run time gets kernels (specialized by value), per value', async () => {
@@ -42,7 +26,7 @@ describe('runtime compile path', () => {
     inferShapes(g);
     const rnd = lcg(3);
     const xs = randomTensor([2, 6], rnd);
-    const infos = await runBoth(g, [{ x: xs, s: int64([2], [3, 4]) }, { x: xs, s: int64([2], [4, 3]) }, { x: xs, s: int64([2], [3, 4]) }]);
+    const infos = await runsAgainstReference(g, [{ x: xs, s: int64([2], [3, 4]) }, { x: xs, s: int64([2], [4, 3]) }, { x: xs, s: int64([2], [3, 4]) }]);
     for (const info of infos) {
       expect(info.fallback).toBeUndefined();
       expect(info.specialized).toBe('per input shape');
@@ -57,7 +41,7 @@ describe('runtime compile path', () => {
     g.outputs.push(g.addNode('Relu', [x]).outputs[0]!, g.addNode('Cast', [y], { to: 1 }).outputs[0]!);
     inferShapes(g);
     const rnd = lcg(4);
-    const infos = await runBoth(g, [{ x: randomTensor([4, 3], rnd), y: int64([4], [0, 1, 2, 1]) }, { x: randomTensor([4, 3], rnd), y: int64([4], [2, 2, 0, 1]) }]);
+    const infos = await runsAgainstReference(g, [{ x: randomTensor([4, 3], rnd), y: int64([4], [0, 1, 2, 1]) }, { x: randomTensor([4, 3], rnd), y: int64([4], [2, 2, 0, 1]) }]);
     for (const info of infos) expect(info.specialized).toBeUndefined(); // compiled once, statically
   });
 
@@ -68,7 +52,7 @@ describe('runtime compile path', () => {
     const w = g.addConst('w', randomTensor([3, 4], rnd));
     g.outputs.push(g.addNode('Tanh', [g.addNode('MatMul', [x, w]).outputs[0]!]).outputs[0]!);
     inferShapes(g);
-    const infos = await runBoth(g, [{ x: randomTensor([2, 3], rnd) }, { x: randomTensor([5, 3], rnd) }]);
+    const infos = await runsAgainstReference(g, [{ x: randomTensor([2, 3], rnd) }, { x: randomTensor([5, 3], rnd) }]);
     for (const info of infos) { expect(info.specialized).toBe('per input shape'); expect(info.fallback).toBeUndefined(); }
   });
 
@@ -83,8 +67,8 @@ describe('runtime compile path', () => {
     inferShapes(g);
     const before = printGraph(g);
     const feeds = [{ x: randomTensor([1, 3, 5, 5], rnd) }];
-    expect((await runBoth(g, feeds))[0]!.kernels).toBe(1);
-    expect((await runBoth(g, feeds, (h) => compileJs(h, { threads: 1 })))[0]!.kernels).toBe(3);
+    expect((await runsAgainstReference(g, feeds))[0]!.kernels).toBe(1);
+    expect((await runsAgainstReference(g, feeds, (h) => compileJs(h, { threads: 1 })))[0]!.kernels).toBe(3);
     expect(printGraph(g)).toBe(before);
   });
 });
