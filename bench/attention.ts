@@ -12,15 +12,13 @@ import { Tensor } from '../src/ir/tensor.ts';
 import { cloneGraph } from '../src/ir/clone.ts';
 import { loadOnnxFile } from '../src/frontend/onnx.ts';
 import { optimize } from '../passes/index.ts';
-import { LEVELS } from '../passes/pipelines.ts';
-import { lowering } from '../passes/pipelines.ts';
+import { LEVELS, lowering } from '../passes/pipelines.ts';
 import { JS_CAPABILITIES, compileJs } from '../runtime/js/index.ts';
 import { attentionGraph } from '../test/passes/attention-graphs.ts';
+import { arg, cpuAbba } from './round-robin.ts';
 
-const arg = (name: string, def: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1]! : def; };
-const RUNS = Number(arg('--runs', '40')), THREADS = Number(arg('--threads', '1'));
+const RUNS = Number(arg('runs', '40')), THREADS = Number(arg('threads', '1'));
 const ZOO = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'shared', 'fixtures', 'zoo');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** -O2 with or without fuse-attention (and the js lowering likewise). */
 function optimized(g: Graph, fuse: boolean): Graph {
@@ -34,21 +32,9 @@ async function measure(name: string, g: Graph, feeds: Record<string, Tensor>): P
   const variants = await Promise.all([true, false].map(async (fuse) => {
     const o = optimized(g, fuse);
     const m = await compileJs(o, { threads: THREADS, lower: lowering({ ...JS_CAPABILITIES, attention: fuse }) });
-    return { fuse, m, ops: o.nodes.length, times: [] as number[], out: null as Record<string, Tensor> | null };
+    return { fuse, m, ops: o.nodes.length };
   }));
-  for (let r = 0; r < RUNS + 3; r++) {
-    for (const v of r % 2 ? [...variants].reverse() : variants) { // ABBA order: neither variant always runs second
-      const t0 = process.cpuUsage();
-      v.out = await v.m.run(feeds);
-      const dt = process.cpuUsage(t0);
-      if (r >= 3) v.times.push((dt.user + dt.system) / 1000);
-    }
-  }
-  const [a, b] = variants.map((v) => v.out![Object.keys(v.out!)[0]!]!);
-  let diff = 0;
-  for (let i = 0; i < a!.size; i++) diff = Math.max(diff, Math.abs(a!.data[i]! - b!.data[i]!));
-  const [f, u] = variants.map((v) => median(v.times));
-  const [fm, um] = variants.map((v) => Math.min(...v.times));
+  const { median: [f, u], min: [fm, um], maxDiff: diff } = await cpuAbba([variants[0]!.m, variants[1]!.m], feeds, RUNS);
   console.log(`${name}: fused ${f!.toFixed(3)} ms (min ${fm!.toFixed(3)}; ${variants[0]!.ops} nodes), unfused ${u!.toFixed(3)} ms (min ${um!.toFixed(3)}; `
     + `${variants[1]!.ops} nodes), unfused/fused ${(u! / f!).toFixed(2)}x, max |diff| ${diff.toExponential(2)}  [CPU time, median of ${RUNS}, ${THREADS} thread(s)]`);
   for (const v of variants) await v.m.dispose();

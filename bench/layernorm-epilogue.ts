@@ -18,7 +18,7 @@ import { compileDsl } from '../src/frontend/dsl.ts';
 import { optimize } from '../passes/index.ts';
 import { LEVELS, lowerInPlace, lowering } from '../passes/pipelines.ts';
 import { JS_CAPABILITIES, compileJs } from '../runtime/js/index.ts';
-import { arg, median } from './round-robin.ts';
+import { arg, cpuAbba } from './round-robin.ts';
 
 const RUNS = Number(arg('runs', '60')), THREADS = Number(arg('threads', '1'));
 const ZOO = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'shared', 'fixtures', 'zoo');
@@ -49,21 +49,9 @@ async function measure(name: string, g: Graph, feeds: Record<string, Tensor>): P
     lowerInPlace(lowered, caps);
     const kernels = lowered.nodes.length;
     const m = await compileJs(o, { threads: THREADS, lower: lowering(caps) });
-    return { m, kernels, times: [] as number[], out: null as Record<string, Tensor> | null };
+    return { m, kernels };
   }));
-  for (let r = 0; r < RUNS + 3; r++) {
-    for (const v of r % 2 ? [...variants].reverse() : variants) {
-      const t0 = process.cpuUsage();
-      v.out = await v.m.run(feeds);
-      const dt = process.cpuUsage(t0);
-      if (r >= 3) v.times.push((dt.user + dt.system) / 1000);
-    }
-  }
-  const [a, b] = variants.map((v) => v.out![Object.keys(v.out!)[0]!]!);
-  let diff = 0;
-  for (let i = 0; i < a!.size; i++) diff = Math.max(diff, Math.abs(a!.data[i]! - b!.data[i]!));
-  const [f, u] = variants.map((v) => median(v.times));
-  const [fm, um] = variants.map((v) => Math.min(...v.times));
+  const { median: [f, u], min: [fm, um], maxDiff: diff } = await cpuAbba([variants[0]!.m, variants[1]!.m], feeds, RUNS);
   console.log(`${name}: LN fused ${f!.toFixed(3)} ms (min ${fm!.toFixed(3)}; ${variants[0]!.kernels} nodes lowered), LN separate ${u!.toFixed(3)} ms `
     + `(min ${um!.toFixed(3)}; ${variants[1]!.kernels} nodes lowered), separate/fused ${(u! / f!).toFixed(2)}x, max |diff| ${diff.toExponential(2)}  [CPU time, median of ${RUNS}, ${THREADS} thread(s)]`);
   for (const v of variants) await v.m.dispose();

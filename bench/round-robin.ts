@@ -7,6 +7,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mobilenetV2, resnet18 } from './models.ts';
+import type { Tensor } from '../src/ir/tensor.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -66,4 +67,25 @@ export async function roundRobin(name: string, gflop: number, runtimes: [string,
     console.log(`  ${label.padEnd(24)} ${m.toFixed(1).padStart(10)} ${Math.min(...times[t]!).toFixed(1).padStart(8)} ${(gflop / (m / 1000)).toFixed(1).padStart(8)}  ${(m / base).toFixed(2).padStart(5)}x  ${c.toFixed(1).padStart(7)}  ${(c / cpuBase).toFixed(2).padStart(5)}x`);
   });
   return times.map(median);
+}
+
+type Feeds = Record<string, Tensor>;
+
+/** Two compiled variants of one model in CPU time, ABBA order (neither always runs second) after 3 warm-up
+ *  rounds: each one's median and minimum in ms, and the largest |difference| between their first outputs. */
+export async function cpuAbba(variants: [{ run(f: Feeds): Promise<Feeds> }, { run(f: Feeds): Promise<Feeds> }], feeds: Feeds, runs: number) {
+  const times: [number[], number[]] = [[], []];
+  const outs: Feeds[] = [{}, {}];
+  for (let r = 0; r < runs + 3; r++) {
+    for (const i of r % 2 ? [1, 0] : [0, 1]) {
+      const t0 = process.cpuUsage();
+      outs[i] = await variants[i]!.run(feeds);
+      const dt = process.cpuUsage(t0);
+      if (r >= 3) times[i]!.push((dt.user + dt.system) / 1000);
+    }
+  }
+  const [a, b] = outs.map((o) => o[Object.keys(o)[0]!]!);
+  let maxDiff = 0;
+  for (let i = 0; i < a!.size; i++) maxDiff = Math.max(maxDiff, Math.abs(a!.data[i]! - b!.data[i]!));
+  return { median: times.map(median) as [number, number], min: times.map((t) => Math.min(...t)) as [number, number], maxDiff };
 }
