@@ -87,7 +87,7 @@ ${mainStart(rows)}  let base = gid * ${len}u;
   let inv = 1.0 / sqrt(sq / ${floatLiteral(len)} + ${floatLiteral(norm.epsilon)});
   for (var i = 0u; i < ${len}u + rt0; i++) {
     var value = (y[base + i] - mean) * inv * g[i]${bias ? ' + b[i]' : ''};
-${emitEpilogue(after, ops, 'base + i', 'base + i', out)}
+${emitEpilogue(after, ops, 'base + i', 'i', out)}
     y[base + i] = value;
   }
 }

@@ -70,7 +70,7 @@ export function broadcastIndex(flat: string, out: readonly number[], inShape: re
   const terms = out.map((d, k) => {
     const j = k - r;
     if (j < 0 || inShape[j] === 1) return '';
-    return `((${flat} / ${os[k]}u) % ${d}u) * ${is[j]}u`;
+    return `(((${flat}) / ${os[k]}u) % ${d}u) * ${is[j]}u`;
   }).filter(Boolean);
   return terms.length ? terms.join(' + ') : '0u';
 }

@@ -182,6 +182,27 @@ describe('regressions: shrunk counterexamples of the backend campaigns', () => {
     }
   });
 
+  // fuzz:backends --seed 20261209 --only 1573, shrunk: Gemm -> LayerNormalization (rows of 2) -> Sigmoid -> Add of a
+  // full [3, 2] constant, fused at -O2 into one Gemm with a layernorm epilogue. wgsl's row dispatch read the full
+  // operand at broadcastIndex('base + i'), which expanded to `base + i / 2u` (no parentheses): rows got other rows'
+  // operands (0.14 off; this test fails without the fix). broadcastIndex now parenthesizes its index. The second
+  // model adds a per-column [4] operand after the LayerNorm (its 'chan' index is now i, the column, as matmul.ts's
+  // col; matmul operands are indexed by broadcast, so that model passed before too).
+  it('a layernorm epilogue followed by full and per-column operands (wgsl row dispatch indexing)', async () => {
+    const { graph, feeds } = buildModel({ image: ['smooth', 'conv'], vector: ['operand', 'linearNorm', 'operand'], N: 3, C: 3, H: 3, W: 8, symbolic: false, seed: 1096178116 });
+    expect((await compareBackends(graph, feeds, VARIANTS, shared)).disagreements).toEqual([]);
+    const g = new Graph('ln_col');
+    const x = g.addInput('x', { dtype: 'float32', shape: [3, 5] });
+    const w = g.addConst('w', Tensor.fromArray('float32', [5, 4], Array.from({ length: 20 }, (_, i) => Math.sin(i + 1))));
+    const sc = g.addConst('sc', Tensor.fromArray('float32', [4], [1, 0.5, -1, 2]));
+    const col = g.addConst('col', Tensor.fromArray('float32', [4], [0.1, -0.2, 0.3, -0.4]));
+    const y = g.addNode('MatMul', [x, w]).outputs[0]!;
+    const n = g.addNode('LayerNormalization', [y, sc], { axis: -1 }).outputs[0]!;
+    g.outputs = [g.addNode('Add', [g.addNode('Relu', [n]).outputs[0]!, col]).outputs[0]!];
+    inferShapes(g);
+    expect((await compareBackends(g, { x: uniformTensor([3, 5], 7) }, VARIANTS, shared)).disagreements).toEqual([]);
+  });
+
   // Added for the mutation check (a conv-gradient kernel that ignored dilation survived the random steps).
   it('a training step through dilated, strided and padded convs (every conv-gradient geometry term)', async () => {
     const src = `model c(x: f32[N, 2, 9, 8]) {\n  y = x |> conv2d(3, kernel=3, stride=2, pad=1, dilation=2) |> relu\n      |> conv2d(2, kernel=2, pad=2, dilation=3, bias=false) |> flatten |> dense(3)\n  return y\n}\n`;
