@@ -10,7 +10,7 @@ import type { Dim, Graph, Node, Value } from '../src/ir/graph.ts';
 import { isStatic } from '../src/ir/graph.ts';
 import { ONNX_DTYPES } from '../src/ops/shape.ts';
 import type { Pass } from './pass.ts';
-import { decline, rewrite, rule, type Rule } from './rewrite-engine.ts';
+import { decline, rule, rulePass, type Rule } from './rewrite-engine.ts';
 
 type Equals = (n: Node, g: Graph) => Value | null;
 
@@ -86,20 +86,12 @@ export const IDENTITY_RULES: Rule[] = Object.entries(RULES).map(([op, equals]) =
     const why = refusal(g, n, src);
     return why ? decline(why, [n]) : { n, src };
   },
-  apply({ n, src }, rw) {
+  apply({ n, src }, rw, count) {
     rw.replaceAllUses(n.outputs[0]!, src);
     rw.remove(n);
+    count(`${op} removed`);
   },
 }));
 
-export const eliminateIdentity: Pass = {
-  name: 'eliminate-identity',
-  summary: 'removes Identity, inference Dropout, no-op Reshape/Transpose/Squeeze/Cast/Pad/Concat, x*1 and x+0',
-  run(g, ctx) {
-    const r = rewrite(g, IDENTITY_RULES);
-    for (const [name, n] of Object.entries(r.fired)) ctx.count(name, n);
-    for (const d of r.declined) ctx.skip(d.declined);
-    ctx.fired(r.fired);
-    return r.changed;
-  },
-};
+export const eliminateIdentity: Pass = rulePass('eliminate-identity',
+  'removes Identity, inference Dropout, no-op Reshape/Transpose/Squeeze/Cast/Pad/Concat, x*1 and x+0', IDENTITY_RULES);
