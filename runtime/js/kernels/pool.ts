@@ -7,6 +7,7 @@ import { axisGeometry, readWindowAttrs } from '../../../src/ops/window.ts';
 import { RAISE } from '../../../src/ops/dims.ts';
 import { prod, split, staticShape, type KernelBuild, type KernelFactory } from '../kernel.ts';
 import { emitDepthwise } from '../wasm/depthwise.ts';
+import { emitMaxPoolStride2 } from '../wasm/max-pool-stride2.ts';
 
 export const poolKernel: KernelFactory = (node, opts) => {
   if (node.domain || node.outputs.length !== 1 || node.inputs[0]?.type.dtype !== 'float32') return null;
@@ -51,12 +52,16 @@ export const poolKernel: KernelFactory = (node, opts) => {
     // Without padding the windows stay inside the plane: the kernel reads the input in place (row stride W).
     const inPlace = PT === 0 && PL === 0 && PHs <= H && PWs <= W;
     const scratchFloats = inPlace ? 0 : PHs * PWs + 64;
+    // Max over a 2- or 3-wide window at horizontal stride 2: rows first, one shuffle pass (../wasm/max-pool-stride2.ts).
+    const rowsFirst = max && SW === 2 && DW === 1 && (KW === 2 || KW === 3);
     return {
-      kind: `${node.op} ${KH}x${KW}/${SH} simd${inPlace ? ' in place' : ''}`,
+      kind: `${node.op} ${KH}x${KW}/${SH} simd${rowsFirst ? ' rows first' : ''}${inPlace ? ' in place' : ''}`,
       scratchBytes: scratchFloats * 4,
       emit: (ctx) => {
-        const fn = ctx.wasmName('pool');
-        const code = emitDepthwise({ OH, OW, KH, KW, SH, SW, DH, DW, PW: inPlace ? W : PWs, steps: [], mode: max ? 'max' : 'avg', scale: 1 / (KH * KW) });
+        const fn = ctx.wasmName('pool'), PW = inPlace ? W : PWs;
+        const code = rowsFirst
+          ? emitMaxPoolStride2({ OH, OW, KH, KW: KW as 2 | 3, SH, DH, PW })
+          : emitDepthwise({ OH, OW, KH, KW, SH, SW, DH, DW, PW, steps: [], mode: max ? 'max' : 'avg', scale: 1 / (KH * KW) });
         const X = ctx.at(node.inputs[0]) / 4, Y = ctx.at(node.outputs[0]);
         if (inPlace) {
           return { wasm: [{ name: fn, code }], phases: [{ js: `${split(rows)}
