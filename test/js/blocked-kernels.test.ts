@@ -63,14 +63,17 @@ function runPointwise(c: PwCase): number {
   return worst((i) => F[c.nchwOut ? yAt + i : yAt + (((i / P) | 0) >> 2) * P * 4 + (i % P) * 4 + (((i / P) | 0) & 3)]!, exact, mag, K, () => F.subarray(yAt + M * P, total).every(Number.isNaN));
 }
 
-interface DwCase { C: number; H: number; W: number; k: number; s: number; d: number; pads: number[]; nchw: boolean; epilogue: boolean; seed: number }
+interface DwCase { C: number; H: number; W: number; k: number; s: number; d: number; pads: number[]; nchw: boolean; epilogue: boolean; seed: number; checked?: boolean }
+
+/** The output block planes of the last runDepthwise. */
+let lastDepthwise = new Float32Array(0);
 
 function runDepthwise(c: DwCase): number {
   const rnd = lcg(c.seed), { C, H, W: IW, k, s, d } = c, [PT, PL, PB, PR] = c.pads as [number, number, number, number];
   const OH = Math.floor((H + PT + PB - d * (k - 1) - 1) / s) + 1, OW = Math.floor((IW + PL + PR - d * (k - 1) - 1) / s) + 1, P = OH * OW;
   const x = rand(C * H * IW, rnd), w = rand(C * k * k, rnd), bias = rand(C, rnd), res = rand(C * P, rnd);
   const xAt = 0, sAt = C * H * IW, wAt = sAt + H * IW * 4, bAt = wAt + C * k * k, rAt = bAt + C, yAt = rAt + C * P, total = yAt + C * P + 64;
-  const fns = [{ name: 'dw', code: emitBlockedDepthwise({ H, W: IW, PT, PL, OH, OW, KH: k, KW: k, SH: s, SW: s, DH: d, DW: d, steps: steps(c.epilogue) }) },
+  const fns = [{ name: 'dw', code: emitBlockedDepthwise({ H, W: IW, PT, PL, OH, OW, KH: k, KW: k, SH: s, SW: s, DH: d, DW: d, steps: steps(c.epilogue), maxBorderBodies: c.checked ? 0 : undefined }) },
     { name: 'gather', code: emitGatherBlock(H * IW, H * IW * 4) }];
   const { F, W } = instantiate(total, fns);
   F.set(c.nchw ? x : block(C, H * IW, x), xAt); F.set(bias, bAt); F.set(block(C, P, res), rAt);
@@ -91,6 +94,7 @@ function runDepthwise(c: DwCase): number {
     }
     exact.push(c.epilogue ? clip(e) : e); mag.push(m);
   }
+  lastDepthwise = F.slice(yAt, yAt + C * P);
   return worst((i) => { const ch = (i / P) | 0; return F[yAt + ((ch >> 2) * P + (i % P)) * 4 + (ch & 3)]!; }, exact, mag, k * k, () => F.subarray(yAt + C * P, total).every(Number.isNaN));
 }
 
@@ -106,11 +110,24 @@ describe('NCHWc4 pointwise conv kernel', () => {
 });
 
 describe('NCHWc4 depthwise conv kernel', () => {
-  it('agrees with the exact window sums within the bound: stride 1 and 2, dilation, pads, 1x1 planes, NCHW or blocked input (fast-check)', () => {
+  it('agrees with the exact window sums within the bound: stride 1 and 2, dilation, pads, 1x1 planes, NCHW or blocked input, border taps specialized or checked (fast-check)', () => {
     const arb = fc.record({ C: quad(3), H: size, W: size, k: fc.constantFrom(1, 3, 3, 5), s: fc.constantFrom(1, 2), d: fc.constantFrom(1, 1, 2),
-      pads: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 4, maxLength: 4 }), nchw: fc.boolean(), epilogue: fc.boolean(), seed: fc.integer({ min: 1, max: 1e6 }) })
+      pads: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 4, maxLength: 4 }), nchw: fc.boolean(), epilogue: fc.boolean(), seed: fc.integer({ min: 1, max: 1e6 }),
+      checked: fc.boolean() })
       .filter((c) => c.H + c.pads[0]! + c.pads[2]! > c.d * (c.k - 1) && c.W + c.pads[1]! + c.pads[3]! > c.d * (c.k - 1));
     fc.assert(fc.property(arb, (c) => { expect(runDepthwise(c), JSON.stringify(c)).toBeLessThanOrEqual(1); }), { numRuns: 300, seed: 18 });
+  });
+
+  it('specialized border pixels equal the run-time checked ones bit for bit (same taps, same order; fast-check)', () => {
+    const arb = fc.record({ C: quad(2), H: size, W: size, k: fc.constantFrom(1, 3, 5), s: fc.constantFrom(1, 2), d: fc.constantFrom(1, 2),
+      pads: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 4, maxLength: 4 }), nchw: fc.boolean(), epilogue: fc.boolean(), seed: fc.integer({ min: 1, max: 1e6 }) })
+      .filter((c) => c.H + c.pads[0]! + c.pads[2]! > c.d * (c.k - 1) && c.W + c.pads[1]! + c.pads[3]! > c.d * (c.k - 1));
+    fc.assert(fc.property(arb, (c) => {
+      runDepthwise({ ...c, checked: false });
+      const special = lastDepthwise;
+      runDepthwise({ ...c, checked: true });
+      expect(Array.from(special), JSON.stringify(c)).toEqual(Array.from(lastDepthwise));
+    }), { numRuns: 150, seed: 1812 });
   });
 
   it('reads a 3x3 stride-2 window over a 1x1 plane with pad 1 (only the centre tap is inside)', () => {
