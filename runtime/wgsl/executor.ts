@@ -4,11 +4,13 @@
 // memory plan assigns (buffers.ts); view nodes (Reshape, Flatten, ...) share their input's buffer and cost
 // nothing. Run: all consecutive GPU dispatches go into one compute pass of one command buffer; a host step
 // ends the pass, reads back only what it needs, and uploads its outputs; only graph outputs are read back.
+// Read-backs wait without spinning the CPU (gpu-wait.ts).
 import type { Graph, Node, Value } from '../../src/ir/graph.ts';
 import { Tensor } from '../../src/ir/tensor.ts';
 import { isLayercError, lcError } from '../../src/diagnostics.ts';
 import type { CompiledModel } from '../backend.ts';
 import { compileShader } from './shader.ts';
+import { settle } from './gpu-wait.ts';
 import { emitNode, type BindRef, type EmitOptions, type Kernel } from './emit-node.ts';
 import { assignBuffers, floats, USAGE_STORAGE } from './buffers.ts';
 import { evalHost, toDtype } from './host.ts';
@@ -129,7 +131,7 @@ export async function buildExecutor(graph: Graph, device: GPUDevice, adapterName
     device.queue.submit([enc.finish()]);
     const out: Float32Array[] = [];
     for (const [i, rb] of rbs.entries()) {
-      await rb.mapAsync(GPUMapMode.READ);
+      await settle(rb.mapAsync(GPUMapMode.READ));
       out.push(new Float32Array(rb.getMappedRange().slice(0, floats(vs[i]!) * 4)));
       rb.destroy();
     }

@@ -1,6 +1,7 @@
 // Runs one generated kernel on given inputs and reads its single output back: for kernel unit tests and
 // for probing a kernel outside a graph.
 import { compileShader, type ShaderOrigin } from './shader.ts';
+import { settle } from './gpu-wait.ts';
 
 export async function runKernel(device: GPUDevice, code: string, wg: readonly number[], inputs: Float32Array[], outLength: number,
   origin: ShaderOrigin = { node: 'kernel', op: 'kernel' }): Promise<Float32Array> {
@@ -23,7 +24,7 @@ export async function runKernel(device: GPUDevice, code: string, wg: readonly nu
   pass.end();
   enc.copyBufferToBuffer(out, 0, rb, 0, out.size);
   device.queue.submit([enc.finish()]);
-  await rb.mapAsync(GPUMapMode.READ);
+  await settle(rb.mapAsync(GPUMapMode.READ));
   const result = new Float32Array(rb.getMappedRange().slice(0, outLength * 4));
   for (const b of [...bufs, out, rb]) b.destroy();
   return result;
