@@ -8,10 +8,11 @@
 // test/props/backends.test.ts as a regression. The summary counts models per variant (a -O2 variant whose
 // optimized graph is the -O0 one is counted as "same graph", not run twice) and per op.
 //
-// Cost (see test/props/profile-fuzz.ts): on a CPU WebGPU adapter (lavapipe) most of a model's time was LLVM
-// optimizing each WGSL pipeline, for kernels that then run on a few hundred elements; so the campaign sets
-// GALLIVM_PERF=no_opt (lavapipe's LLVM without its optimization passes; --llvm-opt keeps them; results are
-// checked against the reference either way), opens one WebGPU device for all models whose compiled pipelines
+// Cost (see test/props/profile-fuzz.ts): on a CPU WebGPU adapter (lavapipe) most of a model's time is LLVM
+// building each new WGSL pipeline at its first dispatch, for kernels that then run on a few hundred elements; so
+// the campaign builds them without LLVM's optimization passes and with 4-wide vectors (test/helpers/lavapipe-fast.ts;
+// --llvm-opt keeps the driver's defaults; results are checked against the reference either way), waits for the
+// GPU without spinning (runtime/wgsl/gpu-wait.ts), opens one WebGPU device for all models whose compiled pipelines
 // are shared by WGSL source (the -O2 variant reuses most of -O0's), and skips same-graph -O2 variants. The js
 // 2-thread variants borrow their worker from one pool (runtime/js/worker-pool.ts), started once. --jobs J splits the models over J processes (model i to process i mod J).
 // It stops after --runs models or --minutes M, whichever comes first, and prints the summary; SIGINT/SIGTERM/
@@ -30,7 +31,7 @@ function arg(name: string, dflt?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i < 0 ? dflt : process.argv[i + 1];
 }
-if (!process.argv.includes('--llvm-opt')) process.env.GALLIVM_PERF ??= 'no_opt';
+if (!process.argv.includes('--llvm-opt')) await import('../helpers/lavapipe-fast.ts');
 const runs = Number(arg('runs', '100'));
 const seed = Number(arg('seed', String(Date.now() % 1e9)));
 const minutes = Number(arg('minutes', 'Infinity'));

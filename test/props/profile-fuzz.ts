@@ -1,7 +1,7 @@
 // Where the backend differential campaign spends its time, per phase, over the first N models of a seed:
 //   npx tsx test/props/profile-fuzz.ts [--runs N] [--seed S] [--shared-device] [--shared-workers] [--llvm-opt]
 // (--shared-device: one WebGPU device for every compile, --shared-workers: one js worker pool, as the campaign
-// does; GALLIVM_PERF=no_opt unless --llvm-opt, as the campaign does: see fuzz-backends.ts)
+// does; test/helpers/lavapipe-fast.ts's driver settings unless --llvm-opt, as the campaign does: see fuzz-backends.ts)
 // Phases: model generation, reference run + error bounds, per variant: clone + optimize, compile (which for
 // js t2 includes starting the worker, for wgsl opening a device and creating pipelines), run, compare, dispose.
 import fc from 'fast-check';
@@ -13,7 +13,7 @@ import { optimize } from '../../passes/index.ts';
 import { openDevice } from '../../runtime/wgsl/device.ts';
 import { WorkerPool } from '../../runtime/js/index.ts';
 
-if (!process.argv.includes('--llvm-opt')) process.env.GALLIVM_PERF ??= 'no_opt';
+if (!process.argv.includes('--llvm-opt')) await import('../helpers/lavapipe-fast.ts');
 const arg = (n: string, d: string) => { const i = process.argv.indexOf(`--${n}`); return i < 0 ? d : process.argv[i + 1]!; };
 const runs = Number(arg('runs', '20')), seed = Number(arg('seed', '13000'));
 const device = process.argv.includes('--shared-device') ? await openDevice() : undefined;
