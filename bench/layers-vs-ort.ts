@@ -70,8 +70,8 @@ function algoFlops(kind: string): number | null {
 
 /** A short name of layerc's algorithm for the table. */
 function algoName(kind: string): string {
-  const w = /winograd (F\(\d)x\d,3x3\)/.exec(kind);
-  if (w) return `wino ${w[1]})`;
+  const w = /winograd (F\(\d)x\d,3x3\)( small map)?/.exec(kind);
+  if (w) return `wino ${w[1]})${w[2] ? ' small' : ''}`;
   if (/direct/.test(kind)) return 'direct';
   if (/blocked|depthwise|pointwise/.test(kind)) return kind.split(' ').slice(0, 2).join(' ');
   if (/gemm/.test(kind)) return 'im2col+gemm';
@@ -155,14 +155,21 @@ async function main(): Promise<void> {
     if (!c && /Conv/.test(n.op)) console.error(`unmatched ort conv ${n.op} ${n.key}`);
   }
 
+  // layerc: a kernel may run as several phases; per run, its phases summed.
+  const perNode = new Map<string, { conv?: ConvInfo; runs: number[] }>();
+  p.phaseNodes.forEach((node, i) => {
+    const e = perNode.get(node) ?? { conv: convOfPhase[i], runs: new Array<number>(RUNS).fill(0) };
+    layercPhase[i]!.forEach((ms, r) => { e.runs[r]! += ms; });
+    perNode.set(node, e);
+  });
   interface Row { conv?: ConvInfo; node: string; kind: string; ms: number; ortMs: number | null }
   const rows: Row[] = [];
   let layercOther = 0;
-  p.phaseNodes.forEach((node, i) => {
-    const ms = median(layercPhase[i]!), conv = convOfPhase[i];
+  for (const [node, { conv, runs }] of perNode) {
+    const ms = median(runs);
     if (conv) rows.push({ conv, node, kind: kindOf.get(node) ?? '?', ms, ortMs: ortMsOf.get(conv.name) ?? null });
     else { layercOther += ms; if (args.includes('--all')) rows.push({ node, kind: kindOf.get(node) ?? '?', ms, ortMs: null }); }
-  });
+  }
   rows.sort((a, b) => (b.ms - (b.ortMs ?? 0)) - (a.ms - (a.ortMs ?? 0)));
 
   const f1 = (v: number) => v.toFixed(v < 10 ? 2 : 1);

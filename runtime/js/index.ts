@@ -40,6 +40,8 @@ export interface JsOptions extends BackendOptions {
   winograd?: boolean;
   /** Force one Winograd tile size where Winograd applies (tests). */
   winogradTile?: 2 | 4;
+  /** Force the small-map Winograd kernel (tiles as GEMM rows) on or off where Winograd applies (tests). */
+  winogradSmall?: boolean;
   /** Worker threads kept between compiled models (./worker-pool.ts; default: each model starts its own). */
   workers?: WorkerPool;
   /** 'nchw': no blocked layout; 'auto' (default): NCHWc4 regions where a depthwise conv gains (layout.ts; CLI --layout). */
@@ -48,7 +50,7 @@ export interface JsOptions extends BackendOptions {
 
 function buildOptions(opts: JsOptions) {
   return { threads: opts.threads ?? defaultThreads(), training: !!opts.training, simd: opts.simd ?? SIMD_AVAILABLE, simdEpilogue: opts.simdEpilogue,
-    winograd: opts.winograd, winogradTile: opts.winogradTile, layout: opts.layout };
+    winograd: opts.winograd, winogradTile: opts.winogradTile, winogradSmall: opts.winogradSmall, layout: opts.layout };
 }
 
 /** The Program of a static graph, as given (the caller lowers it first: passes/pipelines.ts lowerInPlace). */

@@ -65,6 +65,8 @@ export interface BuildOptions {
   winograd?: boolean;
   /** Force F(2x2,3x3) or F(4x4,3x3) wherever Winograd applies, instead of the cost model's choice (tests). */
   winogradTile?: 2 | 4;
+  /** Force the small-map Winograd kernel (tiles as GEMM rows, ./kernels/winograd-small.ts) on or off (tests). */
+  winogradSmall?: boolean;
   /** 'nchw': every activation stays NCHW; 'auto' (default): the layout pass (./layout.ts) picks NCHWc4 regions. */
   layout?: 'auto' | 'nchw';
 }

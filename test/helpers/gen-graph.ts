@@ -12,7 +12,7 @@
 // broadcast inputs; ReduceL2; Einsum as a 1x1 channel mix, a matrix on the last axis, a MatMul and its
 // transposed form; a Gemm/MatMul (+ bias, + residual) followed by LayerNorm, the fused layernorm epilogue's
 // pattern); an inverted-residual block (1x1 expand, depthwise, 1x1 project, channels multiples of 4: the js layout
-// pass's NCHWc4 region, runtime/js/layout.ts). The fast-check record holds the structure (so it shrinks layer by layer); the details of
+// pass's NCHWc4 region, runtime/js/layout.ts); a 3x3 conv wide enough for the js backend's Winograd kernels. The fast-check record holds the structure (so it shrinks layer by layer); the details of
 // each layer come from an LCG seeded by `seed`.
 import fc from 'fast-check';
 import { Graph, type Value } from '../../src/ir/graph.ts';
@@ -22,7 +22,7 @@ import { lcg, uniformTensor } from './random.ts';
 import '../../src/ops/index.ts';
 
 export const IMAGE_LAYERS = ['conv', 'conv', 'convNoBias', 'dw', 'convT', 'bn', 'act', 'operand', 'operand', 'residual', 'pool', 'concat', 'tap',
-  'smooth', 'norm', 'resize', 'split', 'depthSpace', 'sumMean', 'reduceL2', 'einsum', 'mbBlock'] as const;
+  'smooth', 'norm', 'resize', 'split', 'depthSpace', 'sumMean', 'reduceL2', 'einsum', 'mbBlock', 'wino'] as const;
 export const VECTOR_LAYERS = ['gemm', 'matmul', 'act', 'operand', 'operand', 'bn', 'tap', 'smooth', 'layerNorm', 'einsum', 'reduceL2', 'linearNorm'] as const;
 export type ImageLayer = typeof IMAGE_LAYERS[number];
 export type VectorLayer = typeof VECTOR_LAYERS[number];
@@ -161,6 +161,18 @@ export function buildModel(c: ModelCase): Model {
         break;
       case 'act': v = act(v); break;
       case 'operand': v = withOperand(v); break;
+      case 'wino': {
+        // A 3x3 stride-1 conv wide enough that the js cost model takes Winograd: the tiled kernel, or the small-map
+        // one on maps of few tiles (runtime/js/kernels/winograd*.ts), often with a residual-style operand after it.
+        const M = pick([16, 32]), pads = rnd() < 0.8 ? [1, 1, 1, 1] : [int(0, 1), int(0, 1), int(0, 1), int(0, 1)];
+        if (H + pads[0]! + pads[2]! < 3 || W + pads[1]! + pads[3]! < 3) { v = act(v); break; }
+        // Few input channels: widen with a 1x1 conv first (the GEMMs over channels must pay for the transforms).
+        const Cw = C < 8 ? 16 : C;
+        if (Cw !== C) v = node('Conv', [v, konst([Cw, C, 1, 1])], {});
+        v = node('Conv', [v, konst([M, Cw, 3, 3]), ...(rnd() < 0.7 ? [konst([M])] : [])], { kernel_shape: [3, 3], pads });
+        if (rnd() < 0.5) v = act(v);
+        break;
+      }
       case 'mbBlock': {
         // Inverted residual (MobileNetV2): expand 1x1 -> act -> depthwise 3x3 (stride 1 or 2, pad 1) -> act -> project 1x1.
         const E = pick([4, 8, 12]), M = pick([4, 8]), s = int(1, 2);

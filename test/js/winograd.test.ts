@@ -2,7 +2,8 @@
 // derived error bound (test/helpers/error-bound.ts + winograd-bound.ts): generated shapes (odd sizes, sizes
 // below the tile, one channel, many channels, pads 0/1/asymmetric), bias absent or present, every fused
 // epilogue operand kind (per channel, full residual, scalar) and activation, the SIMD and the JS tail epilogue,
-// F(2x2,3x3) and F(4x4,3x3) forced, 1 and 2 threads. Each case checks the conv really took Winograd.
+// F(2x2,3x3) and F(4x4,3x3) forced, the tiles on the GEMM's columns or (small-map kernel) on its rows, 1 and 2
+// threads. Each case checks the conv really took the Winograd kernel it forced.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Graph, type Value } from '../../src/ir/graph.ts';
@@ -11,7 +12,7 @@ import { inferShapes } from '../../src/ir/infer.ts';
 import { cloneGraph } from '../../src/ir/clone.ts';
 import { lowering } from '../../passes/pipelines.ts';
 import { compileJs, compileProgram, JS_CAPABILITIES } from '../../runtime/js/index.ts';
-import { chooseWinograd } from '../../runtime/js/kernels/winograd.ts';
+import { chooseWinograd, chooseWinogradLayout } from '../../runtime/js/kernels/winograd.ts';
 import { winogradWeights } from '../../runtime/js/kernels/winograd-weights.ts';
 import { F2, F4, filterTransform, matmul, transpose } from '../../runtime/js/wasm/winograd-matrices.ts';
 import { referenceWithBounds } from '../helpers/error-bound.ts';
@@ -27,6 +28,8 @@ const EPILOGUES = ['none', 'relu', 'residual', 'residual-relu', 'channel-mul', '
 interface Case {
   N: number; C: number; M: number; H: number; W: number; pads: number[]; bias: boolean;
   epilogue: (typeof EPILOGUES)[number]; /** Forced tile size; undefined: the cost model's choice. */ tile?: 2 | 4; threads: number; simdEpilogue: boolean; seed: number;
+  /** Force the small-map kernel (runtime/js/kernels/winograd-small.ts) on or off; undefined: the cost model's choice. */
+  small?: boolean;
 }
 
 function build(c: Case): { graph: Graph; feeds: Record<string, Tensor> } {
@@ -61,12 +64,12 @@ function build(c: Case): { graph: Graph; feeds: Record<string, Tensor> } {
 }
 
 /** Runs the case on the js backend (lowered, fused) and returns the worst |js - ref| / bound and the conv kernel. */
-async function run(c: Case): Promise<{ ratio: number; kind: string }> {
+async function run(c: Case): Promise<{ ratio: number; kind: string; got: Tensor }> {
   const { graph, feeds } = build(c);
   const { ref, bounds } = referenceWithBounds(graph, feeds);
   const g = cloneGraph(graph);
   lowering(JS_CAPABILITIES)(g);
-  const opts = { threads: c.threads, winogradTile: c.tile, simdEpilogue: c.simdEpilogue };
+  const opts = { threads: c.threads, winogradTile: c.tile, winogradSmall: c.small, simdEpilogue: c.simdEpilogue };
   const kind = compileProgram(g, opts).kernels.map((k) => k.kind).find((k) => k.includes('conv')) ?? 'none';
   const m = await compileJs(g, opts);
   try {
@@ -74,7 +77,7 @@ async function run(c: Case): Promise<{ ratio: number; kind: string }> {
     const out = graph.outputs[0]!.name;
     const { ratio } = worstElement(got, ref[out]!, bounds.get(out)!);
     if (process.env.WINOGRAD_RATIOS) console.log(ratio.toExponential(2), kind, JSON.stringify(c));
-    return { ratio, kind };
+    return { ratio, kind, got };
   } finally { await m.dispose(); }
 }
 
@@ -91,15 +94,43 @@ const arbCase: fc.Arbitrary<Case> = fc.record({
   threads: fc.constantFrom(1, 2),
   simdEpilogue: fc.boolean(),
   seed: fc.integer({ min: 1, max: 1e6 }),
+  small: fc.boolean(),
 }).filter((c) => c.H + c.pads[0]! + c.pads[2]! >= 3 && c.W + c.pads[1]! + c.pads[3]! >= 3);
 
 describe('Winograd conv (js) == reference within the derived bound', () => {
   it('generated shapes, pads, bias, epilogues, F(2x2) and F(4x4), 1 and 2 threads (fast-check)', async () => {
     await fc.assert(fc.asyncProperty(arbCase, async (c) => {
       const { ratio, kind } = await run(c);
-      expect(kind, JSON.stringify(c)).toContain(`winograd F(${c.tile!}x${c.tile!},3x3)`);
+      expect(kind, JSON.stringify(c)).toContain(`winograd F(${c.tile!}x${c.tile!},3x3)${c.small ? ' small map' : ' conv'}`);
       expect(ratio, JSON.stringify(c)).toBeLessThanOrEqual(1);
-    }), { numRuns: 40, seed: 18 });
+    }), { numRuns: 50, seed: 18 });
+  }, 60_000);
+
+  it('the small-map kernel (tiles as GEMM rows) equals the tiled one bit for bit: same products, same order (fast-check)', async () => {
+    const arb = fc.record({
+      N: fc.constantFrom(1, 2), C: fc.constantFrom(1, 3, 8, 21), M: fc.constantFrom(1, 5, 8, 13, 20),
+      H: fc.integer({ min: 1, max: 15 }), W: fc.integer({ min: 1, max: 15 }),
+      pads: fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 })),
+      bias: fc.boolean(), epilogue: fc.constantFrom(...EPILOGUES), tile: fc.constantFrom(2 as const, 4 as const),
+      threads: fc.constantFrom(1, 2), simdEpilogue: fc.constant(true), seed: fc.integer({ min: 1, max: 1e6 }),
+    }).filter((c) => c.H + c.pads[0]! + c.pads[2]! >= 3 && c.W + c.pads[1]! + c.pads[3]! >= 3);
+    await fc.assert(fc.asyncProperty(arb, async (c: Case) => {
+      const small = await run({ ...c, small: true }), tiled = await run({ ...c, small: false });
+      expect(small.kind, JSON.stringify(c)).toContain('small map');
+      expect(tiled.kind, JSON.stringify(c)).not.toContain('small map');
+      const a = small.got.data as Float32Array, b = tiled.got.data as Float32Array;
+      const bad = [...a.keys()].filter((i) => !Object.is(a[i], b[i]));
+      expect(bad.slice(0, 3).map((i) => `${i}: ${a[i]} vs ${b[i]}`), JSON.stringify(c)).toEqual([]);
+    }), { numRuns: 30, seed: 7 });
+  }, 60_000);
+
+  it('a 128-channel 7x7 layer (ResNet-18\'s 512-channel ones in small; residual + ReLU) takes the small-map F(4x4) by the cost model, 1 and 2 threads', async () => {
+    for (const threads of [1, 2]) {
+      const c: Case = { N: 1, C: 128, M: 128, H: 7, W: 7, pads: [1, 1, 1, 1], bias: true, epilogue: 'residual-relu', threads, simdEpilogue: true, seed: 4 };
+      const { ratio, kind } = await run(c);
+      expect(kind).toContain('winograd F(4x4,3x3) small map');
+      expect(ratio).toBeLessThanOrEqual(1);
+    }
   }, 60_000);
 
   it('a ResNet-like layer (64 channels, 28x28, residual + ReLU) with the cost model\'s own choice, 2 threads', async () => {
@@ -165,10 +196,12 @@ describe('Winograd: transforms, switch and cost model', () => {
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 
-  it('the cost model: direct for a 1->4 channel conv, F(4x4) for ResNet-18\'s 56x56 layers, F(2x2) for its 7x7 ones', () => {
+  it('the cost model: direct for a 1->4 channel conv, F(4x4) for ResNet-18\'s 56x56 layers, small-map F(4x4) for its 7x7 ones', () => {
     const geo = (C: number, M: number, H: number) => ({ N: 1, C, M, H, W: H, G: 1, KH: 3, KW: 3, OH: H, OW: H, SH: 1, SW: 1, DH: 1, DW: 1, PT: 1, PL: 1 });
     expect(chooseWinograd(geo(1, 4, 28))).toBeNull();
-    expect(chooseWinograd(geo(64, 64, 56))?.m).toBe(4);
-    expect(chooseWinograd(geo(512, 512, 7))?.m).toBe(2);
+    expect(chooseWinogradLayout(geo(64, 64, 56))).toMatchObject({ t: { m: 4 }, small: false });
+    expect(chooseWinogradLayout(geo(512, 512, 7))).toMatchObject({ t: { m: 4 }, small: true });
+    // The tiled kernel keeps F(2x2) there (4 tiles are half a panel of 8 columns).
+    expect(chooseWinogradLayout(geo(512, 512, 7), undefined, false)?.t.m).toBe(2);
   });
 });

@@ -8,13 +8,15 @@
 //   scratch, so there is no barrier): the chunk's input rows copied zero-padded and deinterleaved by column
 //   phase (wasm), V = B^T d B into the GEMM's B panels (wasm), alpha^2 packed GEMMs M_ξ = U_ξ V_ξ over the
 //   channels (the shared micro-kernel, ../wasm/gemm.ts), then Y = A^T M A with the fused epilogue (wasm).
-// The compile option `winograd: false` (CLI --no-winograd) turns it off.
+// Images of at most SMALL_MAP_TILES tiles may instead run with the GEMMs transposed (./winograd-small.ts), the
+// cost model choosing. The compile option `winograd: false` (CLI --no-winograd) turns it off.
 import type { Node } from '../../../src/ir/graph.ts';
 import { emitGemm } from '../wasm/gemm.ts';
 import { kernelTakes } from '../wasm/epilogue.ts';
 import { emitDeinterleave, emitInputTransform, emitOutputTransform, WINOGRAD_OPERANDS } from '../wasm/winograd.ts';
 import { F2, F4, type WinogradTransform } from '../wasm/winograd-matrices.ts';
 import { winogradWeights } from './winograd-weights.ts';
+import { buildWinogradSmall, SMALL_MAP_TILES, smallTiles } from './winograd-small.ts';
 import { operandSteps, splitEpilogue, tailPassJs, type SplitEpilogue } from '../epilogue.ts';
 import { split, staticShape, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
 import { convGeometry, convParts, MR, V, type ConvGeometry } from './conv.ts';
@@ -38,24 +40,42 @@ export const CHUNK_COLUMNS = Number(globalThis.process?.env.LAYERC_WINOGRAD_COLU
  * (1->4 channels at 28x28: direct; 2048 channels at 2x2: direct ~ F2; everything in ResNet-18 and SqueezeNet: F4,
  * except 512 channels at 7x7: F2).
  */
-export const COST = { directEfficiency: 0.8, transformOps: { 2: 8, 4: 28 } as Record<number, number>, perCall: 300 };
+export const COST = { directEfficiency: 0.8, transformOps: { 2: 8, 4: 28 } as Record<number, number>, perCall: 300, gatherFactor: 1.5 };
 
-export function winogradCost(c: ConvGeometry, t: WinogradTransform | null): number {
+export function winogradCost(c: ConvGeometry, t: WinogradTransform | null, small = false): number {
   const macs = c.N * c.M * c.C;
   if (!t) return (2 * 9 * macs * c.OH * c.OW) / 4 / COST.directEfficiency;
-  const p = tilePlan(c, t), tiles = p.TH * p.TWp, calls = c.N * Math.ceil(p.TH / Math.ceil(CHUNK_COLUMNS / p.TWp)) * t.alpha ** 2;
+  const p = tilePlan(c, t);
+  // The small-map kernel: every tile used, one GEMM per ξ and image, lanes gathered (costlier transforms).
+  const tiles = small ? smallTiles(c, t).Tp : p.TH * p.TWp;
+  const calls = c.N * (small ? 1 : Math.ceil(p.TH / Math.ceil(CHUNK_COLUMNS / p.TWp))) * t.alpha ** 2;
   const gemm = Math.max((2 * t.alpha ** 2 * macs * tiles) / 4, c.N * t.alpha ** 2 * c.M * c.C);
-  return gemm + c.N * (c.C + c.M) * tiles * COST.transformOps[t.m]! + calls * COST.perCall;
+  return gemm + c.N * (c.C + c.M) * tiles * COST.transformOps[t.m]! * (small ? COST.gatherFactor : 1) + calls * COST.perCall;
 }
 
-/** The cheapest of direct, F(2x2,3x3), F(4x4,3x3) for this conv: a transform, or null for direct. */
-export function chooseWinograd(c: ConvGeometry): WinogradTransform | null {
-  let best: WinogradTransform | null = null, cost = winogradCost(c, null);
+export interface WinogradChoice { t: WinogradTransform; small: boolean }
+
+/**
+ * The cheapest of direct, F(2x2,3x3), F(4x4,3x3), each with the tiles on the GEMM's columns or (images of at most
+ * SMALL_MAP_TILES tiles) on its rows; null: direct. `tile` / `small` restrict the candidates (tests force them).
+ */
+export function chooseWinogradLayout(c: ConvGeometry, tile?: 2 | 4, small?: boolean): WinogradChoice | null {
+  let best: WinogradChoice | null = null, cost = tile ? Infinity : winogradCost(c, null);
   for (const t of [F2, F4]) {
-    const k = winogradCost(c, t);
-    if (k < cost) { best = t; cost = k; }
+    if (tile && t.m !== tile) continue;
+    for (const sm of [false, true]) {
+      if (small !== undefined && sm !== small) continue;
+      if (sm && smallTiles(c, t).TH * smallTiles(c, t).TW > SMALL_MAP_TILES) continue;
+      const k = winogradCost(c, t, sm);
+      if (k < cost) { best = { t, small: sm }; cost = k; }
+    }
   }
   return best;
+}
+
+/** The transform of the cost model's choice, or null for direct. */
+export function chooseWinograd(c: ConvGeometry): WinogradTransform | null {
+  return chooseWinogradLayout(c)?.t ?? null;
 }
 
 export const isWinogradShape = (c: ConvGeometry): boolean =>
@@ -70,8 +90,10 @@ export const winogradKernel: KernelFactory = (node, opts) => {
   if (!c || !isWinogradShape(c)) return null;
   const ep = splitEpilogue(node, parts.steps, staticShape(node.outputs[0]), 1, opts.simdEpilogue !== false, parts.declared);
   if (!ep || !kernelTakes(ep.simd, WINOGRAD_OPERANDS)) return null;
-  const t = opts.winogradTile ? { 2: F2, 4: F4 }[opts.winogradTile] : chooseWinograd(c);
-  return t ? buildWinograd(node, c, tilePlan(c, t), ep, w.const.data as Float32Array, opts.threads) : null;
+  const pick = chooseWinogradLayout(c, opts.winogradTile, opts.winogradSmall);
+  if (!pick) return null;
+  const data = w.const.data as Float32Array;
+  return pick.small ? buildWinogradSmall(node, c, pick.t, ep, data) : buildWinograd(node, c, tilePlan(c, pick.t), ep, data, opts.threads);
 };
 
 function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: SplitEpilogue, w: Float32Array, threads: number): KernelBuild {

@@ -16,7 +16,7 @@ import type { WinogradTransform } from './winograd-matrices.ts';
 export const WINOGRAD_OPERANDS: readonly SimdPer[] = ['row', 'full', 'scalar'];
 
 /** Pushes sum_k coef[k] * input(k) (inputs pushed by callback; constants from `konst`). */
-function combine(code: Code, coef: readonly number[], input: (k: number) => void, konst: (c: number) => number): void {
+export function combine(code: Code, coef: readonly number[], input: (k: number) => void, konst: (c: number) => number): void {
   let first = true;
   coef.forEach((c, k) => {
     if (c === 0) return;
@@ -32,7 +32,7 @@ function combine(code: Code, coef: readonly number[], input: (k: number) => void
 }
 
 /** v128 locals holding each distinct constant (other than 0 and ±1) of the matrices, splatted once. */
-function constants(code: Code, matrices: number[][][]): (c: number) => number {
+export function constants(code: Code, matrices: number[][][]): (c: number) => number {
   const locals = new Map<number, number>();
   for (const c of matrices.flat(2)) {
     if (c === 0 || c === 1 || c === -1 || locals.has(c)) continue;
