@@ -1,4 +1,5 @@
-// MaxPool / AveragePool (2-D, also 1-D as H = 1; 3-D and up by poolNd) and the global pools as generated JS: one plane
+// MaxPool / AveragePool (2-D, also 1-D as H = 1; 3-D and up by poolNd) and the global pools (wasm SIMD rows,
+// ../wasm/row-reduce.ts, or generated JS without SIMD): one plane
 // (image, channel) per work item, split across threads; the window loops skip padding taps by bounds
 // instead of materializing a padded input. AveragePool divides by the taps inside the input, or by the
 // taps inside the padded input with count_include_pad (the ONNX rule, ceil-mode overhang excluded).
@@ -8,6 +9,7 @@ import { RAISE } from '../../../src/ops/dims.ts';
 import { prod, split, staticShape, type KernelBuild, type KernelFactory } from '../kernel.ts';
 import { emitDepthwise } from '../wasm/depthwise.ts';
 import { emitMaxPoolStride2 } from '../wasm/max-pool-stride2.ts';
+import { emitRowReduce } from '../wasm/row-reduce.ts';
 
 export const poolKernel: KernelFactory = (node, opts) => {
   if (node.domain || node.outputs.length !== 1 || node.inputs[0]?.type.dtype !== 'float32') return null;
@@ -15,6 +17,16 @@ export const poolKernel: KernelFactory = (node, opts) => {
   if (node.op === 'GlobalAveragePool' || node.op === 'GlobalMaxPool') {
     const rows = x[0]! * x[1]!, S = prod(x.slice(2));
     const max = node.op === 'GlobalMaxPool';
+    if (opts.simd) {
+      return {
+        kind: `${node.op} ${rows}x${S} simd`,
+        emit: (ctx) => {
+          const fn = ctx.wasmName('gpool'), X = ctx.at(node.inputs[0]), Y = ctx.at(node.outputs[0]);
+          return { wasm: [{ name: fn, code: emitRowReduce(S, max ? 'max' : 'mean') }], phases: [{ js: `${split(rows)}
+    if (hi > lo) W.${fn}(${X} + lo * ${S * 4}, ${Y} + lo * 4, hi - lo);` }] };
+        },
+      };
+    }
     return {
       kind: `${node.op} ${rows}x${S}`,
       emit: (ctx) => {
