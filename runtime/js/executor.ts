@@ -13,6 +13,7 @@ import type { Program } from './program.ts';
 import { writeConst } from './kernel.ts';
 import { barrierJs } from './worker-source.ts';
 import { WorkerPool } from './worker-pool.ts';
+import { returnMemory, takeMemory } from './memory-pool.ts';
 
 type PhaseFn = (F: Float32Array, W: Record<string, Function>, tid: number, nt: number) => void;
 
@@ -42,7 +43,8 @@ export interface ExecOptions {
 
 export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<CompiledModel> {
   const threads = p.threads;
-  const memory = new WebAssembly.Memory({ initial: p.memoryBytes / 65536, maximum: p.memoryBytes / 65536, shared: threads > 1 } as WebAssembly.MemoryDescriptor);
+  // A disposed program's memory when one fits (./memory-pool.ts: its pages are warm), zeroed; else a new one.
+  const memory = takeMemory(p.memoryBytes / 65536, threads > 1);
   const buf = memory.buffer;
   const F = new Float32Array(buf);
   for (const w of p.weights) writeConst(w.data, F.subarray(w.offset / 4, w.offset / 4 + w.data.length));
@@ -78,12 +80,14 @@ export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<Co
   const pool = threads > 1 ? opts.workers ?? new WorkerPool() : undefined;
   const workers = pool ? await pool.acquire(threads - 1, { memory, module, source: p.source, nt: threads }) : [];
   const barrier = threads > 1 ? (new Function('I32', 'nt', `${barrierJs}\nreturn barrier;`)(I32, threads) as () => void) : () => {};
+  let disposed = false; // the memory belongs to the pool then (another program may be using it)
 
   return {
     info: { kernels: p.kernels.filter((k) => k.kind !== 'reference' && k.kind !== 'view').length, fallbacks: p.refs.length,
       ...(p.refs.length ? { fallbackOps: [...new Set(p.refs.map((n) => n.op))].join(', ') } : {}), arenaBytes: p.plan.peakBytes,
       lowerBoundBytes: p.plan.lowerBound, memoryBytes: p.memoryBytes, threads },
     async run(feeds) {
+      if (disposed) throw lcError('LC075', ['js', 'this model', 'it was disposed (its memory is reused; compile it again)']);
       for (const io of p.inputs) {
         const t = feeds[io.name];
         if (!t) throw lcError('LC036', [io.name, 'no value was given for this graph input']);
@@ -117,12 +121,16 @@ export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<Co
       return out;
     },
     async dispose() {
-      if (!workers.length) return;
-      Atomics.store(I32, CTL.exit, 1);
-      Atomics.add(I32, CTL.go, 1);
-      Atomics.notify(I32, CTL.go);
-      await pool!.release(workers.splice(0));
-      if (pool !== opts.workers) await pool!.close();
+      if (disposed) return;
+      disposed = true;
+      if (workers.length) {
+        Atomics.store(I32, CTL.exit, 1);
+        Atomics.add(I32, CTL.go, 1);
+        Atomics.notify(I32, CTL.go);
+        await pool!.release(workers.splice(0));
+        if (pool !== opts.workers) await pool!.close();
+      }
+      returnMemory(memory, threads > 1); // after the workers left it
     },
   };
 }

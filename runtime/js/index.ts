@@ -16,6 +16,7 @@ import { nodeBuiltin } from '../../src/node-builtin.ts';
 import { dropoutStream } from '../../src/random.ts';
 
 export { JS_FUSION, WorkerPool };
+export { releasePooledMemory } from './memory-pool.ts';
 
 export const SIMD_AVAILABLE = WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
 

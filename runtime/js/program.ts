@@ -12,6 +12,7 @@ import { lcError } from '../../src/diagnostics.ts';
 import { checkPlanBytes, checkStaticGraph } from '../../src/ir/budget.ts';
 import { planLayout } from './layout.ts';
 import { blockedKernel } from './kernels/blocked.ts';
+import { MAX_PAGES } from './memory-pool.ts';
 
 export const CONTROL_BYTES = 64;
 const ALIGN = 64;
@@ -140,7 +141,7 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
   const memoryBytes = align(cursor + 64);
   checkPlanBytes(memoryBytes, 'the js backend\'s memory (arena and weights)');
   const pages = Math.ceil(memoryBytes / 65536);
-  const wasm = encodeModule(wasmFns, { initial: pages, maximum: pages, shared: opts.threads > 1 });
+  const wasm = encodeModule(wasmFns, { initial: pages, maximum: MAX_PAGES, shared: opts.threads > 1 }); // any pooled memory that fits imports
 
   const io = (v: Value): IoSlot => ({ name: v.name, offset: arena + plan.slots.get(v.name)!.offset, dtype: v.type.dtype, shape: staticShape(v) });
   const constOutputs = new Map(graph.outputs.filter((v) => v.isConst).map((v) => [v.name, v]));
