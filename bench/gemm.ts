@@ -6,7 +6,8 @@
 // which the kernel's GFLOP/s read as a fraction.
 //   node --import tsx bench/gemm.ts [--tiles 4x2,4x3,6x2,8x2] [--runs 7]
 import { emitGemm } from '../runtime/js/wasm/gemm.ts';
-import { Code, I32, V128, encodeModule } from '../runtime/js/wasm/encode.ts';
+import { encodeModule } from '../runtime/js/wasm/encode.ts';
+import { simdCeiling } from './simd-ceiling.ts';
 
 const SHAPES: [string, number, number, number][] = [
   ['resnet18 conv1 7x7/2', 64, 147, 12544],
@@ -56,27 +57,10 @@ function measure(M: number, K: number, N: number, MR: number, V: number, unroll?
   return [flops / times[runs >> 1]! / 1e6, flops / times[0]! / 1e6];
 }
 
-/** GFLOP/s-equivalent ceiling: f32x4.add throughput (12 independent chains, 4 steps unrolled) x 8. */
-function ceiling(): number {
-  const code = new Code([I32]);
-  const n = code.local(I32), acc = Array.from({ length: 12 }, () => code.local(V128)), one = code.local(V128);
-  code.f32(1e-9).op('f32x4.splat').set(one).get(0).set(n).loop();
-  for (let u = 0; u < 4; u++) for (const a of acc) code.get(a).get(one).op('f32x4.add').set(a);
-  code.addTo(n, -1).get(n).brIf(0).op('end');
-  acc.forEach((a, i) => code.i32(16 * i).get(a).mem('v128.store'));
-  const mod = new WebAssembly.Module(encodeModule([{ name: 'f', code }], { initial: 1, maximum: 1, shared: false }) as BufferSource);
-  const f = new WebAssembly.Instance(mod, { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 1 }) } }).exports.f as (n: number) => void;
-  const iters = 2e6;
-  f(iters);
-  let best = Infinity;
-  for (let r = 0; r < runs; r++) { const t0 = performance.now(); f(iters); best = Math.min(best, performance.now() - t0); }
-  return (iters * 48 * 8) / best / 1e6;
-}
-
 const { loadavg } = await import('node:os');
 // On a shared machine the median includes time stolen by other processes; the best run shows what the kernel does.
 console.log(`load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; GFLOP/s median (best) of ${runs}; tiles MR x NR`);
-console.log(`ceiling (f32x4.add rate x 8, best of ${runs}): ${ceiling().toFixed(1)} GFLOP/s`);
+console.log(`ceiling (f32x4.add rate x 8, best of ${runs}): ${simdCeiling(runs).toFixed(1)} GFLOP/s`);
 console.log(['shape (MxKxN)'.padEnd(40), ...tiles.map(([m, v, u]) => `${m}x${4 * v}${u ? `u${u}` : ''}`.padStart(14))].join(''));
 const sums = tiles.map(() => [0, 0]);
 const cell = ([med, best]: number[]) => `${med!.toFixed(1)} (${best!.toFixed(1)})`.padStart(14);

@@ -8,7 +8,10 @@
 // per layer the median over the timed runs. Convs are matched by (input shape, weight shape, order of appearance):
 // onnxruntime renames fused nodes, layerc names a fused conv after its conv.
 //   npx tsx bench/layers-vs-ort.ts [MODEL.onnx | resnet18 | mobilenetv2 | squeezenet1_1] [--runs 30]
-//     [--stat median|min] [--no-winograd] [--layout nchw] [--all]   (--all: non-conv layers too)
+//     [--stat median|min] [--no-winograd] [--small on|off] [--layout nchw] [--all]   (--all: non-conv layers too;
+//     --small: force the small-map Winograd kernel on/off)
+// The last lines hold the ceiling argument: this machine's wasm SIMD ceiling (./simd-ceiling.ts, measured) and the
+// time layerc's convs would take if all their GEMM work ran at it.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir, loadavg } from 'node:os';
@@ -22,6 +25,7 @@ import { runProgram } from '../runtime/js/executor.ts';
 import { JS_CAPABILITIES } from '../runtime/js/index.ts';
 import { lowering } from '../passes/pipelines.ts';
 import { mobilenetV2, resnet18 } from './models.ts';
+import { simdCeiling } from './simd-ceiling.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -90,7 +94,9 @@ async function main(): Promise<void> {
   (await loadOptimizer(2))(g);
   fixInputShapes(g, 1);
   lowering(JS_CAPABILITIES)(g);
-  const p = buildProgram(g, { threads: 1, training: false, simd: true, winograd: !args.includes('--no-winograd'), layout: opt('layout', 'auto') as 'auto' | 'nchw' });
+  const small = opt('small', '');
+  const p = buildProgram(g, { threads: 1, training: false, simd: true, winograd: !args.includes('--no-winograd'), layout: opt('layout', 'auto') as 'auto' | 'nchw',
+    ...(small ? { winogradSmall: small === 'on' } : {}) });
   const profile = new Float64Array(p.phaseNodes.length + 1);
   const m = await runProgram(p, { profile });
   const kindOf = new Map(p.kernels.map((k) => [k.node, k.kind]));
@@ -177,10 +183,10 @@ async function main(): Promise<void> {
   console.log(`${path}: ${RUNS} runs each, 1 thread, interleaved; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ms = ${STAT} per layer and run`);
   console.log(`GFLOP/s = nominal direct-conv FLOPs / time; 'gemm GF' = GFLOP of layerc's GEMM work (Winograd: the transformed products)`);
   console.log(['layer', 'shape (C->M k/s HxW)', 'layerc algo', 'layerc ms', 'ort ms', 'ratio', 'gap ms', 'layerc GF/s', 'ort GF/s', 'gemm GF', 'gemm GF/s'].join(' | '));
-  const sum = { l: 0, o: 0, flops: 0 };
+  const sum = { l: 0, o: 0, flops: 0, gemm: 0 };
   for (const r of rows) {
     const af = algoFlops(r.kind);
-    if (r.conv) { sum.l += r.ms; sum.o += r.ortMs ?? 0; sum.flops += r.conv.flops; }
+    if (r.conv) { sum.l += r.ms; sum.o += r.ortMs ?? 0; sum.flops += r.conv.flops; sum.gemm += af ?? r.conv.flops; }
     console.log([
       (r.conv?.name ?? r.node).padEnd(10), (r.conv?.label ?? r.kind.slice(0, 24)).padEnd(22), algoName(r.kind).padEnd(12),
       f1(r.ms).padStart(6), r.ortMs === null ? '     -' : f1(r.ortMs).padStart(6),
@@ -193,6 +199,11 @@ async function main(): Promise<void> {
   console.log(`convs: layerc ${f1(sum.l)} ms (${gf(sum.flops, sum.l)} GFLOP/s), ort-node ${f1(sum.o)} ms (${gf(sum.flops, sum.o)} GFLOP/s), ${(sum.l / sum.o).toFixed(2)}x`);
   console.log(`other layers: layerc ${f1(layercOther)} ms, ort-node ${f1(ortOther)} ms (incl. its layout reorders)`);
   console.log(`whole run (median wall): layerc ${f1(lt)} ms, ort-node ${f1(ot)} ms, ${(lt / ot).toFixed(2)}x`);
+  const ceil = simdCeiling();
+  console.log(`ceiling: wasm SIMD ${ceil.toFixed(1)} GFLOP/s here (f32x4.add rate x 8; native AVX-512 FMA issues 4x the flops per cycle);`
+    + ` ort-node's convs ran at ${gf(sum.flops, sum.o)} nominal GFLOP/s`);
+  console.log(`floor: layerc's convs do ${(sum.gemm / 1e9).toFixed(3)} GFLOP of GEMM work (nominal ${(sum.flops / 1e9).toFixed(3)}): at the ceiling`
+    + ` ${f1(sum.gemm / ceil / 1e6)} ms, ${(sum.gemm / ceil / 1e6 / sum.o).toFixed(2)}x ort-node's convs, with no transforms, packing or other layers`);
 }
 
 await main();

@@ -38,9 +38,11 @@ export const CHUNK_COLUMNS = Number(globalThis.process?.env.LAYERC_WINOGRAD_COLU
  * A GEMM with few tile columns streams the transformed weights (alpha^2/9 times the direct kernel's) for little
  * work: it costs at least one op per weight float read. Fitted to bench/winograd-layers.ts and a few edge shapes
  * (1->4 channels at 28x28: direct; 2048 channels at 2x2: direct ~ F2; everything in ResNet-18 and SqueezeNet: F4,
- * except 512 channels at 7x7: F2).
+ * except 512 channels at 7x7: F2). The small-map kernel's gathered transforms cost gatherFactor times as much, fitted
+ * to bench/layers-vs-ort.ts (--small on/off): it wins on ResNet-18's 7x7 (4 tiles instead of 8) and 128-channel 28x28
+ * layers (52 instead of 56), loses 8 % on SqueezeNet's 32->128 27x27 ones (52 vs 56 tiles, but only 32 channels).
  */
-export const COST = { directEfficiency: 0.8, transformOps: { 2: 8, 4: 28 } as Record<number, number>, perCall: 300, gatherFactor: 1.5 };
+export const COST = { directEfficiency: 0.8, transformOps: { 2: 8, 4: 28 } as Record<number, number>, perCall: 300, gatherFactor: 3 };
 
 export function winogradCost(c: ConvGeometry, t: WinogradTransform | null, small = false): number {
   const macs = c.N * c.M * c.C;
