@@ -17,6 +17,10 @@ import { inlineExternalData } from './onnx-external.ts';
 import { checkTensorProto, checkValueDims, type ByteBudget } from './onnx-checks.ts';
 import { checkShape, currentLimits, exceed, type Limits } from '../limits.ts';
 import { prescanModel } from './onnx-wire.ts';
+import { readHollow, type Hollow } from './onnx-hollow.ts';
+
+/** Files from this size on are read by ./onnx-hollow.ts (below, one buffer costs little). */
+const HOLLOW_MIN_FILE = 1 << 20;
 import { checkAttributeProto, checkIrVersion } from './onnx-strict.ts';
 import '../ops/index.ts';
 import { declaredOpset } from './declared-opset.ts';
@@ -51,13 +55,22 @@ function readTensor(t: onnx.onnx.ITensorProto, what: string, c: Checked): Tensor
   return tensorFromProto(t, what, c.limits, !!c.opts.adoptBytes);
 }
 
-export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): G {
+export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): G { return importParts(bytes, opts, null, bytes.length); }
+
+/** importOnnx of a file's bytes whose large initializer payloads were read apart (./onnx-hollow.ts), or of all of them. */
+function importParts(bytes: Uint8Array, opts: ImportOptions, payloads: Map<number, Uint8Array> | null, fileBytes: number): G {
   const file = opts.file;
   try {
     const limits = currentLimits(opts.limits);
-    if (bytes.length > limits.maxFileBytes) exceed(`the model file has ${bytes.length} bytes`, 'maxFileBytes', limits);
+    if (fileBytes > limits.maxFileBytes) exceed(`the model file has ${fileBytes} bytes`, 'maxFileBytes', limits);
     prescanModel(bytes, limits); // counts and wire types before protobufjs builds a single object
-    return build(decodeModel(bytes), { opts, limits, budget: { fileBytes: bytes.length, used: 0 } });
+    const m = decodeModel(bytes);
+    for (const [i, raw] of payloads ?? []) {
+      const t = m.graph!.initializer?.[i];
+      if (!t) throw lcError('LC010', [`initializer ${i} is missing`]);
+      t.rawData = raw;
+    }
+    return build(m, { opts, limits, budget: { fileBytes, used: 0 } });
   } catch (e) {
     if (isLayercError(e)) throw e.within({ file });
     // A malformed field the checks above missed: still one clear error, tagged so tests can find such gaps.
@@ -255,9 +268,18 @@ function attrValue(a: onnx.onnx.IAttributeProto, node: string, c: Checked): Attr
 
 /** Reads and imports an .onnx file (read errors are LC003). */
 export function loadOnnxFile(path: string, opts: Omit<ImportOptions, 'file'> = {}): G {
-  let bytes: Uint8Array;
+  let bytes: Uint8Array | undefined, hollow: Hollow | null = null, size = 0;
   const fs = nodeBuiltin?.('node:fs');
   if (!fs) throw lcError('LC003', [path, 'reading a file by path needs Node.js (in a browser, pass the model\'s bytes)']);
-  try { bytes = fs.readFileSync(path); } catch (e) { throw lcError('LC003', [path, (e as NodeJS.ErrnoException).code ?? (e as Error).message]); }
-  return importOnnx(bytes, { ...opts, file: path, adoptBytes: true });
+  try {
+    const fd = fs.openSync(path, 'r');
+    try {
+      size = fs.fstatSync(fd).size;
+      // A large file: its weights read into arrays of their own, not into one fresh buffer (./onnx-hollow.ts).
+      if (size >= HOLLOW_MIN_FILE && size <= currentLimits(opts.limits).maxFileBytes) hollow = readHollow(fs, fd, size);
+      if (!hollow) bytes = fs.readFileSync(fd);
+    } finally { fs.closeSync(fd); }
+  } catch (e) { throw lcError('LC003', [path, (e as NodeJS.ErrnoException).code ?? (e as Error).message]); }
+  const o = { ...opts, file: path, adoptBytes: true };
+  return hollow ? importParts(hollow.compact, o, hollow.payloads, size) : importOnnx(bytes!, o);
 }
