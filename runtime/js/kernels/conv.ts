@@ -18,6 +18,8 @@ import { operandSteps, splitEpilogue, tailPassJs, type Per } from '../epilogue.t
 import { split, staticShape, type BuildOptions, type ConstWriter, type EmitContext, type Emitted, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
 
 export const MR = 4, V = 2, NR = 4 * V;
+/** Floats of packed im2col panels a thread keeps at once (256 KiB: within L2 beside the weights). */
+export const PACK_CHUNK_FLOATS = 65536;
 
 export interface ConvGeometry {
   N: number; C: number; H: number; W: number; M: number; G: number; KH: number; KW: number;
@@ -174,7 +176,11 @@ export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): Kerne
   const PH = Math.max(c.H + c.PT, c.OH + (c.KH - 1) * c.DH), PW = Math.max(c.W + c.PL, c.OW + (c.KW - 1) * c.DW);
   const inPlaceInput = rowConv && c.PT === 0 && c.PL === 0 && PH === c.H && PW === c.W;
   const padFloats = Cg * PH * PW + 64;
-  const scratchBytes = direct || inPlaceInput ? 0 : rowConv ? padFloats * 4 : nbs * K * NR * 4;
+  // With whole images per thread and the columns outer, a thread packs and multiplies CH panels at a time, so the
+  // packed panels stay in L2 (ResNet-18's 7x7/2 stem packed 7.4 MB before its GEMM read them back); rows outer
+  // streams the weights once per call, so it packs the image at once.
+  const chunked = c.N >= opts.threads && Mg <= P, CH = chunked ? Math.max(1, Math.min(nbs, Math.floor(PACK_CHUNK_FLOATS / (K * NR)))) : nbs;
+  const scratchBytes = direct || inPlaceInput ? 0 : rowConv ? padFloats * 4 : CH * K * NR * 4;
   const panelBytes = mbs * K * MR * 4;
   const build: KernelBuild = {
     kind: `${spec.kind ?? ''}${rowConv ? 'direct ' : ''}conv ${c.KH}x${c.KW}/${c.SH} ${Cg * c.G}->${c.M}${c.G > 1 ? ` g${c.G}` : ''} gemm ${Mg}x${K}x${P}${runtimeW ? ' (weights packed per run)' : ''}`,
@@ -212,10 +218,12 @@ export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): Kerne
           : `${split(byRows ? mbs : nbs)}\n    for (let n = 0; n < ${c.N}; n++) for (let g = 0; g < ${c.G}; g++) ${call(byRows ? 'lo, hi' : `0, ${mbs}`, byRows ? `0, ${nbs}` : 'lo, hi', xImage)}` });
       } else if (c.N >= ctx.threads) {
         phases.push({ js: `${split(c.N, 'n0', 'n1')}
-    const dst = ${ctx.scratch / 4} + tid * ${scratchBytes / 4}, plo = 0, phi = ${nbs};
-    for (let n = n0; n < n1; n++) for (let g = 0; g < ${c.G}; g++) {
+    const base = ${ctx.scratch / 4} + tid * ${scratchBytes / 4};
+    for (let n = n0; n < n1; n++) for (let g = 0; g < ${c.G}; g++) for (let plo = 0; plo < ${nbs}; plo += ${CH}) {
+    // Panels [plo, phi) packed at base: the panel index addresses from dst (wasm wraps a negative base).
+    const phi = Math.min(${nbs}, plo + ${CH}), dst = base - plo * ${K * NR};
     ${pack}
-    ${call(`0, ${mbs}`, `0, ${nbs}`, 'dst * 4')}
+    ${call(`0, ${mbs}`, 'plo, phi', 'dst * 4')}
     }` });
       } else {
         // Split by column panels, a thread packs exactly the panels it multiplies: one phase, no barrier. Split by
