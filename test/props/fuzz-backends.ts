@@ -1,6 +1,6 @@
 // The long backend differential campaign, out of vitest:
 //   npx tsx test/props/fuzz-backends.ts --runs N [--seed S] [--minutes M] [--jobs J] [--training-every K] [--no-wgsl]
-//     [--llvm-opt] [--only I]            (npm run fuzz:backends -- ... runs the same)
+//     [--llvm-opt] [--only I] [--checkpoint-every C]   (npm run fuzz:backends -- ... runs the same)
 // Model i is fast-check's first draw for seed S + i (inference models from test/helpers/gen-graph.ts; every
 // K-th one, default 5, a training step from test/dsl/gen.ts arbTrainingProgram), run on every variant (js t1/t2,
 // wgsl; -O0 and -O2) against the reference within the derived bounds. A failure is shrunk by fast-check and
@@ -17,6 +17,9 @@
 // 2-thread variants borrow their worker from one pool (runtime/js/worker-pool.ts), started once. --jobs J splits the models over J processes (model i to process i mod J).
 // It stops after --runs models or --minutes M, whichever comes first, and prints the summary; SIGINT/SIGTERM/
 // SIGHUP print it too (run it with `npx tsx`, not under npm, when a signal must reach it: npm may not wait).
+// Every C models (default 500) each shard prints `@@checkpoint {json}`: seed, shard, models, training steps,
+// failing models, seconds and the per-variant and per-op counts so far; a campaign killed abruptly (SIGKILL,
+// no summary) still leaves them in its log: sum the last checkpoint of each shard.
 import fc from 'fast-check';
 import { writeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -39,7 +42,9 @@ const jobs = Number(arg('jobs', '1'));
 const [shard, shards] = (arg('shard', '0/1')!).split('/').map(Number) as [number, number];
 const trainingEvery = Number(arg('training-every', '5'));
 const only = arg('only');
+const checkpointEvery = Number(arg('checkpoint-every', '500'));
 const say = (s: string) => writeSync(1, `${s}\n`);
+const startedAt = Date.now();
 
 interface Counts { models: number; training: number; secs: number; perVariant: Record<string, { models: number; same: number; failed: number }>;
   perOp: Record<string, { models: number; failed: number }>; failures: string[]; variants: number; wgsl: boolean }
@@ -137,9 +142,17 @@ async function campaign(): Promise<void> {
       counts.failures.push(msg);
       say(msg);
     }
+    if (counts.models % checkpointEvery === 0) checkpoint(counts);
     if (counts.models % 100 === 0) say(`${shards > 1 ? `[${shard}/${shards}] ` : ''}${counts.models} models (${counts.training} training steps), ${counts.failures.length} failing, ${(counts.models / ((Date.now() - start) / 1000)).toFixed(2)} models/s`);
   }
   finish();
+}
+
+/** One parseable line of this shard's counts so far, so a campaign killed without its summary (SIGKILL, a lost
+ *  machine) still leaves them in the log: the last checkpoint of each shard, summed, is what ran by then. */
+function checkpoint(c: Counts): void {
+  say(`@@checkpoint ${JSON.stringify({ seed, shard: `${shard}/${shards}`, models: c.models, training: c.training, failing: c.failures.length,
+    secs: Math.round((Date.now() - startedAt) / 1000), perVariant: c.perVariant, perOp: c.perOp })}`);
 }
 
 function summary(c: Counts, how: string): void {
