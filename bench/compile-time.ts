@@ -8,6 +8,7 @@
 // Wall-clock ms per phase, then the process's CPU time (user + system) to ready and of the first run: on a busy
 // machine the steadier figure (most of getting ResNet-18 ready is first touches of fresh memory, ~120 MB with
 // Winograd, and a page fault's kernel time counts as CPU, while waiting for a core does not).
+// fresh MB: memory touched for the first time from load to ready (minor page faults x 4 KiB; ./phases.ts).
 // Winograd on and off, interleaved round by round (--no-winograd: off only). Then the CLI's start-up
 // (`node bin/layerc.js --help`, median of N), timed AFTER the in-process rounds: spawning a child from a process
 // with a large heap makes every page of that heap copy-on-write (fork), and the next round pays a page fault per
@@ -70,10 +71,11 @@ const row = (name: string, ps: Phases[], pick: (xs: number[]) => number, extra =
   const v = keys.map((k) => pick(ps.map((p) => p[k])));
   const ready = pick(ps.map((p) => p.loadMs + p.optimizeMs + p.compileMs)), all = pick(ps.map((p) => p.loadMs + p.optimizeMs + p.compileMs + p.firstRunMs));
   const cpu = [pick(ps.map((p) => p.readyCpuMs)), pick(ps.map((p) => p.firstRunCpuMs))];
-  console.log([name, ...v, ready, all, ...cpu].map((x) => (typeof x === 'number' ? x.toFixed(0) : x)).join('\t') + extra);
+  const fresh = ps[0]!.loadFreshMB === undefined ? '-' : pick(ps.map((p) => p.loadFreshMB + p.optimizeFreshMB + p.compileFreshMB)); // (an --against tree may not count them)
+  console.log([name, ...v, ready, all, ...cpu, fresh].map((x) => (typeof x === 'number' ? x.toFixed(0) : x)).join('\t') + extra);
 };
 console.log(`ResNet-18, js backend, 1 thread (${new Date().toISOString()}); ms; ready = load + optimize + compile; CPU: the process's CPU time`);
-console.log(['row', 'load', 'optimize', 'compile', 'first run', 'ready', 'ready + first run', 'ready CPU', 'first run CPU'].join('\t'));
+console.log(['row', 'load', 'optimize', 'compile', 'first run', 'ready', 'ready + first run', 'ready CPU', 'first run CPU', 'fresh MB to ready'].join('\t'));
 for (const [k, ps] of cold) row(`${k}: cold, median of ${ps.length} processes`, ps, median, `\t(import ${median(ps.map((p) => p.importMs)).toFixed(0)} ms)`);
 for (const [k, p] of first) row(`${k}: first in process`, [p], median);
 for (const [k, ps] of warm) { row(`${k}: warm median of ${ps.length}`, ps, median); row(`${k}: warm min`, ps, (xs) => Math.min(...xs)); }

@@ -10,7 +10,7 @@ import { allocArray, type DType, type TypedArray } from '../../src/ir/dtype.ts';
 import { lcError } from '../../src/diagnostics.ts';
 import type { CompiledModel } from '../backend.ts';
 import type { Program } from './program.ts';
-import { writeConst } from './kernel.ts';
+import { writeConst, writesAll } from './kernel.ts';
 import { barrierJs } from './worker-source.ts';
 import { WorkerPool } from './worker-pool.ts';
 import { returnMemory, takeMemory } from './memory-pool.ts';
@@ -44,7 +44,7 @@ export interface ExecOptions {
 export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<CompiledModel> {
   const threads = p.threads;
   // A disposed program's memory when one fits (./memory-pool.ts: its pages are warm), zeroed; else a new one.
-  const memory = takeMemory(p.memoryBytes / 65536, threads > 1);
+  const memory = takeMemory(p.memoryBytes / 65536, threads > 1, p.weights.filter((w) => writesAll(w.data)).map((w) => [w.offset, w.offset + w.data.length * 4] as const));
   const buf = memory.buffer;
   const F = new Float32Array(buf);
   for (const w of p.weights) writeConst(w.data, F.subarray(w.offset / 4, w.offset / 4 + w.data.length));

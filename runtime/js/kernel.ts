@@ -31,9 +31,16 @@ export interface EmitContext {
  * A constant computed straight into its place in the program's memory when the program is instantiated (packed
  * or transformed weights): the only copy is the one the kernels read, so there is no intermediate array to fill,
  * copy and collect (fresh pages are most of the cost of getting a large model ready). `write` gets a zeroed
- * view of exactly `length` floats.
+ * view of exactly `length` floats (not zeroed when it declares `writesAll`: a reused memory, ./memory-pool.ts).
  */
-export interface ConstWriter { length: number; write(into: Float32Array): void }
+export interface ConstWriter {
+  length: number; write(into: Float32Array): void;
+  /** write() stores every one of the `length` floats (padding included), so a reused memory need not be zeroed there first. */
+  writesAll?: boolean;
+}
+
+/** Whether writing `data` sets every float of its place (a reused memory is zeroed elsewhere only: ./memory-pool.ts). */
+export const writesAll = (data: KernelConst) => data instanceof Float32Array || !!data.writesAll;
 
 export type KernelConst = Float32Array | ConstWriter;
 

@@ -19,10 +19,11 @@ const pooled: { memory: WebAssembly.Memory; shared: boolean }[] = [];
 const bytesOf = (m: WebAssembly.Memory) => m.buffer.byteLength;
 
 /**
- * A memory of at least `pages` pages, all zero: a pooled one when one fits (the smallest; an unshared one smaller
- * than asked is grown), else a new one.
+ * A memory of at least `pages` pages, all zero except in `overwritten` (sorted, disjoint [start, end) byte ranges the
+ * caller fills completely before anything reads them: zeroing them first would write those pages twice): a pooled
+ * one when one fits (the smallest; an unshared one smaller than asked is grown), else a new one.
  */
-export function takeMemory(pages: number, shared: boolean): WebAssembly.Memory {
+export function takeMemory(pages: number, shared: boolean, overwritten: readonly (readonly [number, number])[] = []): WebAssembly.Memory {
   const need = pages * 65536;
   let best = -1;
   for (let i = 0; i < pooled.length; i++) {
@@ -40,7 +41,10 @@ export function takeMemory(pages: number, shared: boolean): WebAssembly.Memory {
       return new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
     }
   } // the grown pages are zero already
-  new Uint8Array(memory.buffer, 0, Math.min(had, need)).fill(0);
+  const bytes = new Uint8Array(memory.buffer), end = Math.min(had, need);
+  let at = 0;
+  for (const [a, b] of overwritten) { if (a > at) bytes.fill(0, at, Math.min(a, end)); at = Math.max(at, b); }
+  if (at < end) bytes.fill(0, at, end);
   return memory;
 }
 

@@ -17,8 +17,8 @@ function poisoned(pages: number, shared: boolean, maximum = pages): WebAssembly.
   return m;
 }
 
-const outputsOf = async (graph: Parameters<typeof compileJsLowered>[0], feeds: Record<string, Tensor>, threads: number) => {
-  const m = await compileJsLowered(graph, { threads });
+const outputsOf = async (graph: Parameters<typeof compileJsLowered>[0], feeds: Record<string, Tensor>, threads: number, winogradTile?: 2 | 4) => {
+  const m = await compileJsLowered(graph, { threads, winogradTile });
   try { return Object.fromEntries(Object.entries(await m.run(feeds)).map(([k, t]) => [k, Array.from(t.data)])); } finally { await m.dispose(); }
 };
 
@@ -46,21 +46,35 @@ describe('memory pool', () => {
   });
 
   it('a program in a reused (poisoned or dirty) memory equals the same program in a fresh memory, bit for bit', async () => {
-    await fc.assert(fc.asyncProperty(graphCase, graphCase, fc.constantFrom(1, 2), async (a, b, threads) => {
+    // tile: Winograd forced on every 3x3 stride-1 conv (its transformed weights are written, not zeroed, first).
+    await fc.assert(fc.asyncProperty(graphCase, graphCase, fc.constantFrom(1, 2), fc.constantFrom(undefined, 2, 4), async (a, b, threads, tile) => {
       const A = buildCase(a), B = buildCase(b);
       releasePooledMemory();
-      const fresh = await outputsOf(B.graph, B.feeds, threads);
+      const fresh = await outputsOf(B.graph, B.feeds, threads, tile);
       // Dirty: A's weights and activations are left in the memory B gets (when B fits in it).
       releasePooledMemory();
-      await outputsOf(A.graph, A.feeds, threads);
-      expect(await outputsOf(B.graph, B.feeds, threads)).toEqual(fresh);
+      await outputsOf(A.graph, A.feeds, threads, tile);
+      expect(await outputsOf(B.graph, B.feeds, threads, tile)).toEqual(fresh);
       // Poisoned: every byte 0xff, larger than B needs.
       releasePooledMemory();
       returnMemory(poisoned(64, threads > 1), threads > 1);
-      expect(await outputsOf(B.graph, B.feeds, threads)).toEqual(fresh);
+      expect(await outputsOf(B.graph, B.feeds, threads, tile)).toEqual(fresh);
       expect(pooledMemoryBytes()).toBe(64 * 65536); // B took the poisoned memory and gave it back on dispose
     }), { numRuns: 12, seed: 1807 });
   }, 60_000);
+
+  it('takeMemory leaves the ranges the caller overwrites as they were and zeroes the rest', () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.nat(3 * 65536), { minLength: 0, maxLength: 8 }), (cuts) => {
+      const sorted = [...cuts].sort((x, y) => x - y), ranges: [number, number][] = [];
+      for (let i = 0; i + 1 < sorted.length; i += 2) ranges.push([sorted[i]!, sorted[i + 1]!]);
+      returnMemory(poisoned(3, false), false);
+      const bytes = new Uint8Array(takeMemory(3, false, ranges).buffer);
+      const inRange = (i: number) => ranges.some(([s, e]) => i >= s && i < e);
+      for (let i = 0; i < bytes.length; i += 997) expect(bytes[i]).toBe(inRange(i) ? 0xff : 0);
+      for (const [s, e] of ranges) { if (s > 0) expect(bytes[s - 1]).toBe(inRange(s - 1) ? 0xff : 0); if (e > s) expect(bytes[e - 1]).toBe(0xff); if (e < bytes.length) expect(bytes[e]).toBe(inRange(e) ? 0xff : 0); }
+      releasePooledMemory();
+    }), { numRuns: 20, seed: 1810 });
+  });
 
   it('a disposed model refuses to run (LC075) and dispose twice is harmless', async () => {
     const { graph, feeds } = buildCase(fc.sample(graphCase, { seed: 3, numRuns: 1 })[0]!);

@@ -53,5 +53,5 @@ export function winogradWeights(t: WinogradTransform, w: Float32Array, M: number
   let f = transformers.get(key);
   if (!f) transformers.set(key, (f = generate(t, R)));
   const fn = f;
-  return { length: t.alpha ** 2 * Math.ceil(M / R) * C * R, write: (into) => fn(w, M, C, into) };
+  return { length: t.alpha ** 2 * Math.ceil(M / R) * C * R, write: (into) => fn(w, M, C, into), writesAll: true }; // pad rows from the zeroed staging
 }
