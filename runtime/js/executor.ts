@@ -10,7 +10,7 @@ import { allocArray, type DType, type TypedArray } from '../../src/ir/dtype.ts';
 import { lcError } from '../../src/diagnostics.ts';
 import type { CompiledModel } from '../backend.ts';
 import type { Program } from './program.ts';
-import { writeConst, writesAll } from './kernel.ts';
+import { writeConst, writesAll, type WriteContext } from './kernel.ts';
 import { barrierJs } from './worker-source.ts';
 import { WorkerPool } from './worker-pool.ts';
 import { returnMemory, takeMemory } from './memory-pool.ts';
@@ -47,7 +47,10 @@ export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<Co
   const memory = takeMemory(p.memoryBytes / 65536, threads > 1, p.weights.filter((w) => writesAll(w.data)).map((w) => [w.offset, w.offset + w.data.length * 4] as const));
   const buf = memory.buffer;
   const F = new Float32Array(buf);
-  for (const w of p.weights) writeConst(w.data, F.subarray(w.offset / 4, w.offset / 4 + w.data.length));
+  // The arena is free until the first run: writers may stage in it (then it is zeroed again, as a fresh memory's).
+  const ctx: WriteContext = { memory, shared: threads > 1, at: 0, scratch: p.arena, scratchBytes: p.plan.peakBytes, dirty: false };
+  for (const w of p.weights) { ctx.at = w.offset; writeConst(w.data, F.subarray(w.offset / 4, w.offset / 4 + w.data.length), ctx); }
+  if (ctx.dirty) F.fill(0, p.arena / 4, (p.arena + p.plan.peakBytes) / 4);
   const module = await WebAssembly.compile(p.wasm as BufferSource);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const W = instance.exports as Record<string, Function>;

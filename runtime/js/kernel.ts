@@ -34,7 +34,7 @@ export interface EmitContext {
  * view of exactly `length` floats (not zeroed when it declares `writesAll`: a reused memory, ./memory-pool.ts).
  */
 export interface ConstWriter {
-  length: number; write(into: Float32Array): void;
+  length: number; write(into: Float32Array, ctx?: WriteContext): void;
   /** write() stores every one of the `length` floats (padding included), so a reused memory need not be zeroed there first. */
   writesAll?: boolean;
 }
@@ -44,10 +44,16 @@ export const writesAll = (data: KernelConst) => data instanceof Float32Array || 
 
 export type KernelConst = Float32Array | ConstWriter;
 
+/**
+ * Where `into` lies when a program is instantiated (absent when the weights go to a file): a writer may run wasm on
+ * the memory and use `scratch` (the arena, free before the first run; it sets `dirty` and the caller zeroes it after).
+ */
+export interface WriteContext { memory: WebAssembly.Memory; shared: boolean; at: number; scratch: number; scratchBytes: number; dirty: boolean }
+
 /** Writes a kernel constant into `into` (a view of its place in memory, `length` floats). */
-export function writeConst(data: KernelConst, into: Float32Array): void {
+export function writeConst(data: KernelConst, into: Float32Array, ctx?: WriteContext): void {
   if (data instanceof Float32Array) into.set(data);
-  else data.write(into);
+  else data.write(into, ctx);
 }
 
 export interface KernelBuild {

@@ -8,14 +8,17 @@
 // The values of a chunk of MR filters x CH channels are staged in a small array and copied out one ξ at a time:
 // writing the alpha^2 streams directly (panel sets a power of two apart) thrashed the caches (~4x slower).
 import { MR } from './conv.ts';
-import type { ConstWriter } from '../kernel.ts';
+import type { ConstWriter, WriteContext } from '../kernel.ts';
+import { encodeModule } from '../wasm/encode.ts';
+import { emitFilterTransform, FILTER_CH } from '../wasm/winograd-filter.ts';
+import { MAX_PAGES } from '../memory-pool.ts';
 import type { WinogradTransform } from '../wasm/winograd-matrices.ts';
 
 type Transformer = (w: Float32Array, M: number, C: number, out: Float32Array) => void;
 
 
 /** Channels per staged chunk: alpha^2 * CH * MR floats of staging (36 KiB for F(4x4)), kept in L1/L2. */
-const CH = 64;
+const CH = FILTER_CH;
 
 /** JS source of sum_k coef[k] * x(k): zero terms skipped, ±1 without a multiply, in k order. */
 function sum(coef: readonly number[], x: (k: number) => string): string {
@@ -47,11 +50,53 @@ function generate(t: WinogradTransform, R: number): Transformer {
 
 const transformers = new Map<string, Transformer>();
 
+/** The wasm transform (../wasm/winograd-filter.ts) per (transform, R, shared), compiled once; instantiated once per memory. */
+const modules = new Map<string, WebAssembly.Module>();
+const instances = new WeakMap<WebAssembly.Memory, Map<string, Function>>();
+function wasmTransform(t: WinogradTransform, R: number, memory: WebAssembly.Memory, shared: boolean): Function {
+  const key = `${t.m}/${R}/${shared}`;
+  let byKey = instances.get(memory);
+  if (!byKey) instances.set(memory, (byKey = new Map()));
+  let fn = byKey.get(key);
+  if (!fn) {
+    let mod = modules.get(key);
+    if (!mod) modules.set(key, (mod = new WebAssembly.Module(encodeModule([emitFilterTransform('u', t, R)], { initial: 1, maximum: MAX_PAGES, shared }) as BufferSource)));
+    fn = new WebAssembly.Instance(mod, { env: { memory } }).exports.u as Function;
+    byKey.set(key, fn);
+  }
+  return fn;
+}
+
+/**
+ * The transform by wasm into the program's memory: as many output blocks' filters as the scratch holds are staged
+ * there ([rows][C][9], then the alpha^2 staging panels); false when the scratch is too small for one block.
+ */
+function writeByWasm(t: WinogradTransform, R: number, w: Float32Array, M: number, C: number, ctx: WriteContext): boolean {
+  const xis = t.alpha ** 2, scBytes = xis * FILTER_CH * R * 4, blockBytes = R * C * 36, mbs = Math.ceil(M / R);
+  const scratch = Math.ceil(ctx.scratch / 16) * 16, room = ctx.scratch + ctx.scratchBytes - scratch - scBytes;
+  const per = Math.min(mbs, Math.floor(room / blockBytes));
+  if (per < 1) return false;
+  const fn = wasmTransform(t, R, ctx.memory, ctx.shared), F = new Float32Array(ctx.memory.buffer), stage = scratch + scBytes;
+  ctx.dirty = true;
+  for (let mb0 = 0; mb0 < mbs; mb0 += per) {
+    const mb1 = Math.min(mbs, mb0 + per);
+    F.set(w.subarray(mb0 * R * C * 9, Math.min(M, mb1 * R) * C * 9), stage / 4);
+    for (let mb = mb0; mb < mb1; mb++) {
+      const rows = Math.min(R, M - mb * R);
+      if (rows < R) F.fill(0, scratch / 4, (scratch + scBytes) / 4); // the pad rows are copied out as zeros
+      fn(stage + (mb - mb0) * blockBytes, ctx.at + mb * C * R * 4, C, rows, mbs * C * R * 4, scratch);
+    }
+  }
+  return true;
+}
+
 /** The transformed weights of an [M, C, 3, 3] float32 filter bank in panels of R filters, as a constant written at instantiation. */
 export function winogradWeights(t: WinogradTransform, w: Float32Array, M: number, C: number, R = MR): ConstWriter {
   const key = `${t.m}/${R}`;
   let f = transformers.get(key);
   if (!f) transformers.set(key, (f = generate(t, R)));
   const fn = f;
-  return { length: t.alpha ** 2 * Math.ceil(M / R) * C * R, write: (into) => fn(w, M, C, into), writesAll: true }; // pad rows from the zeroed staging
+  // pad rows come from a zeroed staging area in both paths
+  const write = (into: Float32Array, ctx?: WriteContext) => { if (!(ctx && writeByWasm(t, R, w, M, C, ctx))) fn(w, M, C, into); };
+  return { length: t.alpha ** 2 * Math.ceil(M / R) * C * R, write, writesAll: true };
 }

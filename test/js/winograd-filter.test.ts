@@ -1,0 +1,54 @@
+// The Winograd filter transform in wasm (runtime/js/wasm/winograd-filter.ts, used when a program is instantiated)
+// against the JS transformer (runtime/js/kernels/winograd-weights.ts, used for weights.bin; itself checked against the
+// dense float64 G g G^T in winograd.test.ts): every value bit for bit (Object.is), for F(2x2) and F(4x4), panels of
+// 4 and 8 rows, output channels that do not fill the last panel, channel counts around the 64-channel staging chunk,
+// a scratch that holds one block or all of them, and pad rows zero. Also: the scratch region is left for the caller
+// to zero (dirty), nothing outside the constant's place and the scratch is written.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { winogradWeights } from '../../runtime/js/kernels/winograd-weights.ts';
+import { F2, F4 } from '../../runtime/js/wasm/winograd-matrices.ts';
+import type { WriteContext } from '../../runtime/js/kernel.ts';
+import { lcg } from '../helpers/random.ts';
+
+describe('Winograd filter transform in wasm', () => {
+  it('equals the JS transformer bit for bit', () => {
+    fc.assert(fc.property(fc.constantFrom(2, 4), fc.constantFrom(4, 8), fc.integer({ min: 1, max: 21 }), fc.constantFrom(1, 3, 63, 64, 65, 130),
+      fc.boolean(), fc.integer({ min: 1, max: 1e9 }), fc.boolean(), (m, R, M, C, roomy, seed, shared) => {
+        const t = m === 2 ? F2 : F4, rnd = lcg(seed);
+        const w = Float32Array.from({ length: M * C * 9 }, () => (rnd() * 2 - 1) * 10 ** Math.floor(rnd() * 6 - 3));
+        const writer = winogradWeights(t, w, M, C, R);
+        const expected = new Float32Array(writer.length);
+        writer.write(expected);
+        // memory: [64 B | scratch | 64 B guard | the constant | 64 B guard]
+        const scBytes = t.alpha ** 2 * 64 * R * 4, block = R * C * 36;
+        const scratchBytes = scBytes + 16 + (roomy ? Math.ceil(M / R) * block : block);
+        const at = 64 + scratchBytes + 64, bytes = at + writer.length * 4 + 64;
+        const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536), maximum: 65536, shared } as WebAssembly.MemoryDescriptor);
+        const F = new Float32Array(memory.buffer);
+        F.fill(NaN, at / 4, at / 4 + writer.length); // the place is not zeroed: the writer writes every float
+        const ctx: WriteContext = { memory, shared, at, scratch: 64, scratchBytes, dirty: false };
+        writer.write(F.subarray(at / 4, at / 4 + writer.length), ctx);
+        expect(ctx.dirty).toBe(true);
+        const got = F.subarray(at / 4, at / 4 + writer.length);
+        for (let i = 0; i < writer.length; i++) if (!Object.is(got[i], expected[i])) expect([i, got[i]]).toEqual([i, expected[i]]);
+        const u8 = new Uint8Array(memory.buffer);
+        for (let i = 0; i < 64; i++) expect(u8[i]).toBe(0);
+        for (let i = 64 + scratchBytes; i < at; i++) expect(u8[i]).toBe(0);
+        for (let i = at + writer.length * 4; i < u8.length; i++) if (u8[i] !== 0) expect(i).toBe(-1);
+      }), { numRuns: 60, seed: 1811 });
+  });
+
+  it('declines a scratch too small for one block (the JS transformer writes instead)', () => {
+    const w = Float32Array.from({ length: 8 * 16 * 9 }, (_, i) => Math.sin(i));
+    const writer = winogradWeights(F4, w, 8, 16, 4);
+    const expected = new Float32Array(writer.length);
+    writer.write(expected);
+    const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536 });
+    const F = new Float32Array(memory.buffer);
+    const ctx: WriteContext = { memory, shared: false, at: 4096, scratch: 64, scratchBytes: 1000, dirty: false };
+    writer.write(F.subarray(1024, 1024 + writer.length), ctx);
+    expect(ctx.dirty).toBe(false);
+    expect(Array.from(F.subarray(1024, 1024 + writer.length))).toEqual(Array.from(expected));
+  });
+});
