@@ -43,11 +43,26 @@ export class WorkerPool {
     return workers;
   }
 
-  /** Takes back workers whose program has set its exit word (they finish its loop before the next job). */
+  /**
+   * Takes back workers whose program has set its exit word, once each has left that program's run loop (its
+   * 'left' message): until then a worker that has not woken yet still reads the program's memory, which the caller
+   * hands on (runtime/js/memory-pool.ts zeroes it for the next program: a stale worker would then miss its exit
+   * word and run the old phases against the new program's barriers — the campaign hung on that).
+   */
   release(workers: Worker[]): Promise<unknown> {
     if (this.closed) return Promise.all(workers.map((w) => w.terminate()));
-    this.idle.push(...workers);
-    return Promise.resolve();
+    return Promise.all(workers.map((w) => new Promise<void>((res) => {
+      const done = (left: boolean) => {
+        w.off('message', onLeft); w.off('exit', onGone); w.off('error', onGone);
+        if (!left) return res();
+        if (this.closed) void w.terminate(); else this.idle.push(w);
+        res();
+      };
+      const onLeft = () => done(true), onGone = () => done(false);
+      w.once('message', onLeft);
+      w.once('exit', onGone);
+      w.once('error', onGone);
+    })));
   }
 
   /** Ends the idle workers; workers still borrowed end when their program is disposed. */

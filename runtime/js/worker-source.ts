@@ -59,6 +59,7 @@ const { parentPort } = require('node:worker_threads');
 const post = (m) => parentPort.postMessage(m);
 parentPort.on('message', ({ memory, module, source, tid, nt }) => {
   ${workerLoop('').replace(/\n/g, '\n  ')}
+  post('left');
 });
 `;
 

@@ -1,7 +1,7 @@
 // One WorkerPool serves many 2-thread js programs (the differential campaign's use, runtime/js/worker-pool.ts):
 // the workers start once, and a program on borrowed workers agrees with the reference interpreter and gives bit
 // for bit what it gives on workers of its own, whatever ran on those workers before (programs with other
-// weights, memory sizes and phase lists), also with two programs alive at once.
+// weights, memory sizes and phase lists), also with two programs alive at once and back to back in reused memory.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { buildCase, compileJsLowered, graphCase, toleranceRatio } from './graphs.ts';
@@ -33,6 +33,22 @@ describe('js worker pool', () => {
     expect(pool.started).toBe(1);
     await pool.close();
   });
+
+  it('programs back to back on one pool (each taking the memory the last one left): every run completes, reference-equal', async () => {
+    // dispose returns the memory (runtime/js/memory-pool.ts) and the next compile zeroes it at once: a worker not yet
+    // out of the old program's loop then missed its exit word and ran the old phases against the new barriers (a hang).
+    const pool = new WorkerPool();
+    for (let round = 0; round < 5; round++) {
+      for (const [i, { graph, feeds }] of CASES.entries()) {
+        const m = await compileJsLowered(graph, { threads: 2, workers: pool });
+        const got = only(await m.run(feeds));
+        await m.dispose();
+        expect(toleranceRatio(got, only(runGraph(graph, feeds))), `round ${round} case ${i}`).toBeLessThanOrEqual(1);
+      }
+    }
+    expect(pool.started).toBe(1);
+    await pool.close();
+  }, 15_000);
 
   it('two programs alive at once borrow two workers; runs interleave without mixing their memories', async () => {
     const pool = new WorkerPool();
