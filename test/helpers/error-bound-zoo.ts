@@ -21,10 +21,10 @@
 //   Sum/Mean of k inputs           Sum(E) + k u Sum(|x|)   /   Mean(E) + (k + 1) u Mean(|x|)
 //   ReduceL2 over K elements      ReduceL2(E) (the 2-norm is 1-Lipschitz in the 2-norm) + ((K + 2)/2 + 2) u |y|
 //   Einsum (a contraction over K summed terms, one or two inputs)   like MatMul: sum over inputs of the
-//     einsum with that input's E and the others' |x|, plus (K + 2) u einsum(|x|...)
+//     einsum with that input's E, the earlier inputs' |x| + E and the later ones' |x|, plus (K + 2) u einsum(|x|...)
 import type { Node } from '../../src/ir/graph.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
-import { abs, f32, run } from './error-bound.ts';
+import { abs, f32, plus, run } from './error-bound.ts';
 
 const u = 2 ** -24, T = 64 * u, ERF = 1.5e-7 + T;
 
@@ -69,7 +69,8 @@ export function zooBound(node: Node, op: string, attrs: Record<string, unknown>,
       const mags = xs.map((x) => abs(x!));
       const mag = run(node, op, mags);
       const out = Float64Array.from(mag.data as Float32Array, (m) => (K + 2) * u * m);
-      xs.forEach((_, k) => { const p = run(node, op, mags.map((m, j) => (j === k ? es[k]! : m))); for (let i = 0; i < out.length; i++) out[i]! += p.data[i]!; });
+      // factor k's error times (|x_j| + E_j) before it and |x_j| after it: the product rule with its higher-order terms
+      xs.forEach((_, k) => { const p = run(node, op, mags.map((m, j) => (j === k ? es[k]! : j < k ? plus(m, es[j]!) : m))); for (let i = 0; i < out.length; i++) out[i]! += p.data[i]!; });
       return f32(y.shape, out);
     }
     default: return null;

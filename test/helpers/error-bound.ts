@@ -3,11 +3,13 @@
 // run. Each value v gets a bound E(v) >= |backend(v) - exact(v)| for any backend that computes every op in
 // float32 with any summation order (u = 2^-24 is float32's unit roundoff):
 //   inputs, constants            E = 0 (every backend reads the same float32 numbers)
-//   Conv/ConvTranspose/Gemm/MatMul  E = op(E_x, |W|, E_b) + op(|x|, E_W) + (K + 3) u op(|x|, |W|, |b|)
+//   Conv/ConvTranspose/Gemm/MatMul  E = op(E_x, |W|, E_b) + op(|x| + E_x, E_W) + (K + 3) u op(|x|, |W|, |b|)
 //                                   (K = accumulation length: a sum of K products has error <= K u sum|a||b|;
 //                                   +3 for the bias add, alpha/beta scaling, and a folded BatchNorm scale)
 //                                   + a 3x3 stride-1 Conv's Winograd rounding term (./winograd-bound.ts)
-//   Add/Sub                      E = E_a + E_b + u|y|          Mul   E = |a| E_b + |b| E_a + u|y|
+//   Add/Sub                      E = E_a + E_b + u|y|          Mul   E = (|a| + E_a) E_b + |b| E_a + u|y|
+//   (a product of two computed factors keeps the second-order E_a E_b: when both are exactly 0 in the
+//   reference, the first-order terms vanish but the backend's product of two roundings does not)
 //   activation f (Lipschitz L)   E = L E_x + u|y| + T(1 + |y|) where T = 64u covers exp/tanh on a GPU
 //                                   (WGSL allows exp a few ULP; tanh inherits sinh/cosh) and 0 for piecewise-linear f
 //   BatchNormalization           E = s E_x + 4u (s|x| + s|mean| + |B| + |y|), s = |scale| / sqrt(var + eps)
@@ -114,7 +116,8 @@ function nodeBound(node: Node, xs: (Tensor | null)[], es: (Tensor | null)[], y: 
     const K = contractionLength(node, xs, attrs);
     const mag = run(node, node.op, xs.map((t) => (t ? abs(t) : null)), a);
     const prop = run(node, node.op, [es[0]!, abs(xs[1]!), ...es.slice(2)], a);
-    const weightErr = es[1]!.data.some((e) => e > 0) ? run(node, node.op, [abs(xs[0]!), es[1]!, ...es.slice(2).map(() => null)], a) : null;
+    // (|x| + E_x) carries the second-order term E_x E_W: both operands computed, both exactly 0, and the backend's product is nonzero.
+    const weightErr = es[1]!.data.some((e) => e > 0) ? run(node, node.op, [plus(abs(xs[0]!), es[0]!), es[1]!, ...es.slice(2).map(() => null)], a) : null;
     const direct = combineScaled(prop, weightErr, mag, (K + 3) * U);
     // A 3x3 stride-1 conv may run as Winograd on the js backend: its own rounding term on top (./winograd-bound.ts).
     const wino = op === 'Conv' ? winogradConvBound(attrs, xs[0]!, xs[1]!, y) : null;
@@ -122,7 +125,7 @@ function nodeBound(node: Node, xs: (Tensor | null)[], es: (Tensor | null)[], y: 
   }
   if (op === 'Add' || op === 'Sub') return combine(run(node, 'Add', [es[0]!, es[1]!], {}), null, y, U);
   if (op === 'Mul') {
-    const t1 = run(node, 'Mul', [abs(xs[0]!), es[1]!], {}), t2 = run(node, 'Mul', [es[0]!, abs(xs[1]!)], {});
+    const t1 = run(node, 'Mul', [plus(abs(xs[0]!), es[0]!), es[1]!], {}), t2 = run(node, 'Mul', [es[0]!, abs(xs[1]!)], {});
     return combine(run(node, 'Add', [t1, t2], {}), null, y, U);
   }
   const act = ACTIVATION[op];
@@ -173,12 +176,15 @@ function attentionBound(node: Node, xs: (Tensor | null)[], es: (Tensor | null)[]
   const add = (a: Tensor, b: Tensor | null) => (b ? run(node, 'Add', [a, b], {}) : a);
   const sc = Math.abs(scale), qa = abs(q), kta = abs(t(k));
   const z = add(times(mm(q, t(k)), scale), m);
-  const ez = add(combineScaled(times(add(mm(eq, kta), mm(qa, abs(t(ek)))), sc), null, times(mm(qa, kta), sc), (D + 3) * U), em && m ? add(em, times(abs(m), U)) : null);
+  const ez = add(combineScaled(times(add(mm(eq, kta), mm(plus(qa, eq), abs(t(ek)))), sc), null, times(mm(qa, kta), sc), (D + 3) * U), em && m ? add(em, times(abs(m), U)) : null);
   const p = run(node, 'Softmax', [z], { axis: -1 });
   const ep = softmaxBound('Softmax', z, combine(ez, null, z, U), p, -1);
-  const ey = combineScaled(add(mm(ep, abs(v)), mm(p, ev)), null, mm(p, abs(v)), (S + 3) * U);
+  const ey = combineScaled(add(mm(ep, abs(v)), mm(plus(p, ep), ev)), null, mm(p, abs(v)), (S + 3) * U);
   return yPerm?.length ? run(node, 'Transpose', [ey], { perm: yPerm }) : ey;
 }
+
+/** |x| + E elementwise: a factor's largest magnitude on a backend, for the second-order term of a product. */
+export const plus = (a: Tensor, e: Tensor) => f32(a.shape, Array.from(a.data as ArrayLike<number>, (v, i) => v + e.data[i]!));
 
 /** a + b + c * m elementwise. */
 function combineScaled(a: Tensor, b: Tensor | null, m: Tensor, c: number): Tensor {

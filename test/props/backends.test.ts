@@ -203,6 +203,17 @@ describe('regressions: shrunk counterexamples of the backend campaigns', () => {
     expect((await compareBackends(g, { x: uniformTensor([3, 5], 7) }, VARIANTS, shared)).disagreements).toEqual([]);
   });
 
+  // fuzz:backends --seed 20261212 --only 497, shrunk: ... -> LayerNormalization over rows of one element (exactly 0)
+  // -> Erf (js's Abramowitz-Stegun formula gives 1e-9 at 0, within its 1.5e-7) -> HardSwish -> MatMul -> v * ReduceL2(v).
+  // The reference's v is exactly 0 and the backend's ~2e-10, so the product's error is E_v * E_v; the checker's Mul
+  // bound had only the first-order |a| E_b + |b| E_a, 0 here, and flagged js's -4e-20 against a bound of 0 (this test
+  // fails without the second-order term). Not a kernel bug: the oracle's; Mul, MatMul/Gemm/Conv, Einsum and
+  // Attention bounds now keep E_a E_b.
+  it('a product of two values that are exactly 0 in the reference (second-order error term)', async () => {
+    const { graph, feeds } = buildModel({ image: ['concat', 'mbBlock'], vector: ['linearNorm', 'act', 'matmul', 'reduceL2'], N: 2, C: 2, H: 5, W: 1, symbolic: false, seed: 877140588 });
+    expect((await compareBackends(graph, feeds, VARIANTS, shared)).disagreements).toEqual([]);
+  });
+
   // Added for the mutation check (a conv-gradient kernel that ignored dilation survived the random steps).
   it('a training step through dilated, strided and padded convs (every conv-gradient geometry term)', async () => {
     const src = `model c(x: f32[N, 2, 9, 8]) {\n  y = x |> conv2d(3, kernel=3, stride=2, pad=1, dilation=2) |> relu\n      |> conv2d(2, kernel=2, pad=2, dilation=3, bias=false) |> flatten |> dense(3)\n  return y\n}\n`;
