@@ -67,7 +67,8 @@ class Sink {
 /** Thrown inside the walk for anything this reader does not handle; readHollow turns it into null. */
 class Unexpected extends Error {}
 
-export function readHollow(fs: Fs, fd: number, size: number): Hollow | null {
+/** `alloc`: a payload's array (loadOnnxFile passes Buffer.allocUnsafeSlow: the read overwrites every byte, so zeroing it first would be a wasted pass over the weights). */
+export function readHollow(fs: Fs, fd: number, size: number, alloc: (bytes: number) => Uint8Array = (n) => new Uint8Array(n)): Hollow | null {
   const r = new FileReader(fs, fd, size);
   const payloads = new Map<number, Uint8Array>();
   let pos = 0, initializers = 0;
@@ -123,7 +124,7 @@ export function readHollow(fs: Fs, fd: number, size: number): Hollow | null {
           const n = varint();
           need(pos + n <= tensorEnd && ++raws === 1);
           if (n < PAYLOAD_MIN) { pos += n; copy(tensor, start); return true; }
-          const payload = new Uint8Array(n);
+          const payload = alloc(n);
           r.read(payload, pos);
           payloads.set(index, payload);
           pos += n;

@@ -276,7 +276,7 @@ export function loadOnnxFile(path: string, opts: Omit<ImportOptions, 'file'> = {
     try {
       size = fs.fstatSync(fd).size;
       // A large file: its weights read into arrays of their own, not into one fresh buffer (./onnx-hollow.ts).
-      if (size >= HOLLOW_MIN_FILE && size <= currentLimits(opts.limits).maxFileBytes) hollow = readHollow(fs, fd, size);
+      if (size >= HOLLOW_MIN_FILE && size <= currentLimits(opts.limits).maxFileBytes) hollow = readHollow(fs, fd, size, (n) => nodeBuiltin!('node:buffer').Buffer.allocUnsafeSlow(n));
       if (!hollow) bytes = fs.readFileSync(fd);
     } finally { fs.closeSync(fd); }
   } catch (e) { throw lcError('LC003', [path, (e as NodeJS.ErrnoException).code ?? (e as Error).message]); }
