@@ -27,16 +27,21 @@ class FileReader {
   private at = 0;
   private len = 0;
   constructor(private fs: Fs, private fd: number, readonly size: number, window = 1 << 16) { this.win = new Uint8Array(window); }
+  private fill(pos: number): void {
+    this.at = pos;
+    this.len = this.fs.readSync(this.fd, this.win, 0, Math.min(this.win.length, this.size - pos), pos);
+    if (this.len <= 0) throw new RangeError('short read');
+  }
   byte(pos: number): number {
-    if (pos < this.at || pos >= this.at + this.len) {
-      this.at = pos;
-      this.len = this.fs.readSync(this.fd, this.win, 0, Math.min(this.win.length, this.size - pos), pos);
-      if (this.len <= 0) throw new RangeError('short read');
-    }
+    if (pos < this.at || pos >= this.at + this.len) this.fill(pos);
     return this.win[pos - this.at]!;
   }
-  /** Reads bytes [pos, pos + into.length) of the file into `into`. */
+  /** Reads bytes [pos, pos + into.length) of the file into `into`: small ranges through the window (a node's fields:
+   *  not a system call each), large ones straight from the file (a payload: no copy through the window). */
   read(into: Uint8Array, pos: number): void {
+    const n = into.length, inWindow = () => pos >= this.at && pos + n <= this.at + this.len;
+    if (!inWindow() && n <= this.win.length >> 2 && pos < this.size) this.fill(pos);
+    if (inWindow()) { into.set(this.win.subarray(pos - this.at, pos - this.at + n)); return; }
     for (let done = 0; done < into.length;) {
       const n = this.fs.readSync(this.fd, into, done, into.length - done, pos + done);
       if (n <= 0) throw new RangeError('short read');
@@ -47,7 +52,7 @@ class FileReader {
 
 /** A growing byte array. */
 class Sink {
-  bytes = new Uint8Array(1 << 16);
+  bytes = new Uint8Array(256);
   length = 0;
   reserve(n: number): Uint8Array {
     if (this.length + n > this.bytes.length) {
