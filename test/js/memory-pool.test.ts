@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { buildCase, compileJsLowered, graphCase } from './graphs.ts';
 import { MAX_PAGES, pooledMemoryBytes, releasePooledMemory, returnMemory, takeMemory } from '../../runtime/js/memory-pool.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
+import { WorkerPool } from '../../runtime/js/worker-pool.ts';
 
 afterEach(() => { releasePooledMemory(); });
 
@@ -75,6 +76,22 @@ describe('memory pool', () => {
       releasePooledMemory();
     }), { numRuns: 20, seed: 1810 });
   });
+
+  it('with a shared WorkerPool, a 2-thread program reusing the memory of one just disposed computes what it computes fresh', async () => {
+    // WorkerPool.release waits until every worker has left the old program's loop (8343087): a worker that had
+    // not yet read the exit word would read the next program's zeroed one and run the old phases on the new memory.
+    const [A, B] = fc.sample(graphCase, { seed: 1812, numRuns: 2 }).map(buildCase);
+    const pool = new WorkerPool();
+    try {
+      const once = async (c: typeof A) => {
+        const m = await compileJsLowered(c!.graph, { threads: 2, workers: pool });
+        try { return Object.fromEntries(Object.entries(await m.run(c!.feeds)).map(([k, t]) => [k, Array.from(t.data)])); } finally { await m.dispose(); }
+      };
+      const fresh = await once(B);
+      for (let i = 0; i < 20; i++) { await once(A); expect(await once(B)).toEqual(fresh); }
+      expect(pool.started).toBe(1);
+    } finally { await pool.close(); }
+  }, 60_000);
 
   it('a disposed model refuses to run (LC075) and dispose twice is harmless', async () => {
     const { graph, feeds } = buildCase(fc.sample(graphCase, { seed: 3, numRuns: 1 })[0]!);
