@@ -67,5 +67,5 @@ export const MUTANTS: Mutant[] = [
   { id: 'js-tail-layernorm-bias-read-per-row', file: 'runtime/js/epilogue.ts', search: 'F[${o.operand(st.bias)} + c]', replace: 'F[${o.operand(st.bias)} + (r % ${o.cols})]', tests: LN },
   { id: 'wgsl-row-epilogue-unbiased-variance', file: 'runtime/wgsl/epilogue.ts', search: 'let inv = 1.0 / sqrt(sq / ${floatLiteral(len)} + ',
     replace: 'let inv = 1.0 / sqrt(sq / ${floatLiteral(Math.max(1, len - 1))} + ', tests: LN },
-  { id: 'wgsl-row-epilogue-steps-after-dropped', file: 'runtime/wgsl/epilogue.ts', search: "${emitEpilogue(after, ops, 'base + i', 'base + i', out)}", replace: '', tests: LN },
+  { id: 'wgsl-row-epilogue-steps-after-dropped', file: 'runtime/wgsl/epilogue.ts', search: "${emitEpilogue(after, ops, 'base + i', 'i', out)}", replace: '', tests: LN },
 ];
