@@ -80,6 +80,28 @@ function perturb(t: Tensor, rel: number, rnd: () => number): Tensor {
   return Tensor.fromArray('float32', t.shape, Array.from(t.data as Float32Array, (x) => x * (1 + rel * (2 * rnd() - 1))));
 }
 
+/**
+ * The perturbed runs' per-op rounding: each float32 result moves by up to 4u times the largest magnitude among the
+ * op's inputs and result. Perturbing only the inputs cannot move a value that is 0 whatever the inputs (the mean of a
+ * normalized map); a backend computes it as float noise of either sign, and a ReLU on it then passes or blocks the
+ * gradient (fuzz:backends --seed 20261213 --only 11309): this noise lets the perturbed runs see that flip.
+ */
+function roundingNoise(g: Graph, feeds: Record<string, Tensor>, rnd: () => number): (name: string, t: Tensor) => void {
+  const maxAbs = (t: Tensor) => { let m = 0; for (let i = 0; i < t.size; i++) m = Math.max(m, Math.abs(Number(t.data[i]))); return m; };
+  const scale = new Map<string, number>();
+  for (const [k, t] of Object.entries(feeds)) scale.set(k, maxAbs(t));
+  for (const v of g.initializers) if (v.const) scale.set(v.name, maxAbs(v.const));
+  const producer = new Map(g.nodes.flatMap((n) => n.outputs.map((o) => [o.name, n] as const)));
+  return (name, t) => {
+    if (t.dtype !== 'float32') return;
+    let S = maxAbs(t);
+    for (const v of producer.get(name)?.inputs ?? []) if (v) S = Math.max(S, scale.get(v.name) ?? 0);
+    const d = t.data as Float32Array;
+    for (let i = 0; i < d.length; i++) d[i] = d[i]! + 4 * U * S * (2 * rnd() - 1);
+    scale.set(name, maxAbs(t));
+  };
+}
+
 /** Per graph output: the reference value and its tolerance (a number for the whole tensor, or per element
  *  for an optimizer output whose gradient's tolerance it amplifies). */
 export function referenceWithTolerance(step: TrainingStep, optimizer: OptimizerOptions): { ref: Record<string, Tensor>; tol: Map<string, number | Tensor> } {
@@ -92,7 +114,7 @@ export function referenceWithTolerance(step: TrainingStep, optimizer: OptimizerO
     const pf = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, perturb(t, K * U, rnd)]));
     const gp = cloneGraph(g);
     for (const v of gp.initializers) if (v.const) v.const = perturb(v.const, U, rnd);
-    const pr = runGraph(gp, pf, { training: true });
+    const pr = runGraph(gp, pf, { training: true, onValue: roundingNoise(gp, pf, rnd) });
     for (const [k, t] of Object.entries(ref)) {
       let m = sens.get(k) ?? 0;
       for (let i = 0; i < t.size; i++) m = Math.max(m, Math.abs(Number(pr[k]!.data[i]) - Number(t.data[i])));
