@@ -6,7 +6,8 @@
 // Tolerance, derived per output tensor by statistical condition estimation (Kenney & Laub 1994): a float32
 // backend's error is that of an exact computation on inputs perturbed by about K u relative (u = 2^-24,
 // K = the longest accumulation in the step: a layer's fan-in, or batch x pixels for a weight gradient or a
-// BatchNorm statistic). So the reference runs twice more with every input and state tensor perturbed by
+// BatchNorm statistic). So the reference runs four more times (two antithetic pairs: the second run of a pair mirrors the
+// first's draws), each op's result moved by 4u times its scale (roundingNoise), every input and state tensor by
 // independent random relative amounts in [-K u, K u] and every constant (learning rate, Adam's betas, BN's
 // epsilon) by one rounding, [-u, u] (Adam's bias correction 1 - b2^t cancels: a float32 pow that is a few
 // ULP off moves the first step by ~1e-4); the output's sensitivity is the largest change seen. A value that
@@ -75,9 +76,12 @@ function longestAccumulation(g: Graph): number {
   return K;
 }
 
-function perturb(t: Tensor, rel: number, rnd: () => number): Tensor {
+/** Draws in [-1, 1]; `sign` -1 gives the mirror image of the same draws (an antithetic pair of runs). */
+const draws = (seed: number, sign: number) => { const rnd = lcg(seed); return () => sign * (2 * rnd() - 1); };
+
+function perturb(t: Tensor, rel: number, draw: () => number): Tensor {
   if (t.dtype !== 'float32') return t;
-  return Tensor.fromArray('float32', t.shape, Array.from(t.data as Float32Array, (x) => x * (1 + rel * (2 * rnd() - 1))));
+  return Tensor.fromArray('float32', t.shape, Array.from(t.data as Float32Array, (x) => x * (1 + rel * draw())));
 }
 
 /**
@@ -86,6 +90,9 @@ function perturb(t: Tensor, rel: number, rnd: () => number): Tensor {
  * normalized map); a backend computes it as float noise of either sign, and a ReLU on it then passes or blocks the
  * gradient (fuzz:backends --seed 20261213 --only 11309): this noise lets the perturbed runs see that flip.
  */
+const EXACT = new Set(['Relu', 'Clip', 'Max', 'Min', 'MaxPool', 'Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze',
+  'Concat', 'Slice', 'Gather', 'Split', 'Expand', 'Tile', 'Pad', 'Abs', 'Neg']);
+
 function roundingNoise(g: Graph, feeds: Record<string, Tensor>, rnd: () => number): (name: string, t: Tensor) => void {
   const maxAbs = (t: Tensor) => { let m = 0; for (let i = 0; i < t.size; i++) m = Math.max(m, Math.abs(Number(t.data[i]))); return m; };
   const scale = new Map<string, number>();
@@ -93,11 +100,14 @@ function roundingNoise(g: Graph, feeds: Record<string, Tensor>, rnd: () => numbe
   for (const v of g.initializers) if (v.const) scale.set(v.name, maxAbs(v.const));
   const producer = new Map(g.nodes.flatMap((n) => n.outputs.map((o) => [o.name, n] as const)));
   return (name, t) => {
-    if (t.dtype !== 'float32') return;
+    // Ops that select or move values round nothing: a ReLU's 0 is exact on every backend, and noise on it would
+    // re-decide the mask its gradient reads.
+    if (t.dtype !== 'float32' || EXACT.has(producer.get(name)?.op ?? '')) return;
     let S = maxAbs(t);
     for (const v of producer.get(name)?.inputs ?? []) if (v) S = Math.max(S, scale.get(v.name) ?? 0);
     const d = t.data as Float32Array;
-    for (let i = 0; i < d.length; i++) d[i] = d[i]! + 4 * U * S * (2 * rnd() - 1);
+    // full size, random sign: |noise| = 4u S whatever the draw, so the mirrored run crosses any kink the value is within 4u S of
+    for (let i = 0; i < d.length; i++) d[i] = d[i]! + (rnd() >= 0 ? 4 : -4) * U * S;
     scale.set(name, maxAbs(t));
   };
 }
@@ -109,8 +119,10 @@ export function referenceWithTolerance(step: TrainingStep, optimizer: OptimizerO
   const ref = runGraph(g, feeds, { training: true });
   const K = longestAccumulation(g);
   const sens = new Map<string, number>();
-  for (const s of [1, 2]) {
-    const rnd = lcg(1000 + s);
+  // Two antithetic pairs: each pair's second run mirrors the first's perturbations, so a value sitting on a kink
+  // (a ReLU on float noise) is pushed to each side of it by one run of the pair.
+  for (const [pair, sign] of [[1, 1], [1, -1], [2, 1], [2, -1]] as const) {
+    const rnd = draws(1000 + pair, sign);
     const pf = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, perturb(t, K * U, rnd)]));
     const gp = cloneGraph(g);
     for (const v of gp.initializers) if (v.const) v.const = perturb(v.const, U, rnd);

@@ -217,15 +217,17 @@ describe('regressions: shrunk counterexamples of the backend campaigns', () => {
   // fuzz:backends --seed 20261213 --only 11309 and --only 12589, shrunk: a value that is 0 by construction (the mean of
   // a BatchNorm's normalized map over the whole map, batch 1) on a ReLU / ReLU6 kink. The reference computes it as
   // -3.7e-9, wgsl as +2.0e-8, so ReLU passes the gradient on wgsl only (bn2.bias's gradient doubles). Both are valid
-  // subgradients of float noise; the tolerance's perturbed runs now add each op's rounding (differential-train.ts
-  // roundingNoise), which flips the kink there too. Both steps fail on wgsl without it.
+  // subgradients of float noise; the tolerance's perturbed runs now add each op's rounding in antithetic pairs
+  // (differential-train.ts roundingNoise), which pushes the value to both sides of the kink. Each fails without it.
   it('a training step whose ReLU / ReLU6 sits on a value that is 0 by construction (kink on float noise)', async () => {
     const cases = [
       { src: 'model random(x: f32[N, 1, 3, 3]) {\n  y = x |> batchnorm\n      |> batchnorm\n      |> avgpool(3, stride=1)\n  z = y |> relu\n  return y + z\n}\n', seed: 6 },
       { src: 'model random(x: f32[N, 1, 3, 3]) {\n  y = x |> batchnorm\n      |> global_avgpool\n      |> relu6\n  return y\n}\n', seed: 1 },
+      // the same model shrunk again under the first fix: noise on the ReLU's exact 0 re-decided its mask (EXACT ops)
+      { src: 'model random(x: f32[N, 1, 6, 6]) {\n  y = x |> batchnorm\n      |> global_avgpool\n  z = y |> relu\n  return y + z\n}\n', seed: 1, momentum: true },
     ];
-    for (const c of cases) {
-      const { disagreements } = await compareTrainingStep({ ...c, batch: 1, loss: 'mse', optimizer: { kind: 'sgd', lr: 0.05 } }, VARIANTS, shared);
+    for (const { momentum, ...c } of cases as { src: string; seed: number; momentum?: boolean }[]) {
+      const { disagreements } = await compareTrainingStep({ ...c, batch: 1, loss: 'mse', optimizer: { kind: momentum ? 'momentum' : 'sgd', lr: 0.05 } }, VARIANTS, shared);
       expect(disagreements, c.src).toEqual([]);
     }
   });
