@@ -90,11 +90,12 @@ function perturb(t: Tensor, rel: number, draw: () => number): Tensor {
  * normalized map); a backend computes it as float noise of either sign, and a ReLU on it then passes or blocks the
  * gradient (fuzz:backends --seed 20261213 --only 11309): this noise lets the perturbed runs see that flip.
  */
+const maxAbs = (t: Tensor) => { let m = 0; for (let i = 0; i < t.size; i++) m = Math.max(m, Math.abs(Number(t.data[i]))); return m; };
+
 const EXACT = new Set(['Relu', 'Clip', 'Max', 'Min', 'MaxPool', 'Identity', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze',
   'Concat', 'Slice', 'Gather', 'Split', 'Expand', 'Tile', 'Pad', 'Abs', 'Neg']);
 
 function roundingNoise(g: Graph, feeds: Record<string, Tensor>, rnd: () => number): (name: string, t: Tensor) => void {
-  const maxAbs = (t: Tensor) => { let m = 0; for (let i = 0; i < t.size; i++) m = Math.max(m, Math.abs(Number(t.data[i]))); return m; };
   const scale = new Map<string, number>();
   for (const [k, t] of Object.entries(feeds)) scale.set(k, maxAbs(t));
   for (const v of g.initializers) if (v.const) scale.set(v.name, maxAbs(v.const));
@@ -103,12 +104,13 @@ function roundingNoise(g: Graph, feeds: Record<string, Tensor>, rnd: () => numbe
     // Ops that select or move values round nothing: a ReLU's 0 is exact on every backend, and noise on it would
     // re-decide the mask its gradient reads.
     if (t.dtype !== 'float32' || EXACT.has(producer.get(name)?.op ?? '')) return;
-    let S = maxAbs(t);
+    const own = maxAbs(t);
+    let S = own;
     for (const v of producer.get(name)?.inputs ?? []) if (v) S = Math.max(S, scale.get(v.name) ?? 0);
     const d = t.data as Float32Array;
     // full size, random sign: |noise| = 4u S whatever the draw, so the mirrored run crosses any kink the value is within 4u S of
     for (let i = 0; i < d.length; i++) d[i] = d[i]! + (rnd() >= 0 ? 4 : -4) * U * S;
-    scale.set(name, maxAbs(t));
+    scale.set(name, own);
   };
 }
 
@@ -133,7 +135,6 @@ export function referenceWithTolerance(step: TrainingStep, optimizer: OptimizerO
       sens.set(k, m);
     }
   }
-  const maxAbs = (t: Tensor) => { let m = 0; for (const x of t.data) m = Math.max(m, Math.abs(Number(x))); return m; };
   const G = Math.max(0, ...[...gradients].map((k) => (ref[k] ? maxAbs(ref[k]!) : 0)));
   const tol = new Map<string, number | Tensor>();
   for (const [k, t] of Object.entries(ref)) {
