@@ -1,6 +1,6 @@
 // The long backend differential campaign, out of vitest:
 //   npx tsx test/props/fuzz-backends.ts --runs N [--seed S] [--minutes M] [--jobs J] [--training-every K] [--no-wgsl]
-//     [--llvm-opt] [--only I] [--checkpoint-every C]   (npm run fuzz:backends -- ... runs the same)
+//     [--llvm-opt] [--only I] [--from F] [--checkpoint-every C]   (npm run fuzz:backends -- ... runs the same)
 // Model i is fast-check's first draw for seed S + i (inference models from test/helpers/gen-graph.ts; every
 // K-th one, default 5, a training step from test/dsl/gen.ts arbTrainingProgram), run on every variant (js t1/t2,
 // wgsl; -O0 and -O2) against the reference within the derived bounds. A failure is shrunk by fast-check and
@@ -15,6 +15,8 @@
 // GPU without spinning (runtime/wgsl/gpu-wait.ts), opens one WebGPU device for all models whose compiled pipelines
 // are shared by WGSL source (the -O2 variant reuses most of -O0's), and skips same-graph -O2 variants. The js
 // 2-thread variants borrow their worker from one pool (runtime/js/worker-pool.ts), started once. --jobs J splits the models over J processes (model i to process i mod J).
+// --from F runs models F .. F+N-1 of seed S: a campaign stopped at model F goes on where it stopped (same models,
+// same training-step positions, same reproducers) in a later session.
 // It stops after --runs models or --minutes M, whichever comes first, and prints the summary; SIGINT/SIGTERM/
 // SIGHUP print it too (run it with `npx tsx`, not under npm, when a signal must reach it: npm may not wait).
 // Every C models (default 500) each shard prints `@@checkpoint {json}`: seed, shard, models, training steps,
@@ -41,6 +43,7 @@ const minutes = Number(arg('minutes', 'Infinity'));
 const jobs = Number(arg('jobs', '1'));
 const [shard, shards] = (arg('shard', '0/1')!).split('/').map(Number) as [number, number];
 const trainingEvery = Number(arg('training-every', '5'));
+const from = Number(arg('from', '0'));
 const only = arg('only');
 const checkpointEvery = Number(arg('checkpoint-every', '500'));
 const say = (s: string) => writeSync(1, `${s}\n`);
@@ -111,7 +114,7 @@ async function campaign(): Promise<void> {
   };
   // A campaign stopped early (kill PID, Ctrl-C, timeout) still prints what it ran.
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => finish(counts.failures.length ? 1 : 130));
-  const indices = only !== undefined ? [Number(only)] : Array.from({ length: runs }, (_, i) => i).filter((i) => i % shards === shard);
+  const indices = only !== undefined ? [Number(only)] : Array.from({ length: runs }, (_, i) => from + i).filter((i) => i % shards === shard);
   for (const i of indices) {
     if (Date.now() - start > minutes * 60_000) break;
     const isTraining = trainingEvery > 0 && i % trainingEvery === trainingEvery - 1;
@@ -151,12 +154,12 @@ async function campaign(): Promise<void> {
 /** One parseable line of this shard's counts so far, so a campaign killed without its summary (SIGKILL, a lost
  *  machine) still leaves them in the log: the last checkpoint of each shard, summed, is what ran by then. */
 function checkpoint(c: Counts): void {
-  say(`@@checkpoint ${JSON.stringify({ seed, shard: `${shard}/${shards}`, models: c.models, training: c.training, failing: c.failures.length,
+  say(`@@checkpoint ${JSON.stringify({ seed, from, shard: `${shard}/${shards}`, models: c.models, training: c.training, failing: c.failures.length,
     secs: Math.round((Date.now() - startedAt) / 1000), perVariant: c.perVariant, perOp: c.perOp })}`);
 }
 
 function summary(c: Counts, how: string): void {
-  say(`\nbackend differential campaign: seed ${seed}, ${c.models} models (${c.models - c.training} inference, ${c.training} training steps), ` +
+  say(`\nbackend differential campaign: seed ${seed}${from ? ` from model ${from}` : ''}, ${c.models} models (${c.models - c.training} inference, ${c.training} training steps), ` +
     `${c.secs.toFixed(0)} s (${(c.models / c.secs).toFixed(2)} models/s, ${how}), variants ${c.variants}${c.wgsl ? '' : ' (no wgsl adapter)'}`);
   say('per variant (models compared / of those "same graph" as -O0, not rerun / models disagreeing):');
   for (const [k, v] of Object.entries(c.perVariant)) say(`  ${k.padEnd(14)} ${v.models} / ${v.same} / ${v.failed}`);
