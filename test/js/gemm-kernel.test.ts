@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { emitGemm } from '../../runtime/js/wasm/gemm.ts';
 import { encodeModule } from '../../runtime/js/wasm/encode.ts';
 import { MR, V, NR } from '../../runtime/js/kernels/conv.ts';
+import { packConstB } from '../../runtime/js/kernels/gemm.ts';
 import { U, SAFETY } from '../helpers/error-bound.ts';
 import { lcg } from '../helpers/random.ts';
 
@@ -77,5 +78,26 @@ describe('packed wasm GEMM micro-kernel', () => {
     for (const rowsOuter of [false, true]) for (const unroll of [1, 2]) {
       expect(run({ M: 5, N: 9, K: 7, unroll, rowsOuter, inPlaceB: false, bias: true, splitRows: rowsOuter, seed: 5 })).toBeLessThanOrEqual(1);
     }
+  });
+});
+
+describe('constant B packed at instantiation (runtime/js/kernels/gemm.ts packConstB)', () => {
+  it('writes alpha * op(B) in NR-column panels, every float of its place (zero columns pad; a NaN-filled view shows a gap)', () => {
+    fc.assert(fc.property(fc.record({ K: dim, N: dim, transB: fc.boolean(), alpha: fc.constantFrom(1, -2, 0.3), seed: fc.integer({ min: 1, max: 1e6 }) }), (c) => {
+      const rnd = lcg(c.seed), nbs = Math.ceil(c.N / NR);
+      const b = Float32Array.from({ length: c.K * c.N }, () => rnd() * 2 - 1);
+      // The reference: panel nb, row k, column j holds alpha * op(B)[k, nb NR + j], 0 past N.
+      const want = new Float32Array(nbs * c.K * NR);
+      for (let nb = 0; nb < nbs; nb++) for (let k = 0; k < c.K; k++) for (let j = 0; j < NR; j++) {
+        const n = nb * NR + j;
+        if (n < c.N) want[(nb * c.K + k) * NR + j] = c.alpha * b[c.transB ? n * c.K + k : k * c.N + n]!;
+      }
+      const w = packConstB(b, c.K, c.N, c.transB, c.alpha);
+      expect(w.length).toBe(want.length);
+      expect(w.writesAll).toBe(true);
+      const got = new Float32Array(w.length).fill(NaN);
+      w.write(got);
+      expect(got.every((x, i) => Object.is(x, want[i]))).toBe(true);
+    }), { numRuns: 200, seed: 18 });
   });
 });

@@ -7,7 +7,7 @@ import type { Node } from '../../../src/ir/graph.ts';
 import { fusedView, type EpilogueStep } from '../../../src/ops/fused-contract.ts';
 import { emitGemm } from '../wasm/gemm.ts';
 import { operandSteps, splitEpilogue, tailPassJs } from '../epilogue.ts';
-import { lit, prod, split, staticShape, type KernelFactory } from '../kernel.ts';
+import { lit, prod, split, staticShape, type ConstWriter, type KernelConst, type KernelFactory } from '../kernel.ts';
 import { MR, NR, V } from './conv.ts';
 
 interface GemmParts {
@@ -22,6 +22,26 @@ function gemmParts(node: Node): GemmParts | null {
   if (!v || (v.base !== 'Gemm' && v.base !== 'MatMul')) return null;
   const bias: EpilogueStep[] = v.bias ? [{ kind: 'add', input: v.bias.input }] : [];
   return { op: v.base, attrs: v.attrs, steps: [...bias, ...v.epilogue], cInput: v.bias?.input ?? -1 };
+}
+
+/**
+ * A constant B (op(B) is [K, Nc]) times alpha in NR-column panels [nb][K][NR], zero columns padding the last, written
+ * straight into the program's memory (kernel.ts ConstWriter). One small function per layout, so V8 optimizes the loop
+ * on its own (inline in the kernel factory it ran at ~35 ns per weight: 19 ms for ResNet-18's 512x1000 classifier).
+ */
+export function packConstB(src: Float32Array, K: number, Nc: number, transB: boolean, alpha: number): ConstWriter {
+  const nbs = Math.ceil(Nc / NR);
+  const write = (out: Float32Array) => {
+    for (let nb = 0, d = 0; nb < nbs; nb++) {
+      const n0 = nb * NR, cols = Math.min(NR, Nc - n0);
+      for (let k = 0; k < K; k++, d += NR) {
+        // n * K + k (transB: B is [Nc, K]) or k * Nc + n
+        for (let c = 0; c < cols; c++) out[d + c] = alpha * src[transB ? (n0 + c) * K + k : k * Nc + n0 + c]!;
+        for (let c = cols; c < NR; c++) out[d + c] = 0;
+      }
+    }
+  };
+  return { length: nbs * K * NR, write, writesAll: true };
 }
 
 export const gemmKernel: KernelFactory = (node, opts) => {
@@ -44,16 +64,8 @@ export const gemmKernel: KernelFactory = (node, opts) => {
   const mbs = Math.ceil(R / MR), nbs = Math.ceil(Nc / NR);
   const aPanel = mbs * K * MR * 4, bPanel = nbs * K * NR * 4;
   const constB = !!b!.const;
-  const consts: Float32Array[] = [];
-  if (constB) {
-    const src = b!.const!.data as ArrayLike<number>;
-    const pb = new Float32Array(nbs * K * NR);
-    for (let nb = 0; nb < nbs; nb++) for (let k = 0; k < K; k++) for (let c = 0; c < NR; c++) {
-      const n = nb * NR + c;
-      if (n < Nc) pb[(nb * K + k) * NR + c] = alpha * src[transB ? n * K + k : k * Nc + n]!;
-    }
-    consts.push(pb);
-  }
+  const consts: KernelConst[] = [];
+  if (constB) consts.push(packConstB(b!.const!.data as Float32Array, K, Nc, transB, alpha));
   // beta folds into a constant C; a C computed at run time is scaled into scratch while A is packed.
   const c = cInput >= 0 && beta !== 1 ? node.inputs[cInput]! : null;
   const scaledC = c?.const ? Float32Array.from(c.const.data as ArrayLike<number>, (v) => v * beta) : null;
