@@ -4,7 +4,10 @@
 //    outputs stay live to the end (step n+1). A value lives from the step that defines it to its last use.
 // 2. Aliasing: a value that is a view of its input (Reshape, Flatten, ...) joins the input's buffer; an
 //    elementwise node may write its output over an input whose buffer dies at that very step (in place).
-//    Buffers are therefore groups of values, and a group lives over the union of its members' ranges.
+//    A Concat whose parts lie end to end in its output (nothing outer to the axis) may be planned as no copy:
+//    each input's buffer moves inside the output's, at the input's offset, so its producer writes it in place.
+//    Buffers are therefore groups of values (each at an offset inside its group), and a group lives over the
+//    union of its members' ranges.
 // 3. Placement: "greedy by size" (as in TFLite's arena planner): biggest buffer first, each placed at the
 //    lowest aligned offset where it does not overlap any already-placed buffer whose live range intersects.
 // Constants (weights) are not planned: backends keep them in a region of their own.
@@ -26,6 +29,8 @@ export interface PlanOptions {
   inPlaceInput?: (node: Node) => number;
   /** Scratch bytes a node's kernel needs while it runs (0 for none). */
   scratchBytes?: (node: Node) => number;
+  /** Whether a Concat may be planned without a copy (its inputs placed inside its output); default never. */
+  concatInPlace?: (node: Node) => boolean;
 }
 
 export interface Slot { offset: number; bytes: number }
@@ -43,6 +48,8 @@ export interface MemoryPlan {
   inPlace: string[];
   /** Node names whose output is a view of their input (no kernel needed). */
   views: string[];
+  /** Concat node names whose inputs were placed inside their output (no kernel needed). */
+  concats: string[];
   /** Arena size: the bytes a run needs for activations and scratch. */
   peakBytes: number;
   /** Max over steps of the bytes live at that step: no static plan can use less. */
@@ -76,6 +83,16 @@ function sameShape(a: Value, b: Value): boolean { return a.type.shape!.join() ==
 
 const align = (x: number, a: number) => Math.ceil(x / a) * a;
 
+/** Byte offsets of a Concat's inputs in its output when they lie end to end (every axis before `axis` is 1), else null. */
+function concatOffsets(n: Node): number[] | null {
+  const y = n.outputs[0]!.type.shape as number[];
+  let axis = Number(n.attrs.axis ?? 0);
+  if (axis < 0) axis += y.length;
+  if (n.outputs.length !== 1 || y.slice(0, axis).some((d) => d !== 1)) return null;
+  let at = 0;
+  return n.inputs.map((v) => { const o = at; at += v ? valueBytes(v) : 0; return o; });
+}
+
 interface Group { values: Value[]; start: number; end: number; bytes: number; scratchOf?: string }
 
 export function planMemory(graph: Graph, opts: PlanOptions = {}): MemoryPlan {
@@ -99,6 +116,8 @@ export function planMemory(graph: Graph, opts: PlanOptions = {}): MemoryPlan {
   for (const o of graph.outputs) { const r = live.get(o.name); if (r) r.end = last; }
 
   // Alias groups.
+  /** Byte offset of a value inside its group (0 but for a Concat's parts). */
+  const delta = new Map<string, number>();
   const groupOf = new Map<string, Group>();
   const groups: Group[] = [];
   const newGroup = (v: Value): Group => {
@@ -106,30 +125,52 @@ export function planMemory(graph: Graph, opts: PlanOptions = {}): MemoryPlan {
     const g: Group = { values: [v], start: r.start, end: r.end, bytes: valueBytes(v) };
     groups.push(g);
     groupOf.set(v.name, g);
+    delta.set(v.name, 0);
     return g;
   };
-  const join = (g: Group, v: Value) => {
+  const join = (g: Group, v: Value, at = 0) => {
     const r = live.get(v.name)!;
     g.values.push(v);
     g.end = Math.max(g.end, r.end);
     groupOf.set(v.name, g);
+    delta.set(v.name, at);
+  };
+  const boundary = new Set([...graph.inputs, ...graph.outputs].map((v) => v.name));
+  const merged = new Set<Group>();
+  /** The Concat's input groups, moved inside its output's group at their offsets, if all of them can be. */
+  const concatInPlace = (n: Node): boolean => {
+    const offs = opts.concatInPlace?.(n) ? concatOffsets(n) : null;
+    const gs = n.inputs.map((v) => (v && planned(v) ? groupOf.get(v.name) : undefined));
+    // Each part the whole of its own group (distinct, no graph input or output in it), on an alignment boundary.
+    if (!offs || boundary.has(n.outputs[0]!.name) || offs.some((o) => o % alignment)) return false;
+    const whole = (g: Group | undefined, i: number) => !!g && delta.get(n.inputs[i]!.name) === 0 && g.bytes === valueBytes(n.inputs[i]!);
+    if (gs.some((g, i) => !whole(g, i) || g!.values.some((v) => boundary.has(v.name))) || new Set(gs).size !== gs.length) return false;
+    const out = newGroup(n.outputs[0]!);
+    gs.forEach((g, i) => {
+      for (const v of g!.values) { join(out, v, offs[i]! + (delta.get(v.name) ?? 0)); }
+      out.start = Math.min(out.start, g!.start);
+      out.end = Math.max(out.end, g!.end);
+      merged.add(g!);
+    });
+    return true;
   };
   for (const v of graph.inputs) if (planned(v)) newGroup(v);
-  const inPlace: string[] = [], views: string[] = [];
+  const inPlace: string[] = [], views: string[] = [], concats: string[] = [];
   graph.nodes.forEach((n, i) => {
     const step = i + 1;
     const x = n.inputs[0];
     if (n.outputs.length === 1 && planned(x ?? null) && isView(n) && valueBytes(x!) === valueBytes(n.outputs[0]!)) {
-      join(groupOf.get(x!.name)!, n.outputs[0]!);
+      join(groupOf.get(x!.name)!, n.outputs[0]!, delta.get(x!.name));
       views.push(n.name);
       return;
     }
+    if (n.op === 'Concat' && !n.domain && concatInPlace(n)) { concats.push(n.name); return; }
     const k = n.outputs.length === 1 ? inPlaceInput(n) : -1;
     const src = k >= 0 ? n.inputs[k] : null;
     // Overwriting is safe only when nothing reads the input's buffer after this step, and the input is
     // not read twice by this node through another operand (x + x is fine: each element is read first).
     if (src && planned(src) && groupOf.get(src.name)!.end === step && valueBytes(src) === valueBytes(n.outputs[0]!)) {
-      join(groupOf.get(src.name)!, n.outputs[0]!);
+      join(groupOf.get(src.name)!, n.outputs[0]!, delta.get(src.name));
       inPlace.push(n.name);
       return;
     }
@@ -137,6 +178,7 @@ export function planMemory(graph: Graph, opts: PlanOptions = {}): MemoryPlan {
   });
   const scratch = new Map<string, Slot>();
   const scratchGroups: Group[] = [];
+  for (let i = groups.length - 1; i >= 0; i--) if (merged.has(groups[i]!)) groups.splice(i, 1);
   graph.nodes.forEach((n, i) => {
     const b = opts.scratchBytes?.(n) ?? 0;
     if (b > 0) {
@@ -175,10 +217,10 @@ export function planMemory(graph: Graph, opts: PlanOptions = {}): MemoryPlan {
   }
 
   const slots = new Map<string, Slot>();
-  for (const g of groups) for (const v of g.values) slots.set(v.name, { offset: offsets.get(g)!, bytes: valueBytes(v) });
+  for (const g of groups) for (const v of g.values) slots.set(v.name, { offset: offsets.get(g)! + (delta.get(v.name) ?? 0), bytes: valueBytes(v) });
   for (const g of scratchGroups) scratch.set(g.scratchOf!, { offset: offsets.get(g)!, bytes: g.bytes });
   return {
-    slots, scratch, live, inPlace, views, peakBytes: peak, lowerBound, largestTwo,
+    slots, scratch, live, inPlace, views, concats, peakBytes: peak, lowerBound, largestTwo,
     buffers: groups.map((g) => ({ values: g.values.map((v) => v.name), start: g.start, end: g.end, offset: offsets.get(g)!, bytes: g.bytes })),
   };
 }

@@ -138,7 +138,7 @@ const BROWSER_WORKER_SOURCE = ${JSON.stringify(BROWSER_WORKER_SOURCE)};
   const planJson = {
     peakBytes: p.plan.peakBytes, lowerBound: p.plan.lowerBound, largestTwo: p.plan.largestTwo, arenaOffset: p.arena,
     slots: Object.fromEntries([...p.plan.slots].map(([k, s]) => [k, { ...s, live: p.plan.live.get(k) }])),
-    inPlace: p.plan.inPlace, views: p.plan.views, kernels: p.kernels,
+    inPlace: p.plan.inPlace, views: p.plan.views, concats: p.plan.concats, kernels: p.kernels,
   };
   return [
     { name: 'model.mjs', data: mjs },

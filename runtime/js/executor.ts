@@ -86,7 +86,7 @@ export async function runProgram(p: Program, opts: ExecOptions = {}): Promise<Co
   let disposed = false; // the memory belongs to the pool then (another program may be using it)
 
   return {
-    info: { kernels: p.kernels.filter((k) => k.kind !== 'reference' && k.kind !== 'view').length, fallbacks: p.refs.length,
+    info: { kernels: p.kernels.filter((k) => k.kind !== 'reference' && k.kind !== 'view' && k.kind !== 'concat in place').length, fallbacks: p.refs.length,
       ...(p.refs.length ? { fallbackOps: [...new Set(p.refs.map((n) => n.op))].join(', ') } : {}), arenaBytes: p.plan.peakBytes,
       lowerBoundBytes: p.plan.lowerBound, memoryBytes: p.memoryBytes, threads },
     async run(feeds) {

@@ -47,11 +47,14 @@ export interface JsOptions extends BackendOptions {
   workers?: WorkerPool;
   /** 'nchw': no blocked layout; 'auto' (default): NCHWc4 regions where a depthwise conv gains (layout.ts; CLI --layout). */
   layout?: 'auto' | 'nchw';
+  /** false: every Concat copies its inputs instead of its producers writing into its output (tests; default true). */
+  concatInPlace?: boolean;
 }
 
 function buildOptions(opts: JsOptions) {
   return { threads: opts.threads ?? defaultThreads(), training: !!opts.training, simd: opts.simd ?? SIMD_AVAILABLE, simdEpilogue: opts.simdEpilogue,
-    winograd: opts.winograd, winogradTile: opts.winogradTile, winogradSmall: opts.winogradSmall, layout: opts.layout };
+    winograd: opts.winograd, winogradTile: opts.winogradTile, winogradSmall: opts.winogradSmall, layout: opts.layout,
+    concatInPlace: opts.concatInPlace };
 }
 
 /** The Program of a static graph, as given (the caller lowers it first: passes/pipelines.ts lowerInPlace). */

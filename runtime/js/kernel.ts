@@ -82,6 +82,8 @@ export interface BuildOptions {
   winogradSmall?: boolean;
   /** 'nchw': every activation stays NCHW; 'auto' (default): the layout pass (./layout.ts) picks NCHWc4 regions. */
   layout?: 'auto' | 'nchw';
+  /** false: every Concat copies its inputs (runtime/plan.ts places a batch-1 channel Concat's inputs in its output; default true). */
+  concatInPlace?: boolean;
 }
 
 /** Returns null when the node is not one this kernel handles (the caller tries the next or falls back). */

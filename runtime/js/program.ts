@@ -67,7 +67,10 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
     isView,
     inPlaceInput: (n) => (builds.get(n) ? inPlaceOf(n) : -1),
     scratchBytes: (n) => { const b = builds.get(n); return align(b?.sharedScratchBytes ?? 0) + (b?.scratchBytes ?? 0) * (b?.scratchShared ? 1 : opts.threads); },
+    // A channel Concat at batch 1 (SqueezeNet's fire modules) costs no copy: its producers write into its output.
+    concatInPlace: () => opts.concatInPlace !== false,
   });
+  const concats = new Set(plan.concats);
 
   // 2. Memory: [control words | arena | weights]. Weights go after the arena so that constants are placed
   // only when a kernel asks for their address (a conv reads its packed copy, never the original).
@@ -93,6 +96,7 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
   let names = 0;
   for (const n of graph.nodes) {
     if (views.has(n.name)) { kernels.push({ node: n.name, op: n.op, kind: 'view' }); continue; }
+    if (concats.has(n.name)) { kernels.push({ node: n.name, op: n.op, kind: 'concat in place' }); continue; }
     const b = builds.get(n);
     if (!b) {
       refs.push(n);
