@@ -43,6 +43,8 @@ export interface JsOptions extends BackendOptions {
   winogradTile?: 2 | 4;
   /** Force the small-map Winograd kernel (tiles as GEMM rows) on or off where Winograd applies (tests). */
   winogradSmall?: boolean;
+  /** false: stride-2 convs never take Winograd by phase split (kernels/winograd-phase.ts). Default true. */
+  winogradPhase?: boolean;
   /** Worker threads kept between compiled models (./worker-pool.ts; default: each model starts its own). */
   workers?: WorkerPool;
   /** 'nchw': no blocked layout; 'auto' (default): NCHWc4 regions where a depthwise conv gains (layout.ts; CLI --layout). */
@@ -53,7 +55,7 @@ export interface JsOptions extends BackendOptions {
 
 function buildOptions(opts: JsOptions) {
   return { threads: opts.threads ?? defaultThreads(), training: !!opts.training, simd: opts.simd ?? SIMD_AVAILABLE, simdEpilogue: opts.simdEpilogue,
-    winograd: opts.winograd, winogradTile: opts.winogradTile, winogradSmall: opts.winogradSmall, layout: opts.layout,
+    winograd: opts.winograd, winogradTile: opts.winogradTile, winogradSmall: opts.winogradSmall, winogradPhase: opts.winogradPhase, layout: opts.layout,
     concatInPlace: opts.concatInPlace };
 }
 

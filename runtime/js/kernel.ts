@@ -76,10 +76,12 @@ export interface BuildOptions {
   simdEpilogue?: boolean;
   /** false: 3x3 stride-1 convs take the direct kernel, never Winograd (./kernels/winograd.ts; default true). */
   winograd?: boolean;
-  /** Force F(2x2,3x3) or F(4x4,3x3) wherever Winograd applies, instead of the cost model's choice (tests). */
+  /** Force tile size 2 or 4 wherever Winograd applies (F(m x m, r x r)), instead of the cost model's choice (tests). */
   winogradTile?: 2 | 4;
   /** Force the small-map Winograd kernel (tiles as GEMM rows, ./kernels/winograd-small.ts) on or off (tests). */
   winogradSmall?: boolean;
+  /** false: stride-2 convs never take Winograd by phase split (./kernels/winograd-phase.ts; default true). */
+  winogradPhase?: boolean;
   /** 'nchw': every activation stays NCHW; 'auto' (default): the layout pass (./layout.ts) picks NCHWc4 regions. */
   layout?: 'auto' | 'nchw';
   /** false: every Concat copies its inputs (runtime/plan.ts places a batch-1 channel Concat's inputs in its output; default true). */

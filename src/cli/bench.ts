@@ -116,7 +116,7 @@ export function register(program: Command): void {
     .option('--batch <n>', 'size for symbolic input dims', '1')
     .option('-O, --opt-level <n>', 'optimization level 0, 1 or 2 (-O0 runs the model exactly as written)', '2')
     .option('--json', 'print the result as JSON')
-    .option('--no-winograd', 'js: 3x3 stride-1 convs on the direct kernels instead of Winograd')
+    .option('--no-winograd', 'js: 3x3 stride-1 and stride-2 convs on the direct and im2col kernels instead of Winograd')
     .option('--layout <layout>', LAYOUT_HELP, 'auto')
     .option('--check', 'first check the backend against the reference interpreter (layerc verify --backend); on FAIL, exit 1 without timing')
     .addHelpText('after', '\nExample:\n  layerc bench model.onnx --backend js --threads 2 --runs 50 -O2 --check\n  layerc bench model.onnx --backend reference --runs 3 --json')

@@ -55,7 +55,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'js: worker threads the module uses in Node', '1')
     .option('--batch <n>', 'size for symbolic input dims', '1')
     .option('--force', 'replace existing files in the output directory')
-    .option('--no-winograd', 'js: 3x3 stride-1 convs on the direct kernels instead of Winograd (smaller rounding error)')
+    .option('--no-winograd', 'js: 3x3 stride-1 and stride-2 convs on the direct and im2col kernels instead of Winograd (smaller rounding error)')
     .option('--layout <layout>', LAYOUT_HELP, 'auto')
     .addHelpText('after', '\nExample:\n  layerc compile model.onnx --target js -O2 -o out/model\n  node -e "const m = await (await import(\'./out/model/model.mjs\')).load(); ..."')
     .action(async (path: string, o: { output: string; target: string; optLevel: string; threads: string; batch: string; force?: boolean; winograd: boolean; layout: string }) => {

@@ -54,7 +54,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'worker threads of the js backend (default: number of cores)')
     .option('--output-dir <dir>', 'write each output as <dir>/<name>.npy|.pb (same format as the inputs)')
     .option('--force', 'replace existing output files')
-    .option('--no-winograd', 'js: 3x3 stride-1 convs on the direct kernels instead of Winograd (smaller rounding error)')
+    .option('--no-winograd', 'js: 3x3 stride-1 and stride-2 convs on the direct and im2col kernels instead of Winograd (smaller rounding error)')
     .option('--layout <layout>', LAYOUT_HELP, 'auto')
     .option('--seed <n>', '.layers: seed of the weight initialization', Number, 0)
     .option('--weights <file>', 'trained weights by initializer name: a .safetensors checkpoint or an .onnx model')

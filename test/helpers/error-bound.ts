@@ -6,7 +6,7 @@
 //   Conv/ConvTranspose/Gemm/MatMul  E = op(E_x, |W|, E_b) + op(|x| + E_x, E_W) + (K + 3) u op(|x|, |W|, |b|)
 //                                   (K = accumulation length: a sum of K products has error <= K u sum|a||b|;
 //                                   +3 for the bias add, alpha/beta scaling, and a folded BatchNorm scale)
-//                                   + a 3x3 stride-1 Conv's Winograd rounding term (./winograd-bound.ts)
+//                                   + a 3x3 stride-1 (or stride-2, by phases) Conv's Winograd rounding term (./winograd-bound.ts)
 //   Add/Sub                      E = E_a + E_b + u|y|          Mul   E = (|a| + E_a) E_b + |b| E_a + u|y|
 //   (a product of two computed factors keeps the second-order E_a E_b: when both are exactly 0 in the
 //   reference, the first-order terms vanish but the backend's product of two roundings does not)
@@ -119,7 +119,7 @@ function nodeBound(node: Node, xs: (Tensor | null)[], es: (Tensor | null)[], y: 
     // (|x| + E_x) carries the second-order term E_x E_W: both operands computed, both exactly 0, and the backend's product is nonzero.
     const weightErr = es[1]!.data.some((e) => e > 0) ? run(node, node.op, [plus(abs(xs[0]!), es[0]!), es[1]!, ...es.slice(2).map(() => null)], a) : null;
     const direct = combineScaled(prop, weightErr, mag, (K + 3) * U);
-    // A 3x3 stride-1 conv may run as Winograd on the js backend: its own rounding term on top (./winograd-bound.ts).
+    // A 3x3 stride-1 or a stride-2 conv may run as Winograd on the js backend: its own rounding term on top (./winograd-bound.ts).
     const wino = op === 'Conv' ? winogradConvBound(attrs, xs[0]!, xs[1]!, y) : null;
     return wino ? combineScaled(direct, wino, direct, 0) : direct;
   }

@@ -4,7 +4,8 @@
 // symmetric pads and square dilations too often to notice (the mutants js-conv-left-pad-is-top-pad and
 // js-conv-horizontal-dilation-is-vertical survived them), so here each kernel that takes a Conv gets pads
 // [top, left, bottom, right] all different and dilations unequal per axis: direct stride-1 row conv,
-// im2col GEMM conv (also one packed in chunks of panels), grouped, depthwise, 1-D, and Winograd (undilated only). Each asserts the kernel it
+// im2col GEMM conv (also one packed in chunks of panels), grouped, depthwise, 1-D, and Winograd (undilated only; stride 1
+// and stride 2 by phases). Each asserts the kernel it
 // reaches, then runs on js (1 and 2 threads, -O0 and -O2) against the reference interpreter within the derived
 // error bound (test/helpers/error-bound.ts, as the backend campaign).
 import { describe, expect, it } from 'vitest';
@@ -24,9 +25,12 @@ const CASES: ConvCase[] = [
     attrs: { kernel_shape: [2, 3], pads: [0, 2, 1, 1], dilations: [1, 3] }, kernel: /^direct conv/ },
   { name: 'im2col conv 3x2/2, pads [1,0,2,3], dilations [1,3]', x: [2, 4, 11, 12], w: [5, 4, 3, 2],
     attrs: { kernel_shape: [3, 2], strides: [2, 2], pads: [1, 0, 2, 3], dilations: [1, 3] }, kernel: /^conv/ },
-  // 145 column panels of K = 147: packed and multiplied in chunks of 55 (PACK_CHUNK_FLOATS), the last one partial.
-  { name: 'im2col conv 7x7/2 in chunks of panels, pads [3,2,3,1]', x: [2, 3, 70, 66], w: [8, 3, 7, 7],
-    attrs: { kernel_shape: [7, 7], strides: [2, 2], pads: [3, 2, 3, 1] }, kernel: /^conv 7x7\/2/ },
+  // 276 column panels of K = 147: packed and multiplied in chunks of 55 (PACK_CHUNK_FLOATS), the last one partial
+  // (strides (2, 1): a 7x7/2 conv takes Winograd by phases, below).
+  { name: 'im2col conv 7x7/(2,1) in chunks of panels, pads [3,2,3,1]', x: [2, 3, 70, 66], w: [8, 3, 7, 7],
+    attrs: { kernel_shape: [7, 7], strides: [2, 1], pads: [3, 2, 3, 1] }, kernel: /^conv 7x7\/2/ },
+  { name: 'Winograd by phases 7x7/2, pads [3,2,3,1]', x: [2, 3, 70, 66], w: [8, 3, 7, 7],
+    attrs: { kernel_shape: [7, 7], strides: [2, 2], pads: [3, 2, 3, 1] }, kernel: /phases of conv 7x7\/2/ },
   { name: 'grouped im2col conv 3x3/(2,1), pads [0,3,2,1], dilations [2,1]', x: [1, 4, 12, 9], w: [6, 2, 3, 3],
     attrs: { kernel_shape: [3, 3], strides: [2, 1], pads: [0, 3, 2, 1], dilations: [2, 1], group: 2 }, kernel: /conv .* g2/ },
   { name: 'depthwise 3x3/1, pads [1,2,0,3], dilations [1,2]', x: [1, 6, 8, 9], w: [6, 1, 3, 3],

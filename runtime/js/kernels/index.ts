@@ -9,6 +9,7 @@ import { JS_ELEMENTWISE } from '../../../src/ops/elementwise-chain.ts';
 import type { KernelFactory } from '../kernel.ts';
 import { convKernel } from './conv.ts';
 import { winogradKernel } from './winograd.ts';
+import { phaseWinogradKernel } from './winograd-phase.ts';
 import { depthwiseKernel } from './depthwise.ts';
 import { gemmKernel } from './gemm.ts';
 import { elementwiseKernel } from './elementwise.ts';
@@ -41,7 +42,7 @@ import { castKernel } from './cast.ts';
 
 /** Conv (or Fused with base Conv): Winograd where it applies and pays (winograd.ts), else the blocked SIMD conv;
  *  that declines depthwise convs, which take depthwise.ts. */
-const conv: KernelFactory = (n, o) => winogradKernel(n, o) ?? convKernel(n, o) ?? depthwiseKernel(n, o);
+const conv: KernelFactory = (n, o) => winogradKernel(n, o) ?? phaseWinogradKernel(n, o) ?? convKernel(n, o) ?? depthwiseKernel(n, o);
 
 /** ConvTranspose (or Fused with that base): 1-D/2-D conv-transpose.ts, 3 or more spatial axes conv-transpose-nd.ts. */
 const convTranspose: KernelFactory = (n, o) => convTransposeKernel(n, o) ?? convTransposeNdKernel(n, o);

@@ -1,4 +1,5 @@
-// The Winograd filter transform U = G g G^T of every 3x3 filter of a conv, written straight into the packed
+// The Winograd filter transform U = G g G^T of every r x r filter of a conv (3x3; 2x2 and 4x4 for the phases of
+// stride-2 convs), written straight into the packed
 // layout the GEMMs read (one panel set per element ξ of the alpha x alpha tile, each [ceil(M/R)][C][R], zero
 // rows pad; R = MR = 4 when U is the GEMM's A, R = NR = 8 when it is its B: ./winograd-small.ts) when the
 // program is instantiated (kernel.ts ConstWriter): no intermediate array. Computed in float64
@@ -27,9 +28,10 @@ function sum(coef: readonly number[], x: (k: number) => string): string {
 }
 
 function generate(t: WinogradTransform, R: number): Transformer {
-  const a = t.alpha, xis = a * a;
-  const load = Array.from({ length: 9 }, (_, k) => `const w${k} = w[s + ${k}];`);
-  const T = t.G.flatMap((row, i) => [0, 1, 2].map((c) => `const t${i}_${c} = ${sum(row, (k) => `w${k * 3 + c}`)};`));
+  const a = t.alpha, xis = a * a, r = t.r, taps = r * r;
+  const load = Array.from({ length: taps }, (_, k) => `const w${k} = w[s + ${k}];`);
+  const cols = Array.from({ length: r }, (_, c) => c);
+  const T = t.G.flatMap((row, i) => cols.map((c) => `const t${i}_${c} = ${sum(row, (k) => `w${k * r + c}`)};`));
   const U = Array.from({ length: xis }, (_, e) => `sc[d + ${(e) * CH * R}] = ${sum(t.G[e % a]!, (k) => `t${Math.floor(e / a)}_${k}`)};`);
   return new Function('w', 'M', 'C', 'out', `
   const mbs = Math.ceil(M / ${R}), panel = mbs * C * ${R}, sc = new Float32Array(${xis * CH * R});
@@ -39,7 +41,7 @@ function generate(t: WinogradTransform, R: number): Transformer {
     for (let c0 = 0; c0 < C; c0 += ${CH}) {
       const c1 = Math.min(C, c0 + ${CH});
       for (let ch = c0; ch < c1; ch++) for (let r = 0; r < rows; r++) {
-        const s = ((mb * ${R} + r) * C + ch) * 9, d = (ch - c0) * ${R} + r;
+        const s = ((mb * ${R} + r) * C + ch) * ${taps}, d = (ch - c0) * ${R} + r;
         ${[...load, ...T, ...U].join('\n        ')}
       }
       const n = (c1 - c0) * ${R}, at = (mb * C + c0) * ${R};
@@ -90,13 +92,14 @@ function writeByWasm(t: WinogradTransform, R: number, w: Float32Array, M: number
   return true;
 }
 
-/** The transformed weights of an [M, C, 3, 3] float32 filter bank in panels of R filters, as a constant written at instantiation. */
+/** The transformed weights of an [M, C, r, r] float32 filter bank in panels of R filters, as a constant written at instantiation. */
 export function winogradWeights(t: WinogradTransform, w: Float32Array, M: number, C: number, R = MR): ConstWriter {
-  const key = `${t.m}/${R}`;
+  const key = `${t.m}/${t.r}/${R}`;
   let f = transformers.get(key);
   if (!f) transformers.set(key, (f = generate(t, R)));
   const fn = f;
   // pad rows come from a zeroed staging area in both paths
-  const write = (into: Float32Array, ctx?: WriteContext) => { if (!(ctx && writeByWasm(t, R, w, M, C, ctx))) fn(w, M, C, into); };
+  // The wasm transform is written for 3x3 filters; other widths (the phases of stride-2 convs, small) take the JS one.
+  const write = (into: Float32Array, ctx?: WriteContext) => { if (!(ctx && t.r === 3 && writeByWasm(t, R, w, M, C, ctx))) fn(w, M, C, into); };
   return { length: t.alpha ** 2 * Math.ceil(M / R) * C * R, write, writesAll: true };
 }

@@ -18,7 +18,7 @@ import { F2, F4, type WinogradTransform } from '../wasm/winograd-matrices.ts';
 import { winogradWeights } from './winograd-weights.ts';
 import { buildWinogradSmall, SMALL_MAP_TILES, smallTiles } from './winograd-small.ts';
 import { operandSteps, splitEpilogue, tailPassJs, type SplitEpilogue } from '../epilogue.ts';
-import { split, staticShape, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
+import { split, staticShape, type EmitContext, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
 import { convGeometry, convParts, MR, V, type ConvGeometry } from './conv.ts';
 
 /** Tile-grid facts of one transform on one conv. */
@@ -42,7 +42,15 @@ export const CHUNK_COLUMNS = Number(globalThis.process?.env.LAYERC_WINOGRAD_COLU
  * to bench/layers-vs-ort.ts (--small on/off): it wins on ResNet-18's 7x7 (4 tiles instead of 8) and 128-channel 28x28
  * layers (52 instead of 56), loses 8 % on SqueezeNet's 32->128 27x27 ones (52 vs 56 tiles, but only 32 channels).
  */
-export const COST = { directEfficiency: 0.8, transformOps: { 2: 8, 4: 28 } as Record<number, number>, perCall: 300, gatherFactor: 3 };
+export const COST = { directEfficiency: 0.8, transformOps: { '2/3': 8, '4/3': 28, '2/4': 100, '4/4': 400, '4/2': 1000 } as Record<string, number>, perCall: 300, gatherFactor: 3 };
+
+/**
+ * Transform ops per tile and channel of F(m x m, r x r). The 3x3 figures are fitted as above; the others (the phase
+ * convs of stride-2 layers, ./winograd-phase.ts) to bench/conv-one.ts at 20:02 UTC against the im2col GEMM in the same
+ * run: 7x7/2 3->64 at 224x224 F(4x4,4x4) 3.17 ms, F(2x2,4x4) 4.56, im2col 6.05; F(4x4,2x2) on 3x3/2 64->128 at 56x56
+ * 2.78 against 2.90 and on 128->256 at 28x28 3.12 against 2.92 (its 16 taps over 4C planes save little GEMM work).
+ */
+export const transformOps = (t: WinogradTransform): number => COST.transformOps[`${t.m}/${t.r}`] ?? t.alpha ** 3;
 
 export function winogradCost(c: ConvGeometry, t: WinogradTransform | null, small = false): number {
   const macs = c.N * c.M * c.C;
@@ -52,7 +60,7 @@ export function winogradCost(c: ConvGeometry, t: WinogradTransform | null, small
   const tiles = small ? smallTiles(c, t).Tp : p.TH * p.TWp;
   const calls = c.N * (small ? 1 : Math.ceil(p.TH / Math.ceil(CHUNK_COLUMNS / p.TWp))) * t.alpha ** 2;
   const gemm = Math.max((2 * t.alpha ** 2 * macs * tiles) / 4, c.N * t.alpha ** 2 * c.M * c.C);
-  return gemm + c.N * (c.C + c.M) * tiles * COST.transformOps[t.m]! * (small ? COST.gatherFactor : 1) + calls * COST.perCall;
+  return gemm + c.N * (c.C + c.M) * tiles * transformOps(t) * (small ? COST.gatherFactor : 1) + calls * COST.perCall;
 }
 
 export interface WinogradChoice { t: WinogradTransform; small: boolean }
@@ -98,7 +106,13 @@ export const winogradKernel: KernelFactory = (node, opts) => {
   return pick.small ? buildWinogradSmall(node, c, pick.t, ep, data) : buildWinograd(node, c, tilePlan(c, pick.t), ep, data, opts.threads);
 };
 
-function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: SplitEpilogue, w: Float32Array, threads: number): KernelBuild {
+/**
+ * Where a tiled Winograd kernel reads its input: by default the node's input; the phase kernel (./winograd-phase.ts)
+ * gives its phase planes instead, written by its own phases before the tiles run, in a shared scratch region.
+ */
+export interface WinogradSource { kind: string; bytes: number; prologue: (ctx: EmitContext) => Phase[]; at: (ctx: EmitContext) => number }
+
+export function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: SplitEpilogue, w: Float32Array, threads: number, src?: WinogradSource): KernelBuild {
   const { t, TH, TWp } = p;
   const { m, alpha } = t, xis = alpha * alpha;
   // Tile rows per chunk: about CHUNK_COLUMNS tiles, and at least one chunk per thread. Chunk k of an image covers
@@ -109,29 +123,30 @@ function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: SplitEpilog
   const chunks0 = Math.ceil(TH / TR0), even = Math.ceil(chunks0 / threads) * threads;
   const chunks = c.N % threads && even <= TH ? even : chunks0, TR = Math.ceil(TH / chunks);
   const Nc = TR * TWp, nbs = Math.ceil(Nc / 8), mbs = Math.ceil(c.M / MR);
-  const rows = TR * m + 2, Q = Math.max(TWp + 1, Math.ceil((c.W + c.PL) / m));
+  const rows = TR * m + t.r - 1, Q = Math.max(TWp + 1, Math.ceil((c.W + c.PL) / m));
   // The alpha^2 panel sets (and GEMM outputs) start 64 bytes apart modulo 4 KiB: the transforms touch all of
   // them at once, and power-of-two strides would put every stream in the same L1 set.
   const xiStride = nbs * c.C * 8 + 16, mStride = c.M * Nc + 16;
   const xdFloats = c.C * rows * m * Q + 16, vbFloats = xis * xiStride + 16, mbFloats = xis * mStride + 16;
   const perThread = xdFloats + vbFloats + mbFloats;
   return {
-    kind: `winograd F(${m}x${m},3x3) conv 3x3/1 ${c.C}->${c.M} ${xis} gemms ${c.M}x${c.C}x${Nc} (${chunks} chunks of ${TR} tile rows)`,
+    kind: `winograd F(${m}x${m},${t.r}x${t.r}) ${src ? src.kind : `conv 3x3/1 ${c.C}->${c.M}`} ${xis} gemms ${c.M}x${c.C}x${Nc} (${chunks} chunks of ${TR} tile rows)`,
     scratchBytes: perThread * 4,
+    sharedScratchBytes: src?.bytes ?? 0,
     consts: [winogradWeights(t, w, c.M, c.C)],
     emit(ctx) {
       const fpad = ctx.wasmName('winpad'), fin = ctx.wasmName('winin'), fgemm = ctx.wasmName('wingemm'), fout = ctx.wasmName('winout');
-      const xAt = ctx.at(node.inputs[0]) / 4, yAt = ctx.at(node.outputs[0]), plane = c.OH * c.OW;
+      const xAt = (src ? src.at(ctx) : ctx.at(node.inputs[0])) / 4, yAt = ctx.at(node.outputs[0]), plane = c.OH * c.OW;
       const uAt = ctx.consts[0]!, uBytes = mbs * c.C * MR * 4;
       const ops = operandSteps(ep.simd).map((st, i) => {
         const a = ctx.at(node.inputs[ep.simdOperands[i]!]);
         return st.per === 'full' ? `, ${a} + n * ${c.M * plane * 4}` : `, ${a}`;
       }).join('');
-      const phases: Phase[] = [{ js: `${split(c.N * chunks)}
+      const phases: Phase[] = [...(src ? src.prologue(ctx) : []), { js: `${split(c.N * chunks)}
     const xd = ${ctx.scratch / 4} + tid * ${perThread}, vb = xd + ${xdFloats}, mb = vb + ${vbFloats};
     for (let it = lo; it < hi; it++) {
       const n = (it / ${chunks}) | 0, k = it - n * ${chunks}, ty0 = Math.floor(k * ${TH} / ${chunks}), tr = Math.floor((k + 1) * ${TH} / ${chunks}) - ty0;
-      W.${fpad}((${xAt} + n * ${c.C * c.H * c.W}) * 4, xd * 4, ty0 * ${m} - ${c.PT}, tr * ${m} + 2);
+      W.${fpad}((${xAt} + n * ${c.C * c.H * c.W}) * 4, xd * 4, ty0 * ${m} - ${c.PT}, tr * ${m} + ${t.r - 1});
       W.${fin}(xd * 4, vb * 4, tr);
       const nb = (tr * ${TWp} + 7) >> 3;
       for (let xi = 0; xi < ${xis}; xi++) W.${fgemm}(${uAt} + xi * ${uBytes}, (vb + xi * ${xiStride}) * 4, (mb + xi * ${mStride}) * 4, 0, ${mbs}, 0, nb);
