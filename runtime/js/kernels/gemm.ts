@@ -1,6 +1,7 @@
 // Gemm, MatMul (A of any rank times a 2-D B: leading axes fold into rows) and Fused over them, on the
 // packed wasm GEMM: Y[R, Nc] = alpha * op(A)[R, K] * op(B)[K, Nc] (+ beta * C) + epilogue.
-// A is packed at run time into MR-row panels (transA and alpha applied while packing); a constant B is
+// A is packed at run time into MR-row panels (transA and alpha applied while packing; fewer than MR rows, a
+// batch-1 classifier's one row, take panels of that many rows: no zero rows multiplied); a constant B is
 // packed into NR-column panels at compile time, a computed one at run time. Threads split the packing,
 // meet at a barrier, then split the GEMM blocks along the longer dimension.
 import type { Node } from '../../../src/ir/graph.ts';
@@ -61,8 +62,10 @@ export const gemmKernel: KernelFactory = (node, opts) => {
   const cInput = parts.cInput;
   const ep = splitEpilogue(node, steps, ys, ys.length - 2, opts.simdEpilogue !== false);
   if (!ep || (ys.length > 2 && operandSteps(ep.simd).some((s) => s.per === 'row'))) return null;
-  const mbs = Math.ceil(R / MR), nbs = Math.ceil(Nc / NR);
-  const aPanel = mbs * K * MR * 4, bPanel = nbs * K * NR * 4;
+  // Rows per A panel: MR, or R when R < MR (each output sums the same products in the same order: same bits).
+  const mr = Math.min(R, MR);
+  const mbs = Math.ceil(R / mr), nbs = Math.ceil(Nc / NR);
+  const aPanel = mbs * K * mr * 4, bPanel = nbs * K * NR * 4;
   const constB = !!b!.const;
   const consts: KernelConst[] = [];
   if (constB) consts.push(packConstB(b!.const!.data as Float32Array, K, Nc, transB, alpha));
@@ -78,7 +81,7 @@ export const gemmKernel: KernelFactory = (node, opts) => {
     consts,
     emit(ctx) {
       const fn = ctx.wasmName('gemm');
-      const code = emitGemm({ M: R, N: Nc, K, MR, V, ldc: Nc, steps: ep.simd, rowsOuter: R > Nc });
+      const code = emitGemm({ M: R, N: Nc, K, MR: mr, V, ldc: Nc, steps: ep.simd, rowsOuter: R > Nc });
       const A = ctx.at(a) / 4, Y = ctx.at(node.outputs[0]);
       const sa = ctx.scratch / 4, sb = sa + aPanel / 4;
       const bAddr = constB ? ctx.consts[0]! : sb * 4;
@@ -90,9 +93,9 @@ export const gemmKernel: KernelFactory = (node, opts) => {
     }` : '';
       const scale = !constB && alpha !== 1 ? ` * ${lit(alpha)}` : '';
       const packA = `${split(mbs)}
-    for (let mb = lo; mb < hi; mb++) for (let k = 0; k < ${K}; k++) for (let r = 0; r < ${MR}; r++) {
-      const m = mb * ${MR} + r;
-      F[${sa} + (mb * ${K} + k) * ${MR} + r] = m < ${R} ? F[${A} + ${transA ? `k * ${R} + m` : `m * ${K} + k`}]${scale} : 0;
+    for (let mb = lo; mb < hi; mb++) for (let k = 0; k < ${K}; k++) for (let r = 0; r < ${mr}; r++) {
+      const m = mb * ${mr} + r;
+      F[${sa} + (mb * ${K} + k) * ${mr} + r] = m < ${R} ? F[${A} + ${transA ? `k * ${R} + m` : `m * ${K} + k`}]${scale} : 0;
     }`;
       const B = constB ? 0 : ctx.at(b) / 4;
       const packB = constB ? '' : `{
