@@ -74,8 +74,8 @@ function algoFlops(kind: string): number | null {
 
 /** A short name of layerc's algorithm for the table. */
 function algoName(kind: string): string {
-  const w = /winograd (F\(\d)x\d,3x3\)( small map)?/.exec(kind);
-  if (w) return `wino ${w[1]})${w[2] ? ' small' : ''}`;
+  const w = /winograd (F\(\d)x\d,(\d)x\d\)( small map| phases)?/.exec(kind);
+  if (w) return `wino ${w[1]}${w[2] === '3' ? '' : `,${w[2]}`})${w[3] === ' small map' ? ' small' : w[3] === ' phases' ? ' phases' : ''}`;
   if (/direct/.test(kind)) return 'direct';
   if (/blocked|depthwise|pointwise/.test(kind)) return kind.split(' ').slice(0, 2).join(' ');
   if (/gemm/.test(kind)) return 'im2col+gemm';
