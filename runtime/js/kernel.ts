@@ -6,6 +6,7 @@
 //      exports), separated by barriers, plus the wasm functions the phases call.
 // A phase with `ref` runs the node's reference implementation on thread 0 (the per-node fallback).
 import type { Node, Value } from '../../src/ir/graph.ts';
+import { rowScaledOf, Tensor } from '../../src/ir/tensor.ts';
 import type { WasmFunction } from './wasm/encode.ts';
 import { lcError } from '../../src/diagnostics.ts';
 
@@ -43,6 +44,18 @@ export interface ConstWriter {
 export const writesAll = (data: KernelConst) => data instanceof Float32Array || !!data.writesAll;
 
 export type KernelConst = Float32Array | ConstWriter;
+
+/**
+ * A float32 weight as its packer reads it, one row per output channel: a rowScaled tensor not computed yet
+ * (fold-batchnorm's folded conv weights) as its source and per-row scale, so the packer multiplies while it copies
+ * (source[i] * scale[row] rounded once: the folded tensor's values, bit for bit) and the folded array is never
+ * written; anything else as its data. Call it when writing, not when building: the recipe is gone once read.
+ */
+export function weightRows(w: Tensor | Float32Array): { data: Float32Array; scale?: ArrayLike<number> } {
+  if (!(w instanceof Tensor)) return { data: w };
+  const r = rowScaledOf(w);
+  return r ? { data: r.source, scale: r.scale } : { data: w.data as Float32Array };
+}
 
 /**
  * Where `into` lies when a program is instantiated (absent when the weights go to a file): a writer may run wasm on

@@ -1,10 +1,16 @@
 // A dense, row-major tensor with static shape. The reference interpreter, constants and checkpoints use it.
+// Its data may be given as a function, computed when `data` is first read (a derived constant: see rowScaled):
+// a pass can then describe a large constant without writing it, and a backend that packs it anyway (weights into
+// wasm memory) computes it on the way, while anything else that reads `data` sees an ordinary array.
 import { allocArray, type DType, type TypedArray } from './dtype.ts';
 
 export class Tensor {
-  constructor(readonly dtype: DType, readonly shape: readonly number[], readonly data: TypedArray) {
+  declare readonly data: TypedArray;
+  constructor(readonly dtype: DType, readonly shape: readonly number[], data: TypedArray | (() => TypedArray)) {
     const n = sizeOf(shape);
+    if (typeof data === 'function') { deferData(this, n, data); return; }
     if (data.length !== n) throw new Error(`Tensor: data length ${data.length} != product of shape [${shape}] = ${n}`);
+    (this as { data: TypedArray }).data = data;
   }
   static zeros(dtype: DType, shape: readonly number[]): Tensor { return new Tensor(dtype, shape, allocArray(dtype, sizeOf(shape))); }
   static fromArray(dtype: DType, shape: readonly number[], values: ArrayLike<number>): Tensor {
@@ -35,3 +41,48 @@ export function stridesOf(shape: readonly number[]): number[] {
   for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
   return s;
 }
+
+/**
+ * `data` as an accessor that computes it once (then an ordinary read-only property): enumerable like the plain
+ * property, so comparisons and structured clones see the values; `size` is known without computing them.
+ */
+function deferData(t: Tensor, n: number, compute: () => TypedArray): void {
+  Object.defineProperty(t, 'size', { value: n });
+  Object.defineProperty(t, 'data', {
+    enumerable: true, configurable: true,
+    get() {
+      const data = compute();
+      if (data.length !== n) throw new Error(`Tensor: data length ${data.length} != product of shape [${t.shape}] = ${n}`);
+      Object.defineProperty(t, 'data', { value: data, enumerable: true });
+      rowScales.delete(t); // the recipe's source may be collected now
+      return data;
+    },
+  });
+}
+
+/** Whether `t.data` is still to be computed (a derived tensor not read yet). */
+export const isDeferred = (t: Tensor): boolean => !!Object.getOwnPropertyDescriptor(t, 'data')?.get;
+
+/** A float32 tensor whose row r (its `rowLength` consecutive elements) is `source`'s row r times `scale[r]`. */
+export interface RowScaled { source: Float32Array; scale: ArrayLike<number>; rowLength: number }
+const rowScales = new WeakMap<Tensor, RowScaled>();
+
+/**
+ * A float32 tensor of `shape` with data[i] = source[i] * scale[floor(i / rowLength)] (each product in float64,
+ * rounded to float32 once), computed when its data is first read. Until then `rowScaledOf` gives the recipe, so a
+ * packer can apply the scale while it copies the source (fold-batchnorm's folded conv weights: the folded array is
+ * never written when every consumer packs it).
+ */
+export function rowScaled(shape: readonly number[], source: Float32Array, scale: ArrayLike<number>): Tensor {
+  const rowLength = source.length / scale.length;
+  const t = new Tensor('float32', shape, () => {
+    const d = new Float32Array(source.length);
+    for (let r = 0; r < scale.length; r++) { const k = scale[r]!; for (let i = r * rowLength, e = i + rowLength; i < e; i++) d[i] = source[i]! * k; }
+    return d;
+  });
+  rowScales.set(t, { source, scale, rowLength });
+  return t;
+}
+
+/** The recipe of a rowScaled tensor whose data has not been computed (and so not read) yet, else undefined. */
+export const rowScaledOf = (t: Tensor): RowScaled | undefined => rowScales.get(t);

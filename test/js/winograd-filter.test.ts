@@ -2,7 +2,8 @@
 // against the JS transformer (runtime/js/kernels/winograd-weights.ts, used for weights.bin; itself checked against the
 // dense float64 G g G^T in winograd.test.ts): every value bit for bit (Object.is), for F(2x2) and F(4x4), panels of
 // 4 and 8 rows, output channels that do not fill the last panel, channel counts around the 64-channel staging chunk,
-// a scratch that holds one block or all of them, and pad rows zero. Also: the scratch region is left for the caller
+// a scratch that holds one block or all of them, and pad rows zero; a folded BatchNorm's deferred weight (scaled
+// as it is staged, ../../runtime/js/wasm/scale-rows.ts) as the JS transformer of the folded values. Also: the scratch region is left for the caller
 // to zero (dirty), nothing outside the constant's place and the scratch is written.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -10,19 +11,25 @@ import { winogradWeights } from '../../runtime/js/kernels/winograd-weights.ts';
 import { F2, F4 } from '../../runtime/js/wasm/winograd-matrices.ts';
 import type { WriteContext } from '../../runtime/js/kernel.ts';
 import { lcg } from '../helpers/random.ts';
+import { isDeferred, rowScaled, type Tensor } from '../../src/ir/tensor.ts';
 
 describe('Winograd filter transform in wasm', () => {
   it('equals the JS transformer bit for bit', () => {
     fc.assert(fc.property(fc.constantFrom(2, 4), fc.constantFrom(4, 8), fc.integer({ min: 1, max: 21 }), fc.constantFrom(1, 3, 63, 64, 65, 130),
-      fc.boolean(), fc.integer({ min: 1, max: 1e9 }), fc.boolean(), (m, R, M, C, roomy, seed, shared) => {
+      fc.boolean(), fc.integer({ min: 1, max: 1e9 }), fc.boolean(), fc.boolean(), (m, R, M, C, roomy, seed, shared, scaled) => {
         const t = m === 2 ? F2 : F4, rnd = lcg(seed);
         const w = Float32Array.from({ length: M * C * 9 }, () => (rnd() * 2 - 1) * 10 ** Math.floor(rnd() * 6 - 3));
-        const writer = winogradWeights(t, w, M, C, R);
+        // scaled: a folded BatchNorm's deferred weight (src/ir/tensor.ts rowScaled), staged and scaled by
+        // ../wasm/scale-rows.ts; expected: the JS transformer of the folded values, computed here.
+        const scale = Float64Array.from({ length: M }, () => (rnd() * 2 - 1) / Math.sqrt(rnd() + 1e-3));
+        const folded = w.map((x, i) => x * scale[Math.floor(i / (C * 9))]!);
+        const source = scaled ? rowScaled([M, C, 3, 3], w, scale) : w;
+        const writer = winogradWeights(t, source, M, C, R);
         const expected = new Float32Array(writer.length);
-        writer.write(expected);
+        winogradWeights(t, scaled ? folded : w, M, C, R).write(expected);
         // memory: [64 B | scratch | 64 B guard | the constant | 64 B guard]
         const scBytes = t.alpha ** 2 * 64 * R * 4, block = R * C * 36;
-        const scratchBytes = scBytes + 16 + (roomy ? Math.ceil(M / R) * block : block);
+        const scratchBytes = scBytes + 16 + (scaled ? Math.ceil(M / 2) * 16 : 0) + (roomy ? Math.ceil(M / R) * block : block);
         const at = 64 + scratchBytes + 64, bytes = at + writer.length * 4 + 64;
         const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536), maximum: 65536, shared } as WebAssembly.MemoryDescriptor);
         const F = new Float32Array(memory.buffer);
@@ -36,7 +43,8 @@ describe('Winograd filter transform in wasm', () => {
         for (let i = 0; i < 64; i++) expect(u8[i]).toBe(0);
         for (let i = 64 + scratchBytes; i < at; i++) expect(u8[i]).toBe(0);
         for (let i = at + writer.length * 4; i < u8.length; i++) if (u8[i] !== 0) expect(i).toBe(-1);
-      }), { numRuns: 60, seed: 1811 });
+        if (scaled) expect(isDeferred(source as Tensor)).toBe(true); // scaled as staged, never computed whole
+      }), { numRuns: 80, seed: 1811 });
   });
 
   it('declines a scratch too small for one block (the JS transformer writes instead)', () => {

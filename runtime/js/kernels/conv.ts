@@ -7,6 +7,7 @@
 // with many more row blocks than panels, pack together, meet at a barrier and split the row blocks.
 // Depthwise convs are not GEMMs and have their own kernel (./depthwise.ts).
 import type { Node, Value } from '../../../src/ir/graph.ts';
+import type { Tensor } from '../../../src/ir/tensor.ts';
 import { fusedView, type EpilogueStep } from '../../../src/ops/fused-contract.ts';
 import { axisGeometry, readWindowAttrs } from '../../../src/ops/window.ts';
 import { RAISE } from '../../../src/ops/dims.ts';
@@ -15,7 +16,7 @@ import { DIRECT_OPERANDS, emitDirect } from '../wasm/direct.ts';
 import { kernelTakes } from '../wasm/epilogue.ts';
 import { emitPackPanel } from '../wasm/pack-panel.ts';
 import { operandSteps, splitEpilogue, tailPassJs, type Per } from '../epilogue.ts';
-import { split, staticShape, type BuildOptions, type ConstWriter, type EmitContext, type Emitted, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
+import { split, staticShape, weightRows, type BuildOptions, type ConstWriter, type EmitContext, type Emitted, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
 
 export const MR = 4, V = 2, NR = 4 * V;
 /** Floats of packed im2col panels a thread keeps at once (256 KiB: within L2 beside the weights). */
@@ -53,14 +54,22 @@ export function convParts(node: Node): { attrs: Record<string, unknown>; steps: 
 }
 
 /** Weights [M, Cg, KH, KW] packed per group into [ceil(Mg/MR)][K][MR] panels (zero rows pad), written into memory at instantiation. */
-function packWeights(w: ArrayLike<number>, G: number, Mg: number, K: number): ConstWriter {
+function packWeights(weight: Tensor, G: number, Mg: number, K: number): ConstWriter {
   const mbs = Math.ceil(Mg / MR);
   // A full panel reads its MR rows side by side (MR sequential streams) and writes the panel sequentially: one
   // pass over fresh memory (scattering one row at a time revisited every cache line MR times). MR is 4.
   const write = (out: Float32Array) => {
+    const { data: w, scale } = weightRows(weight); // scale: a folded BatchNorm's, applied here (kernel.ts)
     for (let g = 0; g < G; g++) for (let mb = 0; mb < mbs; mb++) {
-      const rows = Math.min(MR, Mg - mb * MR), s0 = (g * Mg + mb * MR) * K, d0 = (g * mbs + mb) * K * MR;
-      if (rows === 4) {
+      const rows = Math.min(MR, Mg - mb * MR), row0 = g * Mg + mb * MR, s0 = row0 * K, d0 = (g * mbs + mb) * K * MR;
+      if (scale && rows === 4) {
+        const a0 = scale[row0]!, a1 = scale[row0 + 1]!, a2 = scale[row0 + 2]!, a3 = scale[row0 + 3]!;
+        for (let k = 0, d = d0; k < K; k++, d += 4) {
+          out[d] = w[s0 + k]! * a0; out[d + 1] = w[s0 + K + k]! * a1; out[d + 2] = w[s0 + 2 * K + k]! * a2; out[d + 3] = w[s0 + 3 * K + k]! * a3;
+        }
+      } else if (scale) {
+        for (let r = 0; r < rows; r++) { const a = scale[row0 + r]!; for (let k = 0; k < K; k++) out[d0 + k * MR + r] = w[s0 + r * K + k]! * a; }
+      } else if (rows === 4) {
         for (let k = 0, d = d0; k < K; k++, d += 4) {
           out[d] = w[s0 + k]!; out[d + 1] = w[s0 + K + k]!; out[d + 2] = w[s0 + 2 * K + k]!; out[d + 3] = w[s0 + 3 * K + k]!;
         }
@@ -116,7 +125,7 @@ function packJs(c: ConvGeometry, K: number, x: number, panel: string): string {
 
 /** Where a conv's weights come from: a constant (packed at compile time) or a value packed each run. */
 export type WeightSource =
-  | { kind: 'const'; data: ArrayLike<number> }
+  | { kind: 'const'; tensor: Tensor }
   /** flip: the weights of the transposed conv (ConvGradInput): W'[g, m', c', ky, kx] = W[g, c', m', KH-1-ky, KW-1-kx]. */
   | { kind: 'runtime'; value: Value; flip: boolean };
 
@@ -134,7 +143,7 @@ export const convKernel: KernelFactory = (node, opts) => {
   if ([...node.inputs, ...node.outputs].some((v) => v && v.type.dtype !== 'float32')) return null;
   const c = convGeometry(node, parts.attrs);
   if (!c) return null;
-  const weights: WeightSource = wv.const ? { kind: 'const', data: wv.const.data as ArrayLike<number> } : { kind: 'runtime', value: wv, flip: false };
+  const weights: WeightSource = wv.const ? { kind: 'const', tensor: wv.const } : { kind: 'runtime', value: wv, flip: false };
   return buildConv(node, { c, x: node.inputs[0]!, y: node.outputs[0]!, steps: parts.steps, declared: parts.declared, weights }, opts);
 };
 
@@ -187,7 +196,7 @@ export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): Kerne
     scratchBytes,
     scratchShared: c.N < opts.threads && !rowConv, // the row conv copies per thread (emitRowConv)
     sharedScratchBytes: runtimeW ? c.G * panelBytes : 0,
-    consts: spec.weights.kind === 'const' ? [packWeights(spec.weights.data, c.G, Mg, K)] : [],
+    consts: spec.weights.kind === 'const' ? [packWeights(spec.weights.tensor, c.G, Mg, K)] : [],
     emit(ctx) {
       const wAddr = runtimeW ? ctx.sharedScratch : ctx.consts[0]!;
       const packW: Phase[] = runtimeW ? [{ js: packRuntimeWeights(c, runtimeW, ctx.at(runtimeW.value) / 4, wAddr / 4) }] : [];

@@ -10,6 +10,7 @@
 // The products and sums per output element are those of ./winograd.ts, in the same order: the same rounding, bit for
 // bit, and the same error bound.
 import type { Node } from '../../../src/ir/graph.ts';
+import type { Tensor } from '../../../src/ir/tensor.ts';
 import { emitGemm } from '../wasm/gemm.ts';
 import { emitChannelOutput, emitGatherInput, paddedRows } from '../wasm/winograd-gather.ts';
 import type { WinogradTransform } from '../wasm/winograd-matrices.ts';
@@ -27,7 +28,7 @@ export function smallTiles(c: ConvGeometry, t: WinogradTransform): { TH: number;
   return { TH, TW, Tp: Math.ceil((TH * TW) / MR) * MR };
 }
 
-export function buildWinogradSmall(node: Node, c: ConvGeometry, t: WinogradTransform, ep: SplitEpilogue, w: Float32Array): KernelBuild {
+export function buildWinogradSmall(node: Node, c: ConvGeometry, t: WinogradTransform, ep: SplitEpilogue, w: Tensor): KernelBuild {
   const { m, alpha } = t, xis = alpha * alpha;
   const { TH, TW, Tp } = smallTiles(c, t);
   const PW = TW * m + 2, planeFloats = paddedRows({ t, TH }) * PW;

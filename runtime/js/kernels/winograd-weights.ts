@@ -9,8 +9,10 @@
 // The values of a chunk of MR filters x CH channels are staged in a small array and copied out one ξ at a time:
 // writing the alpha^2 streams directly (panel sets a power of two apart) thrashed the caches (~4x slower).
 import { MR } from './conv.ts';
-import type { ConstWriter, WriteContext } from '../kernel.ts';
-import { encodeModule } from '../wasm/encode.ts';
+import { weightRows, type ConstWriter, type WriteContext } from '../kernel.ts';
+import { Tensor } from '../../../src/ir/tensor.ts';
+import { encodeModule, type WasmFunction } from '../wasm/encode.ts';
+import { emitScaleRows } from '../wasm/scale-rows.ts';
 import { emitFilterTransform, FILTER_CH } from '../wasm/winograd-filter.ts';
 import { MAX_PAGES } from '../memory-pool.ts';
 import type { WinogradTransform } from '../wasm/winograd-matrices.ts';
@@ -52,18 +54,19 @@ function generate(t: WinogradTransform, R: number): Transformer {
 
 const transformers = new Map<string, Transformer>();
 
-/** The wasm transform (../wasm/winograd-filter.ts) per (transform, R, shared), compiled once; instantiated once per memory. */
+/** The wasm functions (../wasm/winograd-filter.ts transforms, ../wasm/scale-rows.ts) per key and shared flag, compiled
+ *  once; instantiated once per memory. */
 const modules = new Map<string, WebAssembly.Module>();
 const instances = new WeakMap<WebAssembly.Memory, Map<string, Function>>();
-function wasmTransform(t: WinogradTransform, R: number, memory: WebAssembly.Memory, shared: boolean): Function {
-  const key = `${t.m}/${R}/${shared}`;
+function wasmFunction(what: string, emit: () => WasmFunction, memory: WebAssembly.Memory, shared: boolean): Function {
+  const key = `${what}/${shared}`;
   let byKey = instances.get(memory);
   if (!byKey) instances.set(memory, (byKey = new Map()));
   let fn = byKey.get(key);
   if (!fn) {
     let mod = modules.get(key);
-    if (!mod) modules.set(key, (mod = new WebAssembly.Module(encodeModule([emitFilterTransform('u', t, R)], { initial: 1, maximum: MAX_PAGES, shared }) as BufferSource)));
-    fn = new WebAssembly.Instance(mod, { env: { memory } }).exports.u as Function;
+    if (!mod) modules.set(key, (mod = new WebAssembly.Module(encodeModule([emit()], { initial: 1, maximum: MAX_PAGES, shared }) as BufferSource)));
+    fn = new WebAssembly.Instance(mod, { env: { memory } }).exports.f as Function;
     byKey.set(key, fn);
   }
   return fn;
@@ -73,16 +76,22 @@ function wasmTransform(t: WinogradTransform, R: number, memory: WebAssembly.Memo
  * The transform by wasm into the program's memory: as many output blocks' filters as the scratch holds are staged
  * there ([rows][C][9], then the alpha^2 staging panels); false when the scratch is too small for one block.
  */
-function writeByWasm(t: WinogradTransform, R: number, w: Float32Array, M: number, C: number, ctx: WriteContext): boolean {
+function writeByWasm(t: WinogradTransform, R: number, weight: Tensor | Float32Array, M: number, C: number, ctx: WriteContext): boolean {
+  const { data: w, scale } = weightRows(weight); // scale: a folded BatchNorm's, applied to the staged filters (../kernel.ts)
   const xis = t.alpha ** 2, scBytes = xis * FILTER_CH * R * 4, blockBytes = R * C * 36, mbs = Math.ceil(M / R);
-  const scratch = Math.ceil(ctx.scratch / 16) * 16, room = ctx.scratch + ctx.scratchBytes - scratch - scBytes;
+  const scaleBytes = scale ? Math.ceil(M / 2) * 16 : 0; // the scales as float64, after the staging panels
+  const scratch = Math.ceil(ctx.scratch / 16) * 16, room = ctx.scratch + ctx.scratchBytes - scratch - scBytes - scaleBytes;
   const per = Math.min(mbs, Math.floor(room / blockBytes));
   if (per < 1) return false;
-  const fn = wasmTransform(t, R, ctx.memory, ctx.shared), F = new Float32Array(ctx.memory.buffer), stage = scratch + scBytes;
+  const fn = wasmFunction(`u${t.m}/${R}`, () => emitFilterTransform('f', t, R), ctx.memory, ctx.shared);
+  const F = new Float32Array(ctx.memory.buffer), scales = scratch + scBytes, stage = scales + scaleBytes;
+  const scaleRows = scale && wasmFunction('scale', () => emitScaleRows('f'), ctx.memory, ctx.shared);
+  if (scale) new Float64Array(ctx.memory.buffer, scales, M).set(scale);
   ctx.dirty = true;
   for (let mb0 = 0; mb0 < mbs; mb0 += per) {
-    const mb1 = Math.min(mbs, mb0 + per);
-    F.set(w.subarray(mb0 * R * C * 9, Math.min(M, mb1 * R) * C * 9), stage / 4);
+    const mb1 = Math.min(mbs, mb0 + per), m1 = Math.min(M, mb1 * R);
+    F.set(w.subarray(mb0 * R * C * 9, m1 * C * 9), stage / 4);
+    if (scaleRows) scaleRows(stage, m1 - mb0 * R, C * 9, scales + mb0 * R * 8);
     for (let mb = mb0; mb < mb1; mb++) {
       const rows = Math.min(R, M - mb * R);
       if (rows < R) F.fill(0, scratch / 4, (scratch + scBytes) / 4); // the pad rows are copied out as zeros
@@ -92,14 +101,19 @@ function writeByWasm(t: WinogradTransform, R: number, w: Float32Array, M: number
   return true;
 }
 
-/** The transformed weights of an [M, C, r, r] float32 filter bank in panels of R filters, as a constant written at instantiation. */
-export function winogradWeights(t: WinogradTransform, w: Float32Array, M: number, C: number, R = MR): ConstWriter {
+/**
+ * The transformed weights of an [M, C, r, r] float32 filter bank in panels of R filters, as a constant written at
+ * instantiation. `w` is read then (a rowScaled tensor is scaled while staged, never computed whole).
+ */
+export function winogradWeights(t: WinogradTransform, w: Tensor | Float32Array, M: number, C: number, R = MR): ConstWriter {
   const key = `${t.m}/${t.r}/${R}`;
   let f = transformers.get(key);
   if (!f) transformers.set(key, (f = generate(t, R)));
   const fn = f;
   // pad rows come from a zeroed staging area in both paths
   // The wasm transform is written for 3x3 filters; other widths (the phases of stride-2 convs, small) take the JS one.
-  const write = (into: Float32Array, ctx?: WriteContext) => { if (!(ctx && t.r === 3 && writeByWasm(t, R, w, M, C, ctx))) fn(w, M, C, into); };
+  const write = (into: Float32Array, ctx?: WriteContext) => {
+    if (!(ctx && t.r === 3 && writeByWasm(t, R, w, M, C, ctx))) fn(w instanceof Tensor ? w.data as Float32Array : w, M, C, into);
+  };
   return { length: t.alpha ** 2 * Math.ceil(M / R) * C * R, write, writesAll: true };
 }

@@ -11,6 +11,7 @@
 // Images of at most SMALL_MAP_TILES tiles may instead run with the GEMMs transposed (./winograd-small.ts), the
 // cost model choosing. The compile option `winograd: false` (CLI --no-winograd) turns it off.
 import type { Node } from '../../../src/ir/graph.ts';
+import type { Tensor } from '../../../src/ir/tensor.ts';
 import { emitGemm } from '../wasm/gemm.ts';
 import { kernelTakes } from '../wasm/epilogue.ts';
 import { emitDeinterleave, emitInputTransform, emitOutputTransform, WINOGRAD_OPERANDS } from '../wasm/winograd.ts';
@@ -102,8 +103,7 @@ export const winogradKernel: KernelFactory = (node, opts) => {
   if (!ep || !kernelTakes(ep.simd, WINOGRAD_OPERANDS)) return null;
   const pick = chooseWinogradLayout(c, opts.winogradTile, opts.winogradSmall);
   if (!pick) return null;
-  const data = w.const.data as Float32Array;
-  return pick.small ? buildWinogradSmall(node, c, pick.t, ep, data) : buildWinograd(node, c, tilePlan(c, pick.t), ep, data, opts.threads);
+  return pick.small ? buildWinogradSmall(node, c, pick.t, ep, w.const) : buildWinograd(node, c, tilePlan(c, pick.t), ep, w.const, opts.threads);
 };
 
 /**
@@ -112,7 +112,7 @@ export const winogradKernel: KernelFactory = (node, opts) => {
  */
 export interface WinogradSource { kind: string; bytes: number; prologue: (ctx: EmitContext) => Phase[]; at: (ctx: EmitContext) => number }
 
-export function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: SplitEpilogue, w: Float32Array, threads: number, src?: WinogradSource): KernelBuild {
+export function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: SplitEpilogue, w: Tensor | Float32Array, threads: number, src?: WinogradSource): KernelBuild {
   const { t, TH, TWp } = p;
   const { m, alpha } = t, xis = alpha * alpha;
   // Tile rows per chunk: about CHUNK_COLUMNS tiles, and at least one chunk per thread. Chunk k of an image covers
