@@ -7,7 +7,7 @@
 // A phase with `ref` runs the node's reference implementation on thread 0 (the per-node fallback).
 import type { Node, Value } from '../../src/ir/graph.ts';
 import { rowScaledOf, Tensor } from '../../src/ir/tensor.ts';
-import type { WasmFunction } from './wasm/encode.ts';
+import type { Code, WasmFunction } from './wasm/encode.ts';
 import { lcError } from '../../src/diagnostics.ts';
 
 export interface Phase { js?: string; ref?: Node }
@@ -26,6 +26,11 @@ export interface EmitContext {
   threads: number;
   /** A module-unique export name for a wasm function. */
   wasmName(base: string): string;
+  /**
+   * emit(params), generated once per program for equal params (compared as JSON, with -0 and non-finite numbers
+   * told apart): layers of one shape share the body (the program emits identical bodies once anyway).
+   */
+  code<P>(emit: (params: P) => Code, params: P): Code;
 }
 
 /**

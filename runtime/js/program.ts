@@ -5,7 +5,7 @@
 import type { Graph, Node, Value } from '../../src/ir/graph.ts';
 import { planMemory, type MemoryPlan } from '../plan.ts';
 import { inPlaceInputs, isViewNode } from '../../src/ir/registry.ts';
-import { encodeModule, type WasmFunction } from './wasm/encode.ts';
+import { encodeModule, type Code, type WasmFunction } from './wasm/encode.ts';
 import { KERNELS, kernelKey } from './kernels/index.ts';
 import { staticShape, type BuildOptions, type EmitContext, type KernelBuild, type KernelConst, type Phase } from './kernel.ts';
 import { lcError } from '../../src/diagnostics.ts';
@@ -89,6 +89,8 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
   // 3. Emit.
   const wasmFns: WasmFunction[] = [];
   const wasmByBytes = new Map<string, string>();
+  const nameOf = new Map<Code, string>();
+  const codes = new Map<Function, Map<string, Code>>(); // ctx.code's bodies by emitter and params
   const lines: string[] = ['"use strict";', 'const phases = [];'];
   const refs: Node[] = [];
   const phaseNodes: string[] = [];
@@ -123,14 +125,26 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
       consts: (b.consts ?? []).map(place),
       threads: opts.threads,
       wasmName: (base) => `${base}${names++}`,
+      code(emit, params) {
+        let byParams = codes.get(emit);
+        if (!byParams) codes.set(emit, (byParams = new Map()));
+        const key = codeKey(params);
+        let c = byParams.get(key);
+        if (!c) byParams.set(key, (c = emit(params)));
+        return c;
+      },
     };
     const em = b.emit(ctx);
-    // Identical wasm functions (same shapes and epilogue) are emitted once.
+    // Identical wasm functions (same shapes and epilogue) are emitted once: the same body (ctx.code), or equal bytes.
     for (const f of em.wasm ?? []) {
-      const key = f.code.params.join() + ':' + BYTES_AS_TEXT.decode(f.code.encode());
-      const existing = wasmByBytes.get(key);
-      if (existing) renames.set(f.name, existing);
-      else { wasmByBytes.set(key, f.name); wasmFns.push(f); }
+      let existing = nameOf.get(f.code);
+      if (!existing) {
+        const key = f.code.params.join() + ':' + BYTES_AS_TEXT.decode(f.code.encode());
+        existing = wasmByBytes.get(key);
+        nameOf.set(f.code, existing ?? f.name);
+        if (!existing) { wasmByBytes.set(key, f.name); wasmFns.push(f); continue; }
+      }
+      renames.set(f.name, existing);
     }
     lines.push(`// ${n.name} (${n.op}): ${b.kind}`);
     em.phases.forEach((p: Phase, i) => {
@@ -155,6 +169,11 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
     refs, plan, kernels, threads: opts.threads, phaseNodes,
   };
 }
+
+/** ctx.code's key for an emitter's params: JSON, with -0, NaN and the infinities (JSON's 0 and null) spelled apart
+ *  ('#-0', '#NaN', ...; strings get a '$' so that none reads the same). */
+export const codeKey = (params: unknown): string => JSON.stringify(params, (_k, v: unknown) =>
+  (typeof v === 'string' ? `$${v}` : typeof v === 'number' && (Object.is(v, -0) || !Number.isFinite(v)) ? `#${Object.is(v, -0) ? '-0' : v}` : v));
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(\d)/, '_$1');
 

@@ -204,7 +204,7 @@ export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): Kerne
       if (rowConv) return withW(emitRowConv(ctx, node, spec, { Mg, Cg, PH, PW, padFloats, inPlaceInput, steps: ep, panelBytes, scratchBytes, wAddr }));
       const fn = ctx.wasmName('conv');
       const rowsOuter = Mg > P;
-      const code = emitGemm({ M: Mg, N: P, K, MR, V, ldc: P, steps: ep.simd, rowsOuter, ldb: direct ? P : undefined });
+      const code = ctx.code(emitGemm, { M: Mg, N: P, K, MR, V, ldc: P, steps: ep.simd, rowsOuter, ldb: direct ? P : undefined });
       const xAt = ctx.at(spec.x), yAt = ctx.at(spec.y);
       // Operand base addresses (bytes) for image n, group g, as JS expressions.
       const opArgs = operandSteps(ep.simd).map((s, i) => {
@@ -248,7 +248,7 @@ export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): Kerne
       if (ep.tail.length) {
         phases.push({ js: `${split(c.N * c.M)}\n    ${tailPassJs(ep.tail, { y: String(yAt / 4), cols: P, channels: c.M, operand: (i) => String(ctx.at(node.inputs[i]) / 4) })}` });
       }
-      const panel = direct ? [] : [{ name: panelFn, code: emitPackPanel({ Cg, KH: c.KH, KW: c.KW, NR, H: c.H, W: c.W, SW: c.SW, DH: c.DH, DW: c.DW }) }];
+      const panel = direct ? [] : [{ name: panelFn, code: ctx.code(emitPackPanel, { Cg, KH: c.KH, KW: c.KW, NR, H: c.H, W: c.W, SW: c.SW, DH: c.DH, DW: c.DW }) }];
       return withW({ phases, wasm: [{ name: fn, code }, ...panel] });
     },
   };

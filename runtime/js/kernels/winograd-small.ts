@@ -66,9 +66,9 @@ export function buildWinogradSmall(node: Node, c: ConvGeometry, t: WinogradTrans
       return {
         phases,
         wasm: [
-          { name: fin, code: emitGatherInput({ t, C: c.C, H: c.H, W: c.W, PT: c.PT, PL: c.PL, TH, TW, PW, xiStride }) },
-          { name: fgemm, code: emitGemm({ M: Tp, N: c.M, K: c.C, MR, V, ldc: c.M, steps: [], rowsOuter: false }) },
-          { name: fout, code: emitChannelOutput({ t, M: c.M, OH: c.OH, OW: c.OW, TH, TW, xiStride: mStride, steps: ep.simd }) },
+          { name: fin, code: ctx.code(emitGatherInput, { t, C: c.C, H: c.H, W: c.W, PT: c.PT, PL: c.PL, TH, TW, PW, xiStride }) },
+          { name: fgemm, code: ctx.code(emitGemm, { M: Tp, N: c.M, K: c.C, MR, V, ldc: c.M, steps: [], rowsOuter: false }) },
+          { name: fout, code: ctx.code(emitChannelOutput, { t, M: c.M, OH: c.OH, OW: c.OW, TH, TW, xiStride: mStride, steps: ep.simd }) },
         ],
       };
     },

@@ -158,10 +158,10 @@ export function buildWinograd(node: Node, c: ConvGeometry, p: TilePlan, ep: Spli
       return {
         phases,
         wasm: [
-          { name: fpad, code: emitDeinterleave({ m, C: c.C, H: c.H, W: c.W, PL: c.PL, Q, rows }) },
-          { name: fin, code: emitInputTransform({ t, C: c.C, TWp, Q, rows, xiStride }) },
-          { name: fgemm, code: emitGemm({ M: c.M, N: Nc, K: c.C, MR, V, ldc: Nc, steps: [], rowsOuter: c.M > Nc }) },
-          { name: fout, code: emitOutputTransform({ t, M: c.M, OH: c.OH, OW: c.OW, TWp, N: Nc, xiStride: mStride, steps: ep.simd }) },
+          { name: fpad, code: ctx.code(emitDeinterleave, { m, C: c.C, H: c.H, W: c.W, PL: c.PL, Q, rows }) },
+          { name: fin, code: ctx.code(emitInputTransform, { t, C: c.C, TWp, Q, rows, xiStride }) },
+          { name: fgemm, code: ctx.code(emitGemm, { M: c.M, N: Nc, K: c.C, MR, V, ldc: Nc, steps: [], rowsOuter: c.M > Nc }) },
+          { name: fout, code: ctx.code(emitOutputTransform, { t, M: c.M, OH: c.OH, OW: c.OW, TWp, N: Nc, xiStride: mStride, steps: ep.simd }) },
         ],
       };
     },
