@@ -8,20 +8,15 @@
 // the correlation, the phase planes and regrouped weights are the stride-2 conv; then switch and cost model.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Graph, type Value } from '../../src/ir/graph.ts';
-import { Tensor } from '../../src/ir/tensor.ts';
-import { inferShapes } from '../../src/ir/infer.ts';
-import { cloneGraph } from '../../src/ir/clone.ts';
 import { lowering } from '../../passes/pipelines.ts';
-import { compileJs, compileProgram, JS_CAPABILITIES } from '../../runtime/js/index.ts';
+import { compileProgram, JS_CAPABILITIES } from '../../runtime/js/index.ts';
 import { choosePhaseWinograd, phaseGeometry, phasePlanes, phaseWeights } from '../../runtime/js/kernels/winograd-phase.ts';
 import { F2R4, F4R2, F4R4, transformsFor } from '../../runtime/js/wasm/winograd-matrices.ts';
 import type { ConvGeometry } from '../../runtime/js/kernels/conv.ts';
-import { referenceWithBounds } from '../helpers/error-bound.ts';
-import { worstElement } from '../helpers/differential.ts';
-import { lcg, uniformTensor } from '../helpers/random.ts';
+import { CONV_EPILOGUES, convEpilogueGraph, runConvEpilogue } from '../helpers/conv-epilogue-case.ts';
+import { lcg } from '../helpers/random.ts';
 
-const EPILOGUES = ['none', 'relu', 'residual', 'residual-relu', 'channel-mul', 'scalar-add', 'sigmoid', 'clip', 'leaky', 'hardswish'] as const;
+const EPILOGUES = CONV_EPILOGUES;
 
 interface Case {
   N: number; C: number; M: number; K: number; H: number; W: number; pads: number[]; bias: boolean;
@@ -31,54 +26,11 @@ interface Case {
 
 const outSize = (n: number, lo: number, hi: number, K: number) => Math.floor((n + lo + hi - K) / 2) + 1;
 
-function build(c: Case): { graph: Graph; feeds: Record<string, Tensor> } {
-  const rnd = lcg(c.seed);
-  const g = new Graph('winograd_phase');
-  const x = g.addInput('x', { dtype: 'float32', shape: [c.N, c.C, c.H, c.W] });
-  const w = g.addConst('w', uniformTensor([c.M, c.C, c.K, c.K], rnd));
-  const ins = c.bias ? [x, w, g.addConst('b', uniformTensor([c.M], rnd))] : [x, w];
-  let y: Value = g.addNode('Conv', ins, { kernel_shape: [c.K, c.K], strides: [2, 2], pads: c.pads }, { name: 'conv' }).outputs[0]!;
-  const feeds: Record<string, Tensor> = { x: uniformTensor([c.N, c.C, c.H, c.W], rnd) };
-  const OH = outSize(c.H, c.pads[0]!, c.pads[2]!, c.K), OW = outSize(c.W, c.pads[1]!, c.pads[3]!, c.K);
-  const node = (op: string, inputs: Value[], attrs = {}) => { y = g.addNode(op, inputs, attrs).outputs[0]!; };
-  switch (c.epilogue) {
-    case 'relu': node('Relu', [y]); break;
-    case 'residual':
-    case 'residual-relu':
-      feeds.r = uniformTensor([c.N, c.M, OH, OW], rnd);
-      node('Add', [y, g.addInput('r', { dtype: 'float32', shape: [c.N, c.M, OH, OW] })]);
-      if (c.epilogue === 'residual-relu') node('Relu', [y]);
-      break;
-    case 'channel-mul': node('Mul', [y, g.addConst('s', uniformTensor([c.M, 1, 1], rnd))]); break;
-    case 'scalar-add': node('Add', [y, g.addConst('k', uniformTensor([1], rnd))]); break;
-    case 'sigmoid': node('Sigmoid', [y]); break;
-    case 'clip': node('Clip', [y, g.addConst('lo', Tensor.fromArray('float32', [], [-0.5])), g.addConst('hi', Tensor.fromArray('float32', [], [0.5]))]); break;
-    case 'leaky': node('LeakyRelu', [y], { alpha: 0.1 }); break;
-    case 'hardswish': node('HardSwish', [y]); break;
-    case 'none': break;
-  }
-  g.outputs = [y];
-  inferShapes(g);
-  return { graph: g, feeds };
-}
+const build = (c: Case) => convEpilogueGraph({ ...c, stride: 2 });
 
 /** Runs the case on the js backend (lowered, fused): the worst |js - ref| / bound and the conv's kernel. */
-async function run(c: Case, extra: Record<string, unknown> = {}): Promise<{ ratio: number; kind: string }> {
-  const { graph, feeds } = build(c);
-  const { ref, bounds } = referenceWithBounds(graph, feeds);
-  const g = cloneGraph(graph);
-  lowering(JS_CAPABILITIES)(g);
-  const opts = { threads: c.threads, winogradTile: c.tile, simdEpilogue: c.simdEpilogue, ...extra };
-  const kind = compileProgram(g, opts).kernels.map((k) => k.kind).find((k) => k.includes('conv')) ?? 'none';
-  const m = await compileJs(g, opts);
-  try {
-    const got = (await m.run(feeds))[g.outputs[0]!.name]!;
-    const out = graph.outputs[0]!.name;
-    const { ratio } = worstElement(got, ref[out]!, bounds.get(out)!);
-    if (process.env.WINOGRAD_RATIOS) console.log(ratio.toExponential(2), kind, JSON.stringify(c));
-    return { ratio, kind };
-  } finally { await m.dispose(); }
-}
+const run = (c: Case, extra: Record<string, unknown> = {}) =>
+  runConvEpilogue({ ...c, stride: 2 }, { threads: c.threads, winogradTile: c.tile, simdEpilogue: c.simdEpilogue, ...extra });
 
 const pad = (K: number) => fc.integer({ min: 0, max: K - 1 });
 const arbCase: fc.Arbitrary<Case> = fc.integer({ min: 3, max: 8 }).chain((K) => fc.record({

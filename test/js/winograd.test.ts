@@ -6,24 +6,19 @@
 // threads. Each case checks the conv really took the Winograd kernel it forced.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Graph, type Value } from '../../src/ir/graph.ts';
-import { Tensor } from '../../src/ir/tensor.ts';
-import { inferShapes } from '../../src/ir/infer.ts';
-import { cloneGraph } from '../../src/ir/clone.ts';
 import { lowering } from '../../passes/pipelines.ts';
-import { compileJs, compileProgram, JS_CAPABILITIES } from '../../runtime/js/index.ts';
+import { compileProgram, JS_CAPABILITIES } from '../../runtime/js/index.ts';
 import { chooseWinograd, chooseWinogradLayout } from '../../runtime/js/kernels/winograd.ts';
 import { winogradWeights } from '../../runtime/js/kernels/winograd-weights.ts';
 import { F2, F4, filterTransform, matmul, transpose } from '../../runtime/js/wasm/winograd-matrices.ts';
-import { referenceWithBounds } from '../helpers/error-bound.ts';
-import { worstElement } from '../helpers/differential.ts';
-import { lcg, uniformTensor } from '../helpers/random.ts';
+import { CONV_EPILOGUES, convEpilogueGraph, runConvEpilogue } from '../helpers/conv-epilogue-case.ts';
+import { lcg } from '../helpers/random.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileModel } from '../../src/cli/compile.ts';
 
-const EPILOGUES = ['none', 'relu', 'residual', 'residual-relu', 'channel-mul', 'scalar-add', 'sigmoid', 'clip', 'leaky', 'hardswish'] as const;
+const EPILOGUES = CONV_EPILOGUES;
 
 interface Case {
   N: number; C: number; M: number; H: number; W: number; pads: number[]; bias: boolean;
@@ -32,54 +27,10 @@ interface Case {
   small?: boolean;
 }
 
-function build(c: Case): { graph: Graph; feeds: Record<string, Tensor> } {
-  const rnd = lcg(c.seed);
-  const g = new Graph('winograd');
-  const x = g.addInput('x', { dtype: 'float32', shape: [c.N, c.C, c.H, c.W] });
-  const w = g.addConst('w', uniformTensor([c.M, c.C, 3, 3], rnd));
-  const ins = c.bias ? [x, w, g.addConst('b', uniformTensor([c.M], rnd))] : [x, w];
-  let y: Value = g.addNode('Conv', ins, { pads: c.pads }).outputs[0]!;
-  const feeds: Record<string, Tensor> = { x: uniformTensor([c.N, c.C, c.H, c.W], rnd) };
-  const OH = c.H + c.pads[0]! + c.pads[2]! - 2, OW = c.W + c.pads[1]! + c.pads[3]! - 2;
-  const node = (op: string, inputs: Value[], attrs = {}) => { y = g.addNode(op, inputs, attrs).outputs[0]!; };
-  switch (c.epilogue) {
-    case 'relu': node('Relu', [y]); break;
-    case 'residual':
-    case 'residual-relu':
-      feeds.r = uniformTensor([c.N, c.M, OH, OW], rnd);
-      node('Add', [y, g.addInput('r', { dtype: 'float32', shape: [c.N, c.M, OH, OW] })]);
-      if (c.epilogue === 'residual-relu') node('Relu', [y]);
-      break;
-    case 'channel-mul': node('Mul', [y, g.addConst('s', uniformTensor([c.M, 1, 1], rnd))]); break;
-    case 'scalar-add': node('Add', [y, g.addConst('k', uniformTensor([1], rnd))]); break;
-    case 'sigmoid': node('Sigmoid', [y]); break;
-    case 'clip': node('Clip', [y, g.addConst('lo', Tensor.fromArray('float32', [], [-0.5])), g.addConst('hi', Tensor.fromArray('float32', [], [0.5]))]); break;
-    case 'leaky': node('LeakyRelu', [y], { alpha: 0.1 }); break;
-    case 'hardswish': node('HardSwish', [y]); break;
-    case 'none': break;
-  }
-  g.outputs = [y];
-  inferShapes(g);
-  return { graph: g, feeds };
-}
+const build = (c: Case) => convEpilogueGraph({ ...c, K: 3, stride: 1 });
 
-/** Runs the case on the js backend (lowered, fused) and returns the worst |js - ref| / bound and the conv kernel. */
-async function run(c: Case): Promise<{ ratio: number; kind: string; got: Tensor }> {
-  const { graph, feeds } = build(c);
-  const { ref, bounds } = referenceWithBounds(graph, feeds);
-  const g = cloneGraph(graph);
-  lowering(JS_CAPABILITIES)(g);
-  const opts = { threads: c.threads, winogradTile: c.tile, winogradSmall: c.small, simdEpilogue: c.simdEpilogue };
-  const kind = compileProgram(g, opts).kernels.map((k) => k.kind).find((k) => k.includes('conv')) ?? 'none';
-  const m = await compileJs(g, opts);
-  try {
-    const got = (await m.run(feeds))[g.outputs[0]!.name]!;
-    const out = graph.outputs[0]!.name;
-    const { ratio } = worstElement(got, ref[out]!, bounds.get(out)!);
-    if (process.env.WINOGRAD_RATIOS) console.log(ratio.toExponential(2), kind, JSON.stringify(c));
-    return { ratio, kind, got };
-  } finally { await m.dispose(); }
-}
+/** Runs the case on the js backend (lowered, fused): the worst |js - ref| / bound, the conv kernel, the output. */
+const run = (c: Case) => runConvEpilogue({ ...c, K: 3, stride: 1 }, { threads: c.threads, winogradTile: c.tile, winogradSmall: c.small, simdEpilogue: c.simdEpilogue });
 
 const arbCase: fc.Arbitrary<Case> = fc.record({
   N: fc.constantFrom(1, 2),
