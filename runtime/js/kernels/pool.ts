@@ -1,8 +1,8 @@
 // MaxPool / AveragePool (2-D, also 1-D as H = 1; 3-D and up by poolNd) and the global pools (wasm SIMD rows,
 // ../wasm/row-reduce.ts, or generated JS without SIMD): one plane
 // (image, channel) per work item, split across threads; the window loops skip padding taps by bounds
-// instead of materializing a padded input. AveragePool divides by the taps inside the input, or by the
-// taps inside the padded input with count_include_pad (the ONNX rule, ceil-mode overhang excluded).
+// instead of materializing a padded input (the SIMD kernels copy a padded plane, in wasm: ../wasm/pad-plane.ts).
+// AveragePool divides by the taps inside the input, or by the taps inside the padded input with count_include_pad (the ONNX rule, ceil-mode overhang excluded).
 import type { Node } from '../../../src/ir/graph.ts';
 import { axisGeometry, readWindowAttrs } from '../../../src/ops/window.ts';
 import { RAISE } from '../../../src/ops/dims.ts';
@@ -10,6 +10,7 @@ import { prod, split, staticShape, type KernelBuild, type KernelFactory } from '
 import { emitDepthwise } from '../wasm/depthwise.ts';
 import { emitMaxPoolStride2 } from '../wasm/max-pool-stride2.ts';
 import { emitRowReduce } from '../wasm/row-reduce.ts';
+import { emitPadPlane } from '../wasm/pad-plane.ts';
 
 export const poolKernel: KernelFactory = (node, opts) => {
   if (node.domain || node.outputs.length !== 1 || node.inputs[0]?.type.dtype !== 'float32') return null;
@@ -79,13 +80,14 @@ export const poolKernel: KernelFactory = (node, opts) => {
           return { wasm: [{ name: fn, code }], phases: [{ js: `${split(rows)}
     for (let r = lo; r < hi; r++) W.${fn}((${X} + r * ${H * W}) * 4, ${Y} + r * ${OH * OW * 4}, 0);` }] };
         }
-        return { wasm: [{ name: fn, code }], phases: [{ js: `${split(rows)}
-    const s = ${ctx.scratch / 4} + tid * ${scratchFloats};
+        // The padded copy in wasm (../wasm/pad-plane.ts): F.fill and F.copyWithin are slow on shared memory.
+        const pad = ctx.wasmName('padplane');
+        const padCode = ctx.code(emitPadPlane, { H, W, PT, PL, PW: PWs, floats: scratchFloats, fill: max ? -Infinity : 0 });
+        return { wasm: [{ name: fn, code }, { name: pad, code: padCode }], phases: [{ js: `${split(rows)}
+    const s = ${ctx.scratch} + tid * ${scratchFloats * 4};
     for (let r = lo; r < hi; r++) {
-      const src = ${X} + r * ${H * W};
-      F.fill(${max ? '-Infinity' : '0'}, s, s + ${scratchFloats});
-      for (let iy = 0; iy < ${H}; iy++) F.copyWithin(s + (iy + ${PT}) * ${PWs} + ${PL}, src + iy * ${W}, src + (iy + 1) * ${W});
-      W.${fn}(s * 4, ${Y} + r * ${OH * OW * 4}, 0);
+      W.${pad}(${X * 4} + r * ${H * W * 4}, s);
+      W.${fn}(s, ${Y} + r * ${OH * OW * 4}, 0);
     }` }] };
       },
     };
