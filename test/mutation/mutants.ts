@@ -31,7 +31,7 @@ export const MUTANTS: Mutant[] = [
   { id: 'js-conv-left-pad-is-top-pad', file: 'runtime/js/kernels/conv.ts', search: 'PT: pads[0]!, PL: pads[1]! }', replace: 'PT: pads[0]!, PL: pads[0]! }', tests: CONV_GEOMETRY },
   { id: 'js-conv-vertical-dilation-ignored', file: 'runtime/js/kernels/conv.ts', search: 'DH: dl[0]!, DW: dl[1]!', replace: 'DH: 1, DW: dl[1]!', tests: JS },
   { id: 'js-conv-horizontal-dilation-is-vertical', file: 'runtime/js/kernels/conv.ts', search: 'DH: dl[0]!, DW: dl[1]!', replace: 'DH: dl[0]!, DW: dl[0]!', tests: CONV_GEOMETRY },
-  { id: 'js-gemm-transB-ignored-const-B', file: 'runtime/js/kernels/gemm.ts', search: 'src[transB ? n * K + k : k * Nc + n]', replace: 'src[k * Nc + n]', tests: JS },
+  { id: 'js-gemm-transB-ignored-const-B', file: 'runtime/js/kernels/gemm.ts', search: 'src[transB ? (n0 + c) * K + k : k * Nc + n0 + c]', replace: 'src[k * Nc + n0 + c]', tests: JS },
   { id: 'js-thread-split-drops-last-item', file: 'runtime/js/kernel.ts', search: '${hi} = Math.floor(${n} * (tid + 1) / nt);', replace: '${hi} = Math.floor(${n} * (tid + 1) / nt) - (tid === nt - 1 && nt > 1 ? 1 : 0);', tests: JS },
   // --- js: training kernels ---
   { id: 'js-bn-running-mean-momentum-side', file: 'runtime/js/kernels/batchnorm-train.ts', search: '`F[${NM} + c] = ${lit(w)} * F[${RM} + c] + ${lit(1 - w)} * m;`', replace: '`F[${NM} + c] = ${lit(1 - w)} * F[${RM} + c] + ${lit(w)} * m;`', tests: JS_TRAIN },
