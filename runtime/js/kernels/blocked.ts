@@ -15,6 +15,20 @@ import { split, staticShape, type KernelBuild } from '../kernel.ts';
 /** Input bytes of a pointwise conv's pixel chunk: chunks stay in L2 while every output block reads them. */
 const CHUNK_BYTES = 256 * 1024;
 
+/**
+ * A pointwise conv's pixel chunks: chunk k of `chunks` covers pixels [4 floor(k quads / chunks), 4 floor((k + 1)
+ * quads / chunks)) (the last ends at P), at most CHUNK_BYTES of input each so it stays in L2. With threads, the chunk
+ * count per image is raised until the images' chunks divide evenly among the threads (chunks then differ by at most 4
+ * pixels): MobileNetV2's 384->64 14x14 layers took chunks of 168 and 28 pixels, one thread doing 6x the other's work
+ * (bench/threads-layers.ts: 0.97x at 2 threads). A pixel's sum does not depend on its chunk, so no bit changes.
+ */
+export function pointwiseChunks(P: number, C: number, N: number, threads: number): { chunks: number; quads: number } {
+  const most = Math.max(4, Math.floor(CHUNK_BYTES / (C * 16)) * 4), quads = Math.ceil(P / 4);
+  let chunks = Math.ceil(P / most);
+  while ((N * chunks) % threads && chunks < quads) chunks++;
+  return { chunks, quads };
+}
+
 /** The blocked kernel of a node the layout pass put in a region (its output, or for GlobalAveragePool its input, is blocked). */
 export function blockedKernel(node: Node, blocked: ReadonlySet<Value>): KernelBuild | null {
   const r = layoutRole(node);
@@ -33,19 +47,20 @@ export function blockedKernel(node: Node, blocked: ReadonlySet<Value>): KernelBu
   const CB = c.C / 4, P = c.OH * c.OW;
 
   if (r.kind === 'pointwise') {
-    const nq = Math.ceil(c.M / 8), chunk = Math.max(4, Math.floor(CHUNK_BYTES / (c.C * 16)) * 4), nChunks = Math.ceil(P / chunk);
+    const nq = Math.ceil(c.M / 8);
     return {
       kind: `blocked pointwise 1x1 ${c.C}->${c.M} ${c.OH}x${c.OW}${input === 'nchw' ? ' (reads NCHW)' : output === 'nchw' ? ' (writes NCHW)' : ''}`,
       consts: [packPointwiseWeights(w, c.M, c.C)],
       emit(ctx) {
         const fn = ctx.wasmName('bpw');
         const X = ctx.at(node.inputs[0]), Y = ctx.at(node.outputs[0]), Wc = ctx.consts[0]!;
+        const { chunks, quads } = pointwiseChunks(P, c.C, c.N, ctx.threads);
         const call = (q: string, p: string) =>
           `W.${fn}(${X} + n * ${c.C * P * 4}, ${Wc}, ${Y} + n * ${c.M * P * 4}, ${q}, ${p}${ops(ctx, '', `n * ${c.M * P * 4}`)});`;
-        const pRange = `ch * ${chunk}, Math.min(${P}, (ch + 1) * ${chunk})`;
-        const js = c.N * nChunks >= ctx.threads
-          ? `${split(c.N * nChunks)}\n    for (let r = lo; r < hi; r++) { const n = (r / ${nChunks}) | 0, ch = r - n * ${nChunks}; ${call(`0, ${nq}`, pRange)} }`
-          : `${split(nq)}\n    for (let n = 0; n < ${c.N}; n++) for (let ch = 0; ch < ${nChunks}; ch++) ${call('lo, hi', pRange)}`;
+        const pRange = `Math.floor(ch * ${quads} / ${chunks}) * 4, Math.min(${P}, Math.floor((ch + 1) * ${quads} / ${chunks}) * 4)`;
+        const js = c.N * chunks >= ctx.threads
+          ? `${split(c.N * chunks)}\n    for (let r = lo; r < hi; r++) { const n = (r / ${chunks}) | 0, ch = r - n * ${chunks}; ${call(`0, ${nq}`, pRange)} }`
+          : `${split(nq)}\n    for (let n = 0; n < ${c.N}; n++) for (let ch = 0; ch < ${chunks}; ch++) ${call('lo, hi', pRange)}`;
         return { phases: [{ js }], wasm: [{ name: fn, code: emitBlockedPointwise({ K: c.C, M: c.M, P, input, output, steps: ep.simd }) }] };
       },
     };
