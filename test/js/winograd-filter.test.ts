@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { winogradWeights } from '../../runtime/js/kernels/winograd-weights.ts';
 import { F2, F4 } from '../../runtime/js/wasm/winograd-matrices.ts';
+import { stagingBytes } from '../../runtime/js/wasm/winograd-filter.ts';
 import type { WriteContext } from '../../runtime/js/kernel.ts';
 import { lcg } from '../helpers/random.ts';
 import { isDeferred, rowScaled, type Tensor } from '../../src/ir/tensor.ts';
@@ -28,7 +29,7 @@ describe('Winograd filter transform in wasm', () => {
         const expected = new Float32Array(writer.length);
         winogradWeights(t, scaled ? folded : w, M, C, R).write(expected);
         // memory: [64 B | scratch | 64 B guard | the constant | 64 B guard]
-        const scBytes = t.alpha ** 2 * 64 * R * 4, block = R * C * 36;
+        const scBytes = stagingBytes(t, R), block = R * C * 36;
         const scratchBytes = scBytes + 16 + (scaled ? Math.ceil(M / 2) * 16 : 0) + (roomy ? Math.ceil(M / R) * block : block);
         const at = 64 + scratchBytes + 64, bytes = at + writer.length * 4 + 64;
         const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536), maximum: 65536, shared } as WebAssembly.MemoryDescriptor);

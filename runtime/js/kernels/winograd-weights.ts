@@ -13,7 +13,7 @@ import { weightRows, type ConstWriter, type WriteContext } from '../kernel.ts';
 import { Tensor } from '../../../src/ir/tensor.ts';
 import { encodeModule, type WasmFunction } from '../wasm/encode.ts';
 import { emitScaleRows } from '../wasm/scale-rows.ts';
-import { emitFilterTransform, FILTER_CH } from '../wasm/winograd-filter.ts';
+import { emitFilterTransform, FILTER_CH, stagingBytes } from '../wasm/winograd-filter.ts';
 import { MAX_PAGES } from '../memory-pool.ts';
 import type { WinogradTransform } from '../wasm/winograd-matrices.ts';
 
@@ -30,13 +30,13 @@ function sum(coef: readonly number[], x: (k: number) => string): string {
 }
 
 function generate(t: WinogradTransform, R: number): Transformer {
-  const a = t.alpha, xis = a * a, r = t.r, taps = r * r;
+  const a = t.alpha, xis = a * a, r = t.r, taps = r * r, S = CH * R + 16; // S: staged chunks a cache line apart (../wasm/winograd-filter.ts)
   const load = Array.from({ length: taps }, (_, k) => `const w${k} = w[s + ${k}];`);
   const cols = Array.from({ length: r }, (_, c) => c);
   const T = t.G.flatMap((row, i) => cols.map((c) => `const t${i}_${c} = ${sum(row, (k) => `w${k * r + c}`)};`));
-  const U = Array.from({ length: xis }, (_, e) => `sc[d + ${(e) * CH * R}] = ${sum(t.G[e % a]!, (k) => `t${Math.floor(e / a)}_${k}`)};`);
+  const U = Array.from({ length: xis }, (_, e) => `sc[d + ${e * S}] = ${sum(t.G[e % a]!, (k) => `t${Math.floor(e / a)}_${k}`)};`);
   return new Function('w', 'M', 'C', 'out', `
-  const mbs = Math.ceil(M / ${R}), panel = mbs * C * ${R}, sc = new Float32Array(${xis * CH * R});
+  const mbs = Math.ceil(M / ${R}), panel = mbs * C * ${R}, sc = new Float32Array(${xis * S});
   for (let mb = 0; mb < mbs; mb++) {
     const rows = Math.min(${R}, M - mb * ${R});
     if (rows < ${R}) sc.fill(0);
@@ -47,7 +47,7 @@ function generate(t: WinogradTransform, R: number): Transformer {
         ${[...load, ...T, ...U].join('\n        ')}
       }
       const n = (c1 - c0) * ${R}, at = (mb * C + c0) * ${R};
-      for (let e = 0; e < ${xis}; e++) out.set(sc.subarray(e * ${CH * R}, e * ${CH * R} + n), at + e * panel);
+      for (let e = 0; e < ${xis}; e++) out.set(sc.subarray(e * ${S}, e * ${S} + n), at + e * panel);
     }
   }`) as Transformer;
 }
@@ -78,7 +78,7 @@ function wasmFunction(what: string, emit: () => WasmFunction, memory: WebAssembl
  */
 function writeByWasm(t: WinogradTransform, R: number, weight: Tensor | Float32Array, M: number, C: number, ctx: WriteContext): boolean {
   const { data: w, scale } = weightRows(weight); // scale: a folded BatchNorm's, applied to the staged filters (../kernel.ts)
-  const xis = t.alpha ** 2, scBytes = xis * FILTER_CH * R * 4, blockBytes = R * C * 36, mbs = Math.ceil(M / R);
+  const scBytes = stagingBytes(t, R), blockBytes = R * C * 36, mbs = Math.ceil(M / R);
   const scaleBytes = scale ? Math.ceil(M / 2) * 16 : 0; // the scales as float64, after the staging panels
   const scratch = Math.ceil(ctx.scratch / 16) * 16, room = ctx.scratch + ctx.scratchBytes - scratch - scBytes - scaleBytes;
   const per = Math.min(mbs, Math.floor(room / blockBytes));

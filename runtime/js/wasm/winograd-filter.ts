@@ -5,23 +5,30 @@
 // (most of a warm compile once fresh pages are gone). The function transforms the `rows` (<= R) filters of one
 // output block, staged at `src` as [rows][C][9] floats, into the block's part of the alpha^2 panels at `dst`
 // (element (xi, ch, r) at dst + xi * panel + (ch * R + r) * 4 bytes): per CH channels the values go to a staging area
-// `sc` ([xi][CH][R]) and are copied out one panel at a time (writing the alpha^2 streams, a power of two apart,
-// directly thrashes the caches). Pad rows (r >= rows) are copied from the staging area as it is: the caller zeroes it.
+// `sc` ([xi][CH][R], one xi's chunk a cache line more than its size after the last: chunks a power of two apart
+// share L1 sets, which made the staging stores ~2x slower) and are copied out one panel at a time (writing the
+// alpha^2 streams, a power of two apart, directly thrashes the caches). Pad rows (r >= rows) are copied from the staging area as it is: the caller zeroes it.
 import { Code, I32, V128, type WasmFunction } from './encode.ts';
 import type { WinogradTransform } from './winograd-matrices.ts';
 
 /** Channels per staged chunk (as the JS transformer). */
 export const FILTER_CH = 64;
 
+/** Bytes from one xi's staged chunk to the next: FILTER_CH * R floats and a cache line. */
+export const stagingStride = (R: number) => FILTER_CH * R * 4 + 64;
+
+/** Bytes of the staging area (alpha^2 chunks). */
+export const stagingBytes = (t: WinogradTransform, R: number) => t.alpha ** 2 * stagingStride(R);
+
 /** v128.const of two float64 lanes equal to x. */
 const f64x2 = (x: number) => [...new Uint8Array(new Float64Array([x, x]).buffer)];
 
 /**
  * (src, dst, C, rows, panel, sc): see the header; addresses in bytes, `panel` the byte distance between two
- * panels. Scratch at sc: alpha^2 * FILTER_CH * R floats.
+ * panels. Scratch at sc: stagingBytes(t, R).
  */
 export function emitFilterTransform(name: string, t: WinogradTransform, R: number): WasmFunction {
-  const a = t.alpha, xis = a * a, CHR = FILTER_CH * R * 4; // bytes of one xi's staged chunk
+  const a = t.alpha, xis = a * a, CHR = stagingStride(R); // bytes from one xi's staged chunk to the next
   const c = new Code([I32, I32, I32, I32, I32, I32]);
   const [src, dst, C, rows, panel, sc] = [0, 1, 2, 3, 4, 5];
   const c0 = c.local(I32), n = c.local(I32), ch = c.local(I32), r = c.local(I32), s0 = c.local(I32), s1 = c.local(I32), d = c.local(I32);
