@@ -5,7 +5,7 @@
 // shares at once costs: memory contention, the barrier handoff, a late worker. The sums of the per-phase minima
 // bound what a quiet machine can reach; the sums of per-phase medians and the median whole runs beside them show
 // what this machine gave (a phase's median above its minimum: late wake-ups, a thread preempted mid-phase).
-//   node --import tsx bench/threads-layers.ts [--models resnet18] [--runs 25]
+//   node --import tsx bench/threads-layers.ts [--models resnet18] [--runs 25] [--layout auto|nchw]
 import { loadavg } from 'node:os';
 import { arg, median, modelPath } from './round-robin.ts';
 import { loadModel } from '../src/frontend/load.ts';
@@ -23,7 +23,7 @@ for (const name of arg('models', 'resnet18').split(',')) {
   fixInputShapes(g, 1);
   lowering(JS_CAPABILITIES)(g);
   const feeds = randomFeeds(g);
-  const programs = [1, 2].map((threads) => buildProgram(g, { threads, training: false, simd: true }));
+  const programs = [1, 2].map((threads) => buildProgram(g, { threads, training: false, simd: true, layout: arg('layout', 'auto') as 'auto' | 'nchw' }));
   const profiles = programs.map((p) => new Float64Array(p.phaseNodes.length + 1));
   const models = await Promise.all(programs.map((p, t) => runProgram(p, { profile: profiles[t] })));
   const samples: number[][][] = programs.map((p) => p.phaseNodes.map(() => []));

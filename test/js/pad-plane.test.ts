@@ -1,6 +1,6 @@
 // The pool kernels' padded plane copy in wasm (runtime/js/wasm/pad-plane.ts) against a plain JS copy, bit for bit,
 // on shared memory (what 2-thread programs run on): odd widths (the row's last floats), every pad offset, fills of
-// -Infinity and 0. And the padded SIMD pools at 2 threads equal 1 thread bit for bit and make no F.fill /
+// -Infinity and 0, source rows further apart than their width (the direct conv's rows of all channels). And the padded SIMD pools at 2 threads equal 1 thread bit for bit and make no F.fill /
 // F.copyWithin call in their phase (slow on a SharedArrayBuffer: ResNet-18's MaxPool took as long per thread at 2
 // threads as the whole layer at 1).
 import { describe, expect, it } from 'vitest';
@@ -27,19 +27,20 @@ function wasmCopy(s: PadPlaneShape, src: Float32Array): Float32Array {
 function jsCopy(s: PadPlaneShape, src: Float32Array): Float32Array {
   const out = new Float32Array(s.floats + 4).fill(NaN);
   out.fill(s.fill, 0, s.floats);
-  for (let y = 0; y < s.H; y++) for (let x = 0; x < s.W; x++) out[(y + s.PT) * s.PW + s.PL + x] = src[y * s.W + x]!;
+  for (let y = 0; y < s.H; y++) for (let x = 0; x < s.W; x++) out[(y + s.PT) * s.PW + s.PL + x] = src[y * (s.srcPitch ?? s.W) + x]!;
   return out;
 }
 
 const arbShape: fc.Arbitrary<PadPlaneShape> = fc.record({
   H: fc.integer({ min: 1, max: 9 }), W: fc.integer({ min: 1, max: 23 }), PT: fc.integer({ min: 0, max: 2 }), PL: fc.integer({ min: 0, max: 2 }),
   PR: fc.integer({ min: 0, max: 3 }), PB: fc.integer({ min: 0, max: 3 }), extra: fc.integer({ min: 0, max: 7 }), fill: fc.constantFrom(-Infinity, 0),
-}).map(({ PR, PB, extra, ...s }) => ({ ...s, PW: s.W + s.PL + PR, floats: (s.H + s.PT + PB) * (s.W + s.PL + PR) + extra }));
+  gap: fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }),
+}).map(({ PR, PB, extra, gap, ...s }) => ({ ...s, ...(gap === undefined ? {} : { srcPitch: s.W + gap }), PW: s.W + s.PL + PR, floats: (s.H + s.PT + PB) * (s.W + s.PL + PR) + extra }));
 
 describe('padded plane copy in wasm', () => {
   it('equals a JS copy bit for bit on shared memory (fast-check)', () => {
     fc.assert(fc.property(arbShape, fc.integer({ min: 1, max: 1e6 }), (s, seed) => {
-      const src = uniformTensor([s.H * s.W], lcg(seed), -3, 3).data as Float32Array;
+      const src = uniformTensor([s.H * (s.srcPitch ?? s.W)], lcg(seed), -3, 3).data as Float32Array;
       expect(Array.from(wasmCopy(s, src)), JSON.stringify(s)).toEqual(Array.from(jsCopy(s, src)));
     }), { numRuns: 200, seed: 1802 });
   });

@@ -15,6 +15,7 @@ import { emitGemm } from '../wasm/gemm.ts';
 import { DIRECT_OPERANDS, emitDirect } from '../wasm/direct.ts';
 import { kernelTakes } from '../wasm/epilogue.ts';
 import { emitPackPanel } from '../wasm/pack-panel.ts';
+import { emitPadPlane } from '../wasm/pad-plane.ts';
 import { operandSteps, splitEpilogue, tailPassJs, type Per } from '../epilogue.ts';
 import { split, staticShape, weightRows, type BuildOptions, type ConstWriter, type EmitContext, type Emitted, type KernelBuild, type KernelFactory, type Phase } from '../kernel.ts';
 
@@ -273,15 +274,15 @@ function emitRowConv(ctx: EmitContext, node: Node, spec: ConvSpec, l: RowConvLay
     return st.per === 'row' ? `, ${a} + g * ${Mg * 4}` : st.per === 'full' ? `, ${a} + (n * ${c.M} + g * ${Mg}) * ${plane * 4}` : `, ${a}`;
   }).join('');
   const src = `${xAt / 4} + (n * ${c.C} + g * ${Cg}) * ${c.H * c.W}`;
-  // Padded rows y in [lo, hi): zero the row of every channel at once, then copy the input rows inside.
+  // Padded rows y in [lo, hi): zero the row of every channel at once, then copy the input rows inside, in wasm
+  // (../wasm/pad-plane.ts: a padded row is a plane of Cg rows, one per channel, read H * W apart; F.fill and
+  // F.copyWithin are 5-9x slower on the 2-thread programs' SharedArrayBuffer).
+  const padRow = ctx.wasmName('padrow'), zeroRow = ctx.wasmName('zerorow');
+  const rowShape = { W: c.W, srcPitch: c.H * c.W, PT: 0, PL: c.PL, PW, floats: Cg * PW, fill: 0 };
   const copy = (lo: string, hi: string, dst: string) => `for (let y = ${lo}; y < ${hi}; y++) {
-      const d = ${dst} + y * ${Cg * PW}, iy = y - ${c.PT};
-      F.fill(0, d, d + ${Cg * PW});
-      if (iy < 0 || iy >= ${c.H}) continue;
-      for (let ci = 0; ci < ${Cg}; ci++) {
-        const sp = ${src} + ci * ${c.H * c.W} + iy * ${c.W};
-        F.copyWithin(d + ci * ${PW} + ${c.PL}, sp, sp + ${c.W});
-      }
+      const d = (${dst} + y * ${Cg * PW}) * 4, iy = y - ${c.PT};
+      if (iy < 0 || iy >= ${c.H}) W.${zeroRow}(0, d);
+      else W.${padRow}((${src} + iy * ${c.W}) * 4, d);
     }`;
   const call = (xBytes: string, oy: string) =>
     `W.${fn}(${xBytes}, ${yAt} + (n * ${c.M} + g * ${Mg}) * ${plane * 4}, ${l.wAddr} + g * ${l.panelBytes}, ${oy}${ops});`;
@@ -308,5 +309,6 @@ function emitRowConv(ctx: EmitContext, node: Node, spec: ConvSpec, l: RowConvLay
     phases.push({ js: `${split(c.N * c.M)}
     ${tailPassJs(ep.tail, { y: String(yAt / 4), cols: plane, channels: c.M, operand: (i) => String(ctx.at(node.inputs[i]) / 4) })}` });
   }
-  return { phases, wasm: [{ name: fn, code }] };
+  const copies = l.inPlaceInput ? [] : [{ name: padRow, code: ctx.code(emitPadPlane, { ...rowShape, H: Cg }) }, { name: zeroRow, code: ctx.code(emitPadPlane, { ...rowShape, H: 0 }) }];
+  return { phases, wasm: [{ name: fn, code }, ...copies] };
 }

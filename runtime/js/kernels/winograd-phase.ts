@@ -87,6 +87,8 @@ export const phaseWinogradKernel: KernelFactory = (node, opts) => {
     kind: `phases of conv ${c.KH}x${c.KW}/2 ${c.C}->${c.M} as 3x3/1 ${p.C}->${p.M}`.replace('3x3/1', `${p.KH}x${p.KW}/1`),
     bytes: planes * planeFloats * 4,
     at: (ctx) => ctx.sharedScratch,
+    // The pad columns are zeroed by element loops: an F.fill call costs 15-25 ns, more than these few floats, and 5-9x
+    // more per float on the 2-thread programs' SharedArrayBuffer.
     prologue: (ctx) => [{ js: `${split(planes)}
     for (let it = lo; it < hi; it++) {
       const n = (it / ${p.C}) | 0, pp = it - n * ${p.C}, ph = (pp / ${c.C}) | 0, py = ph >> 1, px = ph & 1;
@@ -94,11 +96,11 @@ export const phaseWinogradKernel: KernelFactory = (node, opts) => {
       const x0 = px ? ${cols[1]![0]} : ${cols[0]![0]}, x1 = px ? ${cols[1]![1]} : ${cols[0]![1]};
       for (let q = 0; q < ${p.H}; q++) {
         const iy = 2 * q + py - ${c.PT}, d = dst + q * ${p.W};
-        if (iy < 0 || iy >= ${c.H} || x1 <= x0) { F.fill(0, d, d + ${p.W}); continue; }
+        if (iy < 0 || iy >= ${c.H} || x1 <= x0) { for (let x = 0; x < ${p.W}; x++) F[d + x] = 0; continue; }
         const s = src + iy * ${c.W} + px - ${c.PL};
-        if (x0 > 0) F.fill(0, d, d + x0);
+        for (let x = 0; x < x0; x++) F[d + x] = 0;
         for (let x = x0; x < x1; x++) F[d + x] = F[s + 2 * x];
-        if (x1 < ${p.W}) F.fill(0, d + x1, d + ${p.W});
+        for (let x = x1; x < ${p.W}; x++) F[d + x] = 0;
       }
     }` }],
   });

@@ -2,12 +2,13 @@
 // then copy the H input rows into it at (PT, PL). Generated JS did this with F.fill and F.copyWithin, which V8 runs
 // about 5x slower on a SharedArrayBuffer (the 2-thread programs' memory: relaxed per-element copies) than on a
 // plain one: ResNet-18's MaxPool 3x3/2 took as long per thread at 2 threads as the whole layer at 1. Vector loads and
-// stores cost the same on either memory. A copy is exact, so the pool's results are unchanged bit for bit.
+// stores cost the same on either memory. A copy is exact, so the pool's results are unchanged bit for bit. The
+// depthwise and direct convs' padded copies and Concat's chunk copies (a one-row plane, nothing to fill) use it too.
 import { Code, I32, V128 } from './encode.ts';
 
 export interface PadPlaneShape {
-  /** Input plane (row pitch W), in floats. */
-  H: number; W: number;
+  /** Input plane: H rows of W floats, rows srcPitch floats apart (default W). */
+  H: number; W: number; srcPitch?: number;
   /** Where row 0, column 0 of the input lands in the copy, and the copy's row pitch, in floats. */
   PT: number; PL: number; PW: number;
   /** Floats of the copy to fill with `fill` first (the whole scratch). */
@@ -49,7 +50,7 @@ export function emitPadPlane(s: PadPlaneShape): Code {
     code.op('end').op('end');
   }
   for (let k = rowVecs * 4; k < s.W; k++) code.get(dp).get(sp).mem('f32.load', k * 4).mem('f32.store', k * 4);
-  code.addTo(sp, s.W * 4).addTo(dp, s.PW * 4).addTo(iy, 1).br(0);
+  code.addTo(sp, (s.srcPitch ?? s.W) * 4).addTo(dp, s.PW * 4).addTo(iy, 1).br(0);
   code.op('end').op('end');
   return code;
 }
