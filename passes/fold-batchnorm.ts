@@ -81,14 +81,14 @@ function foldIntoProducer(rw: Rewriter, p: Node, chain: Chain): void {
   if (p.op === 'Conv' || p.op === 'ConvTranspose') {
     const group = Number(p.attrs.group ?? 1);
     const per = W.size / (W.shape[0]! * W.shape[1]!), Mg = W.shape[1]!, Cg = W.shape[0]! / group;
-    const src = W.data as Float32Array;
     let folded: Tensor;
     if (p.op === 'Conv') {
       // Output channel o owns one contiguous block of Cg * per weights: one scale per block. Computed when first
-      // read: the js backend scales while it packs (rowScaled), so ResNet-18's 45 MB of folded weights are never written.
-      folded = rowScaled([...W.shape], src, Float64Array.from(a));
+      // read: the js backend scales while it packs (rowScaled), so ResNet-18's 45 MB of folded weights are never written
+      // (and W, when still in its file, is read only by the packer: src/ir/tensor.ts float32From).
+      folded = rowScaled([...W.shape], W, Float64Array.from(a));
     } else {
-      const wd = new Float32Array(W.size);
+      const src = W.data as Float32Array, wd = new Float32Array(W.size);
       // ConvTranspose: each run of `per` weights (one kernel window of row r = c * Mg + m) has one output channel.
       for (let r = 0, rows = W.shape[0]! * W.shape[1]!; r < rows; r++) {
         const k = a[Math.floor(Math.floor(r / Mg) / Cg) * Mg + (r % Mg)]!;

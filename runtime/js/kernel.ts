@@ -6,7 +6,7 @@
 //      exports), separated by barriers, plus the wasm functions the phases call.
 // A phase with `ref` runs the node's reference implementation on thread 0 (the per-node fallback).
 import type { Node, Value } from '../../src/ir/graph.ts';
-import { rowScaledOf, Tensor } from '../../src/ir/tensor.ts';
+import { byteSourceOf, rowScaledOf, Tensor, type ByteSource } from '../../src/ir/tensor.ts';
 import type { Code, WasmFunction } from './wasm/encode.ts';
 import { lcError } from '../../src/diagnostics.ts';
 
@@ -56,10 +56,12 @@ export type KernelConst = Float32Array | ConstWriter;
  * (source[i] * scale[row] rounded once: the folded tensor's values, bit for bit) and the folded array is never
  * written; anything else as its data. Call it when writing, not when building: the recipe is gone once read.
  */
-export function weightRows(w: Tensor | Float32Array): { data: Float32Array; scale?: ArrayLike<number> } {
+export function weightRows(w: Tensor | Float32Array): { data: Float32Array; scale?: ArrayLike<number>; bytes?: ByteSource } {
   if (!(w instanceof Tensor)) return { data: w };
-  const r = rowScaledOf(w);
-  return r ? { data: r.source, scale: r.scale } : { data: w.data as Float32Array };
+  const r = rowScaledOf(w), src = r ? r.source : w;
+  if (!(src instanceof Tensor)) return { data: src, scale: r?.scale };
+  // bytes: the source still in its file (src/ir/tensor.ts float32From), for a packer that reads it straight into memory
+  return { get data() { return src.data as Float32Array; }, scale: r?.scale, bytes: byteSourceOf(src) };
 }
 
 /**

@@ -13,7 +13,8 @@ import { dtypeFromOnnx, toNumber, usesExternalData } from '../io/tensorproto.ts'
 export interface ByteBudget { fileBytes: number; used: number }
 
 /** Validates a TensorProto's dims and data size; returns the bytes its data needs (dims x dtype). */
-export function checkTensorProto(t: onnx.onnx.ITensorProto, what: string, limits: Limits, budget: ByteBudget): number {
+/** `rawBytes`: raw_data's length when its bytes were left in the file (loadOnnxFile), else t.rawData's. */
+export function checkTensorProto(t: onnx.onnx.ITensorProto, what: string, limits: Limits, budget: ByteBudget, rawBytes = t.rawData?.length ?? 0): number {
   const dtype = dtypeFromOnnx(t.dataType ?? 0, what);
   const dims = (t.dims ?? []).map(toNumber);
   if (dims.length > limits.maxRank) exceed(`tensor ${what} has rank ${dims.length}`, 'maxRank', limits);
@@ -21,7 +22,7 @@ export function checkTensorProto(t: onnx.onnx.ITensorProto, what: string, limits
   const n = checkShape(dims, `tensor ${what}`, limits);
   const bytes = n * byteSize(dtype);
   if (usesExternalData(t)) return bytes; // checked against its own file when inlined
-  const raw = t.rawData?.length ?? 0;
+  const raw = rawBytes;
   if (raw > 0) {
     if (raw !== bytes) throw lcError('LC017', [what, `raw_data has ${raw} bytes, dims [${dims.join(', ')}] of ${dtype} need ${bytes}`]);
   } else {

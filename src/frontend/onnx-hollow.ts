@@ -7,8 +7,13 @@
 // view of it, tensorproto.ts), everything else is copied into a compact protobuf without those payloads, which the
 // importer decodes and checks as usual (onnx-wire.ts prescan, protobufjs) before the payloads are put back.
 // A per-tensor array is an ordinary heap block the allocator reuses once an earlier model's weights are collected.
+// A payload the caller's `leave` takes (loadOnnxFile: 64 KiB or more) is not read at all: its place in the file is
+// kept (`left`), and the importer makes a float32 tensor read from there when first needed (src/io/file-bytes.ts):
+// 45 MB of new arrays per ResNet-18 load cost a garbage collection and fresh pages every load or two.
 // Anything unexpected on the way (a truncated or odd field, a second graph or raw_data field, which protobuf would
 // merge) returns null and the caller reads the file whole, where the full checks report it.
+import type { ByteSource } from '../ir/tensor.ts';
+
 /** Payloads below this stay in the compact protobuf (no gain in taking them out). */
 export const PAYLOAD_MIN = 1024;
 
@@ -17,6 +22,8 @@ export interface Hollow {
   compact: Uint8Array;
   /** raw_data of initializer i (in file order), for those taken out. */
   payloads: Map<number, Uint8Array>;
+  /** raw_data of initializer i left in the file, for those `leave` took: where it is. */
+  left: Map<number, ByteSource>;
 }
 
 type Fs = typeof import('node:fs');
@@ -73,9 +80,10 @@ class Sink {
 class Unexpected extends Error {}
 
 /** `alloc`: a payload's array (loadOnnxFile passes Buffer.allocUnsafeSlow: the read overwrites every byte, so zeroing it first would be a wasted pass over the weights). */
-export function readHollow(fs: Fs, fd: number, size: number, alloc: (bytes: number) => Uint8Array = (n) => new Uint8Array(n)): Hollow | null {
+export function readHollow(fs: Fs, fd: number, size: number, alloc: (bytes: number) => Uint8Array = (n) => new Uint8Array(n),
+  leave: (pos: number, bytes: number) => ByteSource | null = () => null): Hollow | null {
   const r = new FileReader(fs, fd, size);
-  const payloads = new Map<number, Uint8Array>();
+  const payloads = new Map<number, Uint8Array>(), left = new Map<number, ByteSource>();
   let pos = 0, initializers = 0;
   const need = (ok: boolean) => { if (!ok) throw new Unexpected(); };
   const varint = (): number => {
@@ -129,6 +137,8 @@ export function readHollow(fs: Fs, fd: number, size: number, alloc: (bytes: numb
           const n = varint();
           need(pos + n <= tensorEnd && ++raws === 1);
           if (n < PAYLOAD_MIN) { pos += n; copy(tensor, start); return true; }
+          const there = leave(pos, n);
+          if (there) { left.set(index, there); pos += n; return true; }
           const payload = alloc(n);
           r.read(payload, pos);
           payloads.set(index, payload);
@@ -139,7 +149,7 @@ export function readHollow(fs: Fs, fd: number, size: number, alloc: (bytes: numb
       }));
       return true;
     });
-    return { compact: model.view(), payloads };
+    return { compact: model.view(), payloads, left };
   } catch (e) {
     if (e instanceof Unexpected || e instanceof RangeError) return null;
     throw e;

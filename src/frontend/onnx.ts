@@ -7,7 +7,7 @@ import type { AttrValue, Dim, Graph as G, TensorType } from '../ir/graph.ts';
 import { Graph, Node } from '../ir/graph.ts';
 import { findOp, resolveAttrs } from '../ir/registry.ts';
 import { inferShapes } from '../ir/infer.ts';
-import { Tensor } from '../ir/tensor.ts';
+import { Tensor, type ByteSource } from '../ir/tensor.ts';
 import { isLayercError, lcError, warn } from '../diagnostics.ts';
 import { nodeBuiltin } from '../node-builtin.ts';
 import { dtypeFromOnnx, dtypeToOnnx, tensorFromProto, toNumber, usesExternalData } from '../io/tensorproto.ts';
@@ -18,9 +18,13 @@ import { checkTensorProto, checkValueDims, type ByteBudget } from './onnx-checks
 import { checkShape, currentLimits, exceed, type Limits } from '../limits.ts';
 import { prescanModel } from './onnx-wire.ts';
 import { readHollow, type Hollow } from './onnx-hollow.ts';
+import { LoadedFile } from '../io/file-bytes.ts';
 
 /** Files from this size on are read by ./onnx-hollow.ts (below, one buffer costs little). */
 const HOLLOW_MIN_FILE = 1 << 20;
+/** Payloads from this size on are left in such a file until first needed (above the CSE pass's 4,096-element limit). */
+const LEAVE_MIN = 1 << 16;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 import { checkAttributeProto, checkIrVersion } from './onnx-strict.ts';
 import '../ops/index.ts';
 import { declaredOpset } from './declared-opset.ts';
@@ -38,8 +42,8 @@ export interface ImportOptions {
   adoptBytes?: boolean;
 }
 
-/** Per-import state for the checks that run before allocation. */
-interface Checked { opts: ImportOptions; limits: Limits; budget: ByteBudget }
+/** Per-import state for the checks that run before allocation; inFile: raw_data left in the model file (loadOnnxFile). */
+interface Checked { opts: ImportOptions; limits: Limits; budget: ByteBudget; inFile?: Map<onnx.onnx.ITensorProto, ByteSource> }
 
 export { declaredOpset }; // the default-domain opset the file declared (./declared-opset.ts)
 
@@ -49,7 +53,16 @@ export { declaredOpset }; // the default-domain opset the file declared (./decla
  * inline bytes of the right size.
  */
 function readTensor(t: onnx.onnx.ITensorProto, what: string, c: Checked): Tensor {
-  const bytes = checkTensorProto(t, what, c.limits, c.budget);
+  let inFile = c.inFile?.get(t);
+  const bytes = checkTensorProto(t, what, c.limits, c.budget, inFile?.byteLength);
+  // raw_data left in the file: a float32 tensor reads it when first needed (src/ir/tensor.ts float32From); anything
+  // else reads it now and goes the usual way.
+  if (inFile && !(t.dataType === P.TensorProto.DataType.FLOAT && LITTLE_ENDIAN && !usesExternalData(t))) {
+    t.rawData = new Uint8Array(inFile.byteLength);
+    inFile.read(t.rawData, 0);
+    inFile = undefined;
+  }
+  if (inFile) return tensorFromProto(t, what, c.limits, false, inFile);
   // External data comes from another file, where the bytes before a tensor's are another tensor's: copied.
   if (usesExternalData(t)) { inlineExternalData(t, what, bytes, c.opts); return tensorFromProto(t, what, c.limits); }
   return tensorFromProto(t, what, c.limits, !!c.opts.adoptBytes);
@@ -57,20 +70,25 @@ function readTensor(t: onnx.onnx.ITensorProto, what: string, c: Checked): Tensor
 
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): G { return importParts(bytes, opts, null, bytes.length); }
 
-/** importOnnx of a file's bytes whose large initializer payloads were read apart (./onnx-hollow.ts), or of all of them. */
-function importParts(bytes: Uint8Array, opts: ImportOptions, payloads: Map<number, Uint8Array> | null, fileBytes: number): G {
+/**
+ * importOnnx of a file's bytes whose large initializer payloads were read apart or left in the file
+ * (./onnx-hollow.ts), or of all of them.
+ */
+function importParts(bytes: Uint8Array, opts: ImportOptions, hollow: Pick<Hollow, 'payloads' | 'left'> | null, fileBytes: number): G {
   const file = opts.file;
   try {
     const limits = currentLimits(opts.limits);
     if (fileBytes > limits.maxFileBytes) exceed(`the model file has ${fileBytes} bytes`, 'maxFileBytes', limits);
     prescanModel(bytes, limits); // counts and wire types before protobufjs builds a single object
     const m = decodeModel(bytes);
-    for (const [i, raw] of payloads ?? []) {
+    const initializer = (i: number) => {
       const t = m.graph!.initializer?.[i];
       if (!t) throw lcError('LC010', [`initializer ${i} is missing`]);
-      t.rawData = raw;
-    }
-    return build(m, { opts, limits, budget: { fileBytes, used: 0 } });
+      return t;
+    };
+    for (const [i, raw] of hollow?.payloads ?? []) initializer(i).rawData = raw;
+    const inFile = new Map([...hollow?.left ?? []].map(([i, src]) => [initializer(i), src]));
+    return build(m, { opts, limits, budget: { fileBytes, used: 0 }, inFile });
   } catch (e) {
     if (isLayercError(e)) throw e.within({ file });
     // A malformed field the checks above missed: still one clear error, tagged so tests can find such gaps.
@@ -273,13 +291,20 @@ export function loadOnnxFile(path: string, opts: Omit<ImportOptions, 'file'> = {
   if (!fs) throw lcError('LC003', [path, 'reading a file by path needs Node.js (in a browser, pass the model\'s bytes)']);
   try {
     const fd = fs.openSync(path, 'r');
+    let kept = false;
     try {
-      size = fs.fstatSync(fd).size;
-      // A large file: its weights read into arrays of their own, not into one fresh buffer (./onnx-hollow.ts).
-      if (size >= HOLLOW_MIN_FILE && size <= currentLimits(opts.limits).maxFileBytes) hollow = readHollow(fs, fd, size, (n) => nodeBuiltin!('node:buffer').Buffer.allocUnsafeSlow(n));
+      const stat = fs.fstatSync(fd);
+      size = stat.size;
+      // A large file: its weights read into arrays of their own, not into one fresh buffer, or left in the file until
+      // first needed, the descriptor kept for that (./onnx-hollow.ts, ../io/file-bytes.ts).
+      if (size >= HOLLOW_MIN_FILE && size <= currentLimits(opts.limits).maxFileBytes) {
+        const file = new LoadedFile(fs, path, stat);
+        hollow = readHollow(fs, fd, size, (n) => nodeBuiltin!('node:buffer').Buffer.allocUnsafeSlow(n), (pos, n) => (n >= LEAVE_MIN ? file.range(pos, n) : null));
+        if (hollow?.left.size) { file.adopt(fd); kept = true; }
+      }
       if (!hollow) bytes = fs.readFileSync(fd);
-    } finally { fs.closeSync(fd); }
+    } finally { if (!kept) fs.closeSync(fd); }
   } catch (e) { throw lcError('LC003', [path, (e as NodeJS.ErrnoException).code ?? (e as Error).message]); }
   const o = { ...opts, file: path, adoptBytes: true };
-  return hollow ? importParts(hollow.compact, o, hollow.payloads, size) : importOnnx(bytes!, o);
+  return hollow ? importParts(hollow.compact, o, hollow, size) : importOnnx(bytes!, o);
 }

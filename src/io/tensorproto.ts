@@ -3,7 +3,7 @@
 // int64 is held as JS numbers (exact to 2^53). Unsupported element types are refused by name (LC012).
 import onnx from 'onnx-proto';
 import { allocArray, byteSize, type DType } from '../ir/dtype.ts';
-import { Tensor } from '../ir/tensor.ts';
+import { float32From, Tensor, type ByteSource } from '../ir/tensor.ts';
 import { isLayercError, lcError } from '../diagnostics.ts';
 import { checkShape, type Limits } from '../limits.ts';
 
@@ -40,18 +40,22 @@ export function usesExternalData(t: onnx.onnx.ITensorProto): boolean {
 /**
  * `limits`: the importer passes its own (reading them from the environment per tensor was most of a small load).
  * `adopt`: raw_data is a view of bytes the importer owns and decoded already (a file it read itself), so a float32
- * tensor may become a view of them instead of a copy (see adoptFloat32).
+ * tensor may become a view of them instead of a copy (see adoptFloat32). `inFile`: raw_data left in the model file
+ * (loadOnnxFile, float32 on a little-endian host): the tensor reads it when its data is first read.
  */
-export function tensorFromProto(t: onnx.onnx.ITensorProto, what = t.name || '<unnamed tensor>', limits?: Limits, adopt = false): Tensor {
+export function tensorFromProto(t: onnx.onnx.ITensorProto, what = t.name || '<unnamed tensor>', limits?: Limits, adopt = false, inFile?: ByteSource): Tensor {
   if (usesExternalData(t)) throw lcError('LC013', [what]);
   const dtype = dtypeFromOnnx(t.dataType ?? 0, what);
   const shape = (t.dims ?? []).map(toNumber);
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw lcError('LC017', [what, `bad dims [${shape}]`]);
   const n = checkShape(shape, `tensor ${what}`, limits); // limits before allocating: a .pb input can declare any dims
-  const raw = t.rawData;
-  if (raw && raw.length > 0 && raw.length !== n * byteSize(dtype)) {
-    throw lcError('LC017', [what, `raw_data has ${raw.length} bytes, shape [${shape}] of ${dtype} needs ${n * byteSize(dtype)}`]);
+  const raw = t.rawData, rawBytes = inFile ? inFile.byteLength : raw?.length ?? 0;
+  if (rawBytes > 0 && rawBytes !== n * byteSize(dtype)) {
+    throw lcError('LC017', [what, `raw_data has ${rawBytes} bytes, shape [${shape}] of ${dtype} needs ${n * byteSize(dtype)}`]);
   }
+  // raw_data still in the model file (little-endian float32 only: the importer reads anything else first)
+  if (inFile && dtype === 'float32' && LITTLE_ENDIAN) return float32From(shape, inFile);
+  if (inFile) throw new Error(`tensorFromProto: ${what}: raw_data left in the file must be little-endian float32`);
   if (adopt && raw && raw.length >= ADOPT_MIN_BYTES && dtype === 'float32' && LITTLE_ENDIAN) return new Tensor(dtype, shape, adoptFloat32(t, raw));
   const out = allocArray(dtype, n);
   if (raw && raw.length > 0) {

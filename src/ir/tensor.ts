@@ -55,6 +55,7 @@ function deferData(t: Tensor, n: number, compute: () => TypedArray): void {
       if (data.length !== n) throw new Error(`Tensor: data length ${data.length} != product of shape [${t.shape}] = ${n}`);
       Object.defineProperty(t, 'data', { value: data, enumerable: true });
       rowScales.delete(t); // the recipe's source may be collected now
+      byteSources.delete(t);
       return data;
     },
   });
@@ -64,7 +65,7 @@ function deferData(t: Tensor, n: number, compute: () => TypedArray): void {
 export const isDeferred = (t: Tensor): boolean => !!Object.getOwnPropertyDescriptor(t, 'data')?.get;
 
 /** A float32 tensor whose row r (its `rowLength` consecutive elements) is `source`'s row r times `scale[r]`. */
-export interface RowScaled { source: Float32Array; scale: ArrayLike<number>; rowLength: number }
+export interface RowScaled { source: Float32Array | Tensor; scale: ArrayLike<number>; rowLength: number }
 const rowScales = new WeakMap<Tensor, RowScaled>();
 
 /**
@@ -73,11 +74,11 @@ const rowScales = new WeakMap<Tensor, RowScaled>();
  * packer can apply the scale while it copies the source (fold-batchnorm's folded conv weights: the folded array is
  * never written when every consumer packs it).
  */
-export function rowScaled(shape: readonly number[], source: Float32Array, scale: ArrayLike<number>): Tensor {
-  const rowLength = source.length / scale.length;
+export function rowScaled(shape: readonly number[], source: Float32Array | Tensor, scale: ArrayLike<number>): Tensor {
+  const rowLength = source instanceof Tensor ? source.size / scale.length : source.length / scale.length; // a Tensor source: not read yet
   const t = new Tensor('float32', shape, () => {
-    const d = new Float32Array(source.length);
-    for (let r = 0; r < scale.length; r++) { const k = scale[r]!; for (let i = r * rowLength, e = i + rowLength; i < e; i++) d[i] = source[i]! * k; }
+    const src = source instanceof Tensor ? source.data as Float32Array : source, d = new Float32Array(src.length);
+    for (let r = 0; r < scale.length; r++) { const k = scale[r]!; for (let i = r * rowLength, e = i + rowLength; i < e; i++) d[i] = src[i]! * k; }
     return d;
   });
   rowScales.set(t, { source, scale, rowLength });
@@ -86,3 +87,25 @@ export function rowScaled(shape: readonly number[], source: Float32Array, scale:
 
 /** The recipe of a rowScaled tensor whose data has not been computed (and so not read) yet, else undefined. */
 export const rowScaledOf = (t: Tensor): RowScaled | undefined => rowScales.get(t);
+
+/** Bytes kept outside the heap (a model file's raw_data), read on demand: `read(into, at)` fills `into` from byte `at`. */
+export interface ByteSource { readonly byteLength: number; read(into: Uint8Array, at: number): void }
+const byteSources = new WeakMap<Tensor, ByteSource>();
+
+/**
+ * A float32 tensor of `shape` whose little-endian bytes are `src`'s, read when its data is first read (a large weight
+ * of a model file: loadOnnxFile). Until then `byteSourceOf` gives the source, so a packer can read the bytes straight
+ * to where it puts them (wasm memory is little-endian; a caller on a big-endian host must not use this).
+ */
+export function float32From(shape: readonly number[], src: ByteSource): Tensor {
+  const t = new Tensor('float32', shape, () => {
+    const d = new Float32Array(src.byteLength / 4);
+    src.read(new Uint8Array(d.buffer), 0);
+    return d;
+  });
+  byteSources.set(t, src);
+  return t;
+}
+
+/** The source of a float32From tensor whose data has not been read yet, else undefined. */
+export const byteSourceOf = (t: Tensor): ByteSource | undefined => byteSources.get(t);

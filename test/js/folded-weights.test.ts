@@ -4,13 +4,14 @@
 // program must be the same: outputs equal, bit for bit (Object.is), to the same graph compiled after every deferred
 // weight was computed (the packers then copy the folded values, as before), for every conv kernel (Winograd F(2x2),
 // F(4x4) and small-map, im2col, direct, grouped; depthwise and stride-2 phases compute it), 1 and 2 threads; random CNNs too. And the weights the
-// conv and Winograd packers take stay deferred through compile and run (else the saving is gone unnoticed).
+// conv and Winograd packers take stay deferred through compile and run (else the saving is gone unnoticed). The same
+// with the conv weight still in its model file (float32From): the Winograd packer reads it straight into memory.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Graph, type Value } from '../../src/ir/graph.ts';
 import { inferShapes } from '../../src/ir/infer.ts';
 import { cloneGraph } from '../../src/ir/clone.ts';
-import { isDeferred, type Tensor } from '../../src/ir/tensor.ts';
+import { float32From, isDeferred, type Tensor } from '../../src/ir/tensor.ts';
 import { optimize } from '../../passes/index.ts';
 import { releasePooledMemory } from '../../runtime/js/memory-pool.ts';
 import type { JsOptions } from '../../runtime/js/index.ts';
@@ -18,16 +19,20 @@ import { buildCase, compileJsLowered, graphCase } from './graphs.ts';
 import { lcg, uniformTensor } from '../helpers/random.ts';
 
 /** Conv (attrs) + BatchNormalization on an [N, C, H, W] input, M output channels. */
-function convBn(C: number, M: number, H: number, W: number, attrs: Record<string, unknown>, seed: number, N = 1): { graph: Graph; feeds: Record<string, Tensor> } {
+function convBn(C: number, M: number, H: number, W: number, attrs: Record<string, unknown>, seed: number, N = 1, inFile = false):
+  { graph: Graph; feeds: Record<string, Tensor>; weight: Tensor } {
   const rnd = lcg(seed), g = new Graph('conv_bn');
   const ks = attrs.kernel_shape as number[], group = Number(attrs.group ?? 1);
   const x = g.addInput('x', { dtype: 'float32', shape: [N, C, H, W] });
   const k = (s: number[], lo = -1, hi = 1) => g.addConst('k', uniformTensor(s, rnd, lo, hi));
-  const conv = g.addNode('Conv', [x, k([M, C / group, ...ks]), k([M])], attrs as never, { name: 'conv' }).outputs[0]!;
+  // inFile: the weight as a model file's large weight (src/ir/tensor.ts float32From), its bytes read on demand
+  const wt = uniformTensor([M, C / group, ...ks], rnd), b = new Uint8Array((wt.data as Float32Array).slice().buffer);
+  const w = g.addConst('k', inFile ? float32From(wt.shape, { byteLength: b.length, read: (into, at) => into.set(b.subarray(at, at + into.length)) }) : wt);
+  const conv = g.addNode('Conv', [x, w, k([M])], attrs as never, { name: 'conv' }).outputs[0]!;
   const bn = g.addNode('BatchNormalization', [conv, k([M], -2, 2), k([M]), k([M]), k([M], 0.05, 2)], { epsilon: 1e-3 }, { name: 'bn' });
   g.outputs = [bn.outputs[0]!];
   inferShapes(g);
-  return { graph: g, feeds: { x: uniformTensor([N, C, H, W], rnd) } };
+  return { graph: g, feeds: { x: uniformTensor([N, C, H, W], rnd) }, weight: w.const! };
 }
 
 const outputs = async (g: Graph, feeds: Record<string, Tensor>, opts: JsOptions) => {
@@ -68,6 +73,20 @@ describe('folded conv weights packed with their scale', () => {
         const got = await outputs(deferred, feeds, { ...opts, threads });
         expect(bitEqual(got, await outputs(computed, feeds, { ...opts, threads }))).toBe(true);
         expect(isDeferred(folded[0]!.const!)).toBe(true); // packed from the recipe, not from a computed array
+      }
+    });
+  }
+
+  // The conv weight still in its model file (loadOnnxFile of a large file): the Winograd staging reads its bytes
+  // straight into memory (the weight never read into an array); other packers read it first. Bit for bit as above.
+  for (const [what, C, M, H, W, attrs, opts, N] of cases) {
+    it(`${what}, the weight still in its file: bit for bit the program of the computed weights`, async () => {
+      for (const threads of [1, 2]) {
+        const inFile = convBn(C, M, H, W, attrs, C * 100 + M, N, true), plain = convBn(C, M, H, W, attrs, C * 100 + M, N);
+        optimize(inFile.graph, { level: 2 });
+        const { computed } = twoFolds(plain.graph);
+        expect(bitEqual(await outputs(inFile.graph, inFile.feeds, { ...opts, threads }), await outputs(computed, plain.feeds, { ...opts, threads }))).toBe(true);
+        if (what.startsWith('Winograd')) expect(isDeferred(inFile.weight)).toBe(true);
       }
     });
   }

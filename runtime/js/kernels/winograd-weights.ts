@@ -77,7 +77,9 @@ function wasmFunction(what: string, emit: () => WasmFunction, memory: WebAssembl
  * there ([rows][C][9], then the alpha^2 staging panels); false when the scratch is too small for one block.
  */
 function writeByWasm(t: WinogradTransform, R: number, weight: Tensor | Float32Array, M: number, C: number, ctx: WriteContext): boolean {
-  const { data: w, scale } = weightRows(weight); // scale: a folded BatchNorm's, applied to the staged filters (../kernel.ts)
+  // scale: a folded BatchNorm's, applied to the staged filters; bytes: the filters still in the model file, read
+  // straight into the staging area (../kernel.ts)
+  const rows = weightRows(weight), { scale, bytes } = rows, w = bytes ? null : rows.data;
   const scBytes = stagingBytes(t, R), blockBytes = R * C * 36, mbs = Math.ceil(M / R);
   const scaleBytes = scale ? Math.ceil(M / 2) * 16 : 0; // the scales as float64, after the staging panels
   const scratch = Math.ceil(ctx.scratch / 16) * 16, room = ctx.scratch + ctx.scratchBytes - scratch - scBytes - scaleBytes;
@@ -90,7 +92,8 @@ function writeByWasm(t: WinogradTransform, R: number, weight: Tensor | Float32Ar
   ctx.dirty = true;
   for (let mb0 = 0; mb0 < mbs; mb0 += per) {
     const mb1 = Math.min(mbs, mb0 + per), m1 = Math.min(M, mb1 * R);
-    F.set(w.subarray(mb0 * R * C * 9, m1 * C * 9), stage / 4);
+    if (bytes) bytes.read(new Uint8Array(ctx.memory.buffer, stage, (m1 - mb0 * R) * C * 36), mb0 * R * C * 36);
+    else F.set(w!.subarray(mb0 * R * C * 9, m1 * C * 9), stage / 4);
     if (scaleRows) scaleRows(stage, m1 - mb0 * R, C * 9, scales + mb0 * R * 8);
     for (let mb = mb0; mb < mb1; mb++) {
       const rows = Math.min(R, M - mb * R);
