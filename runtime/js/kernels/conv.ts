@@ -186,16 +186,20 @@ export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): Kerne
   const PH = Math.max(c.H + c.PT, c.OH + (c.KH - 1) * c.DH), PW = Math.max(c.W + c.PL, c.OW + (c.KW - 1) * c.DW);
   const inPlaceInput = rowConv && c.PT === 0 && c.PL === 0 && PH === c.H && PW === c.W;
   const padFloats = Cg * PH * PW + 64;
-  // With whole images per thread and the columns outer, a thread packs and multiplies CH panels at a time, so the
-  // packed panels stay in L2 (ResNet-18's 7x7/2 stem packed 7.4 MB before its GEMM read them back); rows outer
-  // streams the weights once per call, so it packs the image at once.
-  const chunked = c.N >= opts.threads && Mg <= P, CH = chunked ? Math.max(1, Math.min(nbs, Math.floor(PACK_CHUNK_FLOATS / (K * NR)))) : nbs;
+  // Fewer images than threads: split by column panels (a thread packs exactly the panels it multiplies) when there
+  // are more panels than row blocks or plenty of panels, else by rows.
+  const byCols = c.N < opts.threads && (mbs < nbs || nbs >= 8 * opts.threads);
+  // With whole images or column panels per thread and the columns outer, a thread packs and multiplies CH panels at
+  // a time, so the packed panels stay in L2 (ResNet-18's 7x7/2 stem packed 7.4 MB before its GEMM read them back;
+  // MobileNetV2's stem at 2 threads packed 0.7 MB per thread, 1.54x); rows outer streams the weights once per call,
+  // so it packs the image at once.
+  const chunked = (c.N >= opts.threads || byCols) && Mg <= P, CH = chunked ? Math.max(1, Math.min(nbs, Math.floor(PACK_CHUNK_FLOATS / (K * NR)))) : nbs;
   const scratchBytes = direct || inPlaceInput ? 0 : rowConv ? padFloats * 4 : CH * K * NR * 4;
   const panelBytes = mbs * K * MR * 4;
   const build: KernelBuild = {
     kind: `${spec.kind ?? ''}${rowConv ? 'direct ' : ''}conv ${c.KH}x${c.KW}/${c.SH} ${Cg * c.G}->${c.M}${c.G > 1 ? ` g${c.G}` : ''} gemm ${Mg}x${K}x${P}${runtimeW ? ' (weights packed per run)' : ''}`,
     scratchBytes,
-    scratchShared: c.N < opts.threads && !rowConv, // the row conv copies per thread (emitRowConv)
+    scratchShared: c.N < opts.threads && !rowConv && !chunked, // the row conv copies per thread (emitRowConv)
     sharedScratchBytes: runtimeW ? c.G * panelBytes : 0,
     consts: spec.weights.kind === 'const' ? [packWeights(spec.weights.tensor, c.G, Mg, K)] : [],
     emit(ctx) {
@@ -236,10 +240,20 @@ export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): Kerne
     ${call(`0, ${mbs}`, 'plo, phi', 'dst * 4')}
     }` });
       } else {
-        // Split by column panels, a thread packs exactly the panels it multiplies: one phase, no barrier. Split by
-        // rows (many more row blocks than panels), every thread reads every panel: pack, barrier, multiply.
-        const byCols = mbs < nbs || nbs >= 8 * ctx.threads;
+        // Split by column panels, a thread packs exactly the panels it multiplies: one phase, no barrier (CH at a
+        // time into its own scratch when chunked). Split by rows (many more row blocks than panels), every thread
+        // reads every panel: pack, barrier, multiply.
         for (let n = 0; n < c.N; n++) for (let g = 0; g < c.G; g++) {
+          if (chunked) {
+            phases.push({ js: `const n = ${n}, g = ${g}, base = ${ctx.scratch / 4} + tid * ${scratchBytes / 4};
+    ${split(nbs, 't0', 't1')}
+    for (let plo = t0; plo < t1; plo += ${CH}) {
+    const phi = Math.min(t1, plo + ${CH}), dst = base - plo * ${K * NR};
+    ${pack}
+    ${call(`0, ${mbs}`, 'plo, phi', 'dst * 4')}
+    }` });
+            continue;
+          }
           const packed = `const n = ${n}, g = ${g}, dst = ${ctx.scratch / 4};\n    ${split(nbs, 'plo', 'phi')}\n    ${pack}`;
           if (byCols) { phases.push({ js: `${packed}\n    ${call(`0, ${mbs}`, 'plo, phi', `${ctx.scratch}`)}` }); continue; }
           phases.push({ js: packed });
