@@ -148,8 +148,11 @@ export function buildProgram(graph: Graph, opts: BuildOptions): Program {
     }
     lines.push(`// ${n.name} (${n.op}): ${b.kind}`);
     em.phases.forEach((p: Phase, i) => {
-      let js = p.js ?? '';
-      for (const [from, to] of renames) js = js.replaceAll(`W.${from}(`, `W.${to}(`);
+      // One pass over the phase's source: a kernel may emit thousands of calls (a Concat of 20,000 inputs).
+      const js = renames.size ? (p.js ?? '').replace(/\bW\.(\w+)\(/g, (call, name: string) => {
+        const to = renames.get(name);
+        return to === undefined ? call : `W.${to}(`;
+      }) : p.js ?? '';
       lines.push(`phases.push(function ${safe(n.name)}_${i}(F, W, tid, nt) {\n    ${js}\n});`);
       phaseNodes.push(n.name);
     });
