@@ -224,6 +224,14 @@ export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): Kerne
       const panelFn = ctx.wasmName('panel');
       const pack = packJs(c, K, xAt, panelFn);
       const xImage = `${xAt} + (n * ${c.C} + g * ${Cg}) * ${P * 4}`;
+      // Panels [from, to) packed and multiplied CH at a time in this thread's scratch (base), so they stay in L2.
+      const threadBase = `const base = ${ctx.scratch / 4} + tid * ${scratchBytes / 4};`;
+      const packChunks = (from: string, to: string) => `for (let plo = ${from}; plo < ${to}; plo += ${CH}) {
+    // Panels [plo, phi) packed at base: the panel index addresses from dst (wasm wraps a negative base).
+    const phi = Math.min(${to}, plo + ${CH}), dst = base - plo * ${K * NR};
+    ${pack}
+    ${call(`0, ${mbs}`, 'plo, phi', 'dst * 4')}
+    }`;
       if (direct) {
         // No packing: images (or, with fewer images than threads, GEMM blocks) split across threads.
         const byRows = mbs >= nbs;
@@ -232,28 +240,14 @@ export function buildConv(node: Node, spec: ConvSpec, opts: BuildOptions): Kerne
           : `${split(byRows ? mbs : nbs)}\n    for (let n = 0; n < ${c.N}; n++) for (let g = 0; g < ${c.G}; g++) ${call(byRows ? 'lo, hi' : `0, ${mbs}`, byRows ? `0, ${nbs}` : 'lo, hi', xImage)}` });
       } else if (c.N >= ctx.threads) {
         phases.push({ js: `${split(c.N, 'n0', 'n1')}
-    const base = ${ctx.scratch / 4} + tid * ${scratchBytes / 4};
-    for (let n = n0; n < n1; n++) for (let g = 0; g < ${c.G}; g++) for (let plo = 0; plo < ${nbs}; plo += ${CH}) {
-    // Panels [plo, phi) packed at base: the panel index addresses from dst (wasm wraps a negative base).
-    const phi = Math.min(${nbs}, plo + ${CH}), dst = base - plo * ${K * NR};
-    ${pack}
-    ${call(`0, ${mbs}`, 'plo, phi', 'dst * 4')}
-    }` });
+    ${threadBase}
+    for (let n = n0; n < n1; n++) for (let g = 0; g < ${c.G}; g++) ${packChunks('0', String(nbs))}` });
       } else {
         // Split by column panels, a thread packs exactly the panels it multiplies: one phase, no barrier (CH at a
         // time into its own scratch when chunked). Split by rows (many more row blocks than panels), every thread
         // reads every panel: pack, barrier, multiply.
         for (let n = 0; n < c.N; n++) for (let g = 0; g < c.G; g++) {
-          if (chunked) {
-            phases.push({ js: `const n = ${n}, g = ${g}, base = ${ctx.scratch / 4} + tid * ${scratchBytes / 4};
-    ${split(nbs, 't0', 't1')}
-    for (let plo = t0; plo < t1; plo += ${CH}) {
-    const phi = Math.min(t1, plo + ${CH}), dst = base - plo * ${K * NR};
-    ${pack}
-    ${call(`0, ${mbs}`, 'plo, phi', 'dst * 4')}
-    }` });
-            continue;
-          }
+          if (chunked) { phases.push({ js: `const n = ${n}, g = ${g};\n    ${threadBase}\n    ${split(nbs, 't0', 't1')}\n    ${packChunks('t0', 't1')}` }); continue; }
           const packed = `const n = ${n}, g = ${g}, dst = ${ctx.scratch / 4};\n    ${split(nbs, 'plo', 'phi')}\n    ${pack}`;
           if (byCols) { phases.push({ js: `${packed}\n    ${call(`0, ${mbs}`, 'plo, phi', `${ctx.scratch}`)}` }); continue; }
           phases.push({ js: packed });
