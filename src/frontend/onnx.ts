@@ -10,7 +10,7 @@ import { inferShapes } from '../ir/infer.ts';
 import { Tensor, type ByteSource } from '../ir/tensor.ts';
 import { isLayercError, lcError, warn } from '../diagnostics.ts';
 import { nodeBuiltin } from '../node-builtin.ts';
-import { dtypeFromOnnx, dtypeToOnnx, tensorFromProto, toNumber, usesExternalData } from '../io/tensorproto.ts';
+import { LITTLE_ENDIAN, dtypeFromOnnx, dtypeToOnnx, tensorFromProto, toNumber, usesExternalData } from '../io/tensorproto.ts';
 import { expandCoerced2D, expandGroupNorm18, upgradeNode, type NamedRawNode } from './onnx-upgrade.ts';
 import { checkModelOpset, checkOpVersion, MAX_OPSET } from './onnx-versions.ts';
 import { inlineExternalData } from './onnx-external.ts';
@@ -24,7 +24,6 @@ import { LoadedFile } from '../io/file-bytes.ts';
 const HOLLOW_MIN_FILE = 1 << 20;
 /** Payloads from this size on are left in such a file until first needed (above the CSE pass's 4,096-element limit). */
 const LEAVE_MIN = 1 << 16;
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 import { checkAttributeProto, checkIrVersion } from './onnx-strict.ts';
 import '../ops/index.ts';
 import { declaredOpset } from './declared-opset.ts';

@@ -78,7 +78,7 @@ export function tensorFromProto(t: onnx.onnx.ITensorProto, what = t.name || '<un
   return new Tensor(dtype, shape, out);
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function readLE(dv: DataView, d: DType, i: number): number {
   switch (d) {
